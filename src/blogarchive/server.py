@@ -1,0 +1,5 @@
+"""Placeholder until the server module lands (owned by the renderer work)."""
+
+
+def register(sub):
+    return None
