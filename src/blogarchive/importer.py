@@ -1,0 +1,227 @@
+"""The `import` command: dumps/*.txt -> posts/<slug>.md, edit-safe, plus the import report.
+
+The file I/O of the loader lives here; the parsing is pure (blogarchive.loader).
+posts/.import-manifest.json records the hash of every file the loader wrote, so a re-import
+rewrites only files nobody has changed since; `--force` overwrites; nothing is ever deleted.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import BlogArchiveError, DumpError
+from .fsutil import atomic_write, clean_stale_temps
+from .loader import LoadResult, load_dumps, parse_overrides
+from .post import to_markdown
+
+MANIFEST = ".import-manifest.json"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("import", help="parse raw dumps into posts/<slug>.md",
+                       description="Parse raw blog-archive dumps into one Markdown file per post. "
+                                   "Files you edited since the last import are kept unless --force.")
+    p.add_argument("dumps", nargs="*", metavar="DUMP", help="dump files (default: dumps/*.txt)")
+    p.add_argument("--posts", default="posts", metavar="DIR", help="output folder (default: posts)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite posts you edited and recreate posts you deleted")
+    p.add_argument("--report", default="import-report.txt", metavar="FILE",
+                   help="where to write the line-by-line import report (default: import-report.txt)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    started = time.perf_counter()
+    paths = args.dumps or sorted(glob.glob(os.path.join("dumps", "*.txt")))
+    if not paths:
+        raise DumpError("dumps", None, "no dump files given and none found in dumps/*.txt")
+    dumps, warnings = read_dumps(paths)
+    result = load_dumps(dumps)
+    _refuse_empty(result, paths)
+    outcome = write_posts(result, Path(args.posts), args.force)
+    report = format_report(result, outcome)
+    atomic_write(Path(args.report), report.encode("utf-8"))
+    for w in warnings + result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(format_summary(result, outcome, len(paths), time.perf_counter() - started, args.report))
+    return 0
+
+
+def read_dumps(paths: list[str]) -> tuple[list, list[str]]:
+    """(name, text, overrides) for each dump; every unreadable dump is reported at once."""
+    dumps, errors, warnings = [], [], []
+    for path in paths:
+        try:
+            text, warning = read_dump_text(Path(path))
+            if warning:
+                warnings.append(warning)
+            dumps.append((Path(path).name, text, read_overrides(Path(path), text)))
+        except DumpError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise BlogArchiveError("cannot import:\n  " + "\n  ".join(errors))
+    names = [d[0] for d in dumps]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise DumpError(dup[0], None, "two dumps share this file name; sources would be ambiguous")
+    return dumps, warnings
+
+
+def read_dump_text(path: Path) -> tuple[str, str | None]:
+    """Decode a dump: UTF-8 (BOM allowed), else cp1252 with a warning; refuse binary and empty."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DumpError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise DumpError(path, None, "is a folder, not a dump file") from None
+    except OSError as exc:
+        raise DumpError(path, None, f"cannot read: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise DumpError(path, data[: data.index(b"\x00")].count(b"\n") + 1,
+                        "binary file (NUL byte); a dump must be text")
+    if not data.strip():
+        raise DumpError(path, None, "empty file; nothing to import")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            return data.decode("cp1252"), f"{path}:{line}: not valid UTF-8; read as Windows-1252"
+        except UnicodeDecodeError:
+            raise DumpError(path, line, "neither UTF-8 nor Windows-1252 text") from None
+
+
+def read_overrides(dump: Path, text: str):
+    """dumps/<dump>.overrides.yaml, if present, validated against the dump's line count."""
+    path = dump.with_name(dump.stem + ".overrides.yaml")
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise DumpError(path, mark.line + 1 if mark else None, f"bad YAML: {exc.problem}") from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        raise DumpError(path, None, f"bad YAML: {exc}") from None
+    return parse_overrides(data, str(path), text.count("\n") + 1)
+
+
+def _refuse_empty(result: LoadResult, paths: list[str]) -> None:
+    empty = [p for p, parse in zip(paths, result.parses) if not parse.posts]
+    if empty:
+        raise BlogArchiveError("no post found in: " + ", ".join(empty)
+                               + " (is this a blog archive dump?)")
+
+
+@dataclass
+class WriteOutcome:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_edited: list[str] = field(default_factory=list)
+    kept_deleted: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+
+_OUTCOME_LIST = {"write": "written", "same": "unchanged", "edited": "kept_edited",
+                 "deleted": "kept_deleted"}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_manifest(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files = data.get("files", {})
+        return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
+    """Write each post unless a person changed or deleted it since the loader wrote it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(folder)
+    manifest = load_manifest(folder)
+    new_manifest = dict(manifest)
+    outcome = WriteOutcome()
+    for post in result.posts:
+        name = f"{post.slug}.md"
+        data = to_markdown(post).encode("utf-8")
+        target = folder / name
+        state = _decide(target, data, manifest.get(name), force)
+        if state == "write":
+            atomic_write(target, data)
+        getattr(outcome, _OUTCOME_LIST[state]).append(name)
+        if state in ("write", "same"):
+            new_manifest[name] = _sha(data)
+    produced = {f"{p.slug}.md" for p in result.posts}
+    outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
+    atomic_write(folder / MANIFEST, (json.dumps({"version": 1, "files": dict(sorted(new_manifest.items()))},
+                                                indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    return outcome
+
+
+def _decide(target: Path, data: bytes, recorded: str | None, force: bool) -> str:
+    """write / same / edited (keep) / deleted (keep) for one post file."""
+    if target.is_symlink():
+        return "edited" if not force else "write"
+    try:
+        current = target.read_bytes()
+    except FileNotFoundError:
+        return "deleted" if recorded and not force else "write"
+    if current == data:
+        return "same"
+    if force or (recorded is not None and _sha(current) == recorded):
+        return "write"
+    return "edited"
+
+
+def format_summary(result: LoadResult, outcome: WriteOutcome, dumps: int, seconds: float,
+                   report: str) -> str:
+    """The few lines `import` prints."""
+    undated = sum(1 for p in result.posts if p.date is None)
+    per_dump = ", ".join(f"{p.name}: {len(p.posts)}" for p in result.parses)
+    lines = [
+        f"read {dumps} dumps ({per_dump})",
+        f"{len(result.posts)} posts ({result.duplicates_merged} duplicates merged, {undated} undated); "
+        f"written {len(outcome.written)}, unchanged {len(outcome.unchanged)}, "
+        f"kept because edited {len(outcome.kept_edited)}, kept deleted {len(outcome.kept_deleted)}",
+        f"{len(result.guesses)} guesses to check; full report in {report} ({seconds:.2f} s)",
+    ]
+    for name in outcome.kept_edited:
+        lines.append(f"  kept {name}: you edited it since the last import (--force overwrites)")
+    for name in outcome.kept_deleted:
+        lines.append(f"  not recreated {name}: you deleted it (--force recreates)")
+    for name in outcome.stale:
+        lines.append(f"  {name}: the dumps no longer produce this post; left in place")
+    return "\n".join(lines)
+
+
+def format_report(result: LoadResult, outcome: WriteOutcome) -> str:
+    """Which lines of each dump went where: post (title, body, heading…), chrome or residue."""
+    out = ["blogarchive import report", ""]
+    out.append(f"{len(result.posts)} posts from {len(result.parses)} dumps; "
+               f"{result.duplicates_merged} duplicates merged")
+    out += ["", "Guesses (correct any of them in dumps/<dump>.overrides.yaml, see README):"]
+    out += [f"  {g.file}:{g.line}: {g.what}: {g.text[:70]!r}" for g in result.guesses] or ["  none"]
+    if outcome.kept_edited:
+        out += ["", "Kept because edited by a person:"] + [f"  {n}" for n in outcome.kept_edited]
+    for parse in result.parses:
+        out += ["", f"== {parse.name} ({len(parse.posts)} posts) =="]
+        for note in parse.notes:
+            slug = result.slug_of.get((parse.name, note.post), "-") if note.post is not None else "-"
+            text = note.text.strip()[:60]
+            out.append(f"{note.no:5}  {note.role:8} {slug[:44]:44} {note.reason}"
+                       + (f" | {text}" if text else ""))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,117 @@
+"""Posts found in several dumps become one; every post gets a unique, stable slug."""
+from __future__ import annotations
+
+import difflib
+import re
+
+from slugify import slugify
+
+from ..post import Post, Source
+from .model import RawPost
+from .segment import normalise_title
+
+_WORD_RE = re.compile(r"\w+")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
+SAME_POST_OVERLAP = 0.6
+
+
+def _shingles(post: RawPost) -> set[tuple[str, ...]]:
+    words = _WORD_RE.findall(" ".join(post.blocks).casefold())
+    return {tuple(words[i:i + 5]) for i in range(max(1, len(words) - 4))}
+
+
+def same_post(a: RawPost, b: RawPost) -> bool:
+    """Same title, compatible dates and mostly the same words: one post seen twice."""
+    if normalise_title(a.title) != normalise_title(b.title):
+        return False
+    if a.date and b.date and a.date != b.date:
+        return False
+    sa, sb = _shingles(a), _shingles(b)
+    return len(sa & sb) / max(1, min(len(sa), len(sb))) >= SAME_POST_OVERLAP
+
+
+def group_duplicates(raws: list[RawPost]) -> list[list[RawPost]]:
+    """Groups of copies of one post, in first-seen order (only same-titled posts are compared)."""
+    by_title: dict[str, list[list[RawPost]]] = {}
+    groups: list[list[RawPost]] = []
+    for raw in raws:
+        bucket = by_title.setdefault(normalise_title(raw.title), [])
+        for group in bucket:
+            if same_post(group[0], raw):
+                group.append(raw)
+                break
+        else:
+            bucket.append([raw])
+            groups.append(bucket[-1])
+    return groups
+
+
+def merge_blocks(copies: list[list[str]]) -> list[str]:
+    """The most complete body: the longest copy, plus any block only another copy has."""
+    ordered = sorted(copies, key=lambda b: -sum(len(x.split()) for x in b))
+    merged = list(ordered[0])
+    for other in ordered[1:]:
+        matcher = difflib.SequenceMatcher(a=merged, b=other, autojunk=False)
+        result: list[str] = []
+        for op, a1, a2, b1, b2 in matcher.get_opcodes():
+            result.extend(merged[a1:a2])
+            if op == "insert":
+                result.extend(other[b1:b2])
+        merged = result
+    return merged
+
+
+def merge_group(group: list[RawPost]) -> dict:
+    """Fields of one post from all its copies: categories united, comments the largest."""
+    dated = [r.date for r in group if r.date]
+    complete = [r for r in group if not r.excerpt] or group
+    comments = [r.comments for r in group if r.comments is not None]
+    categories: list[str] = []
+    for raw in group:
+        categories += [c for c in raw.categories if c.casefold() not in {x.casefold() for x in categories}]
+    afters = [r.date_after for r in group if r.date_after]
+    befores = [r.date_before for r in group if r.date_before]
+    return dict(
+        title=group[0].title,
+        date=dated[0] if dated else None,
+        date_after=None if dated or not afters else max(afters),
+        date_before=None if dated or not befores else min(befores),
+        categories=tuple(categories),
+        comments=max(comments) if comments else None,
+        excerpt=all(r.excerpt for r in group),
+        body=("\n\n".join(merge_blocks([r.blocks for r in complete])) + "\n") if any(
+            r.blocks for r in complete) else "",
+        sources=tuple(Source(r.dump, r.title_line, r.last_line)
+                      for r in sorted(group, key=lambda r: (r.dump, r.title_line))),
+    )
+
+
+def base_slug(title: str) -> str:
+    """python-slugify of the title; never empty, never a reserved device name."""
+    slug = slugify(title, max_length=80, word_boundary=True) or "post"
+    return f"{slug}-post" if slug in _RESERVED else slug
+
+
+def assign_slugs(fields: list[dict]) -> list[str]:
+    """Unique slugs: a collision gets -2, -3… in the order posts appear in the dumps."""
+    taken: set[str] = set()
+    slugs = []
+    for f in fields:
+        base = slug = base_slug(f["title"])
+        n = 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def merge_posts(raws: list[RawPost]) -> tuple[list[Post], dict[tuple[str, int], str]]:
+    """Final posts, and for each (dump, raw index) the slug it became."""
+    groups = group_duplicates(raws)
+    fields = [merge_group(g) for g in groups]
+    slugs = assign_slugs(fields)
+    posts = [Post(slug=s, **f) for s, f in zip(slugs, fields)]
+    where = {(r.dump, r.index): s for g, s in zip(groups, slugs) for r in g}
+    return posts, where

@@ -1,0 +1,355 @@
+"""Cut one dump into posts: find titles, date lines, chrome and residue (pure: text in, data out).
+
+A post starts at its title.  A title is a line followed by a date line; or, where the dump
+gives no date, a title-like line in a place only a new post can start: the top of the dump,
+after a post's "Continue reading →" or "Categories:" line, after the last of the previous
+post's footnotes, anywhere in a dump that has no dates at all when a paragraph follows it,
+or wherever a line repeats a title dated in another dump.  Every such inference is a guess
+and is listed in the import report.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from . import lines as L
+from .body import build_body
+from .model import DumpParse, Guess, LineNote, Overrides, RawPost
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on \\n only (not on U+2028 and friends), so numbers match an editor's."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def normalise_title(title: str) -> str:
+    """The identity of a title across dumps: case, quotes and spacing ignored."""
+    t = title.translate(str.maketrans("‘’“”–—\u00a0", "''\"\"-- "))
+    return re.sub(r"\s+", " ", t).strip().casefold()
+
+
+def dated_titles(text: str) -> set[str]:
+    """Normalised titles that a date line confirms; other dumps use them to spot undated copies."""
+    rows = [t for t in split_lines(text) if not L.is_blank(t)]
+    return {normalise_title(a) for a, b in zip(rows, rows[1:]) if _dateline(b) and L.is_title_like(a, 200, 40)}
+
+
+def _dateline(text: str):
+    try:
+        return L.parse_dateline(text)
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Notes:
+    """Tracks footnote markers and notes, to know when a post's notes are complete."""
+    markers: set = field(default_factory=set)
+    stars: set = field(default_factory=set)
+    seen: set = field(default_factory=set)
+    star_seen: set = field(default_factory=set)
+    in_notes: bool = False
+
+    def feed(self, text: str) -> None:
+        s = text.strip()
+        note, star = L.NOTE_RE.match(s), L.STAR_NOTE_RE.match(s)
+        if note and int(note.group("n")) in self.markers:
+            self.in_notes = True
+            self.seen.add(int(note.group("n")))
+        elif star and len(star.group("stars")) in self.stars:
+            self.in_notes = True
+            self.star_seen.add(len(star.group("stars")))
+        elif not self.in_notes:
+            self.markers.update(int(m.group("n")) for m in L.MARKER_RE.finditer(s))
+            self.stars.update(len(m.group("stars")) for m in L.STAR_MARKER_RE.finditer(s))
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.markers or self.stars) and self.markers <= self.seen \
+            and self.stars <= self.star_seen
+
+
+def parse_dump(text: str, name: str, overrides: Overrides | None = None,
+               known_titles: frozenset[str] = frozenset()) -> DumpParse:
+    """Every post in one dump, with what became of each of its lines."""
+    ov = overrides or Overrides()
+    rows = split_lines(text)
+    notes = [LineNote(i + 1, t, "blank" if L.is_blank(t) else "") for i, t in enumerate(rows)]
+    result = DumpParse(name=name, notes=notes)
+    _classify(rows, notes, ov, result)
+    titles = _find_titles(rows, notes, ov, known_titles, result)
+    _assemble(rows, notes, titles, ov, result)
+    _bound_undated(result.posts)
+    return result
+
+
+def _classify(rows, notes, ov: Overrides, result: DumpParse) -> None:
+    """First pass: what each line is on its own (chrome, date line, terminator, text)."""
+    seen_text = False
+    for i, t in enumerate(rows):
+        note = notes[i]
+        if note.role == "blank":
+            continue
+        forced = ov.lines.get(i + 1)
+        if forced in ("chrome", "residue"):
+            note.role, note.reason = forced, "forced by overrides"
+            continue
+        if forced in ("title", "text", "heading"):
+            note.role = "text"
+            seen_text = True
+            continue
+        cat = L.header_category(t)
+        try:
+            date = L.parse_dateline(t)
+        except ValueError as exc:
+            result.warnings.append(f"{result.name}:{i + 1}: impossible date in date line ({exc}); kept as text")
+            date = None
+        if cat:
+            note.role, note.reason = "chrome", f"category archive header ({cat})"
+            result.header_categories.append(cat)
+        elif L.ARCHIVE_RE.match(t) and not seen_text:
+            note.role, note.reason = "chrome", "archive page heading"
+        elif date is not None:
+            note.role, note.data = "date", date
+        elif L.is_more(t):
+            note.role, note.reason = "more", "teaser link"
+        elif L.categories_of(t) is not None:
+            note.role, note.data = "cats", L.categories_of(t)
+        elif L.is_footer(t) or (L.FOLLOW_RE.match(t) and _next_is_footer(rows, notes, i)):
+            note.role, note.reason = "footer", "page footer"
+        else:
+            note.role = "text"
+            seen_text = True
+
+
+def _next_is_footer(rows, notes, i) -> bool:
+    j = _next_nonblank(notes, i)
+    return j is None or L.is_footer(rows[j])
+
+
+def _next_nonblank(notes, i):
+    for j in range(i + 1, len(notes)):
+        if notes[j].role != "blank":
+            return j
+    return None
+
+
+def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse) -> dict[int, str]:
+    """Indexes of title lines, each with why it is a title."""
+    titles: dict[int, str] = {}
+    prev = None
+    for i, note in enumerate(notes):
+        if note.role == "blank":
+            continue
+        if note.role == "date" and prev is not None and notes[prev].role == "text" \
+                and ov.lines.get(prev + 1) not in ("text", "heading") \
+                and _could_head_date(rows[prev], note.data):
+            titles[prev] = "dated"
+        prev = i
+    for line, kind in ov.lines.items():
+        if kind == "title" and 0 < line <= len(rows):
+            titles[line - 1] = "forced by overrides"
+    no_dates = not any(n.role == "date" for n in notes)
+    ctx_open, tracker = True, _Notes()
+    for i, note in enumerate(notes):
+        if i in titles:
+            ctx_open, tracker = False, _Notes()
+            continue
+        if note.role in ("more", "cats", "footer"):
+            ctx_open = True
+            continue
+        if note.role != "text" or ov.lines.get(i + 1) in ("text", "heading"):
+            if note.role == "text":
+                tracker.feed(rows[i])
+            continue
+        reason = _undated_title_reason(rows, notes, i, titles, ctx_open, tracker, no_dates, known)
+        if reason:
+            titles[i] = reason
+            result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), f"undated post title ({reason})"))
+            ctx_open, tracker = False, _Notes()
+        else:
+            tracker.feed(rows[i])
+    return titles
+
+
+def _could_head_date(text: str, dateline) -> bool:
+    """A line above a date line is its post's title; a bare date needs a title-like line."""
+    if dateline[1] is None:
+        return L.is_title_like(text, 200, 40)
+    return len(text.strip()) <= 300
+
+
+def _undated_title_reason(rows, notes, i, titles, ctx_open, tracker, no_dates, known) -> str:
+    """Why line i starts an undated post, or '' if it does not."""
+    t = rows[i]
+    nxt = _next_nonblank(notes, i)
+    if L.is_filename(t) or L.is_lower_phrase(t) or nxt in titles:
+        return ""   # residue, or a caption standing before the next title
+    if nxt is not None and notes[nxt].role == "date":
+        return ""
+    if ctx_open:
+        return "first line after a post's end" if L.is_title_like(t) or nxt is not None else ""
+    if not L.is_title_like(t) or nxt is None:
+        return ""
+    if tracker.complete:
+        return "follows the previous post's completed notes"
+    if normalise_title(t) in known:
+        return "matches a title dated in another dump"
+    if no_dates and _is_paragraph(rows, notes, nxt):
+        return "title-like line before a paragraph in a dump without dates"
+    return ""
+
+
+def _is_paragraph(rows, notes, j) -> bool:
+    t = rows[j]
+    return notes[j].role == "text" and not L.is_title_like(t) and not L.is_filename(t) \
+        and not L.is_lower_phrase(t)
+
+
+def _assemble(rows, notes, titles: dict[int, str], ov: Overrides, result: DumpParse) -> None:
+    """Second pass: gather each post's lines and turn them into a RawPost."""
+    spans: list[tuple[int, list[int], list[int]]] = []   # (title, content idx, closing idx)
+    current = None
+    for i, note in enumerate(notes):
+        role = note.role
+        if i in titles:
+            current = (i, [], [])
+            spans.append(current)
+            note.role, note.reason = "title", titles[i]
+        elif role == "blank":
+            continue
+        elif current is None:
+            if role == "text":
+                note.role, note.reason = "residue", "between posts"
+                result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), "dropped as residue between posts"))
+        elif role == "date" and not current[1] and not current[2] and _is_first_date(notes, current[0], i):
+            current[2].append(i)
+        elif role in ("more", "cats"):
+            current[2].append(i)
+            current = None
+        elif role == "footer":
+            note.reason = note.reason or "page footer"
+            current = None
+        elif role == "text":
+            current[1].append(i)
+        elif role == "date":
+            note.role, note.reason = "text", ""
+            current[1].append(i)
+    for index, (title, content, closing) in enumerate(spans):
+        result.posts.append(_make_post(rows, notes, index, title, content, closing, titles, ov, result))
+
+
+def _is_first_date(notes, title, i) -> bool:
+    return all(notes[k].role == "blank" for k in range(title + 1, i))
+
+
+def _make_post(rows, notes, index, title, content, closing, titles, ov, result) -> RawPost:
+    """One RawPost from its title line, content lines and closing lines (date, categories…)."""
+    date = comments = None
+    categories = list(result.header_categories)
+    excerpt = False
+    for i in closing:
+        note = notes[i]
+        note.post = index
+        if note.role == "date":
+            date, comments = note.data
+            note.role, note.reason = "chrome", "date line"
+        elif note.role == "more":
+            excerpt = True
+            note.role, note.reason = "chrome", "teaser link (the dump holds only the opening)"
+        elif note.role == "cats":
+            categories += [c for c in note.data if c not in categories]
+            note.role, note.reason = "chrome", "categories line"
+    notes[title].post = index
+    ended_by_title = not closing or notes[closing[-1]].reason == "date line"
+    kept = _drop_residue(rows, notes, content, ended_by_title, ov, result)
+    for i in content:
+        notes[i].post = index
+    blocks = _blocks(rows, kept)
+    body, roles = build_body(blocks, result.name, result.guesses, forced=ov.lines)
+    for line_no, (role, reason) in roles.items():
+        notes[line_no - 1].role, notes[line_no - 1].reason = role, reason
+    last = max([title] + kept + closing)
+    post = RawPost(title=" ".join(rows[title].split()), title_line=title + 1, last_line=last + 1,
+                   date=date, comments=comments, categories=categories, excerpt=excerpt,
+                   blocks=body, dump=result.name, index=index)
+    return ov.apply(post, result.name)
+
+
+def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]:
+    """Remove image residue: file names, the caption after one, alt text before the next title."""
+    drop: dict[int, str] = {}
+    forced = {i for i in content if ov.lines.get(i + 1) in ("text", "heading")}
+    for k, i in enumerate(content):
+        if i in forced:
+            continue
+        if L.is_filename(rows[i]) and _alone(notes, i):
+            drop[i] = "image file name"
+            nxt = content[k + 1] if k + 1 < len(content) else None
+            if nxt is not None and nxt not in forced and _alone(notes, nxt) \
+                    and L.is_title_like(rows[nxt]) and not L.is_numbered_heading(rows[nxt]) \
+                    and _only_blanks_between(notes, i, nxt):
+                drop[nxt] = "image caption after an image file name"
+    if ended_by_title:
+        for i in reversed(content):
+            if i in drop:
+                continue
+            if i in forced or not _alone(notes, i) or not _caption_like(rows[i]):
+                break
+            drop[i] = "alt text or caption before the next post"
+    for i, why in sorted(drop.items()):
+        notes[i].role, notes[i].reason = "residue", why
+        result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), f"dropped as residue: {why}"))
+    return [i for i in content if i not in drop]
+
+
+def _caption_like(text: str) -> bool:
+    return (L.is_title_like(text, 60, 8) or L.is_lower_phrase(text) or L.is_filename(text)) \
+        and not L.is_credit(text)
+
+
+def _alone(notes, i) -> bool:
+    """A line standing alone: no prose directly above or below (blank, chrome or nothing)."""
+    prose = ("text", "body", "heading", "list", "note")
+    above = i == 0 or notes[i - 1].role not in prose
+    below = i + 1 >= len(notes) or notes[i + 1].role not in prose
+    return above and below
+
+
+def _only_blanks_between(notes, a, b) -> bool:
+    return all(notes[k].role == "blank" for k in range(a + 1, b))
+
+
+def _blocks(rows, kept: list[int]) -> list[list[tuple[int, str]]]:
+    """Group kept lines into paragraphs: lines adjacent in the dump stay together."""
+    blocks: list[list[tuple[int, str]]] = []
+    prev = None
+    for i in kept:
+        if prev is not None and i == prev + 1:
+            blocks[-1].append((i + 1, rows[i]))
+        else:
+            blocks.append([(i + 1, rows[i])])
+        prev = i
+    return blocks
+
+
+def _bound_undated(posts: list[RawPost]) -> None:
+    """Undated posts get bounds from the nearest dated posts (archives list newest first)."""
+    for k, post in enumerate(posts):
+        if post.date is not None:
+            continue
+        above = next((p.date for p in reversed(posts[:k]) if p.date), None)
+        below = next((p.date for p in posts[k + 1:] if p.date), None)
+        post.date_before, post.date_after = above, below
+        if above and below and below > above:   # out of order: the bounds mean nothing
+            post.date_before = post.date_after = None
+
+
+__all__ = ["parse_dump", "dated_titles", "normalise_title", "split_lines", "dt"]
