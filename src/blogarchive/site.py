@@ -1,0 +1,189 @@
+"""Grouping posts into pages, and every output path and URL rule (pure; one place only).
+
+Paths are output-relative ("2015/08/25/slug/index.html"); links between pages are relative
+(`relative_url`), so the site works from file://, any sub-path, and `serve`.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from slugify import slugify
+
+from .post import Post
+
+UNCATEGORIZED = "Uncategorized"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_PART_RE = re.compile(r"[\s:(,–-]*\(?\bpart\s+(?P<n>\d+|[ivx]+)\b(?:\s+of\s+(?P<of>\d+|[ivx]+))?\)?",
+                      re.I)
+
+
+def post_path(post: Post) -> str:
+    """WordPress.com's shape: /2015/08/25/<slug>/; undated posts under /undated/<slug>/."""
+    if post.date:
+        return f"{post.date:%Y/%m/%d}/{post.slug}/index.html"
+    return f"undated/{post.slug}/index.html"
+
+
+def category_slug(name: str) -> str:
+    return slugify(name) or "category"
+
+
+def category_path(slug: str, page: int = 1) -> str:
+    return paged(f"category/{slug}/", page)
+
+
+def paged(folder: str, page: int) -> str:
+    """index.html of a listing folder; page N at <folder>page/N/."""
+    return f"{folder}index.html" if page == 1 else f"{folder}page/{page}/index.html"
+
+
+def year_path(year: int) -> str:
+    return f"{year:04d}/index.html"
+
+
+def month_path(year: int, month: int) -> str:
+    return f"{year:04d}/{month:02d}/index.html"
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """A link from one output file to another, relative, so it works from disk and sub-paths."""
+    if to_path.startswith("#"):
+        return to_path
+    target, _, frag = to_path.partition("#")
+    rel = posixpath.relpath(target, posixpath.dirname(from_path) or ".")
+    return rel + (f"#{frag}" if frag else "")
+
+
+def absolute_url(base: str, path: str) -> str:
+    """Canonical URL: base_url plus the path, with 'index.html' dropped (pretty URL)."""
+    if path.endswith("index.html"):
+        path = path[: -len("index.html")]
+    return base + path
+
+
+def newest_first(posts: list[Post]) -> list[Post]:
+    """Dated posts by date, undated ones by their upper bound; unbounded undated posts last."""
+    return sorted(posts, key=lambda p: (p.sort_date is not None, p.sort_date or 0, p.slug),
+                  reverse=True)
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    slug: str
+    posts: tuple[Post, ...]
+
+    @property
+    def path(self) -> str:
+        return category_path(self.slug)
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+    posts: tuple[Post, ...]
+
+    @property
+    def path(self) -> str:
+        return month_path(self.year, self.month)
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    months: tuple[Month, ...]
+    posts: tuple[Post, ...]
+
+    @property
+    def path(self) -> str:
+        return year_path(self.year)
+
+
+@dataclass(frozen=True)
+class Site:
+    posts: tuple[Post, ...]                 # newest first
+    categories: tuple[Category, ...]        # by name
+    years: tuple[Year, ...]                 # newest first
+    undated: tuple[Post, ...]
+    series: dict = field(default_factory=dict)      # slug -> tuple of posts in part order
+    neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
+
+    def categories_of(self, post: Post) -> list[Category]:
+        wanted = {category_slug(c) for c in post.categories} or {category_slug(UNCATEGORIZED)}
+        return [c for c in self.categories if c.slug in wanted]
+
+
+def group(posts: list[Post]) -> Site:
+    """Everything the templates loop over, computed once from the posts."""
+    ordered = tuple(newest_first(posts))
+    return Site(posts=ordered, categories=_categories(ordered), years=_years(ordered),
+                undated=tuple(p for p in ordered if p.date is None), series=_series(ordered),
+                neighbours=_neighbours(ordered))
+
+
+def _categories(posts) -> tuple[Category, ...]:
+    """Categories by slug ("Local democracy" == "Local Democracy"), shown in the commonest spelling."""
+    members: dict[str, list[Post]] = {}
+    spellings: dict[str, dict[str, int]] = {}
+    for post in posts:
+        for name in post.categories or (UNCATEGORIZED,):
+            slug = category_slug(name)
+            if post not in members.setdefault(slug, []):
+                members[slug].append(post)
+            spellings.setdefault(slug, {}).setdefault(name, 0)
+            spellings[slug][name] += 1
+    cats = [Category(max(sorted(spellings[s]), key=lambda n: spellings[s][n]), s, tuple(ps))
+            for s, ps in members.items()]
+    return tuple(sorted(cats, key=lambda c: (c.name.casefold(), c.slug)))
+
+
+def _years(posts) -> tuple[Year, ...]:
+    by_month: dict[tuple[int, int], list[Post]] = {}
+    for post in posts:
+        if post.date:
+            by_month.setdefault((post.date.year, post.date.month), []).append(post)
+    years = []
+    for year in sorted({y for y, _ in by_month}, reverse=True):
+        months = tuple(Month(year, m, tuple(by_month[(year, m)]))
+                       for (y, m) in sorted(by_month, reverse=True) if y == year)
+        years.append(Year(year, months, tuple(p for mo in months for p in mo.posts)))
+    return tuple(years)
+
+
+def part_of(title: str) -> tuple[str, int] | None:
+    """("outsourcing reality", 2) for "Outsourcing reality (part II): the response"."""
+    m = _PART_RE.search(title)
+    if not m:
+        return None
+    raw = m.group("n").lower()
+    number = int(raw) if raw.isdigit() else _ROMAN.get(raw)
+    key = re.sub(r"[^\w]+", " ", title[: m.start()].replace("’", "'")).strip().casefold()
+    return (key, number) if key and number else None
+
+
+def _series(posts) -> dict:
+    groups: dict[str, list[tuple[int, Post]]] = {}
+    for post in posts:
+        part = part_of(post.title)
+        if part:
+            groups.setdefault(part[0], []).append((part[1], post))
+    out = {}
+    for members in groups.values():
+        if len({n for n, _ in members}) > 1:
+            ordered = tuple(p for _, p in sorted(members, key=lambda x: (x[0], x[1].slug)))
+            out.update({p.slug: ordered for p in ordered})
+    return out
+
+
+def _neighbours(posts) -> dict:
+    """Previous/next in date order: (newer, older) for each post."""
+    return {p.slug: (posts[i - 1] if i > 0 else None, posts[i + 1] if i + 1 < len(posts) else None)
+            for i, p in enumerate(posts)}
+
+
+def pages(items: tuple, per_page: int) -> list[tuple]:
+    """Split a listing into pages (at least one page, even when empty)."""
+    return [items[i:i + per_page] for i in range(0, len(items), per_page)] or [()]
