@@ -30,7 +30,13 @@ class _SafeLinks(Treeprocessor):
         for el in root.iter():
             for attr in ("href", "src"):
                 value = el.get(attr)
-                if value is not None and not _SAFE_URL.match(value.strip().replace("\x00", "")):
+                if value is None or _SAFE_URL.match(value.strip().replace("\x00", "")):
+                    continue
+                if el.tag == "img":     # show the alt text instead of a broken image
+                    alt = el.get("alt", "")
+                    el.attrib.clear()
+                    el.tag, el.text = "span", alt
+                else:
                     el.set(attr, "#")
 
 
