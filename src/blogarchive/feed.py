@@ -1,27 +1,50 @@
-"""RSS 2.0 and Atom 1.0 feeds on feedgen, with its quirks fixed in one place.
+"""RSS 2.0 and Atom 1.0 feeds of the posts, through feedgen, identical to the byte for the same input.
 
-Undated posts: a post whose dump gave no date never gets an invented one.  In RSS it is
-included without <pubDate>, ordered by its `date_before` bound (then `date_after`; posts
-with no bound at all come last), with the bounds stated at the start of its description.
-In Atom, where every entry must carry <updated>, undated posts are left out.
-The feed-level lastBuildDate/updated is the newest post's date, never the clock; with no
-dated post at all it is the latest bound of any post, else 1970-01-01T00:00:00Z.
+feedgen's quirks are fixed here and nowhere else: entries are sorted by us and added with
+``order='append'`` (feedgen prepends by default); the feed's ``lastBuildDate``/``updated``
+and every entry's ``updated`` come from post dates, never the clock (feedgen stamps "now");
+dates are made timezone-aware before feedgen sees them (it rejects naive ones); required
+channel fields are checked first with a message naming them (feedgen fails late and
+vaguely); the site link is added after the self link (feedgen's RSS <link> is the last
+one added); characters XML 1.0 forbids are stripped (lxml would raise).
+
+Dates: a post's date is a calendar day, published as midnight in the site's time zone
+(``FeedInfo.timezone``), RFC 822 in RSS (``Tue, 25 Aug 2015 00:00:00 +0100``) and RFC 3339
+in Atom (``2015-08-25T00:00:00+01:00``).
+
+Undated posts (policy, copied into the README):
+
+    A post whose date could not be recovered is never given an invented date. The RSS
+    feed includes it without a <pubDate>, placed among the dated posts by its latest
+    possible date (date_before, else date_after; posts with no bounds at all come last,
+    then by title and slug), and its description starts with the bounds we know, e.g.
+    "Undated — between 8 September 2014 and 30 April 2015." The Atom feed leaves undated
+    posts out, because Atom requires every entry to carry an <updated> date and we
+    will not make one up. The feed limit counts entries of each feed separately.
+
+Feed-level date: the newest post date; when no post has a date, the latest bound of any
+post; when there are no bounds either, the Unix epoch (1970-01-01T00:00:00+00:00).
 """
 from __future__ import annotations
 
 import datetime as dt
+import html as htmllib
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
-from zoneinfo import ZoneInfo
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from .post import Post
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+# XML 1.0 Char excludes these; lone surrogates cannot be encoded as UTF-8 at all.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+           "August", "September", "October", "November", "December")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_REQUIRED = ("title", "description", "author", "site_url", "feed_url", "timezone")
 
 
 @dataclass(frozen=True)
@@ -30,121 +53,219 @@ class FeedInfo:
     description: str
     author: str
     language: str
-    site_url: str       # absolute URL of the site home, ends with '/'
-    feed_url: str       # absolute URL of this feed file
-    timezone: str
-    limit: int | None
+    site_url: str      # absolute URL of the site home, ends with '/'
+    feed_url: str      # absolute URL of this feed file itself (RSS atom:link / Atom rel=self)
+    timezone: str      # IANA name, e.g. "UTC" or "Europe/London"
+    limit: int | None  # newest N entries, None = all
 
 
 @dataclass(frozen=True)
 class FeedItem:
     post: Post
-    url: str            # absolute permalink
-    html: str           # full post HTML, links already absolute
-    summary: str        # plain text
-
-
-def clean(text: str) -> str:
-    """Remove characters XML 1.0 cannot carry (lxml refuses them)."""
-    return _XML_ILLEGAL.sub("", text)
-
-
-def absolutize(html: str, page_url: str) -> str:
-    """Make relative href/src (and #fragments) absolute against the page's URL."""
-    def fix(m):
-        url = m.group(2)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith("//"):
-            return m.group(0)
-        return m.group(1) + urljoin(page_url, url) + m.group(3)
-    return _URL_ATTR.sub(fix, html)
-
-
-def _order(items: list[FeedItem]) -> list[FeedItem]:
-    """Newest first by date (undated by their bounds, unbounded last); ties by slug."""
-    def key(item):
-        p = item.post
-        when = p.date or p.date_before or p.date_after
-        return (when is not None, when or dt.date.min, p.date is not None, p.slug)
-    return sorted(items, key=key, reverse=True)
-
-
-def _midnight(day: dt.date, tz: str) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
-
-
-def _bounds_text(post: Post) -> str:
-    a, b = post.date_after, post.date_before
-    fmt = "%-d %B %Y"
-    if a and b:
-        return f"Undated — between {a:{fmt}} and {b:{fmt}}. "
-    if a or b:
-        return f"Undated — {'after' if a else 'before'} {(a or b):{fmt}}. "
-    return "Undated. "
-
-
-def _newest(items: list[FeedItem], tz: str) -> dt.datetime:
-    dates = [i.post.date for i in items if i.post.date]
-    if not dates:
-        dates = [d for i in items for d in (i.post.date_before, i.post.date_after) if d]
-    return _midnight(max(dates), tz) if dates else EPOCH
-
-
-def _generator(info: FeedInfo, items: list[FeedItem]) -> FeedGenerator:
-    for name in ("title", "description", "site_url", "feed_url"):
-        if not getattr(info, name):
-            raise ValueError(f"feed: {name} is required and empty")
-    fg = FeedGenerator()
-    fg.id(info.feed_url)
-    fg.title(clean(info.title))
-    fg.subtitle(clean(info.description))
-    fg.description(clean(info.description))
-    fg.author({"name": clean(info.author)})
-    fg.language(info.language)
-    fg.link(href=info.site_url, rel="alternate")
-    fg.link(href=info.feed_url, rel="self")
-    fg.generator("blogarchive")
-    newest = _newest(items, info.timezone)
-    fg.lastBuildDate(newest)
-    fg.updated(newest)
-    return fg
-
-
-def _add(fg: FeedGenerator, item: FeedItem, info: FeedInfo, undated_note: bool) -> None:
-    p = item.post
-    fe = fg.add_entry(order="append")
-    fe.id(item.url)
-    fe.guid(item.url, permalink=True)
-    fe.title(clean(p.title))
-    fe.link(href=item.url)
-    fe.author({"name": clean(info.author)})
-    for name in p.categories:
-        fe.category(term=clean(name))
-    note = _bounds_text(p) if (undated_note and not p.date) else ""
-    fe.description(clean(note + item.summary))
-    fe.summary(clean(note + item.summary))
-    fe.content(clean(item.html), type="html")
-    if p.date:
-        fe.published(_midnight(p.date, info.timezone))
-        fe.updated(_midnight(p.date, info.timezone))
-
-
-def _limit(items: list[FeedItem], limit: int | None) -> list[FeedItem]:
-    return items[:limit] if limit else items
+    url: str           # absolute permalink
+    html: str          # full post HTML (already rendered; links already absolute)
+    summary: str       # plain-text summary
 
 
 def rss_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
-    """RSS 2.0 with content:encoded and atom:link rel=self; undated posts without pubDate."""
-    chosen = _limit(_order(items), info.limit)
-    fg = _generator(info, chosen)
-    for item in chosen:
-        _add(fg, item, info, undated_note=True)
-    return fg.rss_str(pretty=True)
+    """RSS 2.0 of every post, newest first; undated posts carry their bounds instead of a pubDate."""
+    tz = _check(info, items)
+    fg = _channel(info, tz, items)
+    fg.load_extension("dc", atom=False, rss=True)   # RSS <author> must be an e-mail; dc:creator is a name
+    fg.dc.dc_creator(_clean(info.author))
+    for item in _limit(_ordered(items), info.limit):
+        entry = _entry(fg, info, item, tz)
+        entry.guid(_clean(item.url), permalink=True)
+        entry.description(_rss_description(item), isSummary=True)
+        entry.dc.dc_creator(_clean(info.author))
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
 def atom_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
-    """Atom 1.0; undated posts are left out because Atom requires a date on every entry."""
-    chosen = _limit(_order([i for i in items if i.post.date]), info.limit)
-    fg = _generator(info, chosen or items)
-    for item in chosen:
-        _add(fg, item, info, undated_note=False)
-    return fg.atom_str(pretty=True)
+    """Atom 1.0 of the dated posts, newest first (Atom requires a date on every entry)."""
+    tz = _check(info, items)
+    fg = _channel(info, tz, items)
+    fg.id(_clean(info.feed_url))
+    fg.author(name=_clean(info.author))
+    dated = [item for item in _ordered(items) if item.post.date is not None]
+    for item in _limit(dated, info.limit):
+        entry = _entry(fg, info, item, tz)
+        entry.id(_clean(item.url))
+        entry.summary(_clean(item.summary))
+    return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def absolutize(html: str, page_url: str) -> str:
+    """Make every relative href/src (footnote '#fn:1' too) absolute against page_url, so links work in a reader."""
+    if not _is_absolute_http(page_url):
+        raise ValueError(f"absolutize: page_url must be an absolute http(s) URL, got {page_url!r}")
+    return _TAG.sub(lambda tag: _ATTR.sub(lambda m: _absolute_attr(m, page_url), tag[0]), html)
+
+
+# A start tag, with quoted attribute values (which may hold '>') taken whole.
+_TAG = re.compile(r"""<[A-Za-z][^\s/>]*(?:"[^"]*"|'[^']*'|[^"'>])*>""")
+# One attribute with a value; matching consumes the value, so a name inside a value is never seen.
+_ATTR = re.compile(r"""(\s)([^\s"'>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _absolute_attr(m: re.Match, page_url: str) -> str:
+    """One attribute, rewritten if it is an href/src holding a relative URL; otherwise untouched."""
+    space, name, equals, raw = m.groups()
+    if name.lower() not in ("href", "src"):
+        return m[0]
+    value = htmllib.unescape(raw[1:-1] if raw[0] in "\"'" else raw).strip()
+    if _SCHEME.match(value):            # https:, mailto:, data:, … are left alone
+        return m[0]
+    absolute = htmllib.escape(urljoin(page_url, value), quote=False).replace('"', "&quot;")
+    return f'{space}{name}{equals}"{absolute}"'
+
+
+def _check(info: FeedInfo, items: list[FeedItem]) -> ZoneInfo:
+    """Fail before feedgen does (it fails late and vaguely), naming every bad field; return the zone."""
+    problems = [f"FeedInfo.{name} is missing" for name in _REQUIRED
+                if not isinstance(getattr(info, name), str) or not _clean(getattr(info, name)).strip()]
+    for name in ("site_url", "feed_url"):
+        value = getattr(info, name)
+        if isinstance(value, str) and value.strip() and not _is_absolute_http(value):
+            problems.append(f"FeedInfo.{name} must be an absolute http(s) URL, got {value!r}")
+    if isinstance(info.site_url, str) and info.site_url and not info.site_url.endswith("/"):
+        problems.append(f"FeedInfo.site_url must end with '/', got {info.site_url!r}")
+    if info.limit is not None and (isinstance(info.limit, bool) or not isinstance(info.limit, int)
+                                   or info.limit < 1):
+        problems.append(f"FeedInfo.limit must be a positive whole number or None, got {info.limit!r}")
+    tz = _zone(info.timezone, problems)
+    problems += _item_problems(items)
+    if problems:
+        raise ValueError("cannot build feed: " + "; ".join(problems))
+    return tz
+
+
+def _zone(name: str, problems: list[str]) -> ZoneInfo | None:
+    """The IANA zone called name, or None with a problem noted (a missing name is reported already)."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"FeedInfo.timezone: unknown IANA time zone {name!r}")
+        return None
+
+
+def _item_problems(items: list[FeedItem]) -> list[str]:
+    """Every item needs its own absolute permalink: it is the guid/id readers use to spot new posts."""
+    problems, seen = [], {}
+    for item in items:
+        if not _is_absolute_http(item.url):
+            problems.append(f"post {item.post.slug!r}: url must be absolute http(s), got {item.url!r}")
+        elif item.url in seen:
+            problems.append(f"posts {seen[item.url]!r} and {item.post.slug!r} share the url {item.url!r}")
+        seen.setdefault(item.url, item.post.slug)
+    return problems
+
+
+def _channel(info: FeedInfo, tz: ZoneInfo, items: list[FeedItem]) -> FeedGenerator:
+    """The channel fields both formats share, dated from the posts so the clock never leaks in."""
+    fg = FeedGenerator()
+    fg.title(_clean(info.title))
+    fg.description(_clean(info.description))        # RSS description and Atom subtitle
+    fg.link(href=_clean(info.feed_url), rel="self")
+    fg.link(href=_clean(info.site_url), rel="alternate")   # last: feedgen's RSS <link> is the last link
+    if _clean(info.language).strip():
+        fg.language(_clean(info.language))
+    fg.generator("blogarchive")                      # no feedgen version: upgrades don't change bytes
+    fg.updated(feed_updated(items, tz))              # RSS lastBuildDate and Atom updated
+    return fg
+
+
+def _entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> FeedEntry:
+    """An entry with the fields both formats share, appended (feedgen would prepend)."""
+    post = item.post
+    entry = fg.add_entry(order="append")
+    entry.title(_clean(post.title))
+    entry.link(href=_clean(item.url), rel="alternate")
+    entry.author(name=_clean(info.author))
+    for category in post.categories:
+        entry.category(term=_clean(category))
+    entry.content(_clean(item.html), type="html")    # Atom content type=html; RSS content:encoded
+    if post.date is not None:
+        entry.published(_midnight(post.date, tz))   # RSS pubDate, Atom published
+        entry.updated(_midnight(post.date, tz))     # replaces feedgen's "now"
+    return entry
+
+
+def _ordered(items: list[FeedItem]) -> list[FeedItem]:
+    """Items in feed order, independent of input order (see _order_key)."""
+    return sorted(items, key=_order_key)
+
+
+def _order_key(item: FeedItem) -> tuple:
+    """Newest first by date, undated by date_before then date_after, boundless last; ties by title, slug, url."""
+    post = item.post
+    primary = post.date or post.date_before or post.date_after
+    secondary = post.date_after if post.date is None and post.date_before else None
+    return (primary is None, -_ordinal(primary), post.date is None, -_ordinal(secondary),
+            post.title, post.slug, item.url)
+
+
+def _ordinal(day: dt.date | None) -> int:
+    """A sortable number for a day; 0 (oldest) for none."""
+    return day.toordinal() if day else 0
+
+
+def _limit(items: list[FeedItem], limit: int | None) -> list[FeedItem]:
+    """The first `limit` items, or all of them when limit is None."""
+    return items if limit is None else items[:limit]
+
+
+def feed_updated(items: list[FeedItem], tz: ZoneInfo) -> dt.datetime:
+    """Newest post date; else the latest bound of any post; else the Unix epoch in UTC — never the clock."""
+    dated = [item.post.date for item in items if item.post.date is not None]
+    if dated:
+        return _midnight(max(dated), tz)
+    bounds = [d for item in items for d in (item.post.date_after, item.post.date_before) if d]
+    return _midnight(max(bounds), tz) if bounds else EPOCH
+
+
+def _midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """A calendar day as the aware datetime feeds need: midnight where the blog was written."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+
+
+def _rss_description(item: FeedItem) -> str:
+    """The summary; for an undated post, its known bounds first. Never empty (feedgen would then drop content:encoded)."""
+    summary = _clean(item.summary).strip()
+    if item.post.date is not None:
+        return summary or _clean(item.post.title)
+    note = undated_note(item.post)
+    return f"{note}. {summary}" if summary else f"{note}."
+
+
+def undated_note(post: Post) -> str:
+    """What we know about an undated post's date, e.g. 'Undated — between 8 September 2014 and 30 April 2015'."""
+    after, before = post.date_after, post.date_before
+    if after and before:
+        return f"Undated — between {_day(after)} and {_day(before)}"
+    if after:
+        return f"Undated — after {_day(after)}"
+    if before:
+        return f"Undated — before {_day(before)}"
+    return "Undated"
+
+
+def _day(day: dt.date) -> str:
+    """'8 September 2014', independent of the process locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _clean(text: str) -> str:
+    """Text without the characters XML 1.0 cannot carry (lxml raises on them)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def _is_absolute_http(url: str) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
