@@ -194,10 +194,10 @@ def test_deleted_post_disappears_and_templates_override(tmp_path):
 
 def test_bad_site_yaml_names_every_bad_key(tmp_path, capsys):
     cfg = tmp_path / "site.yaml"
-    cfg.write_text("posts_per_page: zero\ntimezone: Mars/Base\ncolour: red\n", encoding="utf-8")
+    cfg.write_text("posts_per_page: zero\ntimezone: Mars/Base\ncolour: red\nauthor: ''\n", encoding="utf-8")
     assert main(["build", "--config", str(cfg), "--out", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err
-    assert "posts_per_page" in err and "timezone" in err and "colour" in err
+    assert all(k in err for k in ("posts_per_page", "timezone", "colour", "author")) and "Traceback" not in err
 
 
 def test_sitemap_robots_and_feed_autodiscovery(built):

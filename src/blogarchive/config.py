@@ -65,7 +65,8 @@ def _validate(raw: dict, path: Path) -> Config:
         kind, want = _CHECKS[key]
         if value is None and key == "feed_limit":
             continue
-        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 1):
+        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 1) \
+                or (kind is str and key != "base_url" and not value.strip()):
             problems.append(f"{key}: expected {want}, got {value!r}")
     values = {k: v for k, v in raw.items() if k in known}
     base = values.get("base_url", "")
