@@ -9,7 +9,6 @@ and is listed in the import report.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -352,4 +351,4 @@ def _bound_undated(posts: list[RawPost]) -> None:
             post.date_before = post.date_after = None
 
 
-__all__ = ["parse_dump", "dated_titles", "normalise_title", "split_lines", "dt"]
+__all__ = ["parse_dump", "dated_titles", "normalise_title", "split_lines"]
