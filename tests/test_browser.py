@@ -25,6 +25,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    if not list((ROOT / "posts").glob("*.md")):
+        pytest.skip("posts/ is empty: run `python build.py import` first")
     work = tmp_path_factory.mktemp("serve")
     shutil.copytree(ROOT / "posts", work / "posts")
     port = free_port()
@@ -53,27 +55,47 @@ def browser():
         b.close()
 
 
+SHOTS = Path("/tmp/blogarchive-shots")      # copies for a person to look at
+
+
+def shoot(page, shots: Path, name: str) -> None:
+    """A screenshot into the test's tmp_path, copied to /tmp/blogarchive-shots/."""
+    page.screenshot(path=str(shots / name))
+    SHOTS.mkdir(exist_ok=True)
+    shutil.copy(shots / name, SHOTS / name)
+
+
+def watch_console(page, errors: list) -> None:
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+
 def walk(browser, start: str, shots: Path, name: str) -> list[str]:
     """Home -> a post -> a category -> a month, collecting console errors; screenshots saved."""
     errors = []
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    watch_console(page, errors)
     page.goto(start)
     assert page.locator("h1").count() == 1
-    page.screenshot(path=str(shots / f"{name}-home-desktop.png"))
+    shoot(page, shots, f"{name}-home-1280.png")
     page.click("article.entry h2 a >> nth=0")
     assert page.locator("article.post h1").inner_text() == "How I’ll vote in the Labour leadership election"
+    shoot(page, shots, f"{name}-post-1280.png")
     page.click(".categories a >> nth=0")
     assert page.locator("h1").inner_text().startswith("Category: Labour Party News")
     page.click("nav[aria-label=Site] >> text=Archives")
     page.click("text=August 2015")
     assert page.locator("h1").inner_text() == "Posts from August 2015"
+    page.click("article.entry h2 a >> nth=0")
+    assert page.locator("article.post h1").count() == 1
     mobile = browser.new_page(viewport={"width": 390, "height": 844})
+    watch_console(mobile, errors)
     mobile.goto(start)
-    mobile.screenshot(path=str(shots / f"{name}-home-390.png"), full_page=False)
-    width = mobile.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, "page scrolls sideways on a phone"
+    shoot(mobile, shots, f"{name}-home-390.png")
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, "scrolls sideways on a phone"
+    mobile.click("article.entry h2 a >> nth=0")
+    shoot(mobile, shots, f"{name}-post-390.png")
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, "scrolls sideways on a phone"
     return errors
 
 
@@ -85,6 +107,28 @@ def test_served_site_in_chromium(served, browser, tmp_path):
 def test_file_url_site_in_chromium(served, browser, tmp_path):
     _, work = served
     assert walk(browser, (work / "site" / "index.html").as_uri(), tmp_path, "file") == []
+
+
+def test_served_404_is_styled_at_any_depth(served, browser):
+    url, _ = served
+    page = browser.new_page()
+    response = page.goto(url + "no/such/deep/page/")
+    assert response.status == 404 and page.locator("h1").inner_text() == "Page not found"
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Georgia")
+    page.click(".site-title a")
+    assert page.url == url
+
+
+def test_dark_mode_and_focus_are_styled(served, browser):
+    url, _ = served
+    page = browser.new_page(color_scheme="dark")
+    page.goto(url)
+    dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.emulate_media(color_scheme="light")
+    assert dark != page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.locator(".skip").bounding_box()["x"] >= 0       # the skip link shows when focused
 
 
 def test_serve_rebuilds_on_change_and_survives_a_bad_post(served):

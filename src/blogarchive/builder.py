@@ -1,21 +1,29 @@
 """The `build` command: posts/ -> site/, gathered in memory first, then swapped in atomically."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
+
+import jinja2
 
 from . import site as S
 from .config import Config, load_config
-from .errors import BlogArchiveError, OutputError, PostError
+from .errors import BlogArchiveError, InputError, OutputError, PostError
 from .feed import FeedInfo, FeedItem, absolutize, atom_xml, rss_xml
 from .post import Post, from_markdown
-from .render import SiteRenderer, make_env, robots, sitemap, summary
+from .render import make_env, post_html, render_pages, robots, sitemap, summary
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class TemplateError(InputError):
+    """A template that does not compile or uses a name the renderer does not provide."""
 
 
 def register(sub) -> None:
@@ -38,15 +46,21 @@ def add_build_options(p) -> None:
 
 
 def run(args) -> int:
+    """The build command: settings, build, one line of result, the base_url warning."""
     started = time.perf_counter()
     config = load_config(Path(args.config), args.base_url)
     count = build(Path(args.posts), Path(args.out), config,
                   Path(args.templates) if args.templates else None, args.keep_going)
     print(f"built {count} files into {args.out}/ in {time.perf_counter() - started:.2f} s")
-    if not config.base_url:
-        print("note: no base_url in site.yaml (or --base-url): feeds, sitemap and canonical links "
-              f"carry the placeholder {config.site_url} until one is set", file=sys.stderr)
+    warn_placeholder(config)
     return 0
+
+
+def warn_placeholder(config: Config) -> None:
+    """Without base_url the site works, but feeds and canonical links cannot be right: say so once."""
+    if not config.base_url:
+        print("warning: no base_url in site.yaml (or --base-url): feeds, sitemap and canonical links "
+              f"carry the placeholder {config.site_url} until one is set", file=sys.stderr)
 
 
 def read_posts(folder: Path, keep_going: bool) -> list[Post]:
@@ -74,6 +88,7 @@ def read_posts(folder: Path, keep_going: bool) -> list[Post]:
 
 
 def _read_post(path: Path, folder: Path) -> Post:
+    """One post file; unreadable, non-UTF-8 or linked-out files are PostErrors."""
     if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
         raise PostError(path, None, "is a link to a file outside the posts folder; refused")
     try:
@@ -88,25 +103,57 @@ def _read_post(path: Path, folder: Path) -> Post:
 def render_files(posts: list[Post], config: Config, template_dir: Path | None) -> dict[str, bytes]:
     """Every output file of the site, in memory: pages, feeds, sitemap, robots, static."""
     site = S.group(posts)
-    renderer = SiteRenderer(site, config, make_env(template_dir))
-    files = renderer.render_all()
-    files.update(feeds(site, renderer, config))
-    files["sitemap.xml"] = sitemap(list(files), config.site_url)
-    files["robots.txt"] = robots(config.site_url)
+    out = Output()
+    with Progress(f"rendering {len(posts)} posts") as progress, template_errors():
+        for path, source, text in render_pages(site, config, make_env(template_dir)):
+            out.add(path, source, text.encode("utf-8"))
+            progress.step()
+    for path, data in sorted(feeds(site, config).items()):
+        out.add(path, "feeds", data)
+    out.add("sitemap.xml", "sitemap", sitemap(list(out.files), config.site_url))
+    out.add("robots.txt", "robots.txt", robots(config.site_url))
     for path in sorted((ROOT / "static").rglob("*")):
         if path.is_file():
-            files["static/" + path.relative_to(ROOT / "static").as_posix()] = path.read_bytes()
-    return files
+            rel = "static/" + path.relative_to(ROOT / "static").as_posix()
+            out.add(rel, f"static file {rel}", path.read_bytes())
+    return out.files
 
 
-def feeds(site: S.Site, renderer: SiteRenderer, config: Config) -> dict[str, bytes]:
+@contextlib.contextmanager
+def template_errors():
+    """A broken template (syntax, unknown variable) is a build error naming its file and line."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.filename or exc.name or "template", exc.lineno, exc.message) from None
+    except jinja2.TemplateError as exc:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+        where = frames[-1] if frames else None
+        raise TemplateError(where.filename if where else "template", where.lineno if where else None,
+                            str(exc)) from None
+
+
+class Output:
+    """The site in memory; refuses a second file at the same path, naming both sources."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+        self.sources: dict[str, str] = {}
+
+    def add(self, path: str, source: str, data: bytes) -> None:
+        if path in self.files:
+            raise OutputError(f"{path}: would be written twice, by {self.sources[path]} and by {source}")
+        self.files[path], self.sources[path] = data, source
+
+
+def feeds(site: S.Site, config: Config) -> dict[str, bytes]:
     """feed.xml + atom.xml for the whole site and for each category."""
     base = config.site_url
 
     def item(post: Post) -> FeedItem:
         url = S.absolute_url(base, S.post_path(post))
-        return FeedItem(post, url, absolutize(renderer.html[post.slug], url),
-                        summary(renderer.html[post.slug]))
+        html = post_html(post.body)
+        return FeedItem(post, url, absolutize(html, url), summary(html))
 
     def info(folder: str, title: str) -> tuple[FeedInfo, FeedInfo]:
         return tuple(FeedInfo(title, config.description, config.author, config.language,
@@ -128,16 +175,29 @@ def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None 
           keep_going: bool = False) -> int:
     """Read, render everything in memory, write a new tree, swap it in; returns files written."""
     posts = read_posts(posts_dir, keep_going)
-    progress(f"rendering {len(posts)} posts")
     files = render_files(posts, config, template_dir)
     write_tree(out, files)
     return len(files)
 
 
-def progress(message: str) -> None:
-    """Progress for people at a terminal; silent in CI and when piped."""
-    if sys.stderr.isatty() and not os.environ.get("CI"):
-        print(message, file=sys.stderr)
+class Progress:
+    """A one-line page counter for people at a terminal; silent in CI and when piped."""
+
+    def __init__(self, label: str, stream=None):
+        self.label, self.stream, self.count = label, stream or sys.stderr, 0
+        self.shown = self.stream.isatty() and not os.environ.get("CI")
+
+    def __enter__(self):
+        return self
+
+    def step(self) -> None:
+        self.count += 1
+        if self.shown and self.count % 5 == 0:
+            print(f"\r{self.label}: {self.count} pages", end="", file=self.stream, flush=True)
+
+    def __exit__(self, *exc):
+        if self.shown:
+            print(f"\r{self.label}: {self.count} pages", file=self.stream, flush=True)
 
 
 def write_tree(out: Path, files: dict[str, bytes]) -> None:
@@ -165,6 +225,7 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
 
 
 def _swap(new: Path, out: Path) -> None:
+    """Rename the old site away, the new one in, then delete the old one."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; refusing to replace it")
     old = None

@@ -1,6 +1,8 @@
 """site.yaml -> a typed, validated Config; every bad key is reported before the build stops."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -31,56 +33,95 @@ class Config:
 _CHECKS = {
     "title": (str, "a line of text"), "description": (str, "a line of text"),
     "author": (str, "a name"), "language": (str, "a language tag such as en-GB"),
-    "base_url": (str, "an absolute http(s) URL ending in /"), "posts_per_page": (int, "a positive whole number"),
+    "base_url": (str, "an absolute http(s) URL such as https://example.org/blog/"), "posts_per_page": (int, "a positive whole number"),
     "date_format": (str, "a strftime format such as %-d %B %Y"), "timezone": (str, "an IANA zone such as Europe/London"),
     "feed_limit": (int, "a positive whole number or null"),
 }
 
 
 def load_config(path: Path, base_url: str | None = None) -> Config:
-    """Read site.yaml (missing file: defaults); --base-url overrides the file."""
-    raw: dict = {}
-    if path.exists():
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else None
-            raise ConfigError(path, line, f"bad YAML: {exc.problem}") from None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ConfigError(path, None, f"bad YAML: {exc}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(path, None, "expected a mapping of settings (key: value)")
+    """Read site.yaml (a missing file or key: defaults); --base-url overrides the file."""
+    raw, lines = _read(path) if path.exists() else ({}, {})
     if base_url is not None:
         raw = {**raw, "base_url": base_url}
-    return _validate(raw, path)
+        lines.pop("base_url", None)
+    problems = _problems(raw)
+    if problems:
+        raise _config_error(path, [(lines.get(key), f"{key}: {message}") for key, message in problems])
+    return Config(**_normalised(raw))
 
 
-def _validate(raw: dict, path: Path) -> Config:
-    problems = []
+def _read(path: Path) -> tuple[dict, dict[str, int]]:
+    """The settings mapping and the 1-based line of each key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) or {}
+        node = yaml.compose(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(path, mark.line + 1 if mark else None, f"bad YAML: {exc.problem}") from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(path, None, f"bad YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(path, 1, "expected a mapping of settings (key: value)")
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in getattr(node, "value", [])
+             if isinstance(k, yaml.ScalarNode)}
+    return raw, lines
+
+
+def _config_error(path: Path, problems: list[tuple[int | None, str]]) -> ConfigError:
+    """One problem: 'site.yaml:3: key: ...'; several: all of them, one a line."""
+    if len(problems) == 1:
+        return ConfigError(path, *problems[0])
+    listed = "\n".join(f"  {path}:{line}: {msg}" if line else f"  {path}: {msg}" for line, msg in problems)
+    return ConfigError(path, None, f"{len(problems)} bad settings:\n{listed}")
+
+
+def _problems(raw: dict) -> list[tuple[str, str]]:
+    """(key, message) for every unknown key and bad value, in file order."""
     known = {f.name for f in fields(Config)}
+    problems = []
     for key, value in raw.items():
         if key not in known:
-            problems.append(f"{key}: unknown setting (known: {', '.join(sorted(known))})")
-            continue
-        kind, want = _CHECKS[key]
-        if value is None and key == "feed_limit":
-            continue
-        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 1) \
-                or (kind is str and key != "base_url" and not value.strip()):
-            problems.append(f"{key}: expected {want}, got {value!r}")
-    values = {k: v for k, v in raw.items() if k in known}
-    base = values.get("base_url", "")
-    if isinstance(base, str) and base:
-        if not base.startswith(("http://", "https://")):
-            problems.append(f"base_url: expected an absolute http(s) URL, got {base!r}")
-        elif not base.endswith("/"):
-            values["base_url"] = base + "/"
-    tz = values.get("timezone", "UTC")
-    if isinstance(tz, str):
+            problems.append((str(key), f"unknown setting (known: {', '.join(sorted(known))})"))
+        else:
+            message = _check(key, value)
+            if message:
+                problems.append((key, message))
+    return problems
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def _check(key: str, value) -> str | None:
+    """Why `value` is not acceptable for `key`, or None."""
+    kind, want = _CHECKS[key]
+    if value is None and key == "feed_limit":
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 1) \
+            or (kind is str and key != "base_url" and not value.strip()):
+        return f"expected {want}, got {value!r}"
+    if key == "base_url" and value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+        return f"expected {want}, got {value!r}"
+    if key == "language" and not _LANGUAGE.match(value):
+        return f"expected {want}, got {value!r}"
+    if key == "timezone":
         try:
-            zoneinfo.ZoneInfo(tz)
+            zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            problems.append(f"timezone: unknown time zone {tz!r}")
-    if problems:
-        raise ConfigError(path, None, "; ".join(problems))
-    return Config(**values)
+            return f"unknown time zone {value!r}"
+    if key == "date_format":
+        try:
+            dt.date(2015, 8, 25).strftime(value)
+        except ValueError as exc:
+            return f"not a date format ({exc})"
+    return None
+
+
+def _normalised(raw: dict) -> dict:
+    """Valid settings ready for Config: base_url always ends in '/'."""
+    values = dict(raw)
+    if values.get("base_url") and not values["base_url"].endswith("/"):
+        values["base_url"] += "/"
+    return values

@@ -1,9 +1,10 @@
 """Posts -> HTML: one Jinja2 environment, safe Markdown, and every page of the site (pure).
 
-`render_site` returns {output path: bytes}; builder.py does the writing.
+`render_pages` yields (output path, what it is, HTML); builder.py checks and writes them.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -19,25 +20,33 @@ from .config import Config
 from .post import Post
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-_SAFE_URL = re.compile(r"^(?:https?:|mailto:|#|[^:]*$)", re.I)
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 _WORD = re.compile(r"\S+")
 
 
+def safe_url(value: str) -> bool:
+    """True for relative, http(s) and mailto URLs, judged as a browser reads them.
+
+    The browser decodes character references and ignores tabs, newlines and leading control
+    characters, so 'java&#x09;script&#58;' is still javascript: and must be caught."""
+    url = re.sub(r"[\t\n\r]", "", html.unescape(value)).lstrip("".join(map(chr, range(33))))
+    scheme = _SCHEME.match(url)
+    return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
+
+
 class _SafeLinks(Treeprocessor):
-    """Drop link and image URLs with a scheme other than http(s)/mailto (javascript:, data:…)."""
+    """Unsafe link and image URLs (javascript:, data:, …) become plain text: the link text or alt."""
 
     def run(self, root):
         for el in root.iter():
-            for attr in ("href", "src"):
-                value = el.get(attr)
-                if value is None or _SAFE_URL.match(value.strip().replace("\x00", "")):
-                    continue
-                if el.tag == "img":     # show the alt text instead of a broken image
-                    alt = el.get("alt", "")
-                    el.attrib.clear()
-                    el.tag, el.text = "span", alt
-                else:
-                    el.set(attr, "#")
+            url = el.get("href") if el.tag == "a" else el.get("src") if el.tag == "img" else None
+            if url is None or safe_url(url):
+                continue
+            if el.tag == "img":
+                el.text = el.get("alt", "")
+            el.attrib.clear()
+            el.tag = "span"
 
 
 class _NoRawHtml(markdown.Extension):
@@ -54,9 +63,17 @@ def markdown_converter() -> markdown.Markdown:
     return markdown.Markdown(extensions=["footnotes", "nl2br", _NoRawHtml()], output_format="html")
 
 
-def to_html(md: markdown.Markdown, body: str) -> str:
+@functools.lru_cache(maxsize=4096)
+def post_html(body: str) -> str:
+    """A post body as HTML; a pure function of the Markdown, so it is converted once per build."""
+    md = _converter()
     md.reset()
     return md.convert(body)
+
+
+@functools.lru_cache(maxsize=1)
+def _converter() -> markdown.Markdown:
+    return markdown_converter()
 
 
 def make_env(template_dir: Path | None = None) -> Environment:
@@ -85,6 +102,7 @@ def summary(body_html: str, words: int = 60) -> str:
 
 
 def word_count(body_html: str) -> int:
+    """Words of the rendered post, for listings (and later reading-time estimates)."""
     return len(_WORD.findall(plain_text(body_html)))
 
 
@@ -107,119 +125,142 @@ def date_label(post: Post, fmt: str) -> str:
 
 
 def comments_label(post: Post) -> str:
+    """The archived comment count in words; empty when the dump did not say."""
     if post.comments is None:
         return ""
     return "No comments" if post.comments == 0 else (
         "1 comment" if post.comments == 1 else f"{post.comments} comments")
 
 
-class SiteRenderer:
-    """Renders every page of one Site; each post's HTML is converted once and reused."""
+def render_post(post: Post, context: S.PostContext, config: Config, env: Environment) -> str:
+    """A post's page: a pure function of its inputs, so a build cache or a process pool can call it."""
+    path = S.post_path(post)
+    body = post_html(post.body)
+    return render_page(
+        env, config, "post.html", path, post.title, post=entry_view(post, context.categories, path, config),
+        body=Markup(body), newer=_link_view(context.newer, path), older=_link_view(context.older, path),
+        series=[{"title": part.label, "url": S.relative_url(path, part.path), "current": part.path == path}
+                for part in context.series],
+        sources=[{"file": s.file, "first": s.first, "last": s.last} for s in post.sources])
 
-    def __init__(self, site: S.Site, config: Config, env: Environment):
-        self.site, self.config, self.env = site, config, env
-        md = markdown_converter()
-        self.html = {p.slug: to_html(md, p.body) for p in site.posts}
-        self.cat_by_slug = {c.slug: c for c in site.categories}
 
-    def entry(self, post: Post, here: str) -> dict:
-        """What a listing shows of a post: ready links and labels, no logic left for templates."""
-        return {"title": post.title, "url": S.relative_url(here, S.post_path(post)),
-                "date": date_label(post, self.config.date_format),
-                "iso": post.date.isoformat() if post.date else "",
-                "categories": [{"name": c.name, "url": S.relative_url(here, c.path)}
-                               for c in self.site.categories_of(post)],
-                "summary": summary(self.html[post.slug]), "excerpt": post.excerpt,
-                "words": word_count(self.html[post.slug]), "comments": comments_label(post)}
+def entry_view(post: Post, categories: tuple[S.Link, ...], here: str, config: Config) -> dict:
+    """What a page shows of a post: ready links and labels, no logic left for templates."""
+    body = post_html(post.body)
+    return {"title": post.title, "url": S.relative_url(here, S.post_path(post)),
+            "date": date_label(post, config.date_format),
+            "iso": post.date.isoformat() if post.date else "",
+            "categories": [{"name": c.label, "url": S.relative_url(here, c.path)} for c in categories],
+            "summary": summary(body), "excerpt": post.excerpt, "words": word_count(body),
+            "comments": comments_label(post), "source": source_label(post)}
 
-    def page(self, template: str, path: str, title: str, feeds=(), **ctx) -> bytes:
-        base = self.config.site_url
-        all_feeds = [("application/rss+xml", f"{self.config.title} (RSS)", "feed.xml"),
-                     ("application/atom+xml", f"{self.config.title} (Atom)", "atom.xml"), *feeds]
-        nav = [("Home", "index.html"), ("Categories", "category/index.html"),
-               ("Archives", "archives/index.html"), ("Undated", "undated/index.html")]
-        text = self.env.get_template(template).render(
-            config=self.config, title=title, canonical=S.absolute_url(base, path),
-            link=lambda target: S.relative_url(path, target),
-            feeds=[{"type": t, "title": n, "url": S.relative_url(path, f)} for t, n, f in all_feeds],
-            nav=[{"label": n, "url": S.relative_url(path, f), "current": f == path} for n, f in nav],
-            css=S.relative_url(path, "static/style.css"), **ctx)
-        return text.encode("utf-8")
 
-    def render_all(self) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        for path, data in self._pages():
-            if path in out:
-                raise ValueError(f"two pages want the same output path {path!r}")
-            out[path] = data
-        return out
+def source_label(post: Post) -> str:
+    """'001_dump.txt, lines 12–80': where in the raw dumps the post was recovered from."""
+    if not post.sources:
+        return "source not recorded"
+    return "; ".join(f"{s.file}, lines {s.first}–{s.last}" for s in post.sources)
 
-    def _pages(self):
-        for post in self.site.posts:
-            yield S.post_path(post), self.post_page(post)
-        yield from self.listing(self.site.posts, "", self.config.title, "All posts, newest first", home=True)
-        for cat in self.site.categories:
-            folder = f"category/{cat.slug}/"
-            feeds = [("application/rss+xml", f"{cat.name} (RSS)", folder + "feed.xml"),
-                     ("application/atom+xml", f"{cat.name} (Atom)", folder + "atom.xml")]
-            yield from self.listing(cat.posts, folder, f"Category: {cat.name}",
-                                    f"{len(cat.posts)} posts filed under {cat.name}", feeds=feeds)
-        for year in self.site.years:
-            yield from self.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
-                                    f"{len(year.posts)} posts")
-            for month in year.months:
-                name = format_date(month.posts[0].date, "%B %Y")
-                yield from self.listing(month.posts, f"{month.year:04d}/{month.month:02d}/",
-                                        f"Posts from {name}", f"{len(month.posts)} posts")
-        yield from self.listing(self.site.undated, "undated/", "Undated posts",
-                                "Posts the archive gives no date for, with the dates they must lie between.")
-        yield "category/index.html", self.categories_page()
-        yield "archives/index.html", self.archives_page()
-        yield "404.html", self.page("404.html", "404.html", "Page not found")
 
-    def post_page(self, post: Post) -> bytes:
-        path = S.post_path(post)
-        newer, older = self.site.neighbours[post.slug]
-        series = self.site.series.get(post.slug, ())
-        return self.page(
-            "post.html", path, post.title, post=self.entry(post, path),
-            body=Markup(self.html[post.slug]),
-            newer=self.entry(newer, path) if newer else None,
-            older=self.entry(older, path) if older else None,
-            series=[{"title": p.title, "url": S.relative_url(path, S.post_path(p)),
-                     "current": p.slug == post.slug} for p in series],
-            sources=[{"file": s.file, "first": s.first, "last": s.last} for s in post.sources])
+def _link_view(link: S.Link | None, here: str) -> dict | None:
+    return {"title": link.label, "url": S.relative_url(here, link.path)} if link else None
 
-    def listing(self, posts, folder: str, title: str, intro: str, feeds=(), home=False):
-        chunks = S.pages(tuple(posts), self.config.posts_per_page)
-        for n, chunk in enumerate(chunks, 1):
-            path = S.paged(folder, n)
-            pager = {"number": n, "count": len(chunks),
-                     "newer": S.relative_url(path, S.paged(folder, n - 1)) if n > 1 else None,
-                     "older": S.relative_url(path, S.paged(folder, n + 1)) if n < len(chunks) else None,
-                     "pages": [{"number": k, "url": S.relative_url(path, S.paged(folder, k)),
-                                "current": k == n} for k in range(1, len(chunks) + 1)]}
-            page_title = title if n == 1 else f"{title} (page {n} of {len(chunks)})"
-            yield path, self.page("list.html", path, page_title, feeds=feeds, intro=intro,
-                                  entries=[self.entry(p, path) for p in chunk], pager=pager,
-                                  home=home, heading=title)
 
-    def categories_page(self) -> bytes:
-        path = "category/index.html"
-        cats = [{"name": c.name, "url": S.relative_url(path, c.path), "count": len(c.posts)}
-                for c in self.site.categories]
-        return self.page("categories.html", path, "Categories", categories=cats)
+_NAV = (("Home", "index.html"), ("Categories", "category/index.html"),
+        ("Archives", "archives/index.html"), ("Undated", "undated/index.html"))
 
-    def archives_page(self) -> bytes:
-        path = "archives/index.html"
-        years = [{"year": y.year, "url": S.relative_url(path, y.path), "count": len(y.posts),
-                  "months": [{"name": format_date(m.posts[0].date, "%B"),
-                              "url": S.relative_url(path, m.path), "count": len(m.posts)}
-                             for m in y.months]} for y in self.site.years]
-        return self.page("archives.html", path, "Archives", years=years,
-                         undated={"count": len(self.site.undated),
-                                  "url": S.relative_url(path, "undated/index.html")})
 
+def render_page(env: Environment, config: Config, template: str, path: str, title: str,
+                feeds: tuple[tuple[str, str], ...] = (), rooted: bool = False, **ctx) -> str:
+    """Any page of the site; `feeds` adds (label, folder) feed pairs to the site-wide one.
+
+    Links are relative to `path`, except on a `rooted` page (404.html), which a server shows
+    at any depth and which therefore links from the root path of base_url."""
+    def link(target: str) -> str:
+        return S.rooted_url(config.site_url, target) if rooted else S.relative_url(path, target)
+
+    feed_views = [{"label": label, "rss": link(folder + "feed.xml"), "atom": link(folder + "atom.xml")}
+                  for label, folder in (("All posts", ""), *feeds)]
+    nav = [{"label": label, "url": link(target), "current": target == path} for label, target in _NAV]
+    return env.get_template(template).render(
+        config=config, title=title, canonical=S.absolute_url(config.site_url, path), link=link,
+        feeds=feed_views, nav=nav, **ctx)
+
+
+def render_pages(site: S.Site, config: Config, env: Environment):
+    """Every HTML page of the site as (output path, what it is, HTML), in a fixed order."""
+    for post in site.posts:
+        yield S.post_path(post), f"post {post.slug!r}", render_post(post, site.context(post), config, env)
+    yield from _listing(site, config, env, site.posts, "", config.title, "Newest first.",
+                        source="home page", heading="All posts")
+    for cat in site.categories:
+        folder = f"category/{cat.slug}/"
+        yield from _listing(site, config, env, cat.posts, folder, f"Category: {cat.name}",
+                            f"{_count(cat.posts)} filed under {cat.name}.", feeds=((cat.name, folder),),
+                            source=f"category {cat.name!r}")
+    for year in site.years:
+        yield from _listing(site, config, env, year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
+                            f"{_count(year.posts)} from {year.year}.", source=f"year {year.year}")
+        for month in year.months:
+            name = format_date(month.posts[0].date, "%B %Y")
+            yield from _listing(site, config, env, month.posts, f"{month.year:04d}/{month.month:02d}/",
+                                f"Posts from {name}", f"{_count(month.posts)} from {name}.",
+                                source=f"month {name}")
+    yield from _listing(site, config, env, site.undated, "undated/", "Undated posts",
+                        "Posts the archive gives no date for, with the dates they must lie between "
+                        "(or, when nothing is known, where they were found).", source="undated posts",
+                        show_source=True)
+    yield "category/index.html", "categories index", categories_page(site, config, env)
+    yield "archives/index.html", "archive overview", archives_page(site, config, env)
+    yield "404.html", "404 page", render_page(env, config, "404.html", "404.html", "Page not found",
+                                              rooted=True)
+
+
+def _count(posts) -> str:
+    return "1 post" if len(posts) == 1 else f"{len(posts)} posts"
+
+
+def _listing(site: S.Site, config: Config, env: Environment, posts, folder: str, title: str,
+             intro: str, source: str, feeds=(), show_source: bool = False, heading: str = ""):
+    """A paginated list of posts: <folder>index.html, then <folder>page/N/index.html."""
+    chunks = S.pages(tuple(posts), config.posts_per_page)
+    for n, chunk in enumerate(chunks, 1):
+        path = S.paged(folder, n)
+        page_title = title if n == 1 else f"{title} (page {n} of {len(chunks)})"
+        entries = [entry_view(p, tuple(S.Link(c.name, c.path) for c in site.categories_of(p)), path, config)
+                   for p in chunk]
+        yield path, f"{source}, page {n}", render_page(
+            env, config, "list.html", path, page_title, feeds=feeds, intro=intro, heading=heading or title,
+            entries=entries, pager=_pager(folder, n, len(chunks)), show_source=show_source)
+
+
+def _pager(folder: str, n: int, count: int) -> dict:
+    """Links to the newer/older page and to every page of a listing, relative to page n."""
+    here = S.paged(folder, n)
+    return {"number": n, "count": count,
+            "newer": S.relative_url(here, S.paged(folder, n - 1)) if n > 1 else None,
+            "older": S.relative_url(here, S.paged(folder, n + 1)) if n < count else None,
+            "pages": [{"number": k, "url": S.relative_url(here, S.paged(folder, k)), "current": k == n}
+                      for k in range(1, count + 1)]}
+
+
+def categories_page(site: S.Site, config: Config, env: Environment) -> str:
+    """The categories index with a post count for each."""
+    path = "category/index.html"
+    cats = [{"name": c.name, "url": S.relative_url(path, c.path), "count": len(c.posts)}
+            for c in site.categories]
+    return render_page(env, config, "categories.html", path, "Categories", categories=cats)
+
+
+def archives_page(site: S.Site, config: Config, env: Environment) -> str:
+    """Every year and month with its count, and the undated posts."""
+    path = "archives/index.html"
+    years = [{"year": y.year, "url": S.relative_url(path, y.path), "count": len(y.posts),
+              "months": [{"name": format_date(m.posts[0].date, "%B %Y"),
+                          "url": S.relative_url(path, m.path), "count": len(m.posts)}
+                         for m in y.months]} for y in site.years]
+    return render_page(env, config, "archives.html", path, "Archives", years=years,
+                       undated={"count": len(site.undated), "url": S.relative_url(path, "undated/index.html")})
 
 def sitemap(paths: list[str], base: str) -> bytes:
     """sitemap.xml of every HTML page but the 404 page, in path order."""

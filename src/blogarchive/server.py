@@ -1,10 +1,12 @@
 """The `serve` command: build, serve the site on 127.0.0.1, rebuild when a source changes."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
 import sys
 import threading
+import traceback
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -32,7 +34,13 @@ class Handler(SimpleHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def list_directory(self, path):
+        """No folder listings: a folder without index.html is simply not found."""
+        self.send_error(404)
+        return None
+
     def send_error(self, code, message=None, explain=None):
+        """Not found is answered with the site's own 404 page."""
         page = Path(self.directory) / "404.html"
         if code == 404 and page.is_file():
             body = page.read_bytes()
@@ -46,50 +54,77 @@ class Handler(SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
 
-def rebuild(args) -> bool:
-    """One build; an error is printed and the last good site stays served."""
+def rebuild(args, served_url: str = ""):
+    """One build, returning its Config; on error it is printed and the last good site stays served.
+
+    Without a base_url the served address stands in, so feeds and canonical links work locally."""
     try:
         config = load_config(Path(args.config), args.base_url)
+        if not config.base_url and served_url:
+            config = dataclasses.replace(config, base_url=served_url)
         builder.build(Path(args.posts), Path(args.out), config,
                       Path(args.templates) if args.templates else None, args.keep_going)
-        return True
+        return config
     except BlogArchiveError as exc:
-        print(f"error: {exc}\n(still serving the last good build)", file=sys.stderr)
-        return False
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
-def watch(args, stop: threading.Event) -> None:
+def watch(args, stop: threading.Event, served_url: str) -> None:
     """Rebuild on every change to posts, templates, static files or settings (watchfiles)."""
     from watchfiles import watch as watch_changes
 
-    paths = [p for p in (args.posts, "templates", "static", args.config, args.templates) if p and Path(p).exists()]
+    sources = (args.posts, builder.ROOT / "templates", builder.ROOT / "static", args.config, args.templates)
+    paths = [p for p in sources if p and Path(p).exists()]
     for _changes in watch_changes(*paths, stop_event=stop, debounce=100, step=20):
-        if rebuild(args):
-            print("rebuilt", file=sys.stderr)
+        try:
+            if rebuild(args, served_url):
+                print("rebuilt", file=sys.stderr)
+            else:
+                print("(still serving the last good build)", file=sys.stderr)
+        except Exception:   # a bug must not stop the watcher: report it, keep the last good site
+            traceback.print_exc()
+            print("(still serving the last good build)", file=sys.stderr)
 
 
 def make_server(host: str, port: int, folder: Path) -> ThreadingHTTPServer:
+    """A threading server for the site folder only (port 0: any free port)."""
     handler = functools.partial(Handler, directory=str(folder.resolve()))
-    server = ThreadingHTTPServer((host, port), handler)
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise BlogArchiveError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
     server.daemon_threads = True
     return server
 
 
 def run(args) -> int:
-    if not rebuild(args):
-        return 1
-    try:
-        if not ipaddress.ip_address(args.host).is_loopback:
-            print(f"warning: serving on {args.host}, reachable from other machines", file=sys.stderr)
-    except ValueError:
-        print(f"warning: serving on {args.host}, which is not a loopback address", file=sys.stderr)
+    """The serve command: bind, build, watch for changes, serve until Ctrl-C."""
+    warn_if_public(args.host)
     server = make_server(args.host, args.port, Path(args.out))
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
+    host = f"[{host}]" if ":" in host else host
+    url = f"http://{host}:{server.server_address[1]}/"
+    if rebuild(args, url) is None:
+        server.server_close()
+        return 1
     stop = threading.Event()
-    threading.Thread(target=watch, args=(args, stop), daemon=True).start()
-    print(f"serving {args.out}/ at http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)")
+    threading.Thread(target=watch, args=(args, stop, url), daemon=True).start()
+    print(f"serving {args.out}/ at {url} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     finally:
         stop.set()
         server.server_close()
     return 0
+
+
+def warn_if_public(host: str) -> None:
+    """Serving beyond this machine is allowed, but never silently."""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+        print(f"warning: serving on {host}, reachable from other machines", file=sys.stderr)
+    except ValueError:
+        if host != "localhost":
+            print(f"warning: serving on {host}, which is not a loopback address", file=sys.stderr)

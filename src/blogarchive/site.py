@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
 from slugify import slugify
@@ -14,8 +15,11 @@ from slugify import slugify
 from .post import Post
 
 UNCATEGORIZED = "Uncategorized"
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-_PART_RE = re.compile(r"[\s:(,–-]*\(?\bpart\s+(?P<n>\d+|[ivx]+)\b(?:\s+of\s+(?P<of>\d+|[ivx]+))?\)?",
+_NUMBERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+            "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+            "nine": 9, "ten": 10}
+_NUMBER = r"\d+|[ivx]+|one|two|three|four|five|six|seven|eight|nine|ten"
+_PART_RE = re.compile(rf"[\s:(,–-]*\(?\bpart\s+(?P<n>{_NUMBER})\b(?:\s+of\s+(?:{_NUMBER}))?\)?[\s:.,–-]*",
                       re.I)
 
 
@@ -27,6 +31,7 @@ def post_path(post: Post) -> str:
 
 
 def category_slug(name: str) -> str:
+    """A category's identity: 'Local democracy' and 'Local Democracy' are one category."""
     return slugify(name) or "category"
 
 
@@ -54,6 +59,11 @@ def relative_url(from_path: str, to_path: str) -> str:
     target, _, frag = to_path.partition("#")
     rel = posixpath.relpath(target, posixpath.dirname(from_path) or ".")
     return rel + (f"#{frag}" if frag else "")
+
+
+def rooted_url(base: str, path: str) -> str:
+    """A link from the site root's path ('/blog/...'), for pages served at any depth (404.html)."""
+    return absolute_url(urlsplit(base).path or "/", path)
 
 
 def absolute_url(base: str, path: str) -> str:
@@ -112,8 +122,36 @@ class Site:
     neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
 
     def categories_of(self, post: Post) -> list[Category]:
+        """The post's categories (Uncategorized when it has none), in index order."""
         wanted = {category_slug(c) for c in post.categories} or {category_slug(UNCATEGORIZED)}
         return [c for c in self.categories if c.slug in wanted]
+
+    def context(self, post: Post) -> PostContext:
+        """Everything a post page shows besides the post, as small plain data (cacheable)."""
+        newer, older = self.neighbours[post.slug]
+        return PostContext(
+            categories=tuple(Link(c.name, c.path) for c in self.categories_of(post)),
+            newer=_link(newer), older=_link(older),
+            series=tuple(Link(p.title, post_path(p)) for p in self.series.get(post.slug, ())))
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    path: str       # output path; made relative by the page that shows it
+
+
+@dataclass(frozen=True)
+class PostContext:
+    """A post's neighbourhood: its categories, newer/older posts and the parts of its series."""
+    categories: tuple[Link, ...] = ()
+    newer: Link | None = None
+    older: Link | None = None
+    series: tuple[Link, ...] = ()
+
+
+def _link(post: Post | None) -> Link | None:
+    return Link(post.title, post_path(post)) if post else None
 
 
 def group(posts: list[Post]) -> Site:
@@ -141,6 +179,7 @@ def _categories(posts) -> tuple[Category, ...]:
 
 
 def _years(posts) -> tuple[Year, ...]:
+    """Dated posts by year and month, newest first (undated posts have no month)."""
     by_month: dict[tuple[int, int], list[Post]] = {}
     for post in posts:
         if post.date:
@@ -159,12 +198,18 @@ def part_of(title: str) -> tuple[str, int] | None:
     if not m:
         return None
     raw = m.group("n").lower()
-    number = int(raw) if raw.isdigit() else _ROMAN.get(raw)
-    key = re.sub(r"[^\w]+", " ", title[: m.start()].replace("’", "'")).strip().casefold()
+    number = int(raw) if raw.isdigit() else _NUMBERS.get(raw)
+    key = _series_key(title[: m.start()]) or _series_key(title[m.end():])
     return (key, number) if key and number else None
 
 
+def _series_key(text: str) -> str:
+    """Title text normalised for grouping: case, quotes and punctuation ignored."""
+    return re.sub(r"[^\w]+", " ", text.replace("’", "'").replace("'", "")).strip().casefold()
+
+
 def _series(posts) -> dict:
+    """slug -> every part of its series in part order, for titles marking two or more parts."""
     groups: dict[str, list[tuple[int, Post]]] = {}
     for post in posts:
         part = part_of(post.title)
