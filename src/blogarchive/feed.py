@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from .post import Post
+from .post import Post, undated_label
 
 # XML 1.0 Char excludes these; lone surrogates cannot be encoded as UTF-8 at all.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -243,14 +243,7 @@ def _rss_description(item: FeedItem) -> str:
 
 def undated_note(post: Post) -> str:
     """What we know about an undated post's date, e.g. 'Undated — between 8 September 2014 and 30 April 2015'."""
-    after, before = post.date_after, post.date_before
-    if after and before:
-        return f"Undated — between {_day(after)} and {_day(before)}"
-    if after:
-        return f"Undated — after {_day(after)}"
-    if before:
-        return f"Undated — before {_day(before)}"
-    return "Undated"
+    return undated_label(post, _day)
 
 
 def _day(day: dt.date) -> str:

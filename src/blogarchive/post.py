@@ -49,6 +49,17 @@ class Post:
         return self.date or self.date_before or self.date_after
 
 
+def undated_label(post: Post, day) -> str:
+    """What is known of an undated post's date, each bound written by `day(date)`:
+    'Undated — between 8 September 2014 and 30 April 2015'; never an invented date."""
+    after, before = post.date_after, post.date_before
+    if after and before:
+        return f"Undated — between {day(after)} and {day(before)}"
+    if after or before:
+        return f"Undated — {'after' if after else 'before'} {day(after or before)}"
+    return "Undated"
+
+
 class _Dumper(yaml.SafeDumper):
     """Safe dumper that writes each source as a one-line mapping."""
 

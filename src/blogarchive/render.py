@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import site as S
 from .config import Config
-from .post import Post
+from .post import Post, undated_label
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -114,14 +114,7 @@ def date_label(post: Post, fmt: str) -> str:
     """'25 August 2015', or the bounds of an undated post; never an invented date."""
     if post.date:
         return format_date(post.date, fmt)
-    a, b = post.date_after, post.date_before
-    if a and b:
-        return f"Undated — between {format_date(a, fmt)} and {format_date(b, fmt)}"
-    if a:
-        return f"Undated — after {format_date(a, fmt)}"
-    if b:
-        return f"Undated — before {format_date(b, fmt)}"
-    return "Undated"
+    return undated_label(post, lambda day: format_date(day, fmt))
 
 
 def comments_label(post: Post) -> str:
