@@ -1,9 +1,22 @@
-"""The `build` command: posts/ -> site/, gathered in memory first, then swapped in atomically."""
+"""The `build` command: posts/ -> site/, rendered into a new folder that replaces the old one.
+
+The build, in order:
+  scan posts/ (content keys) -> nothing changed since the last build? stop, writing nothing
+  -> digest each post (front matter, HTML, summary: cached, else in worker processes)
+  -> group -> plan every page and feed, each with a key of everything it is made from
+  -> render what changed in the workers, hard-link what did not from the old site
+  -> static files, sitemap -> swap the new folder in -> remember what was built.
+A failure anywhere before the swap leaves the old site untouched.
+"""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import fcntl
+import importlib.metadata
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -11,15 +24,22 @@ import traceback
 from pathlib import Path
 
 import jinja2
+import markdown
 
 from . import site as S
+from .cache import BuildCache
 from .config import Config, load_config
 from .errors import BlogArchiveError, InputError, OutputError, PostError
 from .feed import FeedInfo, FeedItem, absolutize, atom_xml, rss_xml
+from .fsutil import TEMP_SUFFIX
+from .parallel import Workers
 from .post import Post, from_markdown
-from .render import make_env, post_html, render_pages, robots, sitemap, summary
+from .render import (BUILTIN_TEMPLATES, Digest, Page, content_key, digest, make_env, plan_pages,
+                     post_html, render, robots, sitemap, summary)
 
 ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "static"
+DEFAULT_CACHE = ".blogarchive-cache"
 
 
 class TemplateError(InputError):
@@ -43,17 +63,33 @@ def add_build_options(p) -> None:
     p.add_argument("--templates", default=None, metavar="DIR",
                    help="folder of templates overriding the built-in ones by name")
     p.add_argument("--keep-going", action="store_true", help="skip malformed posts with a warning")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes (default: one per CPU core)")
+    p.add_argument("--cache", default=DEFAULT_CACHE, metavar="DIR",
+                   help=f"build cache folder, outside the site (default: {DEFAULT_CACHE})")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the build cache: a cold build")
+    p.add_argument("--timings", action="store_true", help="print how long each step took")
 
 
 def run(args) -> int:
     """The build command: settings, build, one line of result, the base_url warning."""
-    started = time.perf_counter()
     config = load_config(Path(args.config), args.base_url)
-    count = build(Path(args.posts), Path(args.out), config,
-                  Path(args.templates) if args.templates else None, args.keep_going)
-    print(f"built {count} files into {args.out}/ in {time.perf_counter() - started:.2f} s")
+    report = build(Path(args.posts), Path(args.out), config,
+                   Path(args.templates) if args.templates else None, args.keep_going,
+                   **options(args))
+    print(report.summary(args.out))
+    if args.timings:
+        print("  " + ", ".join(f"{step} {sec:.2f} s" for step, sec in report.phases.items()))
     warn_placeholder(config)
     return 0
+
+
+def options(args) -> dict:
+    """The build() keywords the command-line options ask for."""
+    if args.jobs is not None and args.jobs < 1:
+        raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
+    return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache)}
 
 
 def warn_placeholder(config: Config) -> None:
@@ -63,60 +99,234 @@ def warn_placeholder(config: Config) -> None:
               f"carry the placeholder {config.site_url} until one is set", file=sys.stderr)
 
 
-def read_posts(folder: Path, keep_going: bool) -> list[Post]:
-    """Every posts/*.md; all malformed files are reported together (or skipped with --keep-going)."""
+@dataclasses.dataclass
+class Report:
+    """What a build did, for the one line the command prints (and for benchmarks and tests)."""
+    files: int = 0
+    rendered: int = 0
+    kept: int = 0
+    converted: int = 0
+    up_to_date: bool = False
+    seconds: float = 0.0
+    keys: dict = dataclasses.field(default_factory=dict, repr=False)   # output path -> its key
+    phases: dict = dataclasses.field(default_factory=dict)              # step -> seconds
+
+    def lap(self, step: str) -> None:
+        """Note the time since the last lap under `step` (shown by --timings)."""
+        now = time.perf_counter()
+        self.phases[step] = self.phases.get(step, 0.0) + now - getattr(self, "_last", now)
+        self._last = now
+
+    def __int__(self) -> int:
+        return self.files
+
+    def summary(self, out) -> str:
+        if self.up_to_date:
+            return f"{out}/ is up to date ({self.files} files); nothing written in {self.seconds:.2f} s"
+        return (f"built {self.files} files into {out}/ in {self.seconds:.2f} s "
+                f"({self.converted} posts converted, {self.rendered} files rendered, "
+                f"{self.kept} unchanged)")
+
+
+# -- reading posts ---------------------------------------------------------------------------
+
+def scan_posts(folder: Path) -> tuple[list[tuple[Path, bytes]], list[str]]:
+    """Every posts/*.md as (path, bytes), in name order, and the files that cannot be read."""
     if not folder.is_dir():
         raise BlogArchiveError(f"{folder}: no such posts folder (run `python build.py import` first)")
-    posts, errors, seen = [], [], {}
-    for path in sorted(folder.glob("*.md")):
+    found, errors = [], []
+    root = folder.resolve()
+    names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith("."))
+    for path in (folder / name for name in names):
         try:
-            post = _read_post(path, folder)
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                raise PostError(path, None, "is a link to a file outside the posts folder; refused")
+            try:
+                found.append((path, path.read_bytes()))
+            except OSError as exc:
+                raise PostError(path, None, f"cannot read: {exc.strerror}") from None
         except PostError as exc:
             errors.append(str(exc))
+    return found, errors
+
+
+def parse_post(path: Path, data: bytes) -> Post:
+    """One post file's bytes as a Post; non-UTF-8 text is a PostError naming the byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PostError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    return from_markdown(text, str(path))
+
+
+def read_posts(folder: Path, keep_going: bool) -> list[Post]:
+    """Every posts/*.md as a Post; all malformed files are reported together (or skipped)."""
+    found, errors = scan_posts(folder)
+    parsed = []
+    for path, data in found:
+        try:
+            parsed.append((path, parse_post(path, data)))
+        except PostError as exc:
+            errors.append(str(exc))
+    return unique_slugs(parsed, lambda post: post.slug, errors, keep_going)
+
+
+def unique_slugs(items: list[tuple[Path, object]], slug_of, errors: list[str], keep_going: bool) -> list:
+    """The items, refusing (or with --keep-going skipping) malformed files and a slug used twice."""
+    seen: dict[str, Path] = {}
+    kept = []
+    for path, item in items:
+        slug = slug_of(item)
+        if slug in seen:
+            errors.append(f"{path}: slug {slug!r} is also used by {seen[slug]}")
             continue
-        if post.slug in seen:
-            errors.append(f"{path}: slug {post.slug!r} is also used by {seen[post.slug]}")
-            continue
-        seen[post.slug] = path
-        posts.append(post)
+        seen[slug] = path
+        kept.append(item)
     if errors and not keep_going:
         raise BlogArchiveError("cannot build:\n  " + "\n  ".join(errors)
                                + "\n(fix the files, or use --keep-going to skip them)")
     for error in errors:
         print(f"warning: skipped {error}", file=sys.stderr)
-    return posts
+    return kept
 
 
-def _read_post(path: Path, folder: Path) -> Post:
-    """One post file; unreadable, non-UTF-8 or linked-out files are PostErrors."""
-    if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
-        raise PostError(path, None, "is a link to a file outside the posts folder; refused")
+# -- fingerprints ------------------------------------------------------------------------------
+
+def renderer_fingerprint() -> str:
+    """Everything besides a post's own bytes that its HTML depends on: our code and markdown's."""
+    parts = [f"{path.relative_to(ROOT)}:{content_key(path.read_bytes())}"
+             for path in sorted((ROOT / "src" / "blogarchive").rglob("*.py"))]
+    return content_key("\n".join([markdown.__version__, jinja2.__version__, _version("feedgen"), *parts]))
+
+
+def _version(package: str) -> str:
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PostError(path, None, f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise PostError(path, None, f"cannot read: {exc.strerror}") from None
-    return from_markdown(text, str(path))
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
 
 
-def render_files(posts: list[Post], config: Config, template_dir: Path | None) -> dict[str, bytes]:
-    """Every output file of the site, in memory: pages, feeds, sitemap, robots, static."""
-    site = S.group(posts)
-    out = Output()
-    with Progress(f"rendering {len(posts)} posts") as progress, template_errors():
-        for path, source, text in render_pages(site, config, make_env(template_dir)):
-            out.add(path, source, text.encode("utf-8"))
-            progress.step()
-    for path, data in sorted(feeds(site, config).items()):
-        out.add(path, "feeds", data)
-    out.add("sitemap.xml", "sitemap", sitemap(list(out.files), config.site_url))
-    out.add("robots.txt", "robots.txt", robots(config.site_url))
-    for path in sorted((ROOT / "static").rglob("*")):
-        if path.is_file():
-            rel = "static/" + path.relative_to(ROOT / "static").as_posix()
-            out.add(rel, f"static file {rel}", path.read_bytes())
-    return out.files
+def _folder_keys(folder: Path | None) -> list[str]:
+    if folder is None or not folder.is_dir():
+        return []
+    return [f"{p.relative_to(folder).as_posix()}:{content_key(p.read_bytes())}"
+            for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def site_fingerprint(renderer: str, config: Config, template_dir: Path | None, post_keys: list[str]) -> str:
+    """Every input of the whole site: a build with the same fingerprint would write the same files."""
+    return content_key("\n".join([renderer, repr(config), str(template_dir), *_folder_keys(template_dir),
+                                  *_folder_keys(BUILTIN_TEMPLATES), *_folder_keys(STATIC), *post_keys]))
+
+
+# -- the work each worker process does ---------------------------------------------------------
+
+@dataclasses.dataclass
+class FeedJob:
+    path: str
+    source: str
+    kind: str                   # "rss" or "atom"
+    info: FeedInfo
+    items: tuple                # (header Post, absolute URL, HTML key) for each entry
+
+    def key(self, salt: str) -> str:
+        return content_key(salt + repr((self.path, self.kind, self.info, self.items)))
+
+
+class BuildState:
+    """A worker's view of the build: settings, templates, the cache, the post files by key,
+    and the HTML of the posts it converted (until their pages are rendered)."""
+
+    def __init__(self, config: Config, env: jinja2.Environment, cache: BuildCache,
+                 files: dict[str, tuple[Path, bytes]], tmp: Path, old: Path, salt: str = ""):
+        self.config, self.env, self.cache, self.files, self.salt = config, env, cache, files, salt
+        self.tmp, self.old = tmp, old
+        self.html: dict[str, str] = {}
+        self.digests: dict[str, Digest] = {}
+        self.made: set[str] = set()
+
+    def know(self, digests: dict[str, Digest]) -> None:
+        """Every post's digest by key, which listings and post pages are rendered from."""
+        self.digests = digests
+
+    def digest(self, keys: list[str]) -> list:
+        """Each post as a Digest (its HTML cached), or the error that stops it being read."""
+        out = []
+        for key in keys:
+            path, data = self.files[key]
+            try:
+                post = parse_post(path, data)
+            except PostError as exc:
+                out.append(str(exc))
+                continue
+            body = post_html(post.body)
+            self.html[key] = body
+            self.cache.put_html(key, body)
+            out.append(digest(post, key, body))
+        return out
+
+    def html_of(self, key: str) -> str:
+        """A post's HTML: from memory, else the cache, else converted again from its file."""
+        body = self.html.get(key) or self.cache.html(key)
+        if body is None:
+            path, data = self.files[key]
+            body = post_html(parse_post(path, data).body)
+        return body
+
+    def render(self, pages: list[Page]) -> list[str]:
+        """Render and write each page; 'same' where the old site already has these bytes."""
+        out = []
+        with template_errors():
+            for page in pages:
+                data = render(page, self.env, self.config, self.digests, self.html_of).encode("utf-8")
+                out.append(self.put(page.path, data))
+                if page.kind == "post":
+                    self.html.pop(page.data[0], None)
+        return out
+
+    def feeds(self, jobs: list[FeedJob]) -> list[str]:
+        out = []
+        for job in jobs:
+            items = [self._feed_item(post, url, key) for post, url, key in job.items]
+            data = (rss_xml if job.kind == "rss" else atom_xml)(job.info, items)
+            out.append(self.put(job.path, data))
+        return out
+
+    def _feed_item(self, post: Post, url: str, key: str) -> FeedItem:
+        body = self.html_of(key)
+        return FeedItem(post, url, absolutize(body, url), summary(body))
+
+    def put(self, rel: str, data: bytes) -> str:
+        """Write one file of the new site, or hard-link the old site's copy when the bytes match."""
+        target, old = self._target(rel), f"{self.old}/{rel}"
+        try:
+            st = os.lstat(old)
+            if stat.S_ISREG(st.st_mode) and st.st_size == len(data):
+                with open(old, "rb") as fh:
+                    if fh.read() == data:
+                        os.link(old, target)
+                        return "same"
+        except OSError:
+            pass
+        with open(target, "xb") as fh:
+            fh.write(data)
+        return "written"
+
+    def link(self, rels: list[str]) -> list[str]:
+        """Hard-link unchanged files of the old site into the new one."""
+        for rel in rels:
+            os.link(f"{self.old}/{rel}", self._target(rel))
+        return ["kept"] * len(rels)
+
+    def _target(self, rel: str) -> str:
+        """The new site's path for `rel`, its folders made (once per process)."""
+        folder = rel.rpartition("/")[0]
+        if folder and folder not in self.made:
+            os.makedirs(f"{self.tmp}/{folder}", exist_ok=True)
+            while folder:
+                self.made.add(folder)
+                folder = folder.rpartition("/")[0]
+        return f"{self.tmp}/{rel}"
 
 
 @contextlib.contextmanager
@@ -133,83 +343,225 @@ def template_errors():
                             str(exc)) from None
 
 
-class Output:
-    """The site in memory; refuses a second file at the same path, naming both sources."""
-
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
-        self.sources: dict[str, str] = {}
-
-    def add(self, path: str, source: str, data: bytes) -> None:
-        if path in self.files:
-            raise OutputError(f"{path}: would be written twice, by {self.sources[path]} and by {source}")
-        self.files[path], self.sources[path] = data, source
-
-
-def feeds(site: S.Site, config: Config) -> dict[str, bytes]:
-    """feed.xml + atom.xml for the whole site and for each category."""
-    base = config.site_url
-
-    def item(post: Post) -> FeedItem:
-        url = S.absolute_url(base, S.post_path(post))
-        html = post_html(post.body)
-        return FeedItem(post, url, absolutize(html, url), summary(html))
-
-    def info(folder: str, title: str) -> tuple[FeedInfo, FeedInfo]:
-        return tuple(FeedInfo(title, config.description, config.author, config.language,
-                              base, base + folder + name, config.timezone, config.feed_limit)
-                     for name in ("feed.xml", "atom.xml"))
-
-    out = {}
-    groups = [("", config.title, site.posts)] + [
-        (f"category/{c.slug}/", f"{config.title}: {c.name}", c.posts) for c in site.categories]
-    for folder, title, posts in groups:
-        rss_info, atom_info = info(folder, title)
-        items = [item(p) for p in posts]
-        out[folder + "feed.xml"] = rss_xml(rss_info, items)
-        out[folder + "atom.xml"] = atom_xml(atom_info, items)
-    return out
-
+# -- the build -----------------------------------------------------------------------------------
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
-          keep_going: bool = False) -> int:
-    """Read, render everything in memory, write a new tree, swap it in; returns files written."""
-    posts = read_posts(posts_dir, keep_going)
-    files = render_files(posts, config, template_dir)
-    write_tree(out, files)
-    return len(files)
+          keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None) -> Report:
+    """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made."""
+    started = time.perf_counter()
+    out = Path(out).absolute()
+    with output_lock(out):
+        report = _build(Path(posts_dir), out, config, template_dir, keep_going,
+                        jobs or os.cpu_count() or 1, BuildCache(Path(cache_dir).absolute() if cache_dir else None))
+    report.seconds = time.perf_counter() - started
+    return report
 
 
-class Progress:
-    """A one-line page counter for people at a terminal; silent in CI and when piped."""
+def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None, keep_going: bool,
+           jobs: int, cache: BuildCache) -> Report:
+    report = Report()
+    report.lap("start")
+    found, errors = scan_posts(posts_dir)
+    renderer = renderer_fingerprint()
+    order = [(path, content_key(renderer.encode() + data)) for path, data in found]
+    files = {key: (path, data) for (path, data), (_, key) in zip(found, order)}
+    fingerprint = site_fingerprint(renderer, config, template_dir, [f"{p.name}:{k}" for p, k in order])
+    manifest = cache.manifest(out)
+    report.lap("scan")
+    if not errors and manifest.get("fingerprint") == fingerprint and _intact(out, manifest["files"]):
+        report.lap("check")
+        report.files, report.up_to_date = len(manifest["files"]), True
+        return report
 
-    def __init__(self, label: str, stream=None):
-        self.label, self.stream, self.count = label, stream or sys.stderr, 0
-        self.shown = self.stream.isatty() and not os.environ.get("CI")
+    env = make_env(template_dir)
+    with template_errors():     # compile every template now: a broken one fails before any work
+        for name in env.list_templates(extensions=["html"]):
+            env.get_template(name)
+    tmp = _new_folder(out)
+    try:
+        salt = content_key(repr((renderer, config, _folder_keys(BUILTIN_TEMPLATES),
+                                 _folder_keys(template_dir))))   # in every page's key
+        state = BuildState(config, env, cache, files, tmp, out, salt)
+        with Workers(jobs, state) as workers:
+            _render_site(state, workers, order, errors, keep_going, manifest, out, report)
+        written = _walk(tmp)
+        cache.forget_manifest(out)
+        _swap(tmp, out)
+        report.lap("swap")
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"{out}: cannot write the site: {exc.strerror}; the previous site is untouched") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    cache.put_manifest(out, fingerprint if not errors else "", {
+        rel: [report.keys.get(rel, ""), *stat] for rel, stat in written.items()})
+    report.files = len(written)
+    report.lap("remember")
+    return report
 
-    def __enter__(self):
-        return self
 
-    def step(self) -> None:
-        self.count += 1
-        if self.shown and self.count % 5 == 0:
-            print(f"\r{self.label}: {self.count} pages", end="", file=self.stream, flush=True)
+def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, str]], errors: list[str],
+                 keep_going: bool, manifest: dict, out: Path, report: Report) -> None:
+    """Digest the posts, plan every output file, render what changed, keep what did not."""
+    cached = state.cache.digests()
+    todo = [k for k in dict.fromkeys(k for _, k in order) if k not in cached]
+    report.lap("load cache")
+    fresh = dict(zip(todo, workers.map("digest", todo)))
+    report.lap("digest")
+    owner = {k: workers.worker_of(i) for i, k in enumerate(todo)}
+    digests, parsed = {}, []
+    for path, key in order:
+        result = cached.get(key) or fresh[key]
+        if isinstance(result, str):
+            errors.append(result)
+        else:
+            parsed.append((path, result))
+            digests[key] = result
+    kept_digests = unique_slugs(parsed, lambda d: d.post.slug, errors, keep_going)
+    state.cache.put_digests(digests)
+    workers.broadcast("know", {d.key: d for d in kept_digests})
+    report.converted = len(todo)
+    salt = state.salt
+    site = S.group([d.post for d in kept_digests])
+    by_slug = {d.post.slug: d for d in kept_digests}
+    outputs = Output()
+    old_files = manifest.get("files", {})
 
-    def __exit__(self, *exc):
-        if self.shown:
-            print(f"\r{self.label}: {self.count} pages", file=self.stream, flush=True)
+    def dispatch(method: str, jobs: list, owner_of=None) -> None:
+        keep, make = [], []
+        for job in jobs:
+            outputs.add(job.path, job.source)
+            key = job.key(salt)
+            report.keys[job.path] = key
+            old = old_files.get(job.path)
+            (keep if old and old[0] == key and _same_file(f"{out}/{job.path}", old) else make).append(job)
+        workers.map("link", [j.path for j in keep])
+        workers.map(method, make, owner_of)
+        report.kept += len(keep)
+        report.rendered += len(make)
+
+    report.lap("group")
+    pages = plan_pages(site, by_slug, state.config)
+    while chunk := list(_take(pages, 2000)):
+        report.lap("plan")
+        dispatch("render", chunk, lambda i, page: owner.get(page.data[0], i) if page.kind == "post" else i)
+        report.lap("pages")
+    dispatch("feeds", feed_jobs(site, by_slug, state.config))
+    report.lap("feeds")
+    for rel, source, data in extra_files(outputs, state.config):
+        outputs.add(rel, source)
+        state.put(rel, data)
+    report.lap("static")
+
+
+def _take(iterator, n: int):
+    for _, item in zip(range(n), iterator):
+        yield item
+
+
+def extra_files(outputs: "Output", config: Config):
+    """Static files, sitemap.xml and robots.txt, as (path, what it is, bytes)."""
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            rel = "static/" + path.relative_to(STATIC).as_posix()
+            yield rel, f"static file {rel}", path.read_bytes()
+    yield "sitemap.xml", "sitemap", sitemap(list(outputs.sources), config.site_url)
+    yield "robots.txt", "robots.txt", robots(config.site_url)
+
+
+def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[FeedJob]:
+    """feed.xml + atom.xml for the whole site and for each category."""
+    base = config.site_url
+    groups = [("", config.title, site.posts)] + [
+        (f"category/{c.slug}/", f"{config.title}: {c.name}", c.posts) for c in site.categories]
+    jobs = []
+    for folder, title, posts in groups:
+        items = tuple((p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
+                      for p in posts[: _feed_window(config, posts)])
+        for name, kind in (("feed.xml", "rss"), ("atom.xml", "atom")):
+            info = FeedInfo(title, config.description, config.author, config.language,
+                            base, base + folder + name, config.timezone, config.feed_limit)
+            jobs.append(FeedJob(folder + name, f"{kind} feed {title!r}", kind, info, items))
+    return jobs
+
+
+def _feed_window(config: Config, posts) -> int:
+    """How many of the newest posts a feed can show: the limit counts dated posts separately in
+    Atom (undated ones are left out), so allow for every undated post besides the limit."""
+    if config.feed_limit is None:
+        return len(posts)
+    return config.feed_limit + sum(1 for p in posts if p.date is None)
+
+
+class Output:
+    """The files of the site being built; refuses a second file at the same path, naming both."""
+
+    def __init__(self):
+        self.sources: dict[str, str] = {}
+
+    @property
+    def files(self) -> dict[str, str]:
+        return self.sources
+
+    def add(self, path: str, source: str, data: bytes | None = None) -> None:
+        if path in self.sources:
+            raise OutputError(f"{path}: would be written twice, by {self.sources[path]} and by {source}")
+        self.sources[path] = source
+
+
+# -- files and folders -------------------------------------------------------------------------
+
+def _same_file(path: str, recorded: list) -> bool:
+    """Is this the very file the last build wrote (same size, mtime and inode)?"""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and [st.st_size, st.st_mtime_ns, st.st_ino] == recorded[1:4]
+
+
+def _walk(folder: Path) -> dict[str, list[int]]:
+    """Every file under folder (relative POSIX path -> size, mtime_ns, inode)."""
+    out = {}
+    stack = [(folder, "")]
+    while stack:
+        here, prefix = stack.pop()
+        with os.scandir(here) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    out[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    return dict(sorted(out.items()))
+
+
+def _intact(out: Path, files: dict) -> bool:
+    """Does `out` hold exactly the files the last build wrote, untouched?"""
+    try:
+        found = _walk(out)
+    except OSError:
+        return False
+    return found.keys() == files.keys() and all(found[k] == list(v[1:4]) for k, v in files.items())
+
+
+def _new_folder(out: Path) -> Path:
+    """A fresh temp folder beside `out` (same file system, so the swap is a rename)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}.*{TEMP_SUFFIX}"):
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", suffix=TEMP_SUFFIX, dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"{out.parent}: cannot write: {exc.strerror}") from None
 
 
 def write_tree(out: Path, files: dict[str, bytes]) -> None:
-    """Write into a temp folder beside `out`, then swap: a failure leaves the old site intact."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.*.blogarchive-tmp"):
-        shutil.rmtree(stale, ignore_errors=True)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", suffix=".blogarchive-tmp", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(f"{out.parent}: cannot write: {exc.strerror}") from None
+    """Write a whole tree of files into a temp folder beside `out`, then swap it in."""
+    out = Path(out).absolute()
+    tmp = _new_folder(out)
     try:
         for rel, data in sorted(files.items()):
             target = tmp / rel
@@ -226,12 +578,51 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
 
 def _swap(new: Path, out: Path) -> None:
     """Rename the old site away, the new one in, then delete the old one."""
-    if out.exists() and not out.is_dir():
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise OutputError(f"{out}: exists and is not a folder; refusing to replace it")
     old = None
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", suffix=".blogarchive-tmp", dir=out.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", suffix=TEMP_SUFFIX, dir=out.parent))
         os.rename(out, old / "site")
     os.rename(new, out)
     if old:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def output_lock(out: Path):
+    """One build at a time into an output folder: a second one is refused, naming the holder.
+
+    The lock is an flock on `.<out>.lock` beside the folder, so a build killed with -9 never
+    leaves a stale lock: the kernel releases it, and the next build takes it over."""
+    path = out.parent / f".{out.name}.lock"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot create the build lock: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise OutputError(f"{out}: another build (PID {holder}) is writing this folder; "
+                              "wait for it to finish, then run again") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)        # the holder removed the file as we opened it: take the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        os.close(fd)

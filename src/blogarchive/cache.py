@@ -1,0 +1,171 @@
+"""The persistent build cache: what a rebuild may take from the last build instead of redoing.
+
+It lives outside the site folder (default `.blogarchive-cache/`) and holds three things:
+
+- `html/<key>.html`: each post's body as HTML, named by the content key of the post file
+  and of the renderer (package source, python-markdown version), with a checksum line;
+- `digests.json`: each post's header, summary and word count by the same key;
+- `builds/<out>.json`: the last build into an output folder: its input fingerprint and,
+  for every file it wrote, the page key and the file's size, mtime and inode.
+
+Nothing here is trusted blindly: every file carries the cache format and a checksum, and a
+file that is missing, corrupt, from another format or another renderer is ignored (the
+build then does the work itself). Files are written to a temporary name and renamed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from .fsutil import TEMP_SUFFIX
+from .post import Post, Source
+from .render import Digest, content_key
+
+FORMAT = "blogarchive-cache-1"
+
+
+class BuildCache:
+    """A cache folder; `None` for a build that must neither read nor write one (--no-cache)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    # -- post HTML -------------------------------------------------------------------------
+    def html(self, key: str) -> str | None:
+        """A post's cached HTML, or None when absent or damaged."""
+        if self.folder is None:
+            return None
+        try:
+            data = (self.folder / "html" / key[:2] / f"{key}.html").read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        head, _, body = data.partition("\n")
+        return body if head == f"{FORMAT} {key} {content_key(body)}" else None
+
+    def put_html(self, key: str, body: str) -> None:
+        if self.folder is None:
+            return
+        path = self.folder / "html" / key[:2] / f"{key}.html"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _put(path, f"{FORMAT} {key} {content_key(body)}\n{body}".encode("utf-8", "surrogatepass"))
+        except OSError as exc:
+            _warn(f"cannot write the build cache ({exc.strerror}); building without it")
+            self.folder = None
+
+    # -- digests ---------------------------------------------------------------------------
+    def digests(self) -> dict[str, Digest]:
+        """Every cached digest by post key ({} when there is no usable index)."""
+        raw = self._read_json(self._digest_path())
+        try:
+            return {key: _digest_from_json(key, item) for key, item in raw.get("digests", {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return {}
+
+    def put_digests(self, digests: dict[str, Digest]) -> None:
+        """Replace the index with these digests, deleting HTML no digest names any more."""
+        if self.folder is None:
+            return
+        old = self._read_json(self._digest_path()).get("digests", {})
+        self._write_json(self._digest_path(), {"digests": {k: _digest_to_json(d) for k, d in
+                                                          sorted(digests.items())}})
+        for key in set(old) - set(digests):
+            try:
+                (self.folder / "html" / key[:2] / f"{key}.html").unlink()
+            except (OSError, TypeError):
+                pass
+
+    # -- the last build into an output folder ----------------------------------------------
+    def manifest(self, out: Path) -> dict:
+        """{'fingerprint': str, 'files': {path: [key, size, mtime_ns, inode]}} or {}."""
+        raw = self._read_json(self._build_path(out))
+        if raw.get("out") != str(out) or not isinstance(raw.get("files"), dict):
+            return {}
+        return raw
+
+    def put_manifest(self, out: Path, fingerprint: str, files: dict[str, list]) -> None:
+        self._write_json(self._build_path(out), {"out": str(out), "fingerprint": fingerprint,
+                                                 "files": files})
+
+    def forget_manifest(self, out: Path) -> None:
+        """Before replacing `out`: a crash must not leave a manifest describing files that went."""
+        if self.folder is not None:
+            try:
+                self._build_path(out).unlink()
+            except OSError:
+                pass
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _digest_path(self) -> Path | None:
+        return self.folder / "digests.json" if self.folder else None
+
+    def _build_path(self, out: Path) -> Path | None:
+        return self.folder / "builds" / f"{content_key(str(out))}.json" if self.folder else None
+
+    def _read_json(self, path: Path | None) -> dict:
+        """The payload of a cache file, or {} when missing, damaged or foreign."""
+        if path is None:
+            return {}
+        try:
+            head, _, body = path.read_bytes().partition(b"\n")
+            if head.decode("ascii") != f"{FORMAT} {content_key(body)}":
+                return {}
+            data = json.loads(body)
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_json(self, path: Path | None, data: dict) -> None:
+        if path is None:
+            return
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _put(path, f"{FORMAT} {content_key(body)}\n".encode("ascii") + body)
+        except OSError as exc:
+            _warn(f"cannot write the build cache {path} ({exc.strerror}); the next build will "
+                  "redo the work")
+
+
+def _put(path: Path, data: bytes) -> None:
+    """Write by rename, so a reader sees the old file or the new one; no fsync: a cache file
+    lost in a power cut fails its checksum and is simply rebuilt."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _digest_to_json(d: Digest) -> list:
+    p = d.post
+    return [p.title, p.slug, *(x.isoformat() if x else None for x in (p.date, p.date_after, p.date_before)),
+            list(p.categories), p.comments, p.excerpt, [[s.file, s.first, s.last] for s in p.sources],
+            d.summary, d.words]
+
+
+def _digest_from_json(key: str, item: list) -> Digest:
+    title, slug, date, after, before, cats, comments, excerpt, sources, summary, words = item
+    if not (isinstance(title, str) and isinstance(slug, str) and isinstance(summary, str)
+            and isinstance(words, int) and all(isinstance(c, str) for c in cats)):
+        raise TypeError("bad digest")
+    post = Post(title=title, slug=slug, date=_day(date), date_after=_day(after), date_before=_day(before),
+                categories=tuple(cats), comments=comments, excerpt=bool(excerpt),
+                sources=tuple(Source(str(f), int(a), int(b)) for f, a, b in sources))
+    return Digest(post, key, summary, words)
