@@ -1,0 +1,188 @@
+"""Parallel and cached builds write exactly what a serial --no-cache build writes.
+
+Each case changes one input (a post's text, a title, a template, site.yaml, a static file,
+the cache itself, the output), rebuilds with the cache and compares the whole tree, byte
+for byte, with a cold serial build of the same inputs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from blogarchive import builder
+from blogarchive.builder import build
+from blogarchive.config import Config
+from blogarchive.errors import OutputError
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import corpus  # noqa: E402
+
+CONFIG = Config(posts_per_page=5, base_url="https://example.org/", feed_limit=20)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stats(folder: Path) -> dict[str, tuple]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture()
+def work(tmp_path):
+    """A 150-post corpus (enough to fork workers), with a cold serial reference build."""
+    posts = tmp_path / "posts"
+    corpus.write(150, posts, seed=7)
+    for src in sorted((ROOT / "posts").glob("*.md"))[:10]:     # some real posts too
+        shutil.copy(src, posts / src.name)
+    return tmp_path, posts
+
+
+def cold(tmp_path: Path, posts: Path, config=CONFIG, templates=None) -> dict[str, bytes]:
+    out = tmp_path / f"cold-{os.urandom(4).hex()}"
+    build(posts, out, config, templates, jobs=1, cache_dir=None)
+    return tree(out)
+
+
+def test_worker_count_does_not_change_a_byte(work):
+    tmp_path, posts = work
+    reference = cold(tmp_path, posts)
+    for jobs in (2, 3):
+        out = tmp_path / f"j{jobs}"
+        report = build(posts, out, CONFIG, jobs=jobs, cache_dir=None)
+        assert report.converted == 160
+        assert tree(out) == reference, f"--jobs {jobs} differs from a serial build"
+
+
+def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    first = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert first.converted == 160 and tree(out) == cold(tmp_path, posts)
+
+    # nothing changed: nothing converted, nothing written
+    before = stats(out)
+    again = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert again.up_to_date and stats(out) == before
+
+    # one post's text edited
+    victim = sorted(posts.glob("*.md"))[40]
+    victim.write_text(victim.read_text("utf-8") + "\nA sentence added by the test.\n", "utf-8")
+    edited = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert edited.converted == 1 and 0 < edited.rendered < 40 and edited.kept > 100
+    assert tree(out) == cold(tmp_path, posts)
+    assert "A sentence added by the test." in "".join(
+        p.read_text("utf-8") for p in out.rglob("index.html") if "test." in p.read_text("utf-8"))
+
+    # a title edited: neighbours, listings and feeds change too
+    text = victim.read_text("utf-8")
+    victim.write_text(text.replace("title: ", "title: Renamed ", 1), "utf-8")
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert tree(out) == cold(tmp_path, posts)
+
+    # a post deleted and one added
+    sorted(posts.glob("*.md"))[3].unlink()
+    shutil.copy(sorted((ROOT / "posts").glob("*.md"))[-1], posts)
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert tree(out) == cold(tmp_path, posts)
+
+    # site settings changed
+    config = dataclasses.replace(CONFIG, title="Another title", posts_per_page=7)
+    build(posts, out, config, jobs=2, cache_dir=cache)
+    assert tree(out) == cold(tmp_path, posts, config)
+
+    # a template overridden
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    post_html = (ROOT / "templates" / "post.html").read_text("utf-8")
+    (templates / "post.html").write_text(post_html.replace("<footer>", "<footer data-test=1>"), "utf-8")
+    build(posts, out, config, templates, jobs=2, cache_dir=cache)
+    assert tree(out) == cold(tmp_path, posts, config, templates)
+    assert "data-test" in next(out.glob("20*/*/*/*/index.html")).read_text("utf-8")
+
+
+def test_a_damaged_cache_is_ignored_never_trusted(work):
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    reference = cold(tmp_path, posts)
+
+    # garbage in every HTML entry, then a change that makes every post page render again
+    for html in (cache / "html").rglob("*.html"):
+        html.write_text(html.read_text("utf-8").replace("<p>", "<p>CORRUPTED "), "utf-8")
+    build(posts, out, dataclasses.replace(CONFIG, title="T"), jobs=2, cache_dir=cache)
+    assert "CORRUPTED" not in "".join(v.decode("utf-8", "replace") for v in tree(out).values())
+    assert tree(out) == cold(tmp_path, posts, dataclasses.replace(CONFIG, title="T"))
+
+    # a truncated digest index and a manifest from somewhere else
+    (cache / "digests.json").write_bytes((cache / "digests.json").read_bytes()[:1000])
+    for manifest in (cache / "builds").glob("*.json"):
+        manifest.write_text("blogarchive-cache-1 0\n{}", "utf-8")
+    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert report.converted == 160 and not report.up_to_date
+    assert tree(out) == reference
+
+    # a cache folder that is not ours at all
+    shutil.rmtree(cache)
+    cache.mkdir()
+    (cache / "digests.json").write_text("not json", "utf-8")
+    (cache / "html").write_text("a file where a folder should be", "utf-8")
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert tree(out) == reference
+
+
+def test_a_file_changed_in_the_output_is_rebuilt_not_kept(work):
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    reference = tree(out)
+    (out / "index.html").write_text("edited by hand", "utf-8")
+    (out / "stray.txt").write_text("left by someone", "utf-8")
+    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert not report.up_to_date and report.rendered >= 1
+    assert tree(out) == reference
+
+
+def test_a_static_file_change_is_picked_up(work, tmp_path, monkeypatch):
+    _, posts = work
+    static = tmp_path / "static"
+    shutil.copytree(ROOT / "static", static)
+    monkeypatch.setattr(builder, "STATIC", static)
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    (static / "style.css").write_text("body { color: red }\n", "utf-8")
+    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert not report.up_to_date
+    assert (out / "static" / "style.css").read_text("utf-8") == "body { color: red }\n"
+
+
+def test_unchanged_files_keep_their_inode_and_mtime(work):
+    """Rsync and web servers see only what changed: unchanged files are the same files."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    before = stats(out)
+    victim = sorted(posts.glob("*.md"))[10]
+    victim.write_text(victim.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    after = stats(out)
+    same = [p for p in before if after.get(p) == before[p]]
+    assert len(same) > 0.9 * len(before)
+    assert after["static/style.css"] == before["static/style.css"]
+
+
+def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
+    tmp_path, posts = work
+    out = tmp_path / "site"
+    with builder.output_lock(out.absolute()):
+        with pytest.raises(OutputError, match=rf"another build \(PID {os.getpid()}\)"):
+            build(posts, out, CONFIG, jobs=1)
+    build(posts, out, CONFIG, jobs=1)       # released: the next build goes ahead
+    assert not (tmp_path / ".site.lock").exists()
