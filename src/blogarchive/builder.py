@@ -241,7 +241,6 @@ class BuildState:
                  files: dict[str, tuple[Path, bytes]], tmp: Path, old: Path, salt: str = ""):
         self.config, self.env, self.cache, self.files, self.salt = config, env, cache, files, salt
         self.tmp, self.old = tmp, old
-        self.html: dict[str, str] = {}
         self.digests: dict[str, Digest] = {}
         self.made: set[str] = set()
 
@@ -260,14 +259,13 @@ class BuildState:
                 out.append(str(exc))
                 continue
             body = post_html(post.body)
-            self.html[key] = body
             self.cache.put_html(key, body)
             out.append(digest(post, key, body))
         return out
 
     def html_of(self, key: str) -> str:
-        """A post's HTML: from memory, else the cache, else converted again from its file."""
-        body = self.html.get(key) or self.cache.html(key)
+        """A post's HTML: from the cache (or scratch folder), else converted again from its file."""
+        body = self.cache.html(key)
         if body is None:
             path, data = self.files[key]
             body = post_html(parse_post(path, data).body)
@@ -280,8 +278,6 @@ class BuildState:
             for page in pages:
                 data = render(page, self.env, self.config, self.digests, self.html_of).encode("utf-8")
                 out.append(self.put(page.path, data))
-                if page.kind == "post":
-                    self.html.pop(page.data[0], None)
         return out
 
     def feeds(self, jobs: list[FeedJob]) -> list[str]:
@@ -351,10 +347,28 @@ def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None 
     started = time.perf_counter()
     out = Path(out).absolute()
     with output_lock(out):
-        report = _build(Path(posts_dir), out, config, template_dir, keep_going,
-                        jobs or os.cpu_count() or 1, BuildCache(Path(cache_dir).absolute() if cache_dir else None))
+        for stale in out.parent.glob(f".{out.name}.*{TEMP_SUFFIX}"):   # left by a killed build
+            shutil.rmtree(stale, ignore_errors=True)
+        with _cache(out, cache_dir) as cache:
+            report = _build(Path(posts_dir), out, config, template_dir, keep_going,
+                            jobs or os.cpu_count() or 1, cache)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _cache(out: Path, cache_dir: Path | None):
+    """The persistent cache; without one (--no-cache), a scratch folder for this build's HTML
+    (workers hand post HTML to each other through it, not through memory), removed after."""
+    if cache_dir is not None:
+        yield BuildCache(Path(cache_dir).absolute())
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.scratch.", suffix=TEMP_SUFFIX, dir=out.parent))
+    try:
+        yield BuildCache(scratch, scratch=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None, keep_going: bool,
@@ -409,7 +423,6 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
     report.lap("load cache")
     fresh = dict(zip(todo, workers.map("digest", todo)))
     report.lap("digest")
-    owner = {k: workers.worker_of(i) for i, k in enumerate(todo)}
     digests, parsed = {}, []
     for path, key in order:
         result = cached.get(key) or fresh[key]
@@ -428,7 +441,7 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
     outputs = Output()
     old_files = manifest.get("files", {})
 
-    def dispatch(method: str, jobs: list, owner_of=None) -> None:
+    def dispatch(method: str, jobs: list) -> None:
         keep, make = [], []
         for job in jobs:
             outputs.add(job.path, job.source)
@@ -437,7 +450,7 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
             old = old_files.get(job.path)
             (keep if old and old[0] == key and _same_file(f"{out}/{job.path}", old) else make).append(job)
         workers.map("link", [j.path for j in keep])
-        workers.map(method, make, owner_of)
+        workers.map(method, make)
         report.kept += len(keep)
         report.rendered += len(make)
 
@@ -445,7 +458,7 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
     pages = plan_pages(site, by_slug, state.config)
     while chunk := list(_take(pages, 2000)):
         report.lap("plan")
-        dispatch("render", chunk, lambda i, page: owner.get(page.data[0], i) if page.kind == "post" else i)
+        dispatch("render", chunk)
         report.lap("pages")
     dispatch("feeds", feed_jobs(site, by_slug, state.config))
     report.lap("feeds")
@@ -549,31 +562,10 @@ def _intact(out: Path, files: dict) -> bool:
 
 def _new_folder(out: Path) -> Path:
     """A fresh temp folder beside `out` (same file system, so the swap is a rename)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.*{TEMP_SUFFIX}"):
-        shutil.rmtree(stale, ignore_errors=True)
     try:
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", suffix=TEMP_SUFFIX, dir=out.parent))
     except OSError as exc:
         raise OutputError(f"{out.parent}: cannot write: {exc.strerror}") from None
-
-
-def write_tree(out: Path, files: dict[str, bytes]) -> None:
-    """Write a whole tree of files into a temp folder beside `out`, then swap it in."""
-    out = Path(out).absolute()
-    tmp = _new_folder(out)
-    try:
-        for rel, data in sorted(files.items()):
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        _swap(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{out}: cannot write the site: {exc.strerror}; the previous site is untouched") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _swap(new: Path, out: Path) -> None:

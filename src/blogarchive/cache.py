@@ -28,10 +28,11 @@ FORMAT = "blogarchive-cache-1"
 
 
 class BuildCache:
-    """A cache folder; `None` for a build that must neither read nor write one (--no-cache)."""
+    """A cache folder; `None` for none at all. A `scratch` cache holds only this build's HTML:
+    it answers no digests and remembers no build (--no-cache)."""
 
-    def __init__(self, folder: Path | None):
-        self.folder = folder
+    def __init__(self, folder: Path | None, scratch: bool = False):
+        self.folder, self.scratch = folder, scratch
 
     # -- post HTML -------------------------------------------------------------------------
     def html(self, key: str) -> str | None:
@@ -59,7 +60,7 @@ class BuildCache:
     # -- digests ---------------------------------------------------------------------------
     def digests(self) -> dict[str, Digest]:
         """Every cached digest by post key ({} when there is no usable index)."""
-        raw = self._read_json(self._digest_path())
+        raw = {} if self.scratch else self._read_json(self._digest_path())
         try:
             return {key: _digest_from_json(key, item) for key, item in raw.get("digests", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -67,7 +68,7 @@ class BuildCache:
 
     def put_digests(self, digests: dict[str, Digest]) -> None:
         """Replace the index with these digests, deleting HTML no digest names any more."""
-        if self.folder is None:
+        if self.folder is None or self.scratch:
             return
         old = self._read_json(self._digest_path()).get("digests", {})
         self._write_json(self._digest_path(), {"digests": {k: _digest_to_json(d) for k, d in
@@ -81,12 +82,14 @@ class BuildCache:
     # -- the last build into an output folder ----------------------------------------------
     def manifest(self, out: Path) -> dict:
         """{'fingerprint': str, 'files': {path: [key, size, mtime_ns, inode]}} or {}."""
-        raw = self._read_json(self._build_path(out))
+        raw = {} if self.scratch else self._read_json(self._build_path(out))
         if raw.get("out") != str(out) or not isinstance(raw.get("files"), dict):
             return {}
         return raw
 
     def put_manifest(self, out: Path, fingerprint: str, files: dict[str, list]) -> None:
+        if self.scratch:
+            return
         self._write_json(self._build_path(out), {"out": str(out), "fingerprint": fingerprint,
                                                  "files": files})
 
