@@ -186,3 +186,33 @@ def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
             build(posts, out, CONFIG, jobs=1)
     build(posts, out, CONFIG, jobs=1)       # released: the next build goes ahead
     assert not (tmp_path / ".site.lock").exists()
+
+
+def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):
+    """The scan trusts size+mtime+inode only for files older than the last build's start."""
+    tmp_path, posts = work
+    day_ago = os.stat(posts).st_mtime - 86400
+    for p in posts.glob("*.md"):
+        os.utime(p, (day_ago, day_ago))
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    assert build(posts, out, CONFIG, jobs=2, cache_dir=cache).read == 160
+    again = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert again.up_to_date and again.read == 0
+
+    victim = sorted(posts.glob("*.md"))[20]
+    text = victim.read_text("utf-8")
+    i = text.index("\n---\n") + 5
+    swapped = text[:i] + text[i:].replace("a", "e", 1)          # same size, new text
+    victim.write_text(swapped, "utf-8")
+    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert report.read == 1 and report.converted == 1
+    assert tree(out) == cold(tmp_path, posts)
+
+    replaced = tmp_path / "replacement.md"                        # same size and mtime, new inode
+    replaced.write_text(text, "utf-8")
+    st = os.stat(victim)
+    os.utime(replaced, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(replaced, victim)
+    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert report.read >= 1 and not report.up_to_date
+    assert tree(out) == cold(tmp_path, posts)

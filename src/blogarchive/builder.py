@@ -106,6 +106,7 @@ class Report:
     rendered: int = 0
     kept: int = 0
     converted: int = 0
+    read: int = 0                   # post files read (the rest matched the last build's record)
     up_to_date: bool = False
     seconds: float = 0.0
     keys: dict = dataclasses.field(default_factory=dict, repr=False)   # output path -> its key
@@ -147,6 +148,37 @@ def scan_posts(folder: Path) -> tuple[list[tuple[Path, bytes]], list[str]]:
                 raise PostError(path, None, f"cannot read: {exc.strerror}") from None
         except PostError as exc:
             errors.append(str(exc))
+    return found, errors
+
+
+def key_posts(folder: Path, renderer: str, known: dict, trusted_before: int):
+    """Every posts/*.md as (path, content key, bytes or None, [size, mtime_ns, inode]).
+
+    A file whose size, mtime and inode are what the last build recorded, and which was last
+    modified well before that build began (so no edit can hide in the same clock tick), keeps
+    its recorded key without being read: a no-change build of 10,000 posts reads nothing."""
+    if not folder.is_dir():
+        raise BlogArchiveError(f"{folder}: no such posts folder (run `python build.py import` first)")
+    found, errors = [], []
+    root = folder.resolve()
+    names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith("."))
+    for name in names:
+        path = folder / name
+        try:
+            st = os.stat(path)
+            if os.path.islink(path) and not path.resolve().is_relative_to(root):
+                raise PostError(path, None, "is a link to a file outside the posts folder; refused")
+            stats = [st.st_size, st.st_mtime_ns, st.st_ino]
+            record = known.get(name)
+            if isinstance(record, list) and record[:3] == stats and st.st_mtime_ns < trusted_before:
+                found.append((path, str(record[3]), None, stats))
+                continue
+            data = path.read_bytes()
+            found.append((path, content_key(renderer.encode() + data), data, stats))
+        except PostError as exc:
+            errors.append(str(exc))
+        except OSError as exc:
+            errors.append(str(PostError(path, None, f"cannot read: {exc.strerror}")))
     return found, errors
 
 
@@ -238,8 +270,10 @@ class BuildState:
     and the HTML of the posts it converted (until their pages are rendered)."""
 
     def __init__(self, config: Config, env: jinja2.Environment, cache: BuildCache,
-                 files: dict[str, tuple[Path, bytes]], tmp: Path, old: Path, salt: str = ""):
+                 files: dict[str, tuple[Path, bytes | None]], tmp: Path, old: Path, salt: str = "",
+                 renderer: str = ""):
         self.config, self.env, self.cache, self.files, self.salt = config, env, cache, files, salt
+        self.renderer = renderer
         self.tmp, self.old = tmp, old
         self.digests: dict[str, Digest] = {}
         self.made: set[str] = set()
@@ -252,9 +286,8 @@ class BuildState:
         """Each post as a Digest (its HTML cached), or the error that stops it being read."""
         out = []
         for key in keys:
-            path, data = self.files[key]
             try:
-                post = parse_post(path, data)
+                post = self.post(key)
             except PostError as exc:
                 out.append(str(exc))
                 continue
@@ -266,10 +299,16 @@ class BuildState:
     def html_of(self, key: str) -> str:
         """A post's HTML: from the cache (or scratch folder), else converted again from its file."""
         body = self.cache.html(key)
-        if body is None:
-            path, data = self.files[key]
-            body = post_html(parse_post(path, data).body)
-        return body
+        return post_html(self.post(key).body) if body is None else body
+
+    def post(self, key: str) -> Post:
+        """The post with this content key, read now if the scan trusted its file unread."""
+        path, data = self.files[key]
+        if data is None:
+            data = path.read_bytes()
+            if content_key(self.renderer.encode() + data) != key:
+                raise PostError(path, None, "changed while the site was being built; build again")
+        return parse_post(path, data)
 
     def render(self, pages: list[Page]) -> list[str]:
         """Render and write each page; 'same' where the old site already has these bytes."""
@@ -375,12 +414,16 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
            jobs: int, cache: BuildCache) -> Report:
     report = Report()
     report.lap("start")
-    found, errors = scan_posts(posts_dir)
+    scanned = time.time_ns()
     renderer = renderer_fingerprint()
-    order = [(path, content_key(renderer.encode() + data)) for path, data in found]
-    files = {key: (path, data) for (path, data), (_, key) in zip(found, order)}
-    fingerprint = site_fingerprint(renderer, config, template_dir, [f"{p.name}:{k}" for p, k in order])
     manifest = cache.manifest(out)
+    known = manifest.get("posts", {}) if manifest.get("renderer") == renderer else {}
+    found, errors = key_posts(posts_dir, renderer, known if isinstance(known, dict) else {},
+                              int(manifest.get("scanned", 0) or 0) - 2_000_000_000)
+    order = [(path, key) for path, key, _, _ in found]
+    report.read = sum(data is not None for _, _, data, _ in found)
+    files = {key: (path, data) for path, key, data, _ in found}
+    fingerprint = site_fingerprint(renderer, config, template_dir, [f"{p.name}:{k}" for p, k in order])
     report.lap("scan")
     if not errors and manifest.get("fingerprint") == fingerprint and _intact(out, manifest["files"]):
         report.lap("check")
@@ -395,7 +438,7 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
     try:
         salt = content_key(repr((renderer, config, _folder_keys(BUILTIN_TEMPLATES),
                                  _folder_keys(template_dir))))   # in every page's key
-        state = BuildState(config, env, cache, files, tmp, out, salt)
+        state = BuildState(config, env, cache, files, tmp, out, salt, renderer)
         with Workers(jobs, state) as workers:
             _render_site(state, workers, order, errors, keep_going, manifest, out, report)
         written = _walk(tmp)
@@ -409,7 +452,8 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     cache.put_manifest(out, fingerprint if not errors else "", {
-        rel: [report.keys.get(rel, ""), *stat] for rel, stat in written.items()})
+        rel: [report.keys.get(rel, ""), *stat] for rel, stat in written.items()},
+        renderer=renderer, scanned=scanned, posts={p.name: [*st, key] for p, key, _, st in found})
     report.files = len(written)
     report.lap("remember")
     return report

@@ -87,11 +87,12 @@ class BuildCache:
             return {}
         return raw
 
-    def put_manifest(self, out: Path, fingerprint: str, files: dict[str, list]) -> None:
+    def put_manifest(self, out: Path, fingerprint: str, files: dict[str, list], **extra) -> None:
+        """Remember a build: its fingerprint, its files, and `extra` (what the scan saw)."""
         if self.scratch:
             return
         self._write_json(self._build_path(out), {"out": str(out), "fingerprint": fingerprint,
-                                                 "files": files})
+                                                 "files": files, **extra})
 
     def forget_manifest(self, out: Path) -> None:
         """Before replacing `out`: a crash must not leave a manifest describing files that went."""
