@@ -103,3 +103,64 @@ def test_real_posts_chart_is_deterministic_and_counts_every_dated_post():
     site = S.group(posts)
     months = {m.path for y in site.years for m in y.months}
     assert {S.month_path(b.year, b.month) for b in bars if b.count} == months
+
+
+# ---- the chart in a page, in Chromium, light and dark ---------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chart_page(tmp_path: Path) -> Path:
+    """archives/index.html of a throwaway site holding the _activity.html include, with the real CSS."""
+    from markupsafe import Markup
+    from blogarchive.chart import SHORT_MONTHS
+    from blogarchive.config import Config
+    from blogarchive.render import make_env, render_page
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "chart_page.html").write_text(
+        '{% extends "base.html" %}{% block head %}<link rel="stylesheet" href="{{ link(\'static/reader.css\') }}">'
+        '{% endblock %}{% block content %}<h1>Archives</h1>{% include "_activity.html" %}{% endblock %}',
+        encoding="utf-8")
+    here = "archives/index.html"
+    bars = month_bars(read_posts(ROOT / "posts", keep_going=False),
+                      lambda y, m: S.relative_url(here, S.month_path(y, m)))
+    html = render_page(make_env(templates), Config(), "chart_page.html", here, "Archives",
+                       activity={"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
+                                 "months": SHORT_MONTHS})
+    site = tmp_path / "site"
+    (site / "archives").mkdir(parents=True)
+    (site / here).write_text(html, encoding="utf-8")
+    import shutil
+    shutil.copytree(ROOT / "static", site / "static")
+    return site / here
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+def test_chart_reads_in_light_and_dark_and_links_to_months(tmp_path):
+    from playwright.sync_api import sync_playwright
+    page_file = chart_page(tmp_path)
+    shots = Path("/tmp/blogarchive-shots")
+    shots.mkdir(exist_ok=True)
+    colours = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for scheme in ("light", "dark"):
+            page = browser.new_page(viewport={"width": 800, "height": 700}, color_scheme=scheme)
+            errors = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(page_file.as_uri())
+            page.click("details summary")
+            colours[scheme] = (page.evaluate("getComputedStyle(document.querySelector('.activity-chart .bar')).fill"),
+                               page.evaluate("getComputedStyle(document.body).backgroundColor"))
+            assert page.evaluate("document.documentElement.scrollWidth") <= 800
+            page.screenshot(path=str(shots / f"chart-{scheme}.png"), full_page=True)
+            assert errors == []
+        first = page.locator(".activity-chart a").first
+        assert first.evaluate("a => new URL(a.getAttribute('href'), document.baseURI).href") == \
+            (page_file.parents[1] / "2013/01/index.html").as_uri()
+        browser.close()
+    assert colours["light"] != colours["dark"]
+    assert colours["light"][0] != colours["light"][1] and colours["dark"][0] != colours["dark"][1]
