@@ -82,8 +82,9 @@ def activity_svg(bars: Sequence[MonthBar], chart_id: str = "activity",
     ident = escape(chart_id, quote=True)
     desc = (f"{_posts(total)} from {MONTHS[bars[0].month - 1]} {bars[0].year} to "
             f"{MONTHS[bars[-1].month - 1]} {bars[-1].year}; busiest month: {_posts(peak)}.")
-    out = [f'<svg class="activity-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMid meet" '
-           f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}-title {ident}-desc">',
+    out = [f'<svg class="activity-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'preserveAspectRatio="xMinYMid meet" width="{width}" height="{height}" role="img" '
+           f'aria-labelledby="{ident}-title {ident}-desc">',
            f'<title id="{ident}-title">{escape(title)}</title>',
            f'<desc id="{ident}-desc">{escape(desc)}</desc>',
            f'<text class="label" x="{LEFT}" y="{TOP - 4}" font-size="10" fill="currentColor">'

@@ -124,8 +124,8 @@ def _copy(source: Source, parse: DumpParse | None, problem: str | None, folder: 
     if notes[source.first - 1].role != "title":
         note = (f"{source.file}:{source.first} is not a title in the dump as it is now: the dump or "
                 f"the loader changed since this post was imported, so the lines may not match the post")
-    lines = (_context_before(notes, source.first) + [_line(n, True) for n in notes[source.first - 1:source.last]]
-             + _context_after(notes, source.first, source.last))
+    inside = [_line(n, True) for n in notes[source.first - 1:source.last]]
+    lines = _context_before(notes, source.first) + inside + _context_after(notes, source.first, source.last)
     return SourceCopy(source.file, source.first, source.last, tuple(lines), note)
 
 
