@@ -1,0 +1,134 @@
+"""Related posts and reading time (pure: posts in, data out).
+
+Each post is reduced to a *signature*: its few most distinctive words, weighted by TF-IDF
+and normalised. An inverted index maps each word to the posts whose signature holds it,
+keeping only the strongest `POSTING_CAP` of them. A post is scored only against the posts
+its own signature words lead to, so the work per post is bounded by
+`SIGNATURE_SIZE * POSTING_CAP` whatever the size of the blog: no pair of posts is compared
+unless they share a distinctive word. Shared categories add a small bonus on top.
+
+Results are independent of the order the posts come in; ties are broken by slug.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from .post import Post
+from .site import category_slug
+
+SIGNATURE_SIZE = 24     # distinctive words kept per post
+POSTING_CAP = 32        # posts kept per word in the inverted index (the strongest ones)
+MIN_SIMILARITY = 0.04   # cosine of signatures below which posts are not related
+CATEGORY_BONUS = 0.05   # added for sharing all categories (in proportion to the overlap)
+TITLE_WEIGHT = 3        # a title word counts like this many body words
+WORDS_PER_MINUTE = 230
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_FOOTNOTE_REF = re.compile(r"\[\^\d+\]:?")
+_STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each even few for
+from further get got had has have having he her here hers herself him himself his how i if
+in into is it its itself just least less like made make many may me might more most much
+must my myself no nor not now of off on once one only or other our ours ourselves out over
+own said same say says she should since so some still such than that the their theirs them
+themselves then there these they this those through thus to too under until up upon us
+very was we well were what when where which while who whom why will with within without
+would yet you your yours yourself yourselves
+""".split())
+
+
+def reading_minutes(words: int) -> int:
+    """Minutes to read `words` words at 230 words a minute, rounded, and never less than 1."""
+    return max(1, (max(0, words) + WORDS_PER_MINUTE // 2) // WORDS_PER_MINUTE)
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words of a Markdown text worth comparing: no stopwords, numbers or 1-2 letter words."""
+    text = _FOOTNOTE_REF.sub(" ", text).replace("’", "'")
+    return [w for w in (m.casefold() for m in _WORD.findall(text))
+            if len(w) > 2 and w not in _STOPWORDS]
+
+
+@dataclass(frozen=True)
+class _Doc:
+    slug: str
+    terms: Counter          # word -> weighted count (title words count TITLE_WEIGHT times)
+    categories: frozenset   # category slugs
+
+
+def related_posts(posts: Sequence[Post], limit: int = 5) -> dict[str, tuple[str, ...]]:
+    """slug -> up to `limit` slugs of related posts, best first; never the post itself.
+
+    Every post gets an entry, possibly empty: an unrelated post is better than a wrong one."""
+    if limit < 0:
+        raise ValueError(f"related_posts: limit must be 0 or more, got {limit}")
+    docs = _documents(posts)
+    signatures = _signatures(docs)
+    index = _index(signatures)
+    cats = {d.slug: d.categories for d in docs}
+    return {d.slug: _best(d.slug, signatures, index, cats, limit) for d in docs}
+
+
+def _documents(posts: Sequence[Post]) -> list[_Doc]:
+    """Posts as bags of words, sorted by slug so nothing depends on the input order."""
+    seen: set[str] = set()
+    docs = []
+    for post in sorted(posts, key=lambda p: p.slug):
+        if post.slug in seen:
+            raise ValueError(f"related_posts: two posts share the slug {post.slug!r}")
+        seen.add(post.slug)
+        terms = Counter(words_of(post.body))
+        for word in words_of(post.title):
+            terms[word] += TITLE_WEIGHT
+        docs.append(_Doc(post.slug, terms, frozenset(category_slug(c) for c in post.categories)))
+    return docs
+
+
+def _signatures(docs: list[_Doc]) -> dict[str, dict[str, float]]:
+    """slug -> its SIGNATURE_SIZE most distinctive shared words, with unit-length TF-IDF weights."""
+    df = Counter(word for d in docs for word in d.terms)
+    n = len(docs)
+    out = {}
+    for d in docs:
+        weights = {w: (1 + math.log(tf)) * math.log((1 + n) / df[w])
+                   for w, tf in d.terms.items() if df[w] > 1}     # a word no other post has matches nothing
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIGNATURE_SIZE]
+        top = [(w, x) for w, x in top if x > 0]
+        norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
+        out[d.slug] = {w: x / norm for w, x in sorted(top)}
+    return out
+
+
+def _index(signatures: dict[str, dict[str, float]]) -> dict[str, tuple[tuple[float, str], ...]]:
+    """word -> the POSTING_CAP posts weighting it most, as (weight, slug), strongest first."""
+    postings: dict[str, list[tuple[float, str]]] = {}
+    for slug, sig in signatures.items():
+        for word, weight in sig.items():
+            postings.setdefault(word, []).append((weight, slug))
+    return {w: tuple(heapq.nsmallest(POSTING_CAP, ps, key=lambda p: (-p[0], p[1])))
+            for w, ps in postings.items()}
+
+
+def _best(slug: str, signatures, index, cats, limit: int) -> tuple[str, ...]:
+    """The best-scoring candidates the post's own signature words lead to."""
+    scores: dict[str, float] = {}
+    for word, weight in signatures[slug].items():           # sorted by word: fixed float order
+        for other_weight, other in index[word]:
+            if other != slug:
+                scores[other] = scores.get(other, 0.0) + weight * other_weight
+    ranked = [(score + _category_bonus(cats[slug], cats[other]), other)
+              for other, score in scores.items() if score >= MIN_SIMILARITY]
+    return tuple(other for _, other in heapq.nsmallest(limit, ranked, key=lambda r: (-r[0], r[1])))
+
+
+def _category_bonus(a: frozenset, b: frozenset) -> float:
+    """CATEGORY_BONUS times the Jaccard overlap of two posts' categories."""
+    if not a or not b:
+        return 0.0
+    return CATEGORY_BONUS * len(a & b) / len(a | b)

@@ -1,0 +1,273 @@
+"""Search end to end: build the real posts, add the search page and the data-pagefind-* attributes
+(as INTEGRATION-reader.md tells the lead to), index with Pagefind, then use it in Chromium."""
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from blogarchive import site as S
+from blogarchive.builder import build, read_posts
+from blogarchive.config import load_config
+from blogarchive.errors import OutputError
+from blogarchive.reader_pages import SEARCH_PATH, search_page
+from blogarchive.render import BUILTIN_TEMPLATES, make_env
+from blogarchive.search import SEARCH_CSP, index_site, pagefind_binary
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path("/tmp/blogarchive-shots")
+OLD_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
+           "object-src 'none'; base-uri 'none'; form-action 'self'")
+
+# Exactly the template changes INTEGRATION-reader.md asks for: (template, old, new).
+TEMPLATE_CHANGES = [
+    ("base.html", OLD_CSP, SEARCH_CSP),
+    ("base.html", '</nav>\n</header>',
+     '</nav>\n  <form class="site-search" role="search" action="{{ link(\'search/index.html\') }}" method="get">'
+     '<label for="site-search-q">Search</label> <input id="site-search-q" type="search" name="q">'
+     ' <button type="submit">Search</button></form>\n</header>'),
+    ("post.html", '<article class="post">', '<article class="post" data-pagefind-body>'),
+    ("post.html", '<p class="meta">',
+     '<p class="meta" data-pagefind-ignore '
+     'data-pagefind-filter="year:{{ post.iso[:4] if post.iso else \'Undated\' }}">'),
+    ("post.html", '<time datetime="{{ post.iso }}">',
+     '<time datetime="{{ post.iso }}" data-pagefind-sort="date[datetime]">'),
+    ("post.html", '<p class="categories">', '<p class="categories" data-pagefind-ignore>'),
+    ("post.html", '<a href="{{ c.url }}">{{ c.name }}</a>',
+     '<a href="{{ c.url }}" data-pagefind-filter="category">{{ c.name }}</a>'),
+    ("post.html", '<nav class="series"', '<nav class="series" data-pagefind-ignore'),
+    ("post.html", '{% if post.excerpt %}<p class="notice"', '{% if post.excerpt %}<p class="notice" data-pagefind-ignore'),
+    ("post.html", '  <footer>\n    <p class="provenance">', '  <footer data-pagefind-ignore>\n    <p class="provenance">'),
+]
+
+
+def integrated_templates(folder: Path) -> Path:
+    """Copies of base.html and post.html with TEMPLATE_CHANGES applied (each must apply once)."""
+    folder.mkdir()
+    texts = {name: (BUILTIN_TEMPLATES / name).read_text(encoding="utf-8") for name in ("base.html", "post.html")}
+    for name, old, new in TEMPLATE_CHANGES:
+        assert texts[name].count(old) == 1, f"{name}: {old!r} not found once; update TEMPLATE_CHANGES"
+        texts[name] = texts[name].replace(old, new)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def indexed_site(tmp_path_factory):
+    """(site folder, IndexStats, posts): the real posts built, searched page added, indexed."""
+    posts = read_posts(ROOT / "posts", keep_going=False)
+    if not posts:
+        pytest.skip("posts/ is empty")
+    work = tmp_path_factory.mktemp("search")
+    templates = integrated_templates(work / "templates")
+    config = load_config(ROOT / "site.yaml")
+    out = work / "site"
+    build(ROOT / "posts", out, config, templates)
+    path, html = search_page(config, make_env(templates))
+    (out / path).parent.mkdir(parents=True)
+    (out / path).write_text(html, encoding="utf-8")
+    stats = index_site(out)
+    print(f"\nPagefind: {stats.pages} pages, {stats.files} files, {stats.bytes} bytes, {stats.seconds:.2f} s")
+    return out, stats, posts
+
+
+def test_pagefind_binary_is_installed_with_the_package():
+    assert pagefind_binary().is_file()
+
+
+def test_index_covers_exactly_the_post_pages(indexed_site):
+    out, stats, posts = indexed_site
+    assert stats.pages == len(posts) == 33
+    assert stats.files > 10 and stats.bytes > 0 and stats.seconds < 60
+    assert (out / "pagefind" / "pagefind-ui.js").is_file() and (out / "pagefind" / "pagefind-ui.css").is_file()
+
+
+def test_search_page_has_no_inline_script_and_a_noscript_note(indexed_site):
+    out, _, _ = indexed_site
+    html = (out / SEARCH_PATH).read_text(encoding="utf-8")
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts] == [
+        "../pagefind/pagefind-ui.js", "../static/search.js"]
+    assert all(body.strip() == "" for _, body in scripts)
+    assert "<noscript>" in html and "Search needs JavaScript" in html
+    assert " on" not in re.sub(r'"[^"]*"', '""', html).split("<body>")[1].split(">")[0]   # no inline handlers
+
+
+def test_index_site_reports_pagefind_failures(tmp_path):
+    with pytest.raises(OutputError, match="no such folder"):
+        index_site(tmp_path / "missing")
+    (tmp_path / "site").mkdir()
+    with pytest.raises(OutputError, match="Pagefind"):
+        index_site(tmp_path / "site")          # no HTML at all: Pagefind refuses
+
+
+def bundle(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "pagefind").rglob("*") if p.is_file()}
+
+
+def test_index_is_deterministic_but_for_pagefinds_filter_files(indexed_site, tmp_path):
+    """Pagefind >= 1.3 writes the same index and fragments for the same pages; its filter files
+    (and the .pf_meta and pagefind-entry.json naming them) still vary between runs (Pagefind issue #638)."""
+    out, _, _ = indexed_site
+    copy = tmp_path / "site"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("pagefind"))
+    index_site(copy)
+    first, second = bundle(out), bundle(copy)
+    varying = lambda name: (name.startswith("pagefind/filter/") or name.endswith(".pf_meta")
+                            or name == "pagefind/pagefind-entry.json")
+    assert {k: v for k, v in first.items() if not varying(k)} == {k: v for k, v in second.items() if not varying(k)}
+    assert len(first) == len(second)
+
+
+# ---- in the browser -------------------------------------------------------------------------
+
+pytestmark_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(indexed_site):
+    out, _, _ = indexed_site
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def page_with_errors(browser, width=1100):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+def shoot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def titles(page) -> list[str]:
+    page.wait_for_selector(".pagefind-ui__result-link")
+    return page.locator(".pagefind-ui__result-link").all_inner_texts()
+
+
+def result_count(page, not_equal: int | None = None) -> int:
+    """The count Pagefind UI announces ("12 results for corbyn"); waits for it (and for a change)."""
+    message = page.locator(".pagefind-ui__message")
+    for _ in range(100):        # the page's CSP forbids eval, so poll from here, not wait_for_function
+        found = re.search(r"(\d+) results?", message.inner_text() if message.count() else "")
+        if found and int(found.group(1)) != not_equal:
+            return int(found.group(1))
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no result count in {message.all_inner_texts()}")
+
+
+def all_results(page, not_equal: int | None = None) -> list[str]:
+    """Every result link (Pagefind UI shows five at a time)."""
+    total = result_count(page, not_equal)
+    more = page.locator("button.pagefind-ui__button")
+    for _ in range(200):
+        if page.locator(".pagefind-ui__result-link").count() >= total:
+            break
+        if more.count() and more.is_visible():
+            more.click()
+        page.wait_for_timeout(100)
+    return page.locator(".pagefind-ui__result-link").evaluate_all("els => els.map(e => e.href)")
+
+
+def slug_of(url: str) -> str:
+    return url.rstrip("/").removesuffix("/index.html").rsplit("/", 1)[-1]
+
+
+def test_a_phrase_unique_to_one_post_finds_it_first(served, browser, indexed_site):
+    ids = next(p for p in indexed_site[2] if p.slug == "ids-and-the-cluster-bomb-budget")
+    page, errors = page_with_errors(browser)
+    page.goto(served + "search/index.html?q=squeaky+bum+time")
+    assert titles(page)[0] == "IDS and the cluster bomb budget"
+    assert page.locator(".pagefind-ui__result-excerpt").first.inner_text().strip()
+    assert page.locator(".pagefind-ui__search-input").input_value() == "squeaky bum time"
+    href = page.locator(".pagefind-ui__result-link").first.get_attribute("href")
+    assert href == "/" + S.post_path(ids).removesuffix("index.html")
+    shoot(page, "search-phrase-1100.png")
+    page.click(".pagefind-ui__result-link >> nth=0")
+    assert page.locator("article.post h1").inner_text() == "IDS and the cluster bomb budget"
+    assert errors == []
+
+
+def test_filter_by_category_and_year(served, browser, indexed_site):
+    _, _, posts = indexed_site
+    by_slug = {p.slug: p for p in posts}
+    page, errors = page_with_errors(browser)
+    page.goto(served + "search/index.html?q=corbyn")
+    everything = all_results(page)
+    assert len(everything) > 5
+    page.check("input.pagefind-ui__filter-checkbox[name=category][value='Local Democracy']")
+    filtered = all_results(page, not_equal=len(everything))
+    assert 0 < len(filtered) < len(everything)
+    assert all("Local Democracy" in by_slug[slug_of(u)].categories for u in filtered)
+    expected = [u for u in everything if "Local Democracy" in by_slug[slug_of(u)].categories]
+    assert sorted(filtered) == sorted(expected)
+    shoot(page, "search-filtered-1100.png")
+    page.goto(served + "search/index.html?q=corbyn&year=2015")
+    in_2015 = all_results(page)
+    assert in_2015 and all(by_slug[slug_of(u)].date and by_slug[slug_of(u)].date.year == 2015 for u in in_2015)
+    assert errors == []
+
+
+def test_header_form_leads_to_results(served, browser):
+    page, errors = page_with_errors(browser, width=390)
+    page.goto(served + "index.html")
+    page.fill("#site-search-q", "squeaky bum time")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url(re.compile(r"/search/index\.html\?q=squeaky"))
+    assert titles(page)[0] == "IDS and the cluster bomb budget"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "search-phrase-390.png")
+    assert errors == []
+
+
+def test_from_file_url_the_page_says_search_needs_a_server(indexed_site, browser):
+    out, _, _ = indexed_site
+    page, errors = page_with_errors(browser)
+    page.goto((out / SEARCH_PATH).as_uri() + "?q=corbyn")
+    note = page.locator("#search-needs-server")
+    note.wait_for(state="visible")
+    assert "Search needs a web server" in note.inner_text()
+    assert "python build.py serve" in note.inner_text()
+    assert page.locator(".pagefind-ui__result").count() == 0
+    shoot(page, "search-file-url.png")
+    assert errors == []
+
+
+def test_without_javascript_the_noscript_note_shows(indexed_site, browser, served):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(served + SEARCH_PATH)
+    assert "Search needs JavaScript" in page.locator("main").inner_text()
+    assert not page.locator("#search-needs-server").is_visible()
+    context.close()
