@@ -476,7 +476,7 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
             parsed.append((path, result))
             digests[key] = result
     kept_digests = unique_slugs(parsed, lambda d: d.post.slug, errors, keep_going)
-    state.cache.put_digests(digests)
+    state.cache.put_digests(digests, cached)
     workers.broadcast("know", {d.key: d for d in kept_digests})
     report.converted = len(todo)
     salt = state.salt

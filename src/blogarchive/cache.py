@@ -66,17 +66,17 @@ class BuildCache:
         except (KeyError, TypeError, ValueError, AttributeError):
             return {}
 
-    def put_digests(self, digests: dict[str, Digest]) -> None:
-        """Replace the index with these digests, deleting HTML no digest names any more."""
-        if self.folder is None or self.scratch:
+    def put_digests(self, digests: dict[str, Digest], previous: dict[str, Digest]) -> None:
+        """Replace the index (`previous` is what `digests()` gave) and delete HTML no digest
+        names any more; an unchanged index is not rewritten."""
+        if self.folder is None or self.scratch or digests.keys() == previous.keys():
             return
-        old = self._read_json(self._digest_path()).get("digests", {})
         self._write_json(self._digest_path(), {"digests": {k: _digest_to_json(d) for k, d in
                                                           sorted(digests.items())}})
-        for key in set(old) - set(digests):
+        for key in set(previous) - set(digests):
             try:
                 (self.folder / "html" / key[:2] / f"{key}.html").unlink()
-            except (OSError, TypeError):
+            except OSError:
                 pass
 
     # -- the last build into an output folder ----------------------------------------------
