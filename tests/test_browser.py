@@ -84,7 +84,7 @@ def walk(browser, start: str, shots: Path, name: str) -> list[str]:
     page.click(".categories a >> nth=0")
     assert page.locator("h1").inner_text().startswith("Category: Labour Party News")
     page.click("nav[aria-label=Site] >> text=Archives")
-    page.click("text=August 2015")
+    page.get_by_role("link", name="August 2015", exact=True).click()
     assert page.locator("h1").inner_text() == "Posts from August 2015"
     page.click("article.entry h2 a >> nth=0")
     assert page.locator("article.post h1").count() == 1

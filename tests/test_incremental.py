@@ -102,7 +102,7 @@ def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
     templates = tmp_path / "templates"
     templates.mkdir()
     post_html = (ROOT / "templates" / "post.html").read_text("utf-8")
-    (templates / "post.html").write_text(post_html.replace("<footer>", "<footer data-test=1>"), "utf-8")
+    (templates / "post.html").write_text(post_html.replace('<div class="body">', '<div class="body" data-test=1>'), "utf-8")
     build(posts, out, config, templates, jobs=2, cache_dir=cache)
     assert tree(out) == cold(tmp_path, posts, config, templates)
     assert "data-test" in next(out.glob("20*/*/*/*/index.html")).read_text("utf-8")

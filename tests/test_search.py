@@ -1,5 +1,5 @@
-"""Search end to end: build the real posts, add the search page and the data-pagefind-* attributes
-(as INTEGRATION-reader.md tells the lead to), index with Pagefind, then use it in Chromium."""
+"""Search end to end: build the real posts with search on (Pagefind indexes the new tree before
+it is swapped in), then use it in Chromium, served and from file://."""
 import functools
 import http.server
 import re
@@ -13,52 +13,14 @@ from blogarchive import site as S
 from blogarchive.builder import build, read_posts
 from blogarchive.config import load_config
 from blogarchive.errors import OutputError
-from blogarchive.reader_pages import SEARCH_PATH, search_page
-from blogarchive.render import BUILTIN_TEMPLATES, make_env
-from blogarchive.search import SEARCH_CSP, index_site, pagefind_binary
+from blogarchive.site import SEARCH_PATH
+from blogarchive.search import index_site, pagefind_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path("/tmp/blogarchive-shots")
-OLD_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
-           "object-src 'none'; base-uri 'none'; form-action 'self'")
-
-# Exactly the template changes INTEGRATION-reader.md asks for: (template, old, new).
-TEMPLATE_CHANGES = [
-    ("base.html", OLD_CSP, SEARCH_CSP),
-    ("base.html", '</nav>\n</header>',
-     '</nav>\n  <form class="site-search" role="search" action="{{ link(\'search/index.html\') }}" method="get">'
-     '<label for="site-search-q">Search</label> <input id="site-search-q" type="search" name="q">'
-     ' <button type="submit">Search</button></form>\n</header>'),
-    ("post.html", '<article class="post">', '<article class="post" data-pagefind-body>'),
-    ("post.html", '<p class="meta">',
-     '<p class="meta" data-pagefind-ignore '
-     'data-pagefind-filter="year:{{ post.iso[:4] if post.iso else \'Undated\' }}">'),
-    ("post.html", '<time datetime="{{ post.iso }}">',
-     '<time datetime="{{ post.iso }}" data-pagefind-sort="date[datetime]">'),
-    ("post.html", '<p class="categories">', '<p class="categories" data-pagefind-ignore>'),
-    ("post.html", '<a href="{{ c.url }}">{{ c.name }}</a>',
-     '<a href="{{ c.url }}" data-pagefind-filter="category">{{ c.name }}</a>'),
-    ("post.html", '<nav class="series"', '<nav class="series" data-pagefind-ignore'),
-    ("post.html", '{% if post.excerpt %}<p class="notice"', '{% if post.excerpt %}<p class="notice" data-pagefind-ignore'),
-    ("post.html", '  <footer>\n    <p class="provenance">', '  <footer data-pagefind-ignore>\n    <p class="provenance">'),
-]
-
-
-def integrated_templates(folder: Path) -> Path:
-    """Copies of base.html and post.html with TEMPLATE_CHANGES applied (each must apply once)."""
-    folder.mkdir()
-    texts = {name: (BUILTIN_TEMPLATES / name).read_text(encoding="utf-8") for name in ("base.html", "post.html")}
-    for name, old, new in TEMPLATE_CHANGES:
-        assert texts[name].count(old) == 1, f"{name}: {old!r} not found once; update TEMPLATE_CHANGES"
-        texts[name] = texts[name].replace(old, new)
-    for name, text in texts.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def indexed_site(tmp_path_factory):
     """(site folder, IndexStats, posts): the real posts built, searched page added, indexed."""
@@ -66,14 +28,9 @@ def indexed_site(tmp_path_factory):
     if not posts:
         pytest.skip("posts/ is empty")
     work = tmp_path_factory.mktemp("search")
-    templates = integrated_templates(work / "templates")
     config = load_config(ROOT / "site.yaml")
     out = work / "site"
-    build(ROOT / "posts", out, config, templates)
-    path, html = search_page(config, make_env(templates))
-    (out / path).parent.mkdir(parents=True)
-    (out / path).write_text(html, encoding="utf-8")
-    stats = index_site(out)
+    stats = build(ROOT / "posts", out, config, dumps_dir=ROOT / "dumps", search=True).indexed
     print(f"\nPagefind: {stats.pages} pages, {stats.files} files, {stats.bytes} bytes, {stats.seconds:.2f} s")
     return out, stats, posts
 

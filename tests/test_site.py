@@ -1,5 +1,6 @@
 """Built sites (the fixture posts and the real posts/), parsed with an HTML parser and checked against the posts."""
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -122,7 +123,7 @@ def test_every_page_links_its_feeds_and_offers_a_subscribe_link(any_site):
     for page in site.rglob("*.html"):
         doc = soup(page)
         types = {link["type"] for link in doc.select('link[rel="alternate"]')}
-        assert types == {"application/rss+xml", "application/atom+xml"}, page
+        assert types == {"application/rss+xml", "application/atom+xml", "application/feed+json"}, page
         assert doc.select(".subscribe a")
     doc = soup(site / "category/labour-party-news/index.html")
     feeds = {link["href"] for link in doc.select('link[rel="alternate"]')}
@@ -233,7 +234,10 @@ def test_hostile_post_shows_as_text_and_injects_nothing(fixture_site):
     page = site / "2016/01/02/hostile/index.html"
     html, doc = page.read_text(encoding="utf-8"), soup(page)
     assert doc.find("h1").get_text() == "<script>alert(1)</script> {{ 7*7 }} & £ 😀"
-    assert not doc.find("script") and not doc.find("img") and not doc.select("[onerror], [onclick]")
+    scripts = doc.find_all("script")        # only the JSON-LD data block, which no text can close
+    assert [s.get("type") for s in scripts] == ["application/ld+json"] and "<" not in scripts[0].string
+    assert json.loads(scripts[0].string)["headline"] == "<script>alert(1)</script> {{ 7*7 }} & £ 😀"
+    assert not doc.find("img") and not doc.select("[onerror], [onclick]")
     assert "javascript" not in html.lower()
     body = doc.select_one(".body").get_text()
     assert "<img src=x onerror=alert(1)>" in body and "{% raw %} {{ 7*7 }} & £ 😀" in body

@@ -34,6 +34,10 @@ from .feed import FeedInfo, FeedItem, absolutize, atom_xml, rss_xml
 from .fsutil import TEMP_SUFFIX
 from .parallel import Workers
 from .post import Post, from_markdown
+from .export import json_feed, posts_json
+from .provenance import source_views
+from .related import related_from_terms
+from .search import index_site
 from .render import (BUILTIN_TEMPLATES, Digest, Page, content_key, digest, make_env, plan_pages,
                      post_html, render, robots, sitemap, summary)
 
@@ -70,6 +74,9 @@ def add_build_options(p) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the build cache: a cold build")
     p.add_argument("--timings", action="store_true", help="print how long each step took")
+    p.add_argument("--dumps", default="dumps", metavar="DIR",
+                   help="the raw dumps, for each post's source view (default: dumps; skipped if absent)")
+    p.add_argument("--no-search", action="store_true", help="do not build the Pagefind search index")
 
 
 def run(args) -> int:
@@ -89,7 +96,8 @@ def options(args) -> dict:
     """The build() keywords the command-line options ask for."""
     if args.jobs is not None and args.jobs < 1:
         raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
-    return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache)}
+    return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache),
+            "dumps_dir": Path(args.dumps), "search": not args.no_search}
 
 
 def warn_placeholder(config: Config) -> None:
@@ -107,6 +115,8 @@ class Report:
     kept: int = 0
     converted: int = 0
     read: int = 0                   # post files read (the rest matched the last build's record)
+    indexed_keys: list = dataclasses.field(default_factory=list, repr=False)   # of the post pages
+    indexed: object = None          # search.IndexStats, when Pagefind ran
     up_to_date: bool = False
     seconds: float = 0.0
     keys: dict = dataclasses.field(default_factory=dict, repr=False)   # output path -> its key
@@ -124,9 +134,11 @@ class Report:
     def summary(self, out) -> str:
         if self.up_to_date:
             return f"{out}/ is up to date ({self.files} files); nothing written in {self.seconds:.2f} s"
+        searched = (f"; search index of {self.indexed.pages} pages, {self.indexed.bytes / 1e6:.1f} MB, "
+                    f"in {self.indexed.seconds:.2f} s" if self.indexed else "")
         return (f"built {self.files} files into {out}/ in {self.seconds:.2f} s "
                 f"({self.converted} posts converted, {self.rendered} files rendered, "
-                f"{self.kept} unchanged)")
+                f"{self.kept} unchanged{searched})")
 
 
 # -- reading posts ---------------------------------------------------------------------------
@@ -323,7 +335,7 @@ class BuildState:
         out = []
         for job in jobs:
             items = [self._feed_item(post, url, key) for post, url, key in job.items]
-            data = (rss_xml if job.kind == "rss" else atom_xml)(job.info, items)
+            data = {"rss": rss_xml, "atom": atom_xml, "json": json_feed}[job.kind](job.info, items)
             out.append(self.put(job.path, data))
         return out
 
@@ -381,8 +393,12 @@ def template_errors():
 # -- the build -----------------------------------------------------------------------------------
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
-          keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None) -> Report:
-    """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made."""
+          keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
+          dumps_dir: Path | None = None, search: bool = False) -> Report:
+    """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
+
+    With a dumps_dir, each post whose dumps are there gets a source view; with search, the
+    site is indexed by Pagefind before it is swapped in."""
     started = time.perf_counter()
     out = Path(out).absolute()
     with output_lock(out):
@@ -390,7 +406,8 @@ def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None 
             shutil.rmtree(stale, ignore_errors=True)
         with _cache(out, cache_dir) as cache:
             report = _build(Path(posts_dir), out, config, template_dir, keep_going,
-                            jobs or os.cpu_count() or 1, cache)
+                            jobs or os.cpu_count() or 1, cache,
+                            Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None, search)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -411,7 +428,7 @@ def _cache(out: Path, cache_dir: Path | None):
 
 
 def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None, keep_going: bool,
-           jobs: int, cache: BuildCache) -> Report:
+           jobs: int, cache: BuildCache, dumps_dir: Path | None, search: bool) -> Report:
     report = Report()
     report.lap("start")
     scanned = time.time_ns()
@@ -423,24 +440,28 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
     order = [(path, key) for path, key, _, _ in found]
     report.read = sum(data is not None for _, _, data, _ in found)
     files = {key: (path, data) for path, key, data, _ in found}
-    fingerprint = site_fingerprint(renderer, config, template_dir, [f"{p.name}:{k}" for p, k in order])
+    fingerprint = site_fingerprint(renderer, config, template_dir, [
+        f"search={search}", *_folder_keys(dumps_dir), *(f"{p.name}:{k}" for p, k in order)])
     report.lap("scan")
     if not errors and manifest.get("fingerprint") == fingerprint and _intact(out, manifest["files"]):
         report.lap("check")
         report.files, report.up_to_date = len(manifest["files"]), True
         return report
 
-    env = make_env(template_dir)
+    env = make_env(template_dir, search)
     with template_errors():     # compile every template now: a broken one fails before any work
         for name in env.list_templates(extensions=["html"]):
             env.get_template(name)
     tmp = _new_folder(out)
     try:
-        salt = content_key(repr((renderer, config, _folder_keys(BUILTIN_TEMPLATES),
+        salt = content_key(repr((renderer, config, search, _folder_keys(BUILTIN_TEMPLATES),
                                  _folder_keys(template_dir))))   # in every page's key
         state = BuildState(config, env, cache, files, tmp, out, salt, renderer)
         with Workers(jobs, state) as workers:
-            _render_site(state, workers, order, errors, keep_going, manifest, out, report)
+            _render_site(state, workers, order, errors, keep_going, manifest, out, report, dumps_dir)
+        search_key = content_key(" ".join(report.indexed_keys)) if search else ""
+        if search:
+            _search_index(state, manifest, search_key, report)
         written = _walk(tmp)
         cache.forget_manifest(out)
         _swap(tmp, out)
@@ -453,14 +474,16 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
         raise
     cache.put_manifest(out, fingerprint if not errors else "", {
         rel: [report.keys.get(rel, ""), *stat] for rel, stat in written.items()},
-        renderer=renderer, scanned=scanned, posts={p.name: [*st, key] for p, key, _, st in found})
+        renderer=renderer, scanned=scanned, posts={p.name: [*st, key] for p, key, _, st in found},
+        search_key=search_key)
     report.files = len(written)
     report.lap("remember")
     return report
 
 
 def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, str]], errors: list[str],
-                 keep_going: bool, manifest: dict, out: Path, report: Report) -> None:
+                 keep_going: bool, manifest: dict, out: Path, report: Report,
+                 dumps_dir: Path | None = None) -> None:
     """Digest the posts, plan every output file, render what changed, keep what did not."""
     cached = state.cache.digests()
     todo = [k for k in dict.fromkeys(k for _, k in order) if k not in cached]
@@ -480,7 +503,7 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
     workers.broadcast("know", {d.key: d for d in kept_digests})
     report.converted = len(todo)
     salt = state.salt
-    site = S.group([d.post for d in kept_digests])
+    site = S.group([d.post for d in kept_digests], related_links(kept_digests, state.cache))
     by_slug = {d.post.slug: d for d in kept_digests}
     outputs = Output()
     old_files = manifest.get("files", {})
@@ -497,19 +520,50 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
         workers.map(method, make)
         report.kept += len(keep)
         report.rendered += len(make)
+        report.indexed_keys += [report.keys[j.path] for j in jobs if getattr(j, "kind", "") == "post"]
 
     report.lap("group")
-    pages = plan_pages(site, by_slug, state.config)
+    views = source_views(dumps_dir, site.posts) if dumps_dir else {}
+    views = {slug: v for slug, v in views.items() if any(c.lines for c in v.copies)}
+    report.lap("source views")
+    pages = plan_pages(site, by_slug, state.config, views, bool(state.env.globals["search"]))
     while chunk := list(_take(pages, 2000)):
         report.lap("plan")
         dispatch("render", chunk)
         report.lap("pages")
     dispatch("feeds", feed_jobs(site, by_slug, state.config))
     report.lap("feeds")
-    for rel, source, data in extra_files(outputs, state.config):
+    for rel, source, data in extra_files(outputs, state.config, kept_digests):
         outputs.add(rel, source)
         state.put(rel, data)
     report.lap("static")
+
+
+def related_links(digests: list[Digest], cache: BuildCache) -> dict[str, tuple[str, ...]]:
+    """Each post's related posts, from every post's terms; remembered in the cache while the
+    terms and categories of all posts stay the same (an edit seldom changes them)."""
+    items = sorted((d.post.slug, d.terms, d.post.categories) for d in digests)
+    key = content_key(repr(items))
+    found = cache.related(key)
+    if found is None:
+        found = related_from_terms(items)
+        cache.put_related(key, found)
+    return found
+
+
+def _search_index(state: BuildState, manifest: dict, search_key: str, report: Report) -> None:
+    """Index the new site with Pagefind, unless every post page is what the old index was
+    made from: then its files are linked in (indexing 10,000 pages takes seconds; a change
+    to a listing or a feed should not cost that)."""
+    old_files = manifest.get("files", {})
+    old_index = [rel for rel in old_files if rel.startswith("pagefind/")]
+    if old_index and manifest.get("search_key") == search_key and all(
+            _same_file(f"{state.old}/{rel}", old_files[rel]) for rel in old_index):
+        state.link(old_index)
+        report.lap("search (kept)")
+        return
+    report.indexed = index_site(state.tmp)
+    report.lap("search")
 
 
 def _take(iterator, n: int):
@@ -517,8 +571,10 @@ def _take(iterator, n: int):
         yield item
 
 
-def extra_files(outputs: "Output", config: Config):
-    """Static files, sitemap.xml and robots.txt, as (path, what it is, bytes)."""
+def extra_files(outputs: "Output", config: Config, digests: list[Digest]):
+    """Static files, posts.json, sitemap.xml and robots.txt, as (path, what it is, bytes)."""
+    yield "posts.json", "posts.json", posts_json([d.post for d in digests], config.site_url,
+                                                 {d.post.slug: d.words for d in digests})
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             rel = "static/" + path.relative_to(STATIC).as_posix()
@@ -528,7 +584,7 @@ def extra_files(outputs: "Output", config: Config):
 
 
 def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[FeedJob]:
-    """feed.xml + atom.xml for the whole site and for each category."""
+    """feed.xml, atom.xml and feed.json for the whole site and for each category."""
     base = config.site_url
     groups = [("", config.title, site.posts)] + [
         (f"category/{c.slug}/", f"{config.title}: {c.name}", c.posts) for c in site.categories]
@@ -536,7 +592,7 @@ def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[
     for folder, title, posts in groups:
         items = tuple((p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
                       for p in posts[: _feed_window(config, posts)])
-        for name, kind in (("feed.xml", "rss"), ("atom.xml", "atom")):
+        for name, kind in (("feed.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json")):
             info = FeedInfo(title, config.description, config.author, config.language,
                             base, base + folder + name, config.timezone, config.feed_limit)
             jobs.append(FeedJob(folder + name, f"{kind} feed {title!r}", kind, info, items))

@@ -24,7 +24,7 @@ from .fsutil import TEMP_SUFFIX
 from .post import Post, Source
 from .render import Digest, content_key
 
-FORMAT = "blogarchive-cache-1"
+FORMAT = "blogarchive-cache-2"
 
 
 class BuildCache:
@@ -78,6 +78,22 @@ class BuildCache:
                 (self.folder / "html" / key[:2] / f"{key}.html").unlink()
             except OSError:
                 pass
+
+    # -- related posts ----------------------------------------------------------------------
+    def related(self, key: str) -> dict[str, tuple[str, ...]] | None:
+        """Related posts computed from exactly these inputs (named by `key`), or None."""
+        raw = {} if self.scratch else self._read_json(self.folder / "related.json" if self.folder else None)
+        found = raw.get("related")
+        if raw.get("key") != key or not isinstance(found, dict):
+            return None
+        try:
+            return {str(slug): tuple(str(s) for s in others) for slug, others in found.items()}
+        except TypeError:
+            return None
+
+    def put_related(self, key: str, related: dict[str, tuple[str, ...]]) -> None:
+        if self.folder is not None and not self.scratch:
+            self._write_json(self.folder / "related.json", {"key": key, "related": related})
 
     # -- the last build into an output folder ----------------------------------------------
     def manifest(self, out: Path) -> dict:
@@ -161,15 +177,15 @@ def _digest_to_json(d: Digest) -> list:
     p = d.post
     return [p.title, p.slug, *(x.isoformat() if x else None for x in (p.date, p.date_after, p.date_before)),
             list(p.categories), p.comments, p.excerpt, [[s.file, s.first, s.last] for s in p.sources],
-            d.summary, d.words]
+            d.summary, d.words, [list(t) for t in d.terms]]
 
 
 def _digest_from_json(key: str, item: list) -> Digest:
-    title, slug, date, after, before, cats, comments, excerpt, sources, summary, words = item
+    title, slug, date, after, before, cats, comments, excerpt, sources, summary, words, terms = item
     if not (isinstance(title, str) and isinstance(slug, str) and isinstance(summary, str)
             and isinstance(words, int) and all(isinstance(c, str) for c in cats)):
         raise TypeError("bad digest")
     post = Post(title=title, slug=slug, date=_day(date), date_after=_day(after), date_before=_day(before),
                 categories=tuple(cats), comments=comments, excerpt=bool(excerpt),
                 sources=tuple(Source(str(f), int(a), int(b)) for f, a, b in sources))
-    return Digest(post, key, summary, words)
+    return Digest(post, key, summary, words, tuple((str(w), int(n)) for w, n in terms))

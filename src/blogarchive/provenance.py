@@ -21,7 +21,7 @@ from .importer import read_dump_text, read_overrides
 from .loader import load_dumps
 from .loader.model import DumpParse, LineNote
 from .post import Post, Source
-from .site import post_path
+from .site import source_path  # noqa: F401  (the rule lives in site.py; re-exported)
 
 KEPT = {"title": "title", "body": "text", "heading": "heading", "list": "list item", "note": "footnote"}
 DROPPED = {"residue": "residue", "chrome": "page chrome", "footer": "page footer"}
@@ -72,9 +72,6 @@ class SourceView:
     notes: tuple[str, ...] = ()
 
 
-def source_path(post: Post) -> str:
-    """The source page sits beside its post: 2015/08/25/<slug>/source/index.html."""
-    return post_path(post)[: -len("index.html")] + "source/index.html"
 
 
 def source_views(dumps_dir: Path, posts: Sequence[Post]) -> dict[str, SourceView]:

@@ -11,10 +11,10 @@ from jinja2 import Environment
 from . import site as S
 from .config import Config
 from .post import Post
-from .provenance import SourceView, source_path
+from .provenance import SourceView
+from .site import SEARCH_PATH, source_path
 from .render import render_page
 
-SEARCH_PATH = "search/index.html"
 
 
 def source_page(post: Post, view: SourceView, config: Config, env: Environment) -> tuple[str, str]:

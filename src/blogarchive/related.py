@@ -21,8 +21,9 @@ from typing import Sequence
 from .post import Post
 from .site import category_slug
 
-SIGNATURE_SIZE = 24     # distinctive words kept per post
-POSTING_CAP = 32        # posts kept per word in the inverted index (the strongest ones)
+TERMS_KEPT = 60         # most frequent words cached per post (the candidates for its signature)
+SIGNATURE_SIZE = 16     # distinctive words kept per post
+POSTING_CAP = 24        # posts kept per word in the inverted index (the strongest ones)
 MIN_SIMILARITY = 0.04   # cosine of signatures below which posts are not related
 CATEGORY_BONUS = 0.05   # added for sharing all categories (in proportion to the overlap)
 TITLE_WEIGHT = 3        # a title word counts like this many body words
@@ -62,31 +63,42 @@ class _Doc:
     categories: frozenset   # category slugs
 
 
+def post_terms(title: str, body: str, keep: int = TERMS_KEPT) -> tuple[tuple[str, int], ...]:
+    """A post's `keep` most frequent words worth comparing, with their counts (title words
+    weighted), best first: all related_posts needs of a post, small enough to cache."""
+    terms = Counter(words_of(body))
+    for word in words_of(title):
+        terms[word] += TITLE_WEIGHT
+    return tuple(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
+
+
 def related_posts(posts: Sequence[Post], limit: int = 5) -> dict[str, tuple[str, ...]]:
     """slug -> up to `limit` slugs of related posts, best first; never the post itself.
 
     Every post gets an entry, possibly empty: an unrelated post is better than a wrong one."""
+    return related_from_terms([(p.slug, post_terms(p.title, p.body), p.categories) for p in posts], limit)
+
+
+def related_from_terms(items: Sequence[tuple[str, tuple, Sequence[str]]], limit: int = 5) -> dict[str, tuple[str, ...]]:
+    """related_posts from (slug, post_terms(...), categories) of every post."""
     if limit < 0:
         raise ValueError(f"related_posts: limit must be 0 or more, got {limit}")
-    docs = _documents(posts)
+    docs = _documents(items)
     signatures = _signatures(docs)
     index = _index(signatures)
     cats = {d.slug: d.categories for d in docs}
     return {d.slug: _best(d.slug, signatures, index, cats, limit) for d in docs}
 
 
-def _documents(posts: Sequence[Post]) -> list[_Doc]:
+def _documents(items) -> list[_Doc]:
     """Posts as bags of words, sorted by slug so nothing depends on the input order."""
     seen: set[str] = set()
     docs = []
-    for post in sorted(posts, key=lambda p: p.slug):
-        if post.slug in seen:
-            raise ValueError(f"related_posts: two posts share the slug {post.slug!r}")
-        seen.add(post.slug)
-        terms = Counter(words_of(post.body))
-        for word in words_of(post.title):
-            terms[word] += TITLE_WEIGHT
-        docs.append(_Doc(post.slug, terms, frozenset(category_slug(c) for c in post.categories)))
+    for slug, terms, categories in sorted(items, key=lambda item: item[0]):
+        if slug in seen:
+            raise ValueError(f"related_posts: two posts share the slug {slug!r}")
+        seen.add(slug)
+        docs.append(_Doc(slug, Counter(dict(terms)), frozenset(category_slug(c) for c in categories)))
     return docs
 
 

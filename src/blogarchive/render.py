@@ -22,6 +22,10 @@ from markupsafe import Markup
 from . import site as S
 from .config import Config
 from .post import Post, undated_label
+from .chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
+from .export import json_ld, open_graph
+from .feed import FeedInfo, FeedItem
+from .related import post_terms, reading_minutes
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -103,12 +107,14 @@ def _converter() -> markdown.Markdown:
     return markdown_converter()
 
 
-def make_env(template_dir: Path | None = None) -> Environment:
+def make_env(template_dir: Path | None = None, search: bool = False) -> Environment:
     """User templates (if any) first, built-in ones behind; autoescape and StrictUndefined on."""
     dirs = ([str(template_dir)] if template_dir else []) + [str(BUILTIN_TEMPLATES)]
-    return Environment(loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    env.globals["search"] = search      # the header search form and the search page
+    return env
 
 
 def plain_text(fragment: str) -> str:
@@ -166,10 +172,12 @@ class Digest:
     key: str
     summary: str
     words: int
+    terms: tuple = ()       # related.post_terms: what related posts are found by
 
 
 def digest(post: Post, key: str, body_html: str) -> Digest:
-    return Digest(dataclasses.replace(post, body=""), key, summary(body_html), word_count(body_html))
+    return Digest(dataclasses.replace(post, body=""), key, summary(body_html), word_count(body_html),
+                  post_terms(post.title, post.body))
 
 
 @dataclass(frozen=True)
@@ -204,8 +212,8 @@ def content_key(text: str | bytes) -> str:
 def render(page: Page, env: Environment, config: Config, digests: dict[str, Digest], html_of) -> str:
     """A planned page as HTML; `digests` by key, `html_of(key)` supplies a post's body."""
     if page.kind == "post":
-        key, context = page.data
-        ctx = post_context(digests[key], context, config)
+        key, context, has_source = page.data
+        ctx = post_context(digests[key], context, config, has_source)
         ctx["body"] = Markup(html_of(key))
     elif page.kind == "list":
         intro, heading, entries, (folder, n, count), show_source = page.data
@@ -218,19 +226,27 @@ def render(page: Page, env: Environment, config: Config, digests: dict[str, Dige
                        rooted=page.rooted, **ctx)
 
 
-def post_page(d: Digest, context: S.PostContext) -> Page:
-    """A post's page: its entry, neighbours, series and sources; the body comes at render time."""
+def post_page(d: Digest, context: S.PostContext, has_source: bool = False) -> Page:
+    """A post's page: its entry, neighbours, series, related posts and sources (with a link
+    to its source view when the dumps are at hand); the body comes at render time."""
     return Page(S.post_path(d.post), f"post {d.post.slug!r}", "post.html", d.post.title, "post",
-                (d.key, context))
+                (d.key, context, has_source))
 
 
-def post_context(d: Digest, context: S.PostContext, config: Config) -> dict:
+def post_context(d: Digest, context: S.PostContext, config: Config, has_source: bool = False) -> dict:
     post, path = d.post, S.post_path(d.post)
+    url = S.absolute_url(config.site_url, path)
+    info = FeedInfo(config.title, config.description, config.author, config.language,
+                    config.site_url, config.site_url + "feed.json", config.timezone, None)
+    item = FeedItem(post, url, "", d.summary)
     return {"post": entry_view(d, context.categories, path, config),
             "newer": _link_view(context.newer, path), "older": _link_view(context.older, path),
             "series": [{"title": part.label, "url": S.relative_url(path, part.path),
                         "current": part.path == path} for part in context.series],
-            "sources": [{"file": s.file, "first": s.first, "last": s.last} for s in post.sources]}
+            "related": [_link_view(link, path) for link in context.related],
+            "sources": [{"file": s.file, "first": s.first, "last": s.last} for s in post.sources],
+            "source_url": S.relative_url(path, S.source_path(post)) if has_source else "",
+            "og": open_graph(info, item), "ld": Markup(json_ld(info, item, d.words))}
 
 
 def render_post(post: Post, context: S.PostContext, config: Config, env: Environment) -> str:
@@ -248,6 +264,7 @@ def entry_view(d: Digest, categories: tuple[S.Link, ...], here: str, config: Con
             "iso": post.date.isoformat() if post.date else "",
             "categories": [{"name": c.label, "url": S.relative_url(here, c.path)} for c in categories],
             "summary": d.summary, "excerpt": post.excerpt, "words": d.words,
+            "minutes": reading_minutes(d.words),
             "comments": comments_label(post), "source": source_label(post)}
 
 
@@ -275,7 +292,8 @@ def render_page(env: Environment, config: Config, template: str, path: str, titl
     def link(target: str) -> str:
         return S.rooted_url(config.site_url, target) if rooted else S.relative_url(path, target)
 
-    feed_views = [{"label": label, "rss": link(folder + "feed.xml"), "atom": link(folder + "atom.xml")}
+    feed_views = [{"label": label, "rss": link(folder + "feed.xml"), "atom": link(folder + "atom.xml"),
+                   "json": link(folder + "feed.json")}
                   for label, folder in (("All posts", ""), *feeds)]
     nav = [{"label": label, "url": link(target), "current": target == path} for label, target in _NAV]
     return env.get_template(template).render(
@@ -283,10 +301,18 @@ def render_page(env: Environment, config: Config, template: str, path: str, titl
         feeds=feed_views, nav=nav, **ctx)
 
 
-def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config):
-    """Every HTML page of the site as a Page, in a fixed order: posts, listings, indexes, 404."""
+def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: dict | None = None,
+               search: bool = False):
+    """Every HTML page of the site as a Page, in a fixed order: posts, source views, listings,
+    indexes, search, 404. `views` holds the source views of the posts whose dumps are here."""
+    views = views or {}
     for post in site.posts:
-        yield post_page(digests[post.slug], site.context(post))
+        yield post_page(digests[post.slug], site.context(post), post.slug in views)
+    for post in site.posts:
+        if post.slug in views:
+            path = S.source_path(post)
+            yield Page(path, f"source view of {post.slug!r}", "source.html", f"Source of {post.title}",
+                       "plain", {"view": views[post.slug], "post_url": S.relative_url(path, S.post_path(post))})
     lister = _Lister(site, digests, config)
     yield from lister.listing(site.posts, "", config.title, "Newest first.", source="home page",
                               heading="All posts")
@@ -309,6 +335,8 @@ def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config):
                               source="undated posts", show_source=True)
     yield categories_page(site)
     yield archives_page(site)
+    if search:
+        yield Page(S.SEARCH_PATH, "search page", "search.html", "Search", "plain", {})
     yield Page("404.html", "404 page", "404.html", "Page not found", "plain", {}, rooted=True)
 
 
@@ -371,7 +399,9 @@ def archives_page(site: S.Site) -> Page:
               "months": [{"name": format_date(m.posts[0].date, "%B %Y"),
                           "url": S.relative_url(path, m.path), "count": len(m.posts)}
                          for m in y.months]} for y in site.years]
+    bars = month_bars(site.posts, lambda y, m: S.relative_url(path, S.month_path(y, m)))
     return Page(path, "archive overview", "archives.html", "Archives", "plain", {
+        "activity": {"svg": Markup(activity_svg(bars)), "rows": activity_table(bars), "months": SHORT_MONTHS},
         "years": years,
         "undated": {"count": len(site.undated), "url": S.relative_url(path, "undated/index.html")}})
 

@@ -36,6 +36,14 @@ def category_slug(name: str) -> str:
     return slugify(name) or "category"
 
 
+SEARCH_PATH = "search/index.html"
+
+
+def source_path(post: Post) -> str:
+    """A post's source view sits beside it: 2015/08/25/<slug>/source/index.html."""
+    return post_path(post)[: -len("index.html")] + "source/index.html"
+
+
 def category_path(slug: str, page: int = 1) -> str:
     return paged(f"category/{slug}/", page)
 
@@ -127,6 +135,7 @@ class Site:
     undated: tuple[Post, ...]
     series: dict = field(default_factory=dict)      # slug -> tuple of posts in part order
     neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
+    related: dict = field(default_factory=dict)     # slug -> related posts, best first
 
     def categories_of(self, post: Post) -> list[Category]:
         """The post's categories (Uncategorized when it has none), in index order."""
@@ -139,7 +148,8 @@ class Site:
         return PostContext(
             categories=tuple(Link(c.name, c.path) for c in self.categories_of(post)),
             newer=_link(newer), older=_link(older),
-            series=tuple(Link(p.title, post_path(p)) for p in self.series.get(post.slug, ())))
+            series=tuple(Link(p.title, post_path(p)) for p in self.series.get(post.slug, ())),
+            related=tuple(Link(p.title, post_path(p)) for p in self.related.get(post.slug, ())))
 
 
 @dataclass(frozen=True)
@@ -155,18 +165,23 @@ class PostContext:
     newer: Link | None = None
     older: Link | None = None
     series: tuple[Link, ...] = ()
+    related: tuple[Link, ...] = ()
 
 
 def _link(post: Post | None) -> Link | None:
     return Link(post.title, post_path(post)) if post else None
 
 
-def group(posts: list[Post]) -> Site:
-    """Everything the templates loop over, computed once from the posts."""
+def group(posts: list[Post], related: dict[str, tuple[str, ...]] | None = None) -> Site:
+    """Everything the templates loop over, computed once from the posts (and the slugs of
+    each post's related posts, from related.py)."""
     ordered = tuple(newest_first(posts))
+    by_slug = {p.slug: p for p in ordered}
     return Site(posts=ordered, categories=_categories(ordered), years=_years(ordered),
                 undated=tuple(p for p in ordered if p.date is None), series=_series(ordered),
-                neighbours=_neighbours(ordered))
+                neighbours=_neighbours(ordered),
+                related={slug: tuple(by_slug[s] for s in others if s in by_slug)
+                         for slug, others in (related or {}).items()})
 
 
 def _categories(posts) -> tuple[Category, ...]:
