@@ -132,17 +132,20 @@ def open_file(root: str, parts: tuple[str, ...], slash: bool, query: str = "") -
     real = inside(root, parts) if parts else root
     if real is None:
         return None
-    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    info = os.fstat(fd)
-    if stat.S_ISDIR(info.st_mode):
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)   # NONBLOCK: a FIFO cannot hang us
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and not slash:
+            return Found(fd, info.st_size, content_type(real, os.pread(fd, 512, 0)))
+    except BaseException:
         os.close(fd)
-        if not slash:
-            return Redirect(folder_url(parts, query))
-        return open_file(root, parts + ("index.html",), False)
-    if not stat.S_ISREG(info.st_mode) or (slash and parts[-1:] != ("index.html",)):
-        os.close(fd)
+        raise
+    os.close(fd)
+    if not stat.S_ISDIR(info.st_mode):
         return None
-    return Found(fd, info.st_size, content_type(real, os.pread(fd, 512, 0)))
+    if not slash:
+        return Redirect(folder_url(parts, query))
+    return open_file(root, parts + ("index.html",), False)
 
 
 def lookup(root: str, parts: tuple[str, ...], slash: bool, query: str = "") -> Found | Redirect | None:
@@ -338,10 +341,14 @@ def watch(sources: Sources, changes: queue.Queue, stop: threading.Event) -> list
     from watchfiles import watch as watch_paths
 
     def run(paths: list[Path], recursive: bool) -> None:
-        for batch in watch_paths(*paths, watch_filter=lambda _c, p: is_source(p, sources),
-                                 recursive=recursive, stop_event=stop, debounce=300, step=25,
-                                 raise_interrupt=False):
-            changes.put({path for _change, path in batch})
+        try:
+            for batch in watch_paths(*paths, watch_filter=lambda _c, p: is_source(p, sources),
+                                     recursive=recursive, stop_event=stop, debounce=300, step=25,
+                                     raise_interrupt=False):
+                changes.put({path for _change, path in batch})
+        except Exception as exc:      # e.g. a watched folder deleted: say so rather than go quiet
+            print(f"error: stopped watching {', '.join(map(str, paths))}: {exc}; restart serve "
+                  "to rebuild on change again", file=sys.stderr, flush=True)
 
     flat = sorted({p for p in (sources.posts, sources.config.parent) if p.is_dir()})
     deep = sorted({p for p in sources.folders if p.is_dir()})
