@@ -1,14 +1,27 @@
-"""The `serve` command: build, serve the site on 127.0.0.1, rebuild when a source changes."""
+"""The `serve` command: build, serve the site on 127.0.0.1, rebuild when a source changes.
+
+Serving: every request is resolved afresh against the site folder, which the build replaces by
+renaming, so a request never sees a half-written site; a file that vanishes mid-swap is looked
+up once more. Nothing outside the folder is ever served. Watching: posts/, templates, static
+files and site.yaml feed one rebuild thread, which coalesces bursts of changes into one build.
+"""
 from __future__ import annotations
 
 import dataclasses
-import functools
+import errno
 import ipaddress
+import mimetypes
+import os
+import queue
+import socket
+import stat
 import sys
 import threading
+import time
 import traceback
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from . import builder
 from .config import load_config
@@ -20,111 +33,386 @@ def register(sub) -> None:
                        description="Build the site, serve it on http://127.0.0.1:PORT/ and rebuild "
                                    "whenever a post, template, static file or site.yaml changes.")
     builder.add_build_options(p)
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default: 127.0.0.1, this machine only)")
     p.set_defaults(func=run)
 
 
-class Handler(SimpleHTTPRequestHandler):
-    """Static files from the site folder only; quiet logs; correct types for feeds."""
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".xml": "application/xml",
-                      ".json": "application/json", ".svg": "image/svg+xml", ".css": "text/css",
-                      ".js": "text/javascript", ".html": "text/html; charset=utf-8"}
+# --- Requests: pure functions from what a client sent to what the site holds ----------------
+
+TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8", ".json": "application/json", ".xml": "application/xml",
+    ".svg": "image/svg+xml", ".wasm": "application/wasm", ".ico": "image/x-icon",
+    ".woff2": "font/woff2", ".webp": "image/webp",
+    # Pagefind's search index: binary chunks the browser fetches and decodes itself
+    ".pf_meta": "application/octet-stream", ".pf_index": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream", ".pagefind": "application/octet-stream",
+}
+_BUILTIN_TYPES = mimetypes.MimeTypes()      # Python's own table: the same answer on every machine
+
+
+def content_type(name: str, head: bytes = b"") -> str:
+    """The Content-Type for a file name; `head` (its first bytes) tells a feed from other XML."""
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix == ".xml":
+        return feed_type(head) or TYPES[".xml"]
+    return TYPES.get(suffix) or _BUILTIN_TYPES.guess_type(name)[0] or "application/octet-stream"
+
+
+def feed_type(head: bytes) -> str | None:
+    """application/rss+xml or application/atom+xml when the XML's root element is a feed."""
+    start = head.find(b"<", head.find(b"?>") + 1 if head.startswith(b"<?xml") else 0)
+    if head.startswith(b"<rss", start):
+        return "application/rss+xml"
+    if head.startswith(b"<feed", start) and b"http://www.w3.org/2005/Atom" in head:
+        return "application/atom+xml"
+    return None
+
+
+def request_target(raw: str) -> tuple[tuple[str, ...], bool] | None:
+    """The path segments a request target names inside the site, and whether it ends in '/'.
+
+    None when it cannot name a file of the site: not UTF-8 once decoded, a NUL or backslash,
+    a '.' or '..' segment, a hidden name. `raw` is the request line's target as
+    http.server gives it (decoded as Latin-1)."""
+    if raw.startswith(("http://", "https://")):          # absolute form, as sent to proxies
+        raw = urlsplit(raw).path or "/"
+    path = raw.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/"):
+        return None
+    try:
+        text = unquote_to_bytes(path.encode("latin-1")).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    if "\x00" in text or "\\" in text:
+        return None
+    parts = tuple(p for p in text.split("/") if p)
+    if any(p.startswith(".") for p in parts):            # '.', '..', and dotfiles alike
+        return None
+    return parts, text.endswith("/")
+
+
+def folder_url(parts: tuple[str, ...], query: str) -> str:
+    """Where a folder named without its '/' redirects; always one leading slash (never '//host')."""
+    url = "/" + "".join(quote(p) + "/" for p in parts)
+    return url + ("?" + query if query else "")
+
+
+def inside(root: str, parts: tuple[str, ...]) -> str | None:
+    """The real path of root/parts, or None when links lead it out of root."""
+    real = os.path.realpath(os.path.join(root, *parts))
+    return real if real.startswith(root + os.sep) else None
+
+
+# --- Serving ---------------------------------------------------------------------------------
+
+_GONE = (errno.ENOENT, errno.ENOTDIR)                       # the swap can cause these: retry
+_NOT_SERVABLE = (errno.EACCES, errno.EPERM, errno.ELOOP, errno.ENAMETOOLONG, errno.EISDIR)
+
+
+@dataclasses.dataclass
+class Found:
+    """An open file of the site (its descriptor outlives a swap that deletes the file)."""
+    fd: int
+    size: int
+    type: str
+
+
+class Redirect(str):
+    """A folder named without its trailing '/': the URL to send the client to."""
+
+
+def open_file(root: str, parts: tuple[str, ...], slash: bool, query: str = "") -> Found | Redirect | None:
+    """What root/parts names: an open regular file, a folder's index.html, a redirect, or None.
+
+    Raises FileNotFoundError/NotADirectoryError when a path vanished (the caller retries)."""
+    real = inside(root, parts) if parts else root
+    if real is None:
+        return None
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)   # NONBLOCK: a FIFO cannot hang us
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and not slash:
+            return Found(fd, info.st_size, content_type(real, os.pread(fd, 512, 0)))
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    if not slash:
+        return Redirect(folder_url(parts, query))
+    return open_file(root, parts + ("index.html",), False)
+
+
+def lookup(root: str, parts: tuple[str, ...], slash: bool, query: str = "") -> Found | Redirect | None:
+    """open_file, looked up a second time if the site folder was being swapped."""
+    for attempt in (1, 2):
+        try:
+            return open_file(root, parts, slash, query)
+        except OSError as exc:
+            if exc.errno in _NOT_SERVABLE or (exc.errno in _GONE and attempt == 2):
+                return None
+            if exc.errno not in _GONE:
+                raise
+            wait_for_folder(root)
+    return None
+
+
+def wait_for_folder(root: str, limit: float = 2.0) -> None:
+    """Between the build's two renames the site folder is briefly absent: wait for the new one."""
+    deadline = time.monotonic() + limit
+    while not os.path.isdir(root) and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """GET and HEAD of the site's files; the site's 404 page; no listings; quiet logs."""
+    protocol_version = "HTTP/1.1"                 # keep-alive: a page and its CSS on one connection
+    timeout = 30                                  # an idle keep-alive connection frees its thread
+
+    def version_string(self):
+        return "blogarchive"
+
+    def do_GET(self):
+        self.answer(with_body=True)
+
+    def do_HEAD(self):
+        self.answer(with_body=False)
+
+    def refuse_method(self):
+        """A static site takes no uploads; any request body is left unread, so the connection closes."""
+        self.close_connection = True
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = refuse_method
 
     def log_message(self, fmt, *args):
         pass
 
-    def list_directory(self, path):
-        """No folder listings: a folder without index.html is simply not found."""
-        self.send_error(404)
-        return None
-
-    def send_error(self, code, message=None, explain=None):
-        """Not found is answered with the site's own 404 page."""
-        page = Path(self.directory) / "404.html"
-        if code == 404 and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
+    def answer(self, with_body: bool) -> None:
+        """The file a GET or HEAD names, a redirect to a folder's '/', or the 404 page."""
+        if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
+            self.close_connection = True          # a body we do not read must not become a request
+        target = request_target(self.path)
+        root = self.server.root
+        found = lookup(root, *target, urlsplit(self.path).query) if target else None
+        if isinstance(found, Redirect):
+            self.send_response(301)
+            self.send_header("Location", found)
+            self.send_header("Content-Length", "0")
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            return
-        super().send_error(code, message, explain)
+        elif found:
+            self.send_file(200, found, with_body)
+        else:
+            page = lookup(root, ("404.html",), False)
+            if isinstance(page, Found):
+                self.send_file(404, page, with_body)
+            else:
+                self.send_error(404)
+
+    def send_file(self, status: int, found: Found, with_body: bool) -> None:
+        """Headers, then the open file's bytes; the descriptor is closed whatever the client does."""
+        with open(found.fd, "rb") as file:
+            self.send_response(status)
+            self.send_header("Content-Type", found.type)
+            self.send_header("Content-Length", str(found.size))
+            self.send_header("Cache-Control", "no-cache")   # pages change on every rebuild
+            self.end_headers()
+            if with_body and found.size:
+                self.connection.sendfile(file, 0, found.size)
 
 
-def rebuild(args, served_url: str = ""):
+class SiteServer(ThreadingHTTPServer):
+    """One thread per connection; a client that hangs up is not an error worth a traceback."""
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128                      # bursts of connections wait instead of failing
+
+    def __init__(self, address: tuple[str, int], folder: Path):
+        self.root = str(folder.resolve())
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, Handler)
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+def make_server(host: str, port: int, folder: Path) -> SiteServer:
+    """A threading server for the site folder only (port 0: any free port)."""
+    try:
+        return SiteServer((host, port), folder)
+    except OSError as exc:
+        raise BlogArchiveError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+def public_warning(host: str) -> str | None:
+    """Serving beyond this machine is allowed, but never silently: the warning, if one is due."""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+        reach = "every address of this machine" if ipaddress.ip_address(host).is_unspecified else host
+    except ValueError:
+        if host == "localhost":
+            return None
+        reach = f"{host}, which is not a loopback address"
+    return (f"warning: serving on {reach}: other machines on the network can read the site "
+            "(use the default --host 127.0.0.1 to keep it to this machine)")
+
+
+def served_url(host: str, port: int) -> str:
+    """The address to open in a browser (a wildcard bind is reached through loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}/"
+
+
+# --- Rebuilding --------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Sources:
+    """What a build reads, as absolute paths; the watchers' filter is pure path logic over these."""
+    posts: Path
+    folders: tuple[Path, ...]         # templates, static, --templates: any file in them counts
+    config: Path
+    out: Path
+
+    @classmethod
+    def of(cls, args) -> Sources:
+        folders = (builder.ROOT / "templates", builder.ROOT / "static") + (
+            (Path(args.templates),) if args.templates else ())
+        return cls(Path(args.posts).resolve(), tuple(f.resolve() for f in folders),
+                   Path(args.config).resolve(), Path(args.out).resolve())
+
+
+SCRATCH_ENDINGS = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".bak", "___jb_tmp___", "___jb_old___")
+
+
+def is_scratch(name: str) -> bool:
+    """Editors' temporary and backup files (vim, emacs, JetBrains...): never a reason to rebuild."""
+    return name.startswith((".", "#")) or name.endswith(SCRATCH_ENDINGS) or name == "4913"
+
+
+def is_source(path: str, src: Sources) -> bool:
+    """Whether a changed path can change the site: never the output folder or the build's temp folders."""
+    p = Path(path)
+    if p == src.out or src.out in p.parents or any(part.endswith(".blogarchive-tmp") for part in p.parts):
+        return False
+    if p == src.config:
+        return True
+    if is_scratch(p.name):
+        return False
+    if p.parent == src.posts:
+        return p.suffix == ".md"
+    return any(f in p.parents and not any(is_scratch(q) for q in p.relative_to(f).parts)
+               for f in src.folders)
+
+
+def rebuild(args, url: str = ""):
     """One build, returning its Config; on error it is printed and the last good site stays served.
 
     Without a base_url the served address stands in, so feeds and canonical links work locally."""
     try:
         config = load_config(Path(args.config), args.base_url)
-        if not config.base_url and served_url:
-            config = dataclasses.replace(config, base_url=served_url)
+        if not config.base_url and url:
+            config = dataclasses.replace(config, base_url=url)
         builder.build(Path(args.posts), Path(args.out), config,
                       Path(args.templates) if args.templates else None, args.keep_going)
         return config
     except BlogArchiveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr, flush=True)
         return None
 
 
-def watch(args, stop: threading.Event, served_url: str) -> None:
-    """Rebuild on every change to posts, templates, static files or settings (watchfiles)."""
-    from watchfiles import watch as watch_changes
+def watch(sources: Sources, changes: queue.Queue, stop: threading.Event) -> list[threading.Thread]:
+    """Watcher threads putting sets of changed source paths on `changes`.
 
-    sources = (args.posts, builder.ROOT / "templates", builder.ROOT / "static", args.config, args.templates)
-    paths = [p for p in sources if p and Path(p).exists()]
-    for _changes in watch_changes(*paths, stop_event=stop, debounce=100, step=20):
+    posts/ and site.yaml's folder are watched flat (builds read only posts/*.md, and the
+    config's folder may hold the site itself); a single file is never watched, since an
+    editor that saves by renaming would end the watch. Templates and static go deep."""
+    from watchfiles import watch as watch_paths
+
+    def run(paths: list[Path], recursive: bool) -> None:
         try:
-            if rebuild(args, served_url):
-                print("rebuilt", file=sys.stderr)
-            else:
-                print("(still serving the last good build)", file=sys.stderr)
+            for batch in watch_paths(*paths, watch_filter=lambda _c, p: is_source(p, sources),
+                                     recursive=recursive, stop_event=stop, debounce=300, step=25,
+                                     raise_interrupt=False):
+                changes.put({path for _change, path in batch})
+        except Exception as exc:      # e.g. a watched folder deleted: say so rather than go quiet
+            print(f"error: stopped watching {', '.join(map(str, paths))}: {exc}; restart serve "
+                  "to rebuild on change again", file=sys.stderr, flush=True)
+
+    flat = sorted({p for p in (sources.posts, sources.config.parent) if p.is_dir()})
+    deep = sorted({p for p in sources.folders if p.is_dir()})
+    threads = [threading.Thread(target=run, args=(paths, recursive), daemon=True, name="watch")
+               for paths, recursive in ((flat, False), (deep, True)) if paths]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def drain(changes: queue.Queue, timeout: float) -> set[str]:
+    """Every change waiting (after waiting up to `timeout` for the first): one build for a burst."""
+    try:
+        paths = set(changes.get(timeout=timeout))
+    except queue.Empty:
+        return set()
+    while True:
+        try:
+            paths |= changes.get_nowait()
+        except queue.Empty:
+            return paths
+
+
+def describe(paths: set[str]) -> str:
+    names = sorted(Path(p).name for p in paths)
+    return ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
+
+
+def rebuild_on_change(args, url: str, changes: queue.Queue, stop: threading.Event) -> None:
+    """The one rebuild thread: each burst of changes gives one build; a failure keeps the last site."""
+    while not stop.is_set():
+        paths = drain(changes, 0.25)
+        if not paths:
+            continue
+        started = time.perf_counter()
+        try:
+            ok = rebuild(args, url) is not None
         except Exception:   # a bug must not stop the watcher: report it, keep the last good site
             traceback.print_exc()
-            print("(still serving the last good build)", file=sys.stderr)
-
-
-def make_server(host: str, port: int, folder: Path) -> ThreadingHTTPServer:
-    """A threading server for the site folder only (port 0: any free port)."""
-    handler = functools.partial(Handler, directory=str(folder.resolve()))
-    try:
-        server = ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        raise BlogArchiveError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
-    server.daemon_threads = True
-    return server
+            ok = False
+        if ok:
+            print(f"rebuilt in {time.perf_counter() - started:.2f} s ({describe(paths)} changed)",
+                  file=sys.stderr, flush=True)
+        else:
+            print("(still serving the last good build)", file=sys.stderr, flush=True)
 
 
 def run(args) -> int:
-    """The serve command: bind, build, watch for changes, serve until Ctrl-C."""
-    warn_if_public(args.host)
+    """The serve command: bind, watch, build, serve until Ctrl-C."""
+    warning = public_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     server = make_server(args.host, args.port, Path(args.out))
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
-    host = f"[{host}]" if ":" in host else host
-    url = f"http://{host}:{server.server_address[1]}/"
-    if rebuild(args, url) is None:
-        server.server_close()
-        return 1
-    stop = threading.Event()
-    threading.Thread(target=watch, args=(args, stop, url), daemon=True).start()
-    print(f"serving {args.out}/ at {url} (Ctrl-C stops)", flush=True)
+    url = served_url(args.host, server.server_address[1])
+    stop, changes = threading.Event(), queue.Queue()
+    watch(Sources.of(args), changes, stop)        # before the first build: edits meanwhile count
     try:
+        if rebuild(args, url) is None:
+            return 1
+        threading.Thread(target=rebuild_on_change, args=(args, url, changes, stop),
+                         daemon=True, name="rebuild").start()
+        print(f"serving {args.out}/ at {url} (Ctrl-C stops)", flush=True)
         server.serve_forever()
     finally:
         stop.set()
         server.server_close()
     return 0
-
-
-def warn_if_public(host: str) -> None:
-    """Serving beyond this machine is allowed, but never silently."""
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-        print(f"warning: serving on {host}, reachable from other machines", file=sys.stderr)
-    except ValueError:
-        if host != "localhost":
-            print(f"warning: serving on {host}, which is not a loopback address", file=sys.stderr)
