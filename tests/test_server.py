@@ -50,7 +50,7 @@ class Serve:
     def __init__(self, posts: Path, out: Path, config: Path, *extra: str):
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--posts", str(posts),
-             "--out", str(out), "--config", str(config), *extra],
+             "--out", str(out), "--config", str(config), "--cache", str(out.parent / "build-cache"), *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         self.errors: list[str] = []
         threading.Thread(target=self._collect, daemon=True).start()

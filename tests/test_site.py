@@ -377,7 +377,7 @@ def test_server_serves_only_the_site_folder(fixture_site, tmp_path):
 
     try:
         assert get("/")[0] == 200 and get("/2015/08/")[0] == 200
-        assert get("/feed.xml")[1] == "application/xml"
+        assert get("/feed.xml")[1].startswith("application/rss+xml")
         for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/static/", "/no/such/page/"):
             status, _, body = get(path)
             assert status == 404 and "secret" not in body and "Page not found" in body, path

@@ -449,8 +449,8 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
         return report
 
     env = make_env(template_dir, search)
-    with template_errors():     # compile every template now: a broken one fails before any work
-        for name in env.list_templates(extensions=["html"]):
+    with template_errors():     # compile the templates now: a broken one fails before any work
+        for name in sorted(p.name for p in BUILTIN_TEMPLATES.glob("*.html")):
             env.get_template(name)
     tmp = _new_folder(out)
     try:

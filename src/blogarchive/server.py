@@ -324,8 +324,10 @@ def rebuild(args, url: str = ""):
         config = load_config(Path(args.config), args.base_url)
         if not config.base_url and url:
             config = dataclasses.replace(config, base_url=url)
-        builder.build(Path(args.posts), Path(args.out), config,
-                      Path(args.templates) if args.templates else None, args.keep_going)
+        report = builder.build(Path(args.posts), Path(args.out), config,
+                               Path(args.templates) if args.templates else None, args.keep_going,
+                               **builder.options(args))
+        print(report.summary(args.out), file=sys.stderr)
         return config
     except BlogArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
