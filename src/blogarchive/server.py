@@ -284,13 +284,16 @@ class Sources:
     folders: tuple[Path, ...]         # templates, static, --templates: any file in them counts
     config: Path
     out: Path
+    written: tuple[Path, ...] = ()    # the build cache: written by builds, never a source
 
     @classmethod
     def of(cls, args) -> Sources:
         folders = (builder.ROOT / "templates", builder.ROOT / "static") + (
             (Path(args.templates),) if args.templates else ())
+        cache = getattr(args, "cache", None)
         return cls(Path(args.posts).resolve(), tuple(f.resolve() for f in folders),
-                   Path(args.config).resolve(), Path(args.out).resolve())
+                   Path(args.config).resolve(), Path(args.out).resolve(),
+                   (Path(cache).resolve(),) if cache else ())
 
 
 SCRATCH_ENDINGS = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".bak", "___jb_tmp___", "___jb_old___")
@@ -305,6 +308,8 @@ def is_source(path: str, src: Sources) -> bool:
     """Whether a changed path can change the site: never the output folder or the build's temp folders."""
     p = Path(path)
     if p == src.out or src.out in p.parents or any(part.endswith(".blogarchive-tmp") for part in p.parts):
+        return False
+    if any(p == w or w in p.parents for w in src.written):
         return False
     if p == src.config:
         return True
