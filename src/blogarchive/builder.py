@@ -164,7 +164,10 @@ def scan_posts(folder: Path) -> tuple[list[tuple[Path, bytes]], list[str]]:
 
 
 def key_posts(folder: Path, renderer: str, known: dict, trusted_before: int):
-    """Every posts/*.md as (path, content key, bytes or None, [size, mtime_ns, inode]).
+    """Every posts/*.md as (path, content key, whether it was read, [size, mtime_ns, inode]).
+
+    Bytes are hashed and let go: workers read the files they convert, so no process holds
+    every post (10,000 posts are 70 MB of text).
 
     A file whose size, mtime and inode are what the last build recorded, and which was last
     modified well before that build began (so no edit can hide in the same clock tick), keeps
@@ -183,10 +186,10 @@ def key_posts(folder: Path, renderer: str, known: dict, trusted_before: int):
             stats = [st.st_size, st.st_mtime_ns, st.st_ino]
             record = known.get(name)
             if isinstance(record, list) and record[:3] == stats and st.st_mtime_ns < trusted_before:
-                found.append((path, str(record[3]), None, stats))
+                found.append((path, str(record[3]), False, stats))
                 continue
-            data = path.read_bytes()
-            found.append((path, content_key(renderer.encode() + data), data, stats))
+            key = content_key(renderer.encode() + path.read_bytes())
+            found.append((path, key, True, stats))
         except PostError as exc:
             errors.append(str(exc))
         except OSError as exc:
@@ -282,7 +285,7 @@ class BuildState:
     and the HTML of the posts it converted (until their pages are rendered)."""
 
     def __init__(self, config: Config, env: jinja2.Environment, cache: BuildCache,
-                 files: dict[str, tuple[Path, bytes | None]], tmp: Path, old: Path, salt: str = "",
+                 files: dict[str, Path], tmp: Path, old: Path, salt: str = "",
                  renderer: str = ""):
         self.config, self.env, self.cache, self.files, self.salt = config, env, cache, files, salt
         self.renderer = renderer
@@ -314,12 +317,14 @@ class BuildState:
         return post_html(self.post(key).body) if body is None else body
 
     def post(self, key: str) -> Post:
-        """The post with this content key, read now if the scan trusted its file unread."""
-        path, data = self.files[key]
-        if data is None:
+        """The post with this content key (its file must still hold exactly that content)."""
+        path = self.files[key]
+        try:
             data = path.read_bytes()
-            if content_key(self.renderer.encode() + data) != key:
-                raise PostError(path, None, "changed while the site was being built; build again")
+        except OSError as exc:
+            raise PostError(path, None, f"cannot read: {exc.strerror}") from None
+        if content_key(self.renderer.encode() + data) != key:
+            raise PostError(path, None, "changed while the site was being built; build again")
         return parse_post(path, data)
 
     def render(self, pages: list[Page]) -> list[str]:
@@ -438,8 +443,8 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
     found, errors = key_posts(posts_dir, renderer, known if isinstance(known, dict) else {},
                               int(manifest.get("scanned", 0) or 0) - 2_000_000_000)
     order = [(path, key) for path, key, _, _ in found]
-    report.read = sum(data is not None for _, _, data, _ in found)
-    files = {key: (path, data) for path, key, data, _ in found}
+    report.read = sum(read for _, _, read, _ in found)
+    files = {key: path for path, key, _, _ in found}
     fingerprint = site_fingerprint(renderer, config, template_dir, [
         f"search={search}", *_folder_keys(dumps_dir), *(f"{p.name}:{k}" for p, k in order)])
     report.lap("scan")
