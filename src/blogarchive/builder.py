@@ -360,21 +360,30 @@ class BuildState:
                         return "same"
         except OSError:
             pass
-        with open(target, "xb") as fh:
-            fh.write(data)
+        try:
+            with open(target, "xb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OutputError(f"{self.tmp}: cannot write {rel}: {exc.strerror}") from None
         return "written"
 
     def link(self, rels: list[str]) -> list[str]:
         """Hard-link unchanged files of the old site into the new one."""
-        for rel in rels:
-            os.link(f"{self.old}/{rel}", self._target(rel))
+        try:
+            for rel in rels:
+                os.link(f"{self.old}/{rel}", self._target(rel))
+        except OSError as exc:
+            raise OutputError(f"{self.tmp}: cannot link {rel} from the old site: {exc.strerror}") from None
         return ["kept"] * len(rels)
 
     def _target(self, rel: str) -> str:
         """The new site's path for `rel`, its folders made (once per process)."""
         folder = rel.rpartition("/")[0]
         if folder and folder not in self.made:
-            os.makedirs(f"{self.tmp}/{folder}", exist_ok=True)
+            try:
+                os.makedirs(f"{self.tmp}/{folder}", exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{self.tmp}: cannot make {folder}/: {exc.strerror}") from None
             while folder:
                 self.made.add(folder)
                 folder = folder.rpartition("/")[0]
