@@ -537,7 +537,11 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
         report.indexed_keys += [report.keys[j.path] for j in jobs if getattr(j, "kind", "") == "post"]
 
     report.lap("group")
-    views = source_views(dumps_dir, site.posts) if dumps_dir else {}
+    named = {s.file for p in site.posts for s in p.sources}
+    if dumps_dir and any((dumps_dir / name).is_file() for name in named):
+        views = source_views(dumps_dir, site.posts)     # re-runs the loader: only when it can help
+    else:
+        views = {}
     views = {slug: v for slug, v in views.items() if any(c.lines for c in v.copies)}
     report.lap("source views")
     pages = plan_pages(site, by_slug, state.config, views, bool(state.env.globals["search"]))

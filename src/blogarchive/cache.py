@@ -24,7 +24,7 @@ from .fsutil import TEMP_SUFFIX
 from .post import Post, Source
 from .render import Digest, content_key
 
-FORMAT = "blogarchive-cache-2"
+FORMAT = "blogarchive-cache-3"
 
 
 class BuildCache:
@@ -177,7 +177,7 @@ def _digest_to_json(d: Digest) -> list:
     p = d.post
     return [p.title, p.slug, *(x.isoformat() if x else None for x in (p.date, p.date_after, p.date_before)),
             list(p.categories), p.comments, p.excerpt, [[s.file, s.first, s.last] for s in p.sources],
-            d.summary, d.words, [list(t) for t in d.terms]]
+            d.summary, d.words, d.terms]
 
 
 def _digest_from_json(key: str, item: list) -> Digest:
@@ -188,4 +188,6 @@ def _digest_from_json(key: str, item: list) -> Digest:
     post = Post(title=title, slug=slug, date=_day(date), date_after=_day(after), date_before=_day(before),
                 categories=tuple(cats), comments=comments, excerpt=bool(excerpt),
                 sources=tuple(Source(str(f), int(a), int(b)) for f, a, b in sources))
-    return Digest(post, key, summary, words, tuple((str(w), int(n)) for w, n in terms))
+    if not isinstance(terms, str):
+        raise TypeError("bad digest")
+    return Digest(post, key, summary, words, terms)

@@ -25,7 +25,7 @@ from .post import Post, undated_label
 from .chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
 from .export import json_ld, open_graph
 from .feed import FeedInfo, FeedItem
-from .related import post_terms, reading_minutes
+from .related import pack_terms, post_terms, reading_minutes
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -172,12 +172,12 @@ class Digest:
     key: str
     summary: str
     words: int
-    terms: tuple = ()       # related.post_terms: what related posts are found by
+    terms: str = ""         # related.pack_terms(post_terms(...)): what related posts are found by
 
 
 def digest(post: Post, key: str, body_html: str) -> Digest:
     return Digest(dataclasses.replace(post, body=""), key, summary(body_html), word_count(body_html),
-                  post_terms(post.title, post.body))
+                  pack_terms(post_terms(post.title, post.body)))
 
 
 @dataclass(frozen=True)
