@@ -107,6 +107,12 @@ def run_measured(cmd: list[str], cwd: Path, log: Path, env: dict | None = None) 
     return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
+def child_env(*drop: str) -> dict:
+    """The environment of a measured process: ours, but bytecode caches allowed, as for a user
+    (so the warm-up leaves them), and without the variables named in `drop`."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", *drop)}
+
+
 def html_pages(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html"))
 
@@ -173,7 +179,7 @@ class Blogarchive:
                 "--out", str(out), "--config", str(self.config), *extra]
 
     def env(self) -> dict:
-        return {**os.environ, "XDG_CACHE_HOME": str(self.state / "xdg")}
+        return {**child_env(), "XDG_CACHE_HOME": str(self.state / "xdg")}
 
     def reset(self) -> None:
         """Cold: an empty state folder, and nothing but the posts in the posts folder."""
@@ -198,7 +204,7 @@ class Pelican:
                 "-s", str(self.config), "-q"]
 
     def env(self) -> dict:
-        return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        return child_env("PYTHONPATH")
 
     def reset(self) -> None:
         empty_folder(self.state)
@@ -385,7 +391,7 @@ def bench_import(sizes: list[float], runs: int, repo: Path, folder: Path, log: P
         remove(posts_dir)
         cmd = [sys.executable, str(repo / "build.py"), "import", *map(str, paths),
                "--posts", str(posts_dir), "--report", str(report)]
-        m = run_measured(cmd, folder, log)
+        m = run_measured(cmd, folder, log, child_env())
         return m, sum(1 for _ in posts_dir.glob("*.md"))
 
     say(f"import: untimed warm-up ({sets[0][0].size_mb:.1f} MB)")
@@ -501,6 +507,10 @@ def machine() -> str:
             f"Linux {platform.release()}, Python {platform.python_version()}")
 
 
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -553,13 +563,13 @@ def header(args, started: dt.datetime) -> str:
             f"blogarchive build args: `{args.extra_args or '(none)'}`"
             + (f", cold: `{args.cold_args}`" if args.cold_args else "")
             + f"; {args.runs} timed run(s) of each, median (min–max); "
-            f"load average before: {args.load_before}")
+            f"load average before: {args.load_before}, after: {load_average()}")
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     args.repo = args.repo.resolve()
-    args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    args.load_before = load_average()
     try:
         args.pelican_python = pelican_python() if "pelican" in args.tools else None
     except BenchError as exc:
