@@ -18,23 +18,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import filecmp
-import os
-import platform
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import dumps as dumpgen  # noqa: E402
+from measure import (BenchError, Measure, child_env, empty_folder, files_written,  # noqa: E402
+                     html_pages, remove, run_measured, snapshot, tree_differences)
+from pelican_site import convert_corpus, pelican_conf, pelican_python, pelican_version  # noqa: E402
+from report import (CaseResult, ImportResult, build_table, import_table, load_average,  # noqa: E402
+                    machine, targets)
 
 # Extra arguments for every `build.py build`; "{cache}" becomes the build's own cache folder,
 # which is emptied before each cold build. Empty while `build` has no cache options; once it
@@ -43,8 +43,6 @@ BLOGARCHIVE_ARGS = ""
 # Added to cold builds only (after BLOGARCHIVE_ARGS), e.g. "--no-cache" if that still writes
 # the cache the warm build then reads. --cold-args overrides it.
 BLOGARCHIVE_COLD_ARGS = ""
-PELICAN_REQUIREMENTS = ("pelican==4.12.*", "markdown")
-PELICAN_VENV = HERE / ".venv-pelican"
 SHM = Path("/dev/shm")
 CASES = ("cold", "warm, one edit", "no change")
 SITE_URL = "https://bench.example.org/"
@@ -57,105 +55,9 @@ feed_limit: 20
 """
 
 
-class BenchError(Exception):
-    """A build or import that failed: the benchmark stops and says which and where its log is."""
-
-
-@dataclass
-class Measure:
-    wall: float
-    cpu: float
-    rss_mib: float
-    pages: int = 0
-
-
-@dataclass
-class CaseResult:
-    """The runs of one (tool, N, case), and what the checks found."""
-    tool: str
-    n: int
-    case: str
-    runs: list[Measure] = field(default_factory=list)
-    same_as_cold: list[bool] = field(default_factory=list)     # warm: output == a cold build
-    files_written: list[int] = field(default_factory=list)     # no change: files touched
-
-
-@dataclass
-class ImportResult:
-    size_mb: float
-    files: int
-    generated: int
-    found: list[int] = field(default_factory=list)
-    runs: list[Measure] = field(default_factory=list)
-
-
-# -- running one process -------------------------------------------------------------------
-
-def run_measured(cmd: list[str], cwd: Path, log: Path, env: dict | None = None) -> Measure:
-    """Run cmd to completion, timed from outside; a non-zero exit is a BenchError."""
-    with open(log, "ab") as fh:
-        fh.write(("\n$ " + shlex.join(cmd) + "\n").encode())
-        fh.flush()
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        tail = log.read_text(errors="replace").splitlines()[-15:]
-        raise BenchError(f"exit {proc.returncode}: {shlex.join(cmd)}\n(log {log})\n" + "\n".join(tail))
-    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
-
-
-def child_env(*drop: str) -> dict:
-    """The environment of a measured process: ours, but bytecode caches allowed, as for a user
-    (so the warm-up leaves them), and without the variables named in `drop`."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", *drop)}
-
-
-def html_pages(folder: Path) -> int:
-    return sum(1 for _ in folder.rglob("*.html"))
-
-
-def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """(inode, mtime_ns, size) of every file, to tell whether a build wrote anything."""
-    out = {}
-    for path in folder.rglob("*"):
-        if path.is_file():
-            st = path.stat()
-            out[path.relative_to(folder).as_posix()] = (st.st_ino, st.st_mtime_ns, st.st_size)
-    return out
-
-
-def files_written(before: dict, after: dict) -> int:
-    """Files created, deleted, replaced or modified between two snapshots."""
-    return len(before.keys() ^ after.keys()) + sum(1 for k in before.keys() & after.keys()
-                                                    if before[k] != after[k])
-
-
-def tree_differences(a: Path, b: Path) -> list[str]:
-    """Relative paths that are missing from one tree or differ in bytes."""
-    fa = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
-    fb = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
-    return sorted(fa ^ fb) + [p for p in sorted(fa & fb) if not filecmp.cmp(a / p, b / p, shallow=False)]
-
-
-def remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def empty_folder(path: Path) -> None:
-    remove(path)
-    path.mkdir(parents=True)
-
-
-def append_sentence(path: Path, run: int) -> None:
-    """The one edit of a warm build: a new last paragraph in one post."""
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(f"\nThis sentence was added to time a rebuild after one edit (run {run + 1}).\n")
+def say(text: str) -> None:
+    """Progress, on stderr; the table alone goes to stdout."""
+    print(text, file=sys.stderr, flush=True)
 
 
 # -- the two tools -------------------------------------------------------------------------
@@ -216,96 +118,20 @@ def repo_version(repo: Path) -> str:
     return f"blogarchive {rev or '(no git)'}"
 
 
-def pelican_version(python: Path) -> str:
-    out = subprocess.run([str(python), "-c", "import importlib.metadata as m; "
-                          "print(m.version('pelican'), m.version('markdown'))"],
-                         capture_output=True, text=True, check=True).stdout.split()
-    return f"Pelican {out[0]} (Markdown {out[1]})"
-
-
-def pelican_python(venv: Path = PELICAN_VENV) -> Path:
-    """The virtual environment's python, with Pelican installed into it on first use."""
-    python = venv / "bin" / "python"
-    ok = python.exists() and subprocess.run(
-        [str(python), "-c", "import pelican, markdown"], capture_output=True).returncode == 0
-    if not ok:
-        print(f"creating {venv} with {' '.join(PELICAN_REQUIREMENTS)}", file=sys.stderr)
-        for cmd in ([sys.executable, "-m", "venv", "--clear", str(venv)],
-                    [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                     *PELICAN_REQUIREMENTS]):
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode:
-                raise BenchError(f"cannot set up Pelican: {shlex.join(cmd)}\n{done.stderr[-2000:]}")
-    return python
-
-
-def pelican_conf(state: Path) -> str:
-    """The same site shape as blogarchive's, in Pelican's default theme."""
-    return f'''# Written by benchmarks/run.py: blogarchive's site shape in Pelican's terms.
-AUTHOR = "Bench"
-SITENAME = "Benchmark archive"
-SITEURL = "{SITE_URL.rstrip('/')}"
-RELATIVE_URLS = True
-TIMEZONE = "Europe/London"
-DEFAULT_LANG = "en"
-ARTICLE_URL = "{{date:%Y}}/{{date:%m}}/{{date:%d}}/{{slug}}/"
-ARTICLE_SAVE_AS = "{{date:%Y}}/{{date:%m}}/{{date:%d}}/{{slug}}/index.html"
-YEAR_ARCHIVE_URL = "{{date:%Y}}/"
-YEAR_ARCHIVE_SAVE_AS = "{{date:%Y}}/index.html"
-MONTH_ARCHIVE_URL = "{{date:%Y}}/{{date:%m}}/"
-MONTH_ARCHIVE_SAVE_AS = "{{date:%Y}}/{{date:%m}}/index.html"
-CATEGORY_URL = "category/{{slug}}/"
-CATEGORY_SAVE_AS = "category/{{slug}}/index.html"
-TAG_URL = "tag/{{slug}}/"
-TAG_SAVE_AS = "tag/{{slug}}/index.html"
-AUTHOR_SAVE_AS = ""
-AUTHORS_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "categories", "tags", "archives"]
-DEFAULT_PAGINATION = 10
-PAGINATED_TEMPLATES = {{"index": None, "category": None, "tag": None}}
-PAGINATION_PATTERNS = (
-    (1, "{{url}}", "{{save_as}}"),
-    (2, "{{base_name}}/page/{{number}}/", "{{base_name}}/page/{{number}}/index.html"),
-)
-FEED_DOMAIN = SITEURL
-FEED_ALL_RSS = "feed.xml"
-FEED_ALL_ATOM = "atom.xml"
-CATEGORY_FEED_RSS = "category/{{slug}}/feed.xml"
-CATEGORY_FEED_ATOM = "category/{{slug}}/atom.xml"
-AUTHOR_FEED_ATOM = None
-AUTHOR_FEED_RSS = None
-TRANSLATION_FEED_ATOM = None
-FEED_MAX_ITEMS = 20
-RSS_FEED_SUMMARY_ONLY = False
-# Markdown: Pelican's default settings, whose "extra" extension includes footnotes.
-CACHE_CONTENT = True
-LOAD_CONTENT_CACHE = True
-CACHE_PATH = "{state / 'cache'}"
-'''
-
-
-def pelican_markdown(post) -> str:
-    """A blogarchive Post as a Pelican Markdown file (metadata header, blank line, body)."""
-    date = post.date or post.date_after or post.date_before or dt.date(1970, 1, 1)
-    cats = list(post.categories) or ["Uncategorized"]
-    head = [f"Title: {post.title}", f"Date: {date.isoformat()}", f"Category: {cats[0]}"]
-    if cats[1:]:
-        head.append("Tags: " + ", ".join(cats[1:]))
-    head.append(f"Slug: {post.slug}")
-    return "\n".join(head) + "\n\n" + post.body
-
-
-def convert_corpus(corpus: Path, content: Path, repo: Path) -> None:
-    """posts/*.md (YAML front matter) -> Pelican content/*.md, same file names."""
-    sys.path.insert(0, str(repo / "src"))
-    from blogarchive.post import from_markdown
-    content.mkdir(parents=True)
-    for path in sorted(corpus.glob("*.md")):
-        post = from_markdown(path.read_text(encoding="utf-8"), str(path))
-        (content / path.name).write_text(pelican_markdown(post), encoding="utf-8")
-
-
 # -- the build benchmark -------------------------------------------------------------------
+
+def append_sentence(path: Path, run: int) -> str:
+    """The one edit of a warm build: a new last paragraph in one post; returns the sentence."""
+    sentence = f"This sentence was added to time a rebuild after one edit (run {run + 1})."
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"\n{sentence}\n")
+    return sentence
+
+
+def edit_shown(out: Path, slug: str, sentence: str) -> bool:
+    """Does the edited post's page (…/<slug>/index.html, the same for both tools) show the edit?"""
+    return any(sentence in page.read_text(encoding="utf-8") for page in out.rglob(f"{slug}/index.html"))
+
 
 def make_corpus(n: int, folder: Path, log: Path) -> Path:
     """corpus.py's N posts, written once per N and copied for each tool."""
@@ -324,7 +150,7 @@ def setup_tool(name: str, corpus: Path, folder: Path, opts) -> Blogarchive | Pel
         return Blogarchive(opts.repo, folder / "posts", folder / "site.yaml", folder / "state",
                            opts.extra_args, opts.cold_args)
     convert_corpus(corpus, folder / "content", opts.repo)
-    (folder / "pelicanconf.py").write_text(pelican_conf(folder / "state"), encoding="utf-8")
+    (folder / "pelicanconf.py").write_text(pelican_conf(folder / "state", SITE_URL), encoding="utf-8")
     return Pelican(opts.pelican_python, folder / "content", folder / "pelicanconf.py", folder / "state")
 
 
@@ -362,8 +188,9 @@ def bench_tool(tool, n: int, runs: int, folder: Path, log: Path) -> list[CaseRes
         out = folder / "out"
         cold = build(tool, out, cold=True, log=log)
         results["cold"].runs.append(cold)
-        append_sentence(edited, r)
+        sentence = append_sentence(edited, r)
         results["warm, one edit"].runs.append(build(tool, out, cold=False, log=log))
+        results["warm, one edit"].edit_shown.append(edit_shown(out, edited.stem, sentence))
         if tool.verify:
             results["warm, one edit"].same_as_cold.append(matches_cold_build(tool, out, folder, log))
         before = snapshot(out)
@@ -404,115 +231,6 @@ def bench_import(sizes: list[float], runs: int, repo: Path, folder: Path, log: P
             say(f"import {result.size_mb:.1f} MB run {r + 1}/{runs}: {m.wall:.2f} s, "
                 f"{found}/{result.generated} posts")
     return [s[0] for s in sets]
-
-
-# -- the report ----------------------------------------------------------------------------
-
-def spread(values: list[float], fmt: str) -> str:
-    """'median (min–max)', or the single value."""
-    med = statistics.median(values)
-    if len(values) == 1:
-        return format(med, fmt)
-    return f"{format(med, fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
-
-
-def check_text(res: CaseResult) -> str:
-    if res.same_as_cold:
-        return f"= cold build: {sum(res.same_as_cold)}/{len(res.same_as_cold)}"
-    if res.files_written:
-        return f"files written: {max(res.files_written):,}"
-    return ""
-
-
-def build_table(results: list[CaseResult]) -> list[str]:
-    out = ["| tool | N | build | wall s | CPU s | peak RSS MiB | pages | ms/page | check |",
-           "|---|---:|---|---:|---:|---:|---:|---:|---|"]
-    for res in results:
-        walls = [m.wall for m in res.runs]
-        pages = res.runs[-1].pages
-        out.append(f"| {res.tool} | {res.n:,} | {res.case} | {spread(walls, '.2f')} | "
-                   f"{spread([m.cpu for m in res.runs], '.2f')} | "
-                   f"{spread([m.rss_mib for m in res.runs], '.0f')} | {pages:,} | "
-                   f"{1000 * statistics.median(walls) / max(pages, 1):.2f} | {check_text(res)} |")
-    return out
-
-
-def import_table(results: list[ImportResult]) -> list[str]:
-    out = ["| import | dumps | posts found / generated | wall s | CPU s | peak RSS MiB | MB/s |",
-           "|---:|---:|---:|---:|---:|---:|---:|"]
-    for res in results:
-        walls = [m.wall for m in res.runs]
-        found = "/".join(str(f) for f in sorted(set(res.found)))
-        out.append(f"| {res.size_mb:.1f} MB | {res.files} | {found} / {res.generated} | "
-                   f"{spread(walls, '.2f')} | {spread([m.cpu for m in res.runs], '.2f')} | "
-                   f"{spread([m.rss_mib for m in res.runs], '.0f')} | "
-                   f"{res.size_mb / statistics.median(walls):.2f} |")
-    return out
-
-
-def median_wall(results, tool, n, case) -> float | None:
-    for r in results:
-        if (r.tool, r.n, r.case) == (tool, n, case):
-            return statistics.median(m.wall for m in r.runs)
-    return None
-
-
-def targets(results: list[CaseResult], imports: list[ImportResult]) -> list[str]:
-    """Issue 6's targets, measured at the largest N (and across N, and across import sizes)."""
-    ours = [r for r in results if r.tool == "blogarchive"]
-    if not ours:
-        return []
-    n = max(r.n for r in ours)
-    by = {r.case: r for r in ours if r.n == n}
-    rows = []
-    pel = median_wall(results, "pelican", n, "cold")
-    if pel:
-        ratio = median_wall(results, "blogarchive", n, "cold") / pel
-        rows.append((f"cold ≤ 1/4 of Pelican's wall, N={n:,}", f"{ratio:.2f} × Pelican's {pel:.1f} s",
-                     ratio <= 0.25))
-    warm = by["warm, one edit"]
-    w = statistics.median(m.wall for m in warm.runs)
-    rows.append((f"one edit ≤ 2 s, output = cold build, N={n:,}",
-                 f"{w:.2f} s, {check_text(warm)}", w <= 2 and all(warm.same_as_cold)))
-    nc = by["no change"]
-    w = statistics.median(m.wall for m in nc.runs)
-    rows.append((f"no change ≤ 1 s, writes no file, N={n:,}", f"{w:.2f} s, {check_text(nc)}",
-                 w <= 1 and max(nc.files_written) == 0))
-    rss = max(m.rss_mib for r in ours for m in r.runs)
-    rows.append(("peak RSS of the largest process ≤ 250 MiB", f"{rss:.0f} MiB (max of all builds)",
-                 rss <= 250))
-    sizes = sorted({r.n for r in ours})
-    if len(sizes) > 1:
-        per = {s: 1000 * median_wall(results, "blogarchive", s, "cold") / s for s in sizes}
-        change = per[sizes[-1]] / per[sizes[0]] - 1
-        rows.append((f"cold cost per post flat within 25%, N={sizes[0]:,}→{sizes[-1]:,}",
-                     " → ".join(f"{per[s]:.2f}" for s in sizes) + f" ms/post ({change:+.0%})",
-                     abs(change) <= 0.25))
-    if imports:
-        rates = [r.size_mb / statistics.median(m.wall for m in r.runs) for r in imports]
-        linear = max(rates) / min(rates) - 1
-        rows.append(("import ≥ 5 MB/s, linear (MB/s within 25% across sizes)",
-                     " / ".join(f"{x:.2f}" for x in rates) + f" MB/s (spread {linear:.0%})",
-                     min(rates) >= 5 and linear <= 0.25))
-    return ["| target | measured | met |", "|---|---|---|"] + [
-        f"| {t} | {m} | {'yes' if ok else 'no'} |" for t, m, ok in rows]
-
-
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
-    nproc = len(os.sched_getaffinity(0))
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{nproc} cores (`nproc` = {nproc}), {model}, {mem:.0f} GiB RAM, "
-            f"Linux {platform.release()}, Python {platform.python_version()}")
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 # -- main ----------------------------------------------------------------------------------
