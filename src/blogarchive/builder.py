@@ -291,6 +291,7 @@ class BuildState:
         self.renderer = renderer
         self.tmp, self.old = tmp, old
         self.digests: dict[str, Digest] = {}
+        self.items: dict[tuple[str, str], FeedItem] = {}
         self.made: set[str] = set()
 
     def know(self, digests: dict[str, Digest]) -> None:
@@ -345,8 +346,12 @@ class BuildState:
         return out
 
     def _feed_item(self, post: Post, url: str, key: str) -> FeedItem:
-        body = self.html_of(key)
-        return FeedItem(post, url, absolutize(body, url), summary(body))
+        """One entry, made once per worker though RSS, Atom and JSON Feed of the site and of
+        each category all show it (absolutize parses the HTML)."""
+        if (key, url) not in self.items:
+            body = self.html_of(key)
+            self.items[(key, url)] = FeedItem(post, url, absolutize(body, url), summary(body))
+        return self.items[(key, url)]
 
     def put(self, rel: str, data: bytes) -> str:
         """Write one file of the new site, or hard-link the old site's copy when the bytes match."""
