@@ -202,7 +202,8 @@ def parse_post(path: Path, data: bytes) -> Post:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PostError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+        raise PostError(path, data[:exc.start].count(b"\n") + 1,
+                        f"not UTF-8 text (byte {exc.start})") from None
     return from_markdown(text, str(path))
 
 

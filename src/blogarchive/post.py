@@ -147,6 +147,8 @@ def _post_from_meta(meta: dict, body: str, head: str, path: str) -> Post:
     slug = meta.get("slug")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
         fail("slug", "must be lowercase letters, digits and single hyphens (e.g. my-post)")
+    if len(slug) > 150:
+        fail("slug", f"is {len(slug)} characters long; at most 150 (it names a folder of the site)")
     dates = {}
     for key in ("date", "date_after", "date_before"):
         value = meta.get(key)

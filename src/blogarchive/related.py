@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .post import Post
-from .site import category_slug
+from .site import category_key
 
 TERMS_KEPT = 60         # most frequent words cached per post (the candidates for its signature)
 SIGNATURE_SIZE = 16     # distinctive words kept per post
@@ -110,7 +110,7 @@ def _documents(items) -> list[_Doc]:
         seen.add(slug)
         if isinstance(terms, str):
             terms = unpack_terms(terms)
-        docs.append(_Doc(slug, Counter(dict(terms)), frozenset(category_slug(c) for c in categories)))
+        docs.append(_Doc(slug, Counter(dict(terms)), frozenset(category_key(c) for c in categories)))
     return docs
 
 

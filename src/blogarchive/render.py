@@ -107,12 +107,24 @@ def _converter() -> markdown.Markdown:
     return markdown_converter()
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _printable(value):
+    """Every value a template prints, without the control characters (NUL, ESC …) and lone
+    surrogates that no HTML page may hold; Markup stays Markup."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        cleaned = _CONTROL.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 def make_env(template_dir: Path | None = None, search: bool = False) -> Environment:
     """User templates (if any) first, built-in ones behind; autoescape and StrictUndefined on."""
     dirs = ([str(template_dir)] if template_dir else []) + [str(BUILTIN_TEMPLATES)]
     env = Environment(loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, keep_trailing_newline=True)
+                      undefined=StrictUndefined, keep_trailing_newline=True, finalize=_printable)
     env.globals["search"] = search      # the header search form and the search page
     return env
 

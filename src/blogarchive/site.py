@@ -30,10 +30,20 @@ def post_path(post: Post) -> str:
     return f"undated/{post.slug}/index.html"
 
 
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def category_key(name: str) -> str:
+    """A category's identity: 'Local democracy' and 'Local  Democracy' are one category."""
+    return " ".join(name.casefold().split())
+
+
 @functools.lru_cache(maxsize=None)
 def category_slug(name: str) -> str:
-    """A category's identity: 'Local democracy' and 'Local Democracy' are one category."""
-    return slugify(name) or "category"
+    """The slug a category name asks for (`_categories` settles collisions): a valid folder
+    name everywhere, never empty, never a Windows device name, at most 80 characters."""
+    slug = slugify(name, max_length=80, word_boundary=True) or "category"
+    return f"{slug}-category" if slug in _RESERVED else slug
 
 
 SEARCH_PATH = "search/index.html"
@@ -133,13 +143,14 @@ class Site:
     categories: tuple[Category, ...]        # by name
     years: tuple[Year, ...]                 # newest first
     undated: tuple[Post, ...]
+    category_of: dict = field(default_factory=dict)  # category_key(name) -> Category
     series: dict = field(default_factory=dict)      # slug -> tuple of posts in part order
     neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
     related: dict = field(default_factory=dict)     # slug -> related posts, best first
 
     def categories_of(self, post: Post) -> list[Category]:
         """The post's categories (Uncategorized when it has none), in index order."""
-        wanted = {category_slug(c) for c in post.categories} or {category_slug(UNCATEGORIZED)}
+        wanted = {self.category_of[category_key(c)].slug for c in post.categories or (UNCATEGORIZED,)}
         return [c for c in self.categories if c.slug in wanted]
 
     def context(self, post: Post) -> PostContext:
@@ -177,29 +188,42 @@ def group(posts: list[Post], related: dict[str, tuple[str, ...]] | None = None) 
     each post's related posts, from related.py)."""
     ordered = tuple(newest_first(posts))
     by_slug = {p.slug: p for p in ordered}
-    return Site(posts=ordered, categories=_categories(ordered), years=_years(ordered),
+    category_of = _categories(ordered)
+    return Site(posts=ordered, categories=tuple(sorted(category_of.values(), key=lambda c: (c.name.casefold(), c.slug))),
+                category_of=category_of, years=_years(ordered),
                 undated=tuple(p for p in ordered if p.date is None), series=_series(ordered),
                 neighbours=_neighbours(ordered),
                 related={slug: tuple(by_slug[s] for s in others if s in by_slug)
                          for slug, others in (related or {}).items()})
 
 
-def _categories(posts) -> tuple[Category, ...]:
-    """Categories by slug ("Local democracy" == "Local Democracy"), shown in the commonest spelling."""
+def _categories(posts) -> dict[str, Category]:
+    """category_key -> Category, shown in the commonest spelling. Names that differ only in
+    case and spacing are one category; different names whose slugs collide ("C" and "C++"
+    both slugify to "c") stay apart, the later key taking "c-2"; names that slugify to
+    nothing or to a Windows device name ("???", "con") get a slug that is a valid folder."""
     members: dict[str, list[Post]] = {}
     spellings: dict[str, dict[str, int]] = {}
     for post in posts:
-        slugs = set()
+        keys = set()
         for name in post.categories or (UNCATEGORIZED,):
-            slug = category_slug(name)
-            if slug not in slugs:
-                slugs.add(slug)
-                members.setdefault(slug, []).append(post)
-            spellings.setdefault(slug, {}).setdefault(name, 0)
-            spellings[slug][name] += 1
-    cats = [Category(max(sorted(spellings[s]), key=lambda n: spellings[s][n]), s, tuple(ps))
-            for s, ps in members.items()]
-    return tuple(sorted(cats, key=lambda c: (c.name.casefold(), c.slug)))
+            key = category_key(name)
+            if key not in keys:
+                keys.add(key)
+                members.setdefault(key, []).append(post)
+            spellings.setdefault(key, {}).setdefault(name, 0)
+            spellings[key][name] += 1
+    out, taken = {}, set()
+    for key in sorted(members):
+        name = max(sorted(spellings[key]), key=lambda n: spellings[key][n])
+        slug = base = category_slug(name)
+        n = 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        out[key] = Category(name, slug, tuple(members[key]))
+    return out
 
 
 def _years(posts) -> tuple[Year, ...]:
