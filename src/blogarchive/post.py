@@ -18,6 +18,15 @@ from .errors import PostError
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 200                      # a slug is a file and folder name: well under 255 bytes
+# Names Windows reserves for devices, in any folder and with any extension.
+RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                            *(f"lpt{i}" for i in range(10))})
+# Characters no post may hold: control characters (HTML shows none of them, XML 1.0 and
+# feeds cannot carry C0 ones) and the two non-characters XML forbids.  Python-Markdown
+# also uses STX/ETX internally as placeholders, so they must never reach it as text.
+FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+MAX_NESTING = 32                    # front matter nests 3 deep; libyaml overflows the C stack
 KEYS = ("title", "slug", "date", "date_after", "date_before", "categories",
         "comments", "excerpt", "sources")
 
@@ -93,13 +102,17 @@ def to_markdown(post: Post) -> str:
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str]:
-    """Split '---\\n<yaml>---\\n<body>' into its two parts; the body is kept verbatim."""
-    text = text.replace("\r\n", "\n")
+    """Split '---\\n<yaml>---\\n<body>' into its two parts; the body is kept verbatim.
+
+    A file saved with Windows line endings (its first line ends in CRLF) is read as LF
+    throughout; otherwise a CR in the body is the body's own and is kept."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    if text.startswith("---\r\n"):
+        text = text.replace("\r\n", "\n")
     if not text.startswith("---\n"):
         raise PostError(path, 1, "expected front matter starting with '---'")
-    end = re.search(r"^---[ \t]*$\n?", text[4:], re.M)
+    end = re.search(r"^---[ \t]*\r?$\n?", text[4:], re.M)
     if end is None:
         raise PostError(path, 1, "front matter is not closed by a '---' line")
     return text[4:4 + end.start()], text[4 + end.end():]
@@ -107,10 +120,9 @@ def split_front_matter(text: str, path: str) -> tuple[str, str]:
 
 def from_markdown(text: str, path: str) -> Post:
     """Parse posts/<slug>.md; every problem is a PostError naming the file and line."""
+    _refuse_forbidden(text, path)
     head, body = split_front_matter(text, path)
-    if "\x00" in head:
-        raise PostError(path, 1 + head[: head.index("\x00")].count("\n") + 1,
-                        "front matter contains a NUL character")
+    _refuse_deep_nesting(head, path)
     try:
         meta = yaml.load(head, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -126,6 +138,45 @@ def from_markdown(text: str, path: str) -> Post:
     return _post_from_meta(meta, body, head, path)
 
 
+def _refuse_forbidden(text: str, path: str) -> None:
+    """A control character anywhere in the file is an error naming its line."""
+    bad = FORBIDDEN_RE.search(text)
+    if bad:
+        raise PostError(path, text.count("\n", 0, bad.start()) + 1, _forbidden(bad.group()))
+
+
+def _forbidden(char: str) -> str:
+    return (f"control character U+{ord(char):04X} is not allowed (pages and feeds cannot show it); "
+            "remove it")
+
+
+def _refuse_deep_nesting(head: str, path: str) -> None:
+    """Refuse absurdly nested YAML before libyaml recurses into it (a C stack overflow)."""
+    if sum(map(head.count, ("[", "{", "- ", "? "))) <= MAX_NESTING:
+        return
+    depth = 0
+    try:
+        for token in yaml.scan(head, Loader=_SafeLoader):
+            depth += isinstance(token, _OPENERS) - isinstance(token, _CLOSERS)
+            if depth > MAX_NESTING:
+                raise PostError(path, token.start_mark.line + 2,
+                                f"front matter nested more than {MAX_NESTING} levels deep")
+    except yaml.YAMLError:
+        return      # the load reports it, with its line
+
+
+_OPENERS = (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken,
+            yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+_CLOSERS = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+
+
+def _describe(value) -> str:
+    """A value for an error message, never the whole of a huge or self-referencing one."""
+    if value is None or isinstance(value, (str, int, float, bool, dt.date)):
+        return repr(value)[:60]
+    return f"a {type(value).__name__}"
+
+
 def _key_line(head: str, key: str) -> int:
     """1-based line of `key:` in the post file (front matter starts on line 2)."""
     for i, line in enumerate(head.split("\n")):
@@ -138,22 +189,28 @@ def _post_from_meta(meta: dict, body: str, head: str, path: str) -> Post:
     def fail(key: str, message: str):
         raise PostError(path, _key_line(head, key), f"{key}: {message}")
 
-    unknown = [str(k) for k in meta if k not in KEYS]
+    unknown = [k for k in meta if not isinstance(k, str) or k not in KEYS]
     if unknown:
-        fail(unknown[0], f"unknown key (known keys: {', '.join(KEYS)})")
+        key = unknown[0] if isinstance(unknown[0], str) else _describe(unknown[0])
+        fail(key, f"unknown key (known keys: {', '.join(KEYS)})")
     title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
-        fail("title", "missing or empty; every post needs a title")
+    if not isinstance(title, str):
+        fail("title", "missing; every post needs a title" if title is None
+             else f"expected text, got {_describe(title)}")
+    if not title.strip():
+        fail("title", "empty; every post needs a title")
     slug = meta.get("slug")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
         fail("slug", "must be lowercase letters, digits and single hyphens (e.g. my-post)")
-    if len(slug) > 150:
-        fail("slug", f"is {len(slug)} characters long; at most 150 (it names a folder of the site)")
+    if len(slug) > SLUG_MAX:
+        fail("slug", f"is {len(slug)} characters long; at most {SLUG_MAX} (it names a folder of the site)")
+    if slug in RESERVED_NAMES:
+        fail("slug", f"{slug!r} is a device name on Windows, not a valid file name; use {slug}-post")
     dates = {}
     for key in ("date", "date_after", "date_before"):
         value = meta.get(key)
         if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):
-            fail(key, f"expected a date written YYYY-MM-DD, got {value!r:.60}")
+            fail(key, f"expected a date written YYYY-MM-DD, got {_describe(value)}")
         dates[key] = value
     if dates["date_after"] and dates["date_before"] and dates["date_after"] > dates["date_before"]:
         fail("date_after", "is later than date_before")
@@ -170,6 +227,10 @@ def _post_from_meta(meta: dict, body: str, head: str, path: str) -> Post:
     excerpt = meta.get("excerpt", False)
     if not isinstance(excerpt, bool):
         fail("excerpt", "expected true or false")
+    for key, names in (("title", [title]), ("categories", categories)):
+        bad = next((FORBIDDEN_RE.search(n) for n in names if FORBIDDEN_RE.search(n)), None)
+        if bad:     # written as a YAML escape such as "\x01"
+            fail(key, _forbidden(bad.group()))
     return Post(title=title, slug=slug, body=body, date=dates["date"],
                 date_after=dates["date_after"], date_before=dates["date_before"],
                 categories=tuple(categories), comments=comments, excerpt=excerpt,

@@ -78,10 +78,14 @@ def unglue(block: Block, file: str, guesses: list[Guess]) -> tuple[Block, str]:
 
 
 def _note_numbers(blocks: list[Block]) -> tuple[int, set[int]]:
-    """Where the notes begin (block index) and which numbered notes exist."""
+    """Where the notes begin (block index) and which notes become footnotes.
+
+    Python-Markdown numbers footnotes 1, 2, 3… in the order they are defined, whatever
+    their labels; so only notes [1], [2]… [k] standing in that order become footnotes (the
+    page then shows the dump's own numbers).  After a gap ([1], [3]) the rest stay text."""
     markers: set[int] = set()
     stars: set[int] = set()
-    start, defined = len(blocks), set()
+    start, found = len(blocks), []
     for k, block in enumerate(blocks):
         first = block[0][1].strip()
         note, star = L.NOTE_RE.match(first), L.STAR_NOTE_RE.match(first)
@@ -89,11 +93,17 @@ def _note_numbers(blocks: list[Block]) -> tuple[int, set[int]]:
             start = min(start, k)
         if start <= k:
             if note and int(note.group("n")) in markers:
-                defined.add(int(note.group("n")))
+                found.append(int(note.group("n")))
             continue
         for _, text in block:
             markers.update(int(m.group("n")) for m in L.MARKER_RE.finditer(text))
             stars.update(len(m.group("stars")) for m in L.STAR_MARKER_RE.finditer(text))
+    defined: set[int] = set()
+    for n in found:
+        if n == len(defined) + 1:
+            defined.add(n)
+        elif n not in defined:
+            break
     return start, defined
 
 
@@ -175,7 +185,7 @@ def _note_block(block: Block, defined: set[int], used: set[int], in_note: bool,
         for line_no, _ in block:
             roles[line_no] = ("note", f"footnote {n}")
         return True
-    if in_note and not L.STAR_NOTE_RE.match(first.strip()):
+    if in_note:     # more of the note, or a "*" note after it: kept there, in the dump's order
         out[-1] += "\n\n" + "\n".join("    " + escape_with_markers(t, defined) for _, t in block)
         for line_no, _ in block:
             roles[line_no] = ("note", "footnote continued")

@@ -6,28 +6,34 @@ import re
 
 from slugify import slugify
 
-from ..post import Post, Source
-from .model import RawPost
+from ..post import RESERVED_NAMES, Post, Source
+from .model import RawPost, unite
 from .segment import normalise_title
 
 _WORD_RE = re.compile(r"\w+")
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-             *(f"lpt{i}" for i in range(10))}
 SAME_POST_OVERLAP = 0.6
 
 
-def _shingles(post: RawPost) -> set[tuple[str, ...]]:
-    words = _WORD_RE.findall(" ".join(post.blocks).casefold())
-    return {tuple(words[i:i + 5]) for i in range(max(1, len(words) - 4))}
+def _words(post: RawPost) -> list[str]:
+    return _WORD_RE.findall(" ".join(post.blocks).casefold())
+
+
+def _shingles(words: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
 
 
 def same_post(a: RawPost, b: RawPost) -> bool:
-    """Same title, compatible dates and mostly the same words: one post seen twice."""
+    """Same title, compatible dates and mostly the same words: one post seen twice.
+
+    Words are compared as runs of five, or of the shorter copy's length when it has fewer
+    (a teaser of three words is still a copy of the post it opens)."""
     if normalise_title(a.title) != normalise_title(b.title):
         return False
     if a.date and b.date and a.date != b.date:
         return False
-    sa, sb = _shingles(a), _shingles(b)
+    wa, wb = _words(a), _words(b)
+    n = max(1, min(5, len(wa), len(wb)))
+    sa, sb = _shingles(wa, n), _shingles(wb, n)
     return len(sa & sb) / max(1, min(len(sa), len(sb))) >= SAME_POST_OVERLAP
 
 
@@ -67,9 +73,7 @@ def merge_group(group: list[RawPost]) -> dict:
     dated = [r.date for r in group if r.date]
     complete = [r for r in group if not r.excerpt] or group
     comments = [r.comments for r in group if r.comments is not None]
-    categories: list[str] = []
-    for raw in group:
-        categories += [c for c in raw.categories if c.casefold() not in {x.casefold() for x in categories}]
+    categories = unite(c for raw in group for c in raw.categories)
     afters = [r.date_after for r in group if r.date_after]
     befores = [r.date_before for r in group if r.date_before]
     return dict(
@@ -90,7 +94,7 @@ def merge_group(group: list[RawPost]) -> dict:
 def base_slug(title: str) -> str:
     """python-slugify of the title; never empty, never a reserved device name."""
     slug = slugify(title, max_length=80, word_boundary=True) or "post"
-    return f"{slug}-post" if slug in _RESERVED else slug
+    return f"{slug}-post" if slug in RESERVED_NAMES else slug
 
 
 def assign_slugs(fields: list[dict]) -> list[str]:

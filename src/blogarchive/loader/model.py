@@ -6,8 +6,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DumpError
+from ..post import FORBIDDEN_RE
 
 LINE_KINDS = ("title", "text", "heading", "chrome", "residue")
+
+
+def unite(names) -> list[str]:
+    """Category names without repeats, compared case-insensitively; the first spelling is kept."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return out
 
 
 @dataclass
@@ -122,6 +134,9 @@ def _post_override(item: Any, path: str, line_count: int) -> PostOverride:
     title = item.get("title")
     if title is not None and not (isinstance(title, str) and title.strip()):
         raise DumpError(path, None, f"posts: line {item['line']}: title must be text")
+    if any(FORBIDDEN_RE.search(t) for t in [title or "", *(cats or [])]):
+        raise DumpError(path, None, f"posts: line {item['line']}: a control character in a title "
+                                    "or category (pages cannot show it)")
     return PostOverride(line=item["line"], date=date,
                         categories=tuple(cats) if cats is not None else None,
                         comments=comments, title=title)

@@ -12,20 +12,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..post import FORBIDDEN_RE
 from . import lines as L
 from .body import build_body
-from .model import DumpParse, Guess, LineNote, Overrides, RawPost
+from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
 
 
 def split_lines(text: str) -> list[str]:
-    """Split on \\n only (not on U+2028 and friends), so numbers match an editor's."""
+    """Split on \\n only (not on U+2028 and friends), so numbers match an editor's.
+
+    Control characters are dropped: no page or feed can show them (see `control_warnings`)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    parts = text.split("\n")
+    parts = FORBIDDEN_RE.sub("", text).split("\n")
     if parts and parts[-1] == "":
         parts.pop()
     return parts
+
+
+def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
+    """'dump.txt:12: control character U+0001 removed' for the first few lines holding one."""
+    rows = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    hits = [(i, m.group()) for i, row in enumerate(rows, 1) for m in [FORBIDDEN_RE.search(row)] if m]
+    out = [f"{name}:{i}: control character U+{ord(c):04X} removed (pages cannot show it)"
+           for i, c in hits[:most]]
+    if len(hits) > most:
+        out.append(f"{name}: control characters removed from {len(hits) - most} more lines")
+    return out
 
 
 def normalise_title(title: str) -> str:
@@ -81,7 +95,7 @@ def parse_dump(text: str, name: str, overrides: Overrides | None = None,
     ov = overrides or Overrides()
     rows = split_lines(text)
     notes = [LineNote(i + 1, t, "blank" if L.is_blank(t) else "") for i, t in enumerate(rows)]
-    result = DumpParse(name=name, notes=notes)
+    result = DumpParse(name=name, notes=notes, warnings=control_warnings(text, name))
     _classify(rows, notes, ov, result)
     titles = _find_titles(rows, notes, ov, known_titles, result)
     _assemble(rows, notes, titles, ov, result)
@@ -215,7 +229,7 @@ def _is_paragraph(rows, notes, j) -> bool:
 def _assemble(rows, notes, titles: dict[int, str], ov: Overrides, result: DumpParse) -> None:
     """Second pass: gather each post's lines and turn them into a RawPost."""
     spans: list[tuple[int, list[int], list[int]]] = []   # (title, content idx, closing idx)
-    current = None
+    current = closed = None         # closed: a post just ended by "Continue reading →"
     for i, note in enumerate(notes):
         role = note.role
         if i in titles:
@@ -224,7 +238,11 @@ def _assemble(rows, notes, titles: dict[int, str], ov: Overrides, result: DumpPa
             note.role, note.reason = "title", titles[i]
         elif role == "blank":
             continue
+        elif current is None and closed is not None and role == "cats":
+            closed[2].append(i)         # the teaser's post's own "Categories:" line
+            closed = None
         elif current is None:
+            closed = None
             if role == "text":
                 note.role, note.reason = "residue", "between posts"
                 result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), "dropped as residue between posts"))
@@ -232,7 +250,7 @@ def _assemble(rows, notes, titles: dict[int, str], ov: Overrides, result: DumpPa
             current[2].append(i)
         elif role in ("more", "cats"):
             current[2].append(i)
-            current = None
+            current, closed = None, (current if role == "more" else None)
         elif role == "footer":
             note.reason = note.reason or "page footer"
             current = None
@@ -264,7 +282,7 @@ def _make_post(rows, notes, index, title, content, closing, titles, ov, result) 
             excerpt = True
             note.role, note.reason = "chrome", "teaser link (the dump holds only the opening)"
         elif note.role == "cats":
-            categories += [c for c in note.data if c not in categories]
+            categories = unite(categories + note.data)
             note.role, note.reason = "chrome", "categories line"
     notes[title].post = index
     ended_by_title = not closing or notes[closing[-1]].reason == "date line"
