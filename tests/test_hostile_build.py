@@ -125,21 +125,32 @@ def test_an_empty_posts_folder_builds_an_empty_site(tmp_path):
     assert feedparser.parse((tmp_path / "site/feed.xml").read_bytes()).bozo == 0
 
 
-def test_control_characters_and_cdata_ends_never_reach_pages_or_break_feeds(tmp_path):
+def test_control_characters_in_a_post_are_an_error_naming_the_line(tmp_path):
     posts = tmp_path / "posts"
-    post(posts, "ctl", "title: \"Nul\\0 esc\\e ]]> end\"\nslug: ctl\ndate: 2015-01-01\ncategories: [\"a]]>b\"]\n",
-         "Body with \x00 NUL, \x1b ESC, \x7f DEL and ]]> and <![CDATA[ x ]]>.\n")
+    post(posts, "ctl", "title: T\nslug: ctl\ndate: 2015-01-01\n", "Fine line.\nBody with \x00 NUL.\n")
+    done = run(posts, tmp_path / "site")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{posts / 'ctl.md'}:7: control character U+0000" in done.stderr
+
+
+def test_control_characters_never_reach_a_page_even_from_a_template_value():
+    from blogarchive.render import make_env
+    assert make_env().from_string("{{ x }}").render(x="a\x00b\x1bc<") == "abc&lt;"
+
+
+def test_cdata_ends_and_markup_in_titles_and_bodies_are_text_in_pages_and_feeds(tmp_path):
+    posts = tmp_path / "posts"
+    post(posts, "cdata", "title: \"A ]]> end <b>\"\nslug: cdata\ndate: 2015-01-01\ncategories: [\"a]]>b\"]\n",
+         "Body with ]]> and <![CDATA[ x ]]> and </script>.\n")
     out = tmp_path / "site"
     build(posts, out, CONFIG)
-    for page in out.rglob("*.html"):
-        text = page.read_text("utf-8")
-        assert not any(ch in text for ch in "\x00\x1b\x7f"), page
-    doc = soup(out / "2015/01/01/ctl/index.html")
-    assert doc.find("h1").get_text() == "Nul esc ]]> end"
-    assert "]]> and <![CDATA[ x ]]>" in doc.select_one(".body").get_text()
+    doc = soup(out / "2015/01/01/cdata/index.html")
+    assert doc.find("h1").get_text() == "A ]]> end <b>"
+    assert "]]> and <![CDATA[ x ]]> and </script>." in doc.select_one(".body").get_text()
     for feed in ("feed.xml", "atom.xml"):
         parsed = feedparser.parse((out / feed).read_bytes())
-        assert parsed.bozo == 0 and parsed.entries[0].title == "Nul esc ]]> end"
+        assert parsed.bozo == 0 and parsed.entries[0].title == "A ]]> end <b>"
+        assert "]]&gt; and &lt;![CDATA[ x ]]&gt;" in parsed.entries[0].content[0].value
 
 
 @pytest.mark.slow
