@@ -77,8 +77,6 @@ def test_no_change_row_reports_files_written(bench_output):
     assert re.fullmatch(r"files written: [\d,]+", row[-1])
 
 
-@pytest.mark.xfail(reason="issue 6 target: the current build rewrites the whole site every time",
-                   strict=False)
 def test_no_change_rebuild_writes_no_file(bench_output):
     (row,) = [r for r in table_rows(bench_output, "blogarchive") if r[2] == "no change"]
     assert row[-1] == "files written: 0"
