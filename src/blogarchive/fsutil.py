@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from .errors import OutputError
@@ -11,11 +11,15 @@ TEMP_SUFFIX = ".blogarchive-tmp"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one rename; on any failure the old file is untouched."""
+    """Replace `path` with `data` in one rename; on any failure the old file is untouched.
+
+    The temp file is created with the usual permissions (0666 less the umask), as a plain
+    write would, not mkstemp's 0600; it is `.<name>.<random>.blogarchive-tmp` beside `path`."""
     path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
     try:
@@ -32,10 +36,16 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def clean_stale_temps(folder: Path) -> None:
-    """Remove temp files an interrupted run left behind (ours only, by suffix)."""
-    for leftover in Path(folder).glob(f".*{TEMP_SUFFIX}"):
-        _remove(leftover)
+def clean_stale_temps(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove temp files an interrupted run left behind (ours only, by suffix; only those
+    of file `name` when given); returns what was removed."""
+    pattern = f".{name}.*{TEMP_SUFFIX}" if name else f".*{TEMP_SUFFIX}"
+    removed = []
+    for leftover in Path(folder).glob(pattern):
+        if leftover.is_file() and not leftover.is_symlink():
+            _remove(leftover)
+            removed.append(leftover)
+    return removed
 
 
 def _remove(path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BlogArchiveError, DumpError
+from .errors import BlogArchiveError, DumpError, OutputError
 from .fsutil import atomic_write, clean_stale_temps
 from .loader import LoadResult, load_dumps, parse_overrides
 from .post import to_markdown
@@ -48,11 +48,14 @@ def run(args) -> int:
     _refuse_empty(result, paths)
     outcome = write_posts(result, Path(args.posts), args.force)
     report = format_report(result, outcome)
+    clean_stale_temps(Path(args.report).parent, Path(args.report).name)
     atomic_write(Path(args.report), report.encode("utf-8"))
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(format_summary(result, outcome, len(paths), time.perf_counter() - started, args.report))
-    return 0
+    for blocked in outcome.blocked:
+        print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
+    return 1 if outcome.blocked else 0
 
 
 def read_dumps(paths: list[str]) -> tuple[list, list[str]]:
@@ -128,6 +131,7 @@ class WriteOutcome:
     unchanged: list[str] = field(default_factory=list)
     kept_edited: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)     # "name: why" (a folder in the way…)
     stale: list[str] = field(default_factory=list)
 
 
@@ -139,50 +143,82 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_manifest(folder: Path) -> dict[str, str]:
+def load_manifest(folder: Path) -> dict[str, frozenset[str]]:
+    """File name -> hashes of the versions the loader wrote (two while a write is under way)."""
     try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        files = data.get("files", {})
-        return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+        return {k: frozenset([v] if isinstance(v, str) else v) for k, v in files.items()
+                if isinstance(k, str) and (isinstance(v, str) or isinstance(v, list)
+                                           and all(isinstance(h, str) for h in v))}
     except (OSError, ValueError, AttributeError):
         return {}
 
 
+def save_manifest(folder: Path, manifest: dict[str, frozenset[str]]) -> None:
+    files = {k: sorted(v)[0] if len(v) == 1 else sorted(v) for k, v in sorted(manifest.items())}
+    text = json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False) + "\n"
+    atomic_write(folder / MANIFEST, text.encode("utf-8"))
+
+
 def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
-    """Write each post unless a person changed or deleted it since the loader wrote it."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write each post unless a person changed or deleted it since the loader wrote it.
+
+    Safe against a kill at any moment: the manifest first records the new hash beside the
+    old one of every file about to change, then each file is replaced by one rename, then
+    the manifest keeps only the new hashes.  So every post is whole (old or new version)
+    and still recognised as the loader's, never mistaken for a person's edit."""
+    _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
-    new_manifest = dict(manifest)
-    outcome = WriteOutcome()
+    outcome, writes, final = WriteOutcome(), [], dict(manifest)
     for post in result.posts:
         name = f"{post.slug}.md"
         data = to_markdown(post).encode("utf-8")
-        target = folder / name
-        state = _decide(target, data, manifest.get(name), force)
-        if state == "write":
-            atomic_write(target, data)
+        state = _decide(folder / name, data, manifest.get(name, frozenset()), force)
+        if state.startswith("blocked"):
+            outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
+            continue
         getattr(outcome, _OUTCOME_LIST[state]).append(name)
+        if state == "write":
+            writes.append((folder / name, data))
         if state in ("write", "same"):
-            new_manifest[name] = _sha(data)
+            final[name] = frozenset([_sha(data)])
+    if writes:
+        save_manifest(folder, {**manifest, **{t.name: manifest.get(t.name, frozenset()) | {_sha(d)}
+                                              for t, d in writes}})
+    for target, data in writes:
+        atomic_write(target, data)
     produced = {f"{p.slug}.md" for p in result.posts}
     outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
-    atomic_write(folder / MANIFEST, (json.dumps({"version": 1, "files": dict(sorted(new_manifest.items()))},
-                                                indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    if final != manifest or writes:
+        save_manifest(folder, final)
     return outcome
 
 
-def _decide(target: Path, data: bytes, recorded: str | None, force: bool) -> str:
-    """write / same / edited (keep) / deleted (keep) for one post file."""
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"{folder}: exists and is not a folder; cannot write posts there") from None
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the posts folder: {exc.strerror}") from None
+
+
+def _decide(target: Path, data: bytes, recorded: frozenset[str], force: bool) -> str:
+    """write / same / edited (keep) / deleted (keep) / "blocked: why" for one post file."""
     if target.is_symlink():
         return "edited" if not force else "write"
+    if target.exists() and not target.is_file():
+        return "blocked: something other than a file is in the way"
     try:
         current = target.read_bytes()
     except FileNotFoundError:
         return "deleted" if recorded and not force else "write"
+    except OSError as exc:
+        return f"blocked: cannot read it ({exc.strerror})"
     if current == data:
         return "same"
-    if force or (recorded is not None and _sha(current) == recorded):
+    if force or _sha(current) in recorded:
         return "write"
     return "edited"
 
@@ -217,6 +253,8 @@ def format_report(result: LoadResult, outcome: WriteOutcome) -> str:
     out += [f"  {g.file}:{g.line}: {g.what}: {g.text[:70]!r}" for g in result.guesses] or ["  none"]
     if outcome.kept_edited:
         out += ["", "Kept because edited by a person:"] + [f"  {n}" for n in outcome.kept_edited]
+    if outcome.blocked:
+        out += ["", "Not written:"] + [f"  {n}" for n in outcome.blocked]
     for parse in result.parses:
         out += ["", f"== {parse.name} ({len(parse.posts)} posts) =="]
         for note in parse.notes:
