@@ -1,10 +1,7 @@
 """Search end to end: build the real posts with search on (Pagefind indexes the new tree before
-it is swapped in), then use it in Chromium, served and from file://."""
-import functools
-import http.server
+it is swapped in), then use it in Chromium, served by `python build.py serve` and from file://."""
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -88,20 +85,13 @@ def test_index_is_deterministic_but_for_pagefinds_filter_files(indexed_site, tmp
 pytestmark_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
-def served(indexed_site):
-    out, _, _ = indexed_site
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+def served(tmp_path_factory):
+    """`python build.py serve` on the real posts (search on, as by default), at its URL."""
+    from test_server import Serve
+    serve = Serve(ROOT / "posts", tmp_path_factory.mktemp("served") / "site", ROOT / "site.yaml")
+    yield f"http://127.0.0.1:{serve.port}/"
+    serve.stop()
 
 
 @pytest.fixture(scope="module")
