@@ -65,7 +65,7 @@ def test_kill_9_at_random_moments_never_damages_the_site(work):
     good = tree(work / "site")
     rng = random.Random(20261123)
     kills = attempts = 0
-    for n in range(40):                                 # until 24 kills land mid-build
+    for n in range(80):                                 # until 24 kills land mid-build
         if kills >= 24:
             break
         attempts += 1
@@ -73,7 +73,7 @@ def test_kill_9_at_random_moments_never_damages_the_site(work):
         kind = "--no-cache" if n % 2 == 0 else "--timings"
         proc = subprocess.Popen(command(work, kind), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        time.sleep(rng.uniform(0.02, 0.9 * typical[kind]))
+        time.sleep(rng.uniform(0.02, 0.6 * typical[kind]))   # typical was timed on a busy machine
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)         # the build and its workers, mid-stride
             kills += 1
