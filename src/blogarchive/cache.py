@@ -14,17 +14,16 @@ build then does the work itself). Files are written to a temporary name and rena
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
 from pathlib import Path
 
 from .fsutil import TEMP_SUFFIX
-from .post import Post, Source
+from .post import post_from_json, post_to_json
 from .render import Digest, content_key
 
-FORMAT = "blogarchive-cache-3"
+FORMAT = "blogarchive-cache-4"
 
 
 class BuildCache:
@@ -169,25 +168,12 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
-def _day(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
+def _digest_to_json(d: Digest) -> dict:
+    return {"post": post_to_json(d.post), "summary": d.summary, "words": d.words, "terms": d.terms}
 
 
-def _digest_to_json(d: Digest) -> list:
-    p = d.post
-    return [p.title, p.slug, *(x.isoformat() if x else None for x in (p.date, p.date_after, p.date_before)),
-            list(p.categories), p.comments, p.excerpt, [[s.file, s.first, s.last] for s in p.sources],
-            d.summary, d.words, d.terms]
-
-
-def _digest_from_json(key: str, item: list) -> Digest:
-    title, slug, date, after, before, cats, comments, excerpt, sources, summary, words, terms = item
-    if not (isinstance(title, str) and isinstance(slug, str) and isinstance(summary, str)
-            and isinstance(words, int) and all(isinstance(c, str) for c in cats)):
+def _digest_from_json(key: str, item: dict) -> Digest:
+    summary, words, terms = item["summary"], item["words"], item["terms"]
+    if not (isinstance(summary, str) and isinstance(words, int) and isinstance(terms, str)):
         raise TypeError("bad digest")
-    post = Post(title=title, slug=slug, date=_day(date), date_after=_day(after), date_before=_day(before),
-                categories=tuple(cats), comments=comments, excerpt=bool(excerpt),
-                sources=tuple(Source(str(f), int(a), int(b)) for f, a, b in sources))
-    if not isinstance(terms, str):
-        raise TypeError("bad digest")
-    return Digest(post, key, summary, words, terms)
+    return Digest(post_from_json(item["post"]), key, summary, words, terms)

@@ -27,16 +27,27 @@ RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in ran
 # also uses STX/ETX internally as placeholders, so they must never reach it as text.
 FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 MAX_NESTING = 32                    # front matter nests 3 deep; libyaml overflows the C stack
-KEYS = ("title", "slug", "date", "date_after", "date_before", "categories",
-        "comments", "excerpt", "sources")
+KEYS = ("title", "slug", "date", "date_after", "date_before", "categories", "tags", "author",
+        "comments", "excerpt", "draft", "sources", "archived_comments")
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a post was found: a dump file and the 1-based lines from its title to its last line."""
+    """Where a post was found: a file and, for a text dump, the 1-based lines from its title to
+    its last line; for an HTML page or a WordPress export, the element or item it came from."""
     file: str
-    first: int
-    last: int
+    first: int | None = None
+    last: int | None = None
+    element: str | None = None          # e.g. "article#post-12" or "item 3 (wp:post_id 12)"
+
+
+@dataclass(frozen=True)
+class Comment:
+    """An archived reader comment, kept under the post (never part of its body)."""
+    author: str
+    text: str                           # Markdown, escaped like a post body: text, never markup
+    date: dt.date | None = None
+    parent: int | None = None           # 1-based number of the comment this one replies to
 
 
 @dataclass(frozen=True)
@@ -48,9 +59,13 @@ class Post:
     date_after: dt.date | None = None   # bounds for undated posts, from neighbouring posts
     date_before: dt.date | None = None
     categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    author: str | None = None           # where a byline or export names one
     comments: int | None = None         # as archived; None when the dump had no date line
     excerpt: bool = False               # the dump held only a teaser
+    draft: bool = False                 # kept out of the site unless built with --drafts
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    archived_comments: tuple[Comment, ...] = ()
 
     @property
     def sort_date(self) -> dt.date | None:
@@ -69,6 +84,33 @@ def undated_label(post: Post, day) -> str:
     return "Undated"
 
 
+def post_to_json(post: Post) -> dict:
+    """A post's header (everything but the body) as JSON-ready data; `post_from_json` inverts it."""
+    day = lambda d: d.isoformat() if d else None     # noqa: E731
+    return {"title": post.title, "slug": post.slug, "date": day(post.date),
+            "date_after": day(post.date_after), "date_before": day(post.date_before),
+            "categories": list(post.categories), "tags": list(post.tags), "author": post.author,
+            "comments": post.comments, "excerpt": post.excerpt, "draft": post.draft,
+            "sources": [[s.file, s.first, s.last, s.element] for s in post.sources],
+            "archived_comments": [[c.author, c.text, day(c.date), c.parent]
+                                  for c in post.archived_comments]}
+
+
+def post_from_json(item: dict) -> Post:
+    """The Post that `post_to_json` wrote (body empty); raises TypeError/ValueError if damaged."""
+    day = lambda s: dt.date.fromisoformat(s) if s else None     # noqa: E731
+    if not all(isinstance(item[k], str) for k in ("title", "slug")):
+        raise TypeError("bad post header")
+    return Post(title=item["title"], slug=item["slug"], date=day(item["date"]),
+                date_after=day(item["date_after"]), date_before=day(item["date_before"]),
+                categories=tuple(map(str, item["categories"])), tags=tuple(map(str, item["tags"])),
+                author=item["author"], comments=item["comments"], excerpt=bool(item["excerpt"]),
+                draft=bool(item["draft"]),
+                sources=tuple(Source(str(f), a, b, e) for f, a, b, e in item["sources"]),
+                archived_comments=tuple(Comment(a, t, day(d), p)
+                                        for a, t, d, p in item["archived_comments"]))
+
+
 class _Dumper(yaml.SafeDumper):
     """Safe dumper that writes each source as a one-line mapping."""
 
@@ -77,8 +119,20 @@ class _Flow(dict):
     pass
 
 
+class _Record(dict):
+    """A mapping written one key a line (an archived comment)."""
+
+
+class _Block(str):
+    """A multi-line string written as a YAML literal block where YAML allows it."""
+
+
 _Dumper.add_representer(
     _Flow, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", dict(m), flow_style=True))
+_Dumper.add_representer(
+    _Record, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", dict(m), flow_style=False))
+_Dumper.add_representer(
+    _Block, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style="|"))
 
 
 def to_markdown(post: Post) -> str:
@@ -92,13 +146,40 @@ def to_markdown(post: Post) -> str:
         if post.date_before is not None:
             meta["date_before"] = post.date_before
     meta["categories"] = list(post.categories)
+    if post.tags:
+        meta["tags"] = list(post.tags)
+    if post.author is not None:
+        meta["author"] = post.author
     meta["comments"] = post.comments
     meta["excerpt"] = post.excerpt
-    meta["sources"] = [_Flow(file=s.file, lines=[s.first, s.last]) for s in post.sources]
+    if post.draft:
+        meta["draft"] = True
+    meta["sources"] = [_source_to_yaml(s) for s in post.sources]
+    if post.archived_comments:
+        meta["archived_comments"] = [_comment_to_yaml(c) for c in post.archived_comments]
     head = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      default_flow_style=None, width=2**31 - 1)
     body = post.body
     return f"---\n{head}---\n{body}"
+
+
+def _source_to_yaml(source: Source) -> _Flow:
+    out = _Flow(file=source.file)
+    if source.first is not None:
+        out["lines"] = [source.first, source.last]
+    if source.element is not None:
+        out["element"] = source.element
+    return out
+
+
+def _comment_to_yaml(comment: Comment) -> _Record:
+    out = _Record(author=comment.author)
+    if comment.date is not None:
+        out["date"] = comment.date
+    if comment.parent is not None:
+        out["parent"] = comment.parent
+    out["text"] = _Block(comment.text) if "\n" in comment.text else comment.text
+    return out
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str]:
@@ -214,43 +295,88 @@ def _post_from_meta(meta: dict, body: str, head: str, path: str) -> Post:
         dates[key] = value
     if dates["date_after"] and dates["date_before"] and dates["date_after"] > dates["date_before"]:
         fail("date_after", "is later than date_before")
-    categories = meta.get("categories", [])
-    if categories is None:
-        categories = []
-    if not isinstance(categories, list) or not all(
-            isinstance(c, str) and c.strip() for c in categories):
-        fail("categories", "expected a list of category names, e.g. [Labour Party News]")
+    categories = _names(meta, "categories", "[Labour Party News]", fail)
+    tags = _names(meta, "tags", "[tomatoes, frost]", fail)
+    author = meta.get("author")
+    if author is not None and not (isinstance(author, str) and author.strip()):
+        fail("author", "expected a name, or leave the key out")
     comments = meta.get("comments")
     if comments is not None and (isinstance(comments, bool) or not isinstance(comments, int)
                                  or comments < 0):
         fail("comments", "expected a whole number of comments, or null")
-    excerpt = meta.get("excerpt", False)
+    excerpt, draft = meta.get("excerpt", False), meta.get("draft", False)
     if not isinstance(excerpt, bool):
         fail("excerpt", "expected true or false")
-    for key, names in (("title", [title]), ("categories", categories)):
+    if not isinstance(draft, bool):
+        fail("draft", "expected true or false")
+    for key, names in (("title", [title]), ("categories", categories), ("tags", tags),
+                       ("author", [author or ""])):
         bad = next((FORBIDDEN_RE.search(n) for n in names if FORBIDDEN_RE.search(n)), None)
         if bad:     # written as a YAML escape such as "\x01"
             fail(key, _forbidden(bad.group()))
     return Post(title=title, slug=slug, body=body, date=dates["date"],
                 date_after=dates["date_after"], date_before=dates["date_before"],
-                categories=tuple(categories), comments=comments, excerpt=excerpt,
-                sources=_sources(meta.get("sources", []), fail))
+                categories=tuple(categories), tags=tuple(tags), author=author,
+                comments=comments, excerpt=excerpt, draft=draft,
+                sources=_sources(meta.get("sources", []), fail),
+                archived_comments=_comments(meta.get("archived_comments"), fail))
+
+
+def _names(meta: dict, key: str, example: str, fail) -> list[str]:
+    """A list of category or tag names (missing or null: none)."""
+    names = meta.get(key)
+    if names is None:
+        return []
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        fail(key, f"expected a list of names, e.g. {example}")
+    return names
+
+
+def _comments(raw, fail) -> tuple[Comment, ...]:
+    """Archived comments: [{author, date?, parent?, text}], each parent an earlier comment."""
+    if raw is None:
+        return ()
+    usage = "expected a list of {author: NAME, date: YYYY-MM-DD, parent: N, text: TEXT}"
+    if not isinstance(raw, list):
+        fail("archived_comments", usage)
+    out = []
+    for n, item in enumerate(raw, 1):
+        if not (isinstance(item, dict) and set(map(str, item)) <= {"author", "date", "parent", "text"}
+                and isinstance(item.get("author"), str) and isinstance(item.get("text"), str)):
+            fail("archived_comments", f"comment {n}: {usage}")
+        date, parent = item.get("date"), item.get("parent")
+        if date is not None and (isinstance(date, dt.datetime) or not isinstance(date, dt.date)):
+            fail("archived_comments", f"comment {n}: date must be YYYY-MM-DD")
+        if parent is not None and (isinstance(parent, bool) or not isinstance(parent, int)
+                                   or not 1 <= parent < n):
+            fail("archived_comments", f"comment {n}: parent must be the number of an earlier comment")
+        if FORBIDDEN_RE.search(item["author"]) or FORBIDDEN_RE.search(item["text"]):
+            fail("archived_comments", f"comment {n}: " + _forbidden(
+                (FORBIDDEN_RE.search(item["author"]) or FORBIDDEN_RE.search(item["text"])).group()))
+        out.append(Comment(author=item["author"], text=item["text"], date=date, parent=parent))
+    return tuple(out)
 
 
 def _sources(raw, fail) -> tuple[Source, ...]:
+    """[{file, lines: [first, last]}] for dumps, [{file, element}] for pages and exports."""
     if raw is None:
         return ()
-    ok = isinstance(raw, list)
+    usage = "expected a list of {file: NAME, lines: [FIRST, LAST]} or {file: NAME, element: WHERE}"
+    if not isinstance(raw, list):
+        fail("sources", usage)
     out = []
-    for item in raw if ok else ():
-        lines = item.get("lines") if isinstance(item, dict) else None
+    for item in raw:
         if not (isinstance(item, dict) and isinstance(item.get("file"), str)
-                and isinstance(lines, list) and len(lines) == 2
+                and set(map(str, item)) <= {"file", "lines", "element"}):
+            fail("sources", usage)
+        lines, element = item.get("lines"), item.get("element")
+        if lines is not None and not (
+                isinstance(lines, list) and len(lines) == 2
                 and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in lines)
                 and lines[0] <= lines[1]):
-            ok = False
-            break
-        out.append(Source(item["file"], lines[0], lines[1]))
-    if not ok:
-        fail("sources", "expected a list of {file: NAME, lines: [FIRST, LAST]}")
+            fail("sources", usage)
+        if element is not None and not isinstance(element, str):
+            fail("sources", usage)
+        first, last = lines if lines is not None else (None, None)
+        out.append(Source(item["file"], first, last, element))
     return tuple(out)

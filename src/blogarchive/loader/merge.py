@@ -76,19 +76,29 @@ def merge_group(group: list[RawPost]) -> dict:
     categories = unite(c for raw in group for c in raw.categories)
     afters = [r.date_after for r in group if r.date_after]
     befores = [r.date_before for r in group if r.date_before]
+    threads = [r.thread for r in group if r.thread]
+    authors = [r.author for r in group if r.author]
     return dict(
         title=group[0].title,
         date=dated[0] if dated else None,
         date_after=None if dated or not afters else max(afters),
         date_before=None if dated or not befores else min(befores),
         categories=tuple(categories),
+        tags=tuple(unite(t for raw in group for t in raw.tags)),
+        author=authors[0] if authors else None,
         comments=max(comments) if comments else None,
         excerpt=all(r.excerpt for r in group),
         body=("\n\n".join(merge_blocks([r.blocks for r in complete])) + "\n") if any(
             r.blocks for r in complete) else "",
-        sources=tuple(Source(r.dump, r.title_line, r.last_line)
-                      for r in sorted(group, key=lambda r: (r.dump, r.title_line))),
+        sources=tuple(_source(r) for r in sorted(group, key=lambda r: (r.dump, r.title_line))),
+        archived_comments=tuple(max(threads, key=len)) if threads else (),
     )
+
+
+def _source(raw: RawPost) -> Source:
+    if raw.origin == "text":
+        return Source(raw.dump, raw.title_line, raw.last_line)
+    return Source(raw.dump, element=raw.element)
 
 
 def base_slug(title: str) -> str:

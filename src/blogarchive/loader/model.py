@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DumpError
-from ..post import FORBIDDEN_RE
+from ..post import FORBIDDEN_RE, Comment
 
 LINE_KINDS = ("title", "text", "heading", "chrome", "residue")
 
@@ -57,6 +57,12 @@ class RawPost:
     blocks: list[str] = field(default_factory=list)     # Markdown blocks, in order
     date_after: dt.date | None = None
     date_before: dt.date | None = None
+    tags: list[str] = field(default_factory=list)
+    author: str | None = None
+    thread: list[Comment] = field(default_factory=list)  # archived comments, in page order
+    origin: str = "text"        # text | html | wxr: precedence when copies disagree (wxr first)
+    element: str | None = None  # the HTML element or WXR item, where origin is not text
+    slug: str | None = None     # the blog's own slug, where the source gives one (WXR)
 
 
 @dataclass
