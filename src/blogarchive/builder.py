@@ -30,7 +30,7 @@ from . import site as S
 from .cache import BuildCache
 from .config import Config, load_config
 from .errors import BlogArchiveError, InputError, OutputError, PostError
-from .feed import FeedInfo, FeedItem, absolutize, atom_xml, rss_xml
+from .feed import FeedInfo, FeedItem, absolutize, atom_xml, has_atom_entries, rss_xml
 from .fsutil import TEMP_SUFFIX
 from .parallel import Workers
 from .post import Post, from_markdown
@@ -608,7 +608,8 @@ def extra_files(outputs: "Output", config: Config, digests: list[Digest]):
 
 
 def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[FeedJob]:
-    """feed.xml, atom.xml and feed.json for the whole site and for each category."""
+    """feed.xml, atom.xml and feed.json for the whole site and for each category (no atom.xml
+    where no post is dated)."""
     base = config.site_url
     groups = [("", config.title, site.posts)] + [
         (f"category/{c.slug}/", f"{config.title}: {c.name}", c.posts) for c in site.categories]
@@ -617,6 +618,8 @@ def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[
         items = tuple((p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
                       for p in posts[: _feed_window(config, posts)])
         for name, kind in (("feed.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json")):
+            if kind == "atom" and not has_atom_entries(posts):    # nothing to date it by
+                continue
             info = FeedInfo(title, config.description, config.author, config.language,
                             base, base + folder + name, config.timezone, config.feed_limit)
             jobs.append(FeedJob(folder + name, f"{kind} feed {title!r}", kind, info, items))

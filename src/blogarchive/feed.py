@@ -22,8 +22,10 @@ Undated posts (policy, copied into the README):
     posts out, because Atom requires every entry to carry an <updated> date and we
     will not make one up. The feed limit counts entries of each feed separately.
 
-Feed-level date: the newest post date; when no post has a date, the latest bound of any
-post; when there are no bounds either, the Unix epoch (1970-01-01T00:00:00+00:00).
+Feed-level date: the newest post date. When no post has a date, RSS leaves its optional
+``lastBuildDate`` out (a bound or the Unix epoch would be an invented date), and no Atom feed
+is made at all: Atom requires ``<updated>`` and an empty feed has nothing to date
+(``atom_xml`` refuses it; ``has_atom_entries`` tells the build whether to plan and link one).
 """
 from __future__ import annotations
 
@@ -43,7 +45,6 @@ from .post import Post, undated_label
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _REQUIRED = ("title", "description", "author", "site_url", "feed_url", "timezone")
 
 
@@ -81,8 +82,17 @@ def rss_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
+def has_atom_entries(posts) -> bool:
+    """Whether an Atom feed of these posts has an entry: only dated posts go in one."""
+    return any(post.date is not None for post in posts)
+
+
 def atom_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
-    """Atom 1.0 of the dated posts, newest first (Atom requires a date on every entry)."""
+    """Atom 1.0 of the dated posts, newest first (Atom requires a date on every entry).
+
+    Raises ValueError when no post is dated: such a feed would need an invented date."""
+    if not has_atom_entries(item.post for item in items):
+        raise ValueError(f"cannot build feed {info.feed_url}: an Atom feed needs a dated post")
     tz = _check(info, items)
     fg = _channel(info, tz, items)
     fg.id(_clean(info.feed_url))
@@ -174,7 +184,11 @@ def _channel(info: FeedInfo, tz: ZoneInfo, items: list[FeedItem]) -> FeedGenerat
     if _clean(info.language).strip():
         fg.language(_clean(info.language))
     fg.generator("blogarchive")                      # no feedgen version: upgrades don't change bytes
-    fg.updated(feed_updated(items, tz))              # RSS lastBuildDate and Atom updated
+    updated = feed_updated(items, tz)
+    if updated is not None:
+        fg.updated(updated)                          # RSS lastBuildDate and Atom updated
+    else:   # feedgen stamps "now" and has no way to unset it; RSS's lastBuildDate is optional
+        fg._FeedGenerator__rss_lastBuildDate = None
     return fg
 
 
@@ -218,13 +232,10 @@ def _limit(items: list[FeedItem], limit: int | None) -> list[FeedItem]:
     return items if limit is None else items[:limit]
 
 
-def feed_updated(items: list[FeedItem], tz: ZoneInfo) -> dt.datetime:
-    """Newest post date; else the latest bound of any post; else the Unix epoch in UTC — never the clock."""
+def feed_updated(items: list[FeedItem], tz: ZoneInfo) -> dt.datetime | None:
+    """The newest post date; None when no post is dated — never the clock, never a guess."""
     dated = [item.post.date for item in items if item.post.date is not None]
-    if dated:
-        return _midnight(max(dated), tz)
-    bounds = [d for item in items for d in (item.post.date_after, item.post.date_before) if d]
-    return _midnight(max(bounds), tz) if bounds else EPOCH
+    return _midnight(max(dated), tz) if dated else None
 
 
 def _midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:

@@ -24,7 +24,7 @@ from .config import Config
 from .post import Post, undated_label
 from .chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
 from .export import json_ld, open_graph
-from .feed import FeedInfo, FeedItem
+from .feed import FeedInfo, FeedItem, has_atom_entries
 from .related import pack_terms, post_terms, reading_minutes
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -193,6 +193,18 @@ def digest(post: Post, key: str, body_html: str) -> Digest:
 
 
 @dataclass(frozen=True)
+class FeedLink:
+    """The feeds a page links to: RSS, Atom and JSON Feed of the posts in `folder`; no Atom
+    link where no post there is dated, since no Atom feed is written then."""
+    label: str
+    folder: str
+    atom: bool = True
+
+
+ALL_POSTS = FeedLink("All posts", "")
+
+
+@dataclass(frozen=True)
 class Page:
     """One HTML page to render: a pure function of these fields, the digests it names, the
     templates and the settings, so any worker process can render it and `key` tells whether
@@ -207,7 +219,7 @@ class Page:
     title: str
     kind: str
     data: object
-    feeds: tuple = ()
+    feeds: tuple[FeedLink, ...] = (ALL_POSTS,)
     rooted: bool = False
 
     def key(self, salt: str) -> str:
@@ -296,17 +308,17 @@ _NAV = (("Home", "index.html"), ("Categories", "category/index.html"),
 
 
 def render_page(env: Environment, config: Config, template: str, path: str, title: str,
-                feeds: tuple[tuple[str, str], ...] = (), rooted: bool = False, **ctx) -> str:
-    """Any page of the site; `feeds` adds (label, folder) feed pairs to the site-wide one.
+                feeds: tuple[FeedLink, ...] = (ALL_POSTS,), rooted: bool = False, **ctx) -> str:
+    """Any page of the site, linking the feeds in `feeds` (the site-wide ones first).
 
     Links are relative to `path`, except on a `rooted` page (404.html), which a server shows
     at any depth and which therefore links from the root path of base_url."""
     def link(target: str) -> str:
         return S.rooted_url(config.site_url, target) if rooted else S.relative_url(path, target)
 
-    feed_views = [{"label": label, "rss": link(folder + "feed.xml"), "atom": link(folder + "atom.xml"),
-                   "json": link(folder + "feed.json")}
-                  for label, folder in (("All posts", ""), *feeds)]
+    feed_views = [{"label": f.label, "rss": link(f.folder + "feed.xml"),
+                   "atom": link(f.folder + "atom.xml") if f.atom else "",
+                   "json": link(f.folder + "feed.json")} for f in feeds]
     nav = [{"label": label, "url": link(target), "current": target == path} for label, target in _NAV]
     return env.get_template(template).render(
         config=config, title=title, canonical=S.absolute_url(config.site_url, path), link=link,
@@ -317,7 +329,15 @@ def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: 
                search: bool = False):
     """Every HTML page of the site as a Page, in a fixed order: posts, source views, listings,
     indexes, search, 404. `views` holds the source views of the posts whose dumps are here."""
-    views = views or {}
+    pages = _plan_pages(site, digests, config, views or {}, search)
+    if has_atom_entries(site.posts):
+        return pages
+    # not one dated post: no site-wide Atom feed is written, so no page may link to one
+    return (dataclasses.replace(p, feeds=(FeedLink("All posts", "", atom=False), *p.feeds[1:]))
+            for p in pages)
+
+
+def _plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: dict, search: bool):
     for post in site.posts:
         yield post_page(digests[post.slug], site.context(post), post.slug in views)
     for post in site.posts:
@@ -330,9 +350,10 @@ def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: 
                               heading="All posts")
     for cat in site.categories:
         folder = f"category/{cat.slug}/"
+        feeds = (ALL_POSTS, FeedLink(cat.name, folder, has_atom_entries(cat.posts)))
         yield from lister.listing(cat.posts, folder, f"Category: {cat.name}",
                                   f"{_count(cat.posts)} filed under {cat.name}.",
-                                  feeds=((cat.name, folder),), source=f"category {cat.name!r}")
+                                  feeds=feeds, source=f"category {cat.name!r}")
     for year in site.years:
         yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
                                   f"{_count(year.posts)} from {year.year}.", source=f"year {year.year}")
@@ -370,7 +391,7 @@ class _Lister:
                                     tuple(S.Link(c.name, c.path) for c in self.site.categories_of(post)))
         return self.refs[post.slug]
 
-    def listing(self, posts, folder: str, title: str, intro: str, source: str, feeds=(),
+    def listing(self, posts, folder: str, title: str, intro: str, source: str, feeds=(ALL_POSTS,),
                 show_source: bool = False, heading: str = ""):
         chunks = S.pages(tuple(posts), self.config.posts_per_page)
         for n, chunk in enumerate(chunks, 1):
