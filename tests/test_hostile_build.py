@@ -76,7 +76,7 @@ BAD_FRONT_MATTER = {
                              for p, c in zip("abcdefgh", "bcdefghi"))
                    + "title: *i\nslug: alias-bomb\n", None),
     "python-tag": ("title: !!python/object/apply:os.system ['touch PWNED']\nslug: python-tag\n", 2),
-    "unknown-key": ("title: T\nslug: unknown-key\nauthor: me\n", 4),
+    "several-problems": ("title: T\nslug: Bad Slug\ndate: 2015-13\nauthor: [me]\n", 4),
     "unclosed": ("title: T\n", None),
 }
 

@@ -334,10 +334,11 @@ def test_bad_site_yaml_names_every_bad_key_and_its_line(tmp_path, capsys):
     assert "Traceback" not in err and not (tmp_path / "s").exists()
 
 
-def test_missing_site_yaml_uses_defaults_and_warns_about_placeholder_links(tmp_path, capsys):
+def test_missing_site_yaml_uses_defaults_and_warns_about_placeholder_links(
+        tmp_path, capsys, monkeypatch):
     out = tmp_path / "s"
-    assert main(["build", "--config", str(tmp_path / "none.yaml"), "--posts", str(FIXTURE_POSTS),
-                 "--out", str(out)]) == 0
+    monkeypatch.chdir(tmp_path)                 # no site.yaml here, and no --config: defaults
+    assert main(["build", "--posts", str(FIXTURE_POSTS), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert err.count("warning:") == 1 and "base_url" in err
     assert soup(out / "index.html").select_one(".site-title").get_text() == Config().title

@@ -28,6 +28,7 @@ import markdown
 
 from . import site as S
 from .cache import BuildCache
+from .cli import settings_file
 from .config import Config, load_config
 from .errors import BlogArchiveError, InputError, OutputError, PostError
 from .feed import FeedInfo, FeedItem, absolutize, atom_xml, has_atom_entries, rss_xml
@@ -61,7 +62,8 @@ def register(sub) -> None:
 def add_build_options(p) -> None:
     p.add_argument("--posts", default="posts", metavar="DIR", help="posts folder (default: posts)")
     p.add_argument("--out", default="site", metavar="DIR", help="output folder (default: site)")
-    p.add_argument("--config", default="site.yaml", metavar="FILE", help="settings (default: site.yaml)")
+    p.add_argument("--config", default=Path("site.yaml"), type=settings_file, metavar="FILE",
+                   help="settings (default: site.yaml if there is one; a missing FILE is an error)")
     p.add_argument("--base-url", default=None, metavar="URL",
                    help="absolute URL the site will be published at (overrides site.yaml)")
     p.add_argument("--templates", default=None, metavar="DIR",
@@ -188,13 +190,19 @@ def key_posts(folder: Path, renderer: str, known: dict, trusted_before: int):
             if isinstance(record, list) and record[:3] == stats and st.st_mtime_ns < trusted_before:
                 found.append((path, str(record[3]), False, stats))
                 continue
-            key = content_key(renderer.encode() + path.read_bytes())
+            key = post_key(renderer, path, path.read_bytes())
             found.append((path, key, True, stats))
         except PostError as exc:
             errors.append(str(exc))
         except OSError as exc:
             errors.append(str(PostError(path, None, f"cannot read: {exc.strerror}")))
     return found, errors
+
+
+def post_key(renderer: str, path: Path, data: bytes) -> str:
+    """A post file's content key: its bytes and its name (a post without `slug:` is named by
+    its file), under this renderer."""
+    return content_key(f"{renderer}\0{path.name}\0".encode("utf-8", "surrogateescape") + data)
 
 
 def parse_post(path: Path, data: bytes) -> Post:
@@ -325,7 +333,7 @@ class BuildState:
             data = path.read_bytes()
         except OSError as exc:
             raise PostError(path, None, f"cannot read: {exc.strerror}") from None
-        if content_key(self.renderer.encode() + data) != key:
+        if post_key(self.renderer, path, data) != key:
             raise PostError(path, None, "changed while the site was being built; build again")
         return parse_post(path, data)
 

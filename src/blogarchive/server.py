@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from . import builder
+from .cli import port_number
 from .config import load_config
 from .errors import BlogArchiveError
 
@@ -33,7 +34,8 @@ def register(sub) -> None:
                        description="Build the site, serve it on http://127.0.0.1:PORT/ and rebuild "
                                    "whenever a post, template, static file or site.yaml changes.")
     builder.add_build_options(p)
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port)")
+    p.add_argument("--port", type=port_number, default=8000,
+                   help="port (default: 8000; 0: any free port)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default: 127.0.0.1, this machine only)")
     p.set_defaults(func=run)
