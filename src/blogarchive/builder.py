@@ -26,7 +26,7 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from . import site as S
+from . import resources, site as S
 from .cache import BuildCache
 from .cli import settings_file
 from .config import Config, load_config
@@ -39,11 +39,9 @@ from .export import json_feed, posts_json
 from .provenance import source_views
 from .related import related_from_terms
 from .search import index_site
-from .render import (BUILTIN_TEMPLATES, Digest, Page, content_key, digest, make_env, plan_pages,
+from .render import (Digest, Page, content_key, digest, make_env, plan_pages,
                      post_html, render, robots, sitemap, summary)
 
-ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "static"
 DEFAULT_CACHE = ".blogarchive-cache"
 
 
@@ -250,8 +248,8 @@ def unique_slugs(items: list[tuple[Path, object]], slug_of, errors: list[str], k
 
 def renderer_fingerprint() -> str:
     """Everything besides a post's own bytes that its HTML depends on: our code and markdown's."""
-    parts = [f"{path.relative_to(ROOT)}:{content_key(path.read_bytes())}"
-             for path in sorted((ROOT / "src" / "blogarchive").rglob("*.py"))]
+    parts = [f"{path.relative_to(resources.PACKAGE)}:{content_key(path.read_bytes())}"
+             for path in sorted(resources.PACKAGE.rglob("*.py"))]
     return content_key("\n".join([markdown.__version__, jinja2.__version__, _version("feedgen"), *parts]))
 
 
@@ -269,10 +267,18 @@ def _folder_keys(folder: Path | None) -> list[str]:
             for p in sorted(folder.rglob("*")) if p.is_file()]
 
 
+def _theme_keys(template_dir: Path | None) -> list[str]:
+    """Every template and static file the site is made with (see resources.py), by content."""
+    return [*(f"{n}/{key}" for n, folder in enumerate(resources.template_dirs(template_dir))
+              for key in _folder_keys(folder)),
+            *(f"static/{rel}:{content_key(path.read_bytes())}"
+              for rel, path in resources.static_files().items())]
+
+
 def site_fingerprint(renderer: str, config: Config, template_dir: Path | None, post_keys: list[str]) -> str:
     """Every input of the whole site: a build with the same fingerprint would write the same files."""
-    return content_key("\n".join([renderer, repr(config), str(template_dir), *_folder_keys(template_dir),
-                                  *_folder_keys(BUILTIN_TEMPLATES), *_folder_keys(STATIC), *post_keys]))
+    return content_key("\n".join([renderer, repr(config), str(template_dir),
+                                  *_theme_keys(template_dir), *post_keys]))
 
 
 # -- the work each worker process does ---------------------------------------------------------
@@ -478,12 +484,12 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
 
     env = make_env(template_dir, search)
     with template_errors():     # compile the templates now: a broken one fails before any work
-        for name in sorted(p.name for p in BUILTIN_TEMPLATES.glob("*.html")):
+        for name in sorted(p.name for p in resources.default_folder("templates").glob("*.html")):
             env.get_template(name)
     tmp = _new_folder(out)
     try:
-        salt = content_key(repr((renderer, config, search, _folder_keys(BUILTIN_TEMPLATES),
-                                 _folder_keys(template_dir))))   # in every page's key
+        salt = content_key(repr((renderer, config, search,
+                                 _theme_keys(template_dir))))   # in every page's key
         state = BuildState(config, env, cache, files, tmp, out, salt, renderer)
         with Workers(jobs, state) as workers:
             _render_site(state, workers, order, errors, keep_going, manifest, out, report, dumps_dir)
@@ -607,10 +613,9 @@ def extra_files(outputs: "Output", config: Config, digests: list[Digest]):
     """Static files, posts.json, sitemap.xml and robots.txt, as (path, what it is, bytes)."""
     yield "posts.json", "posts.json", posts_json([d.post for d in digests], config.site_url,
                                                  {d.post.slug: d.words for d in digests})
-    for path in sorted(STATIC.rglob("*")):
-        if path.is_file():
-            rel = "static/" + path.relative_to(STATIC).as_posix()
-            yield rel, f"static file {rel}", path.read_bytes()
+    for name, path in resources.static_files().items():
+        rel = "static/" + name
+        yield rel, f"static file {rel}", path.read_bytes()
     yield "sitemap.xml", "sitemap", sitemap(list(outputs.sources), config.site_url)
     yield "robots.txt", "robots.txt", robots(config.site_url)
 

@@ -19,7 +19,7 @@ from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 from markupsafe import Markup
 
-from . import site as S
+from . import resources, site as S
 from .config import Config
 from .post import Post, undated_label
 from .chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
@@ -27,7 +27,6 @@ from .export import json_ld, open_graph
 from .feed import FeedInfo, FeedItem, has_atom_entries
 from .related import pack_terms, post_terms, reading_minutes
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 
@@ -120,8 +119,9 @@ def _printable(value):
 
 
 def make_env(template_dir: Path | None = None, search: bool = False) -> Environment:
-    """User templates (if any) first, built-in ones behind; autoescape and StrictUndefined on."""
-    dirs = ([str(template_dir)] if template_dir else []) + [str(BUILTIN_TEMPLATES)]
+    """--templates (if any) first, the site's own, then the defaults (resources.template_dirs);
+    autoescape and StrictUndefined on."""
+    dirs = [str(folder) for folder in resources.template_dirs(template_dir)]
     env = Environment(loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, keep_trailing_newline=True, finalize=_printable)

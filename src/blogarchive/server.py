@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from . import builder
+from . import builder, resources
 from .cli import port_number
 from .config import load_config
 from .errors import BlogArchiveError
@@ -290,8 +290,7 @@ class Sources:
 
     @classmethod
     def of(cls, args) -> Sources:
-        folders = (builder.ROOT / "templates", builder.ROOT / "static") + (
-            (Path(args.templates),) if args.templates else ())
+        folders = (*resources.template_dirs(args.templates), *resources.static_dirs())
         cache = getattr(args, "cache", None)
         return cls(Path(args.posts).resolve(), tuple(f.resolve() for f in folders),
                    Path(args.config).resolve(), Path(args.out).resolve(),
