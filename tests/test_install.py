@@ -48,7 +48,8 @@ def test_a_non_editable_install_builds_a_site_folder_from_anywhere(tmp_path):
     shutil.copy(ROOT / "site.yaml", site_folder / "site.yaml")
     (site_folder / "templates").mkdir()                  # the site's own: replace by name
     (site_folder / "templates" / "404.html").write_text(
-        '{% extends "base.html" %}{% block content %}<h1>Gone fishing</h1>{% endblock %}\n', "utf-8")
+        '{% extends "base.html" %}{% block content %}<h1>Gone fishing</h1>{% endblock %}\n',
+        "utf-8")
     (site_folder / "static").mkdir()
     (site_folder / "static" / "extra.txt").write_text("mine\n", "utf-8")
 

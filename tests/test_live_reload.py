@@ -19,7 +19,8 @@ from test_server import ROOT, Serve
 CHROMIUM = "/usr/bin/chromium"
 POST = "use-it-or-lose-it.md"            # a real post; its page is edited below
 browser_only = [pytest.mark.browser,
-                pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")]
+                pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                   reason="Debian chromium not installed")]
 
 
 def save(path: Path, text: str) -> None:
@@ -71,7 +72,7 @@ def test_an_open_page_follows_an_edit_of_its_post_by_itself(browser, served):
     page.wait_for_function(f"() => document.body.innerText.includes({marker!r})", timeout=60_000)
     assert page.evaluate("() => window.notReloaded") is None          # it reloaded by itself
     assert serve.wait_for("rebuilt in", 1)
-    assert other.evaluate("() => window.notReloaded") is True         # a page not shown there did not
+    assert other.evaluate("() => window.notReloaded") is True     # a page not showing it did not
     assert page.problems == [] and other.problems == []               # no CSP refusal, no error
     built = [p for p in (work / "site").rglob("*") if p.is_file()]
     assert built and not any(b"livereload" in p.read_bytes() or b"__blogarchive__" in p.read_bytes()

@@ -135,6 +135,7 @@ def test_new_writes_a_draft_dated_today_and_refuses_to_overwrite(tmp_path):
 
 def test_new_refuses_a_title_no_post_may_have(tmp_path):
     done = cli("new", "   ", cwd=tmp_path)
-    assert done.returncode == 1 and "title: empty" in done.stderr and not (tmp_path / "posts").exists()
+    assert done.returncode == 1 and "title: empty" in done.stderr
+    assert not (tmp_path / "posts").exists()
     with pytest.raises(ValueError, match="control character"):
         starter_markdown("Bell\x07", dt.date(2020, 1, 1))

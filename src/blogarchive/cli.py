@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=_program_name(),
         description="Recover a blog from raw archive dumps and build it as a static site. "
-                    "With no command: import dumps/ into posts/ (keeping edited posts), then build site/.")
+                    "With no command: import dumps/ into posts/ (keeping edited posts), "
+                    "then build site/.")
     parser.add_argument("--version", action="version", version=f"blogarchive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     importer.register(sub)

@@ -71,7 +71,8 @@ class Hub:
         self.closed = False
         self._changed = threading.Condition()
 
-    def publish(self, changed: tuple[str, ...] | None = None, error: str | None = None) -> BuildEvent:
+    def publish(self, changed: tuple[str, ...] | None = None,
+                error: str | None = None) -> BuildEvent:
         """Tell every client about a build that succeeded (what changed) or failed (why)."""
         with self._changed:
             self.latest = BuildEvent(self.latest.build + 1, changed, error)

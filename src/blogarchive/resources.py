@@ -29,8 +29,8 @@ def default_folder(name: str) -> Path:
 def template_dirs(extra: Path | None = None, site: Path = Path(".")) -> list[Path]:
     """Where templates are looked up, first match wins: --templates, the site's own
     templates/, the defaults (a folder listed once, however it is reached)."""
-    candidates = ([Path(extra)] if extra else []) + [site / "templates", default_folder("templates")]
-    return _distinct(candidates)
+    extras = [Path(extra)] if extra else []
+    return _distinct([*extras, site / "templates", default_folder("templates")])
 
 
 def static_dirs(site: Path = Path(".")) -> list[Path]:

@@ -306,7 +306,8 @@ class SiteServer(ThreadingHTTPServer):
         super().server_close()
 
 
-def make_server(host: str, port: int, folder: Path, hub: livereload.Hub | None = None) -> SiteServer:
+def make_server(host: str, port: int, folder: Path,
+                hub: livereload.Hub | None = None) -> SiteServer:
     """A threading server for the site folder only (port 0: any free port); with a hub, with
     live reload."""
     try:
