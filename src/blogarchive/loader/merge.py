@@ -131,17 +131,21 @@ def own_slug(group: list[RawPost]) -> str | None:
 
 
 def assign_slugs(fields: list[dict], wanted: list[str | None] | None = None) -> list[str]:
-    """Unique slugs (the blog's own where known, else from the title): a collision gets -2,
-    -3… in the order posts appear in the dumps."""
+    """Unique slugs: the blog's own where a source gives one (these are claimed first, so old
+    addresses keep working), else from the title; a collision gets -2, -3… in dump order."""
+    wanted = wanted or [None] * len(fields)
     taken: set[str] = set()
-    slugs = []
-    for f, own in zip(fields, wanted or [None] * len(fields)):
-        base = slug = own or base_slug(f["title"])
-        n = 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        taken.add(slug)
-        slugs.append(slug)
+    slugs: list[str | None] = [None] * len(fields)
+    for claim_own in (True, False):
+        for i, (f, own) in enumerate(zip(fields, wanted)):
+            if slugs[i] is not None or (own is not None) != claim_own:
+                continue
+            base = slug = own or base_slug(f["title"])
+            n = 2
+            while slug in taken:
+                slug, n = f"{base}-{n}", n + 1
+            taken.add(slug)
+            slugs[i] = slug
     return slugs
 
 
