@@ -64,7 +64,8 @@ def run(args) -> int:
     atomic_write(Path(args.report), report.encode("utf-8"))
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(format_summary(result, outcome, len(result.parses), time.perf_counter() - started, args.report))
+    print(format_summary(result, outcome, len(result.parses), time.perf_counter() - started,
+                         args.report))
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0

@@ -240,7 +240,8 @@ class Converter:
     # -- footnotes ---------------------------------------------------------------------------
 
     def _markup_footnotes(self, root: Tag) -> None:
-        """WordPress/plugin footnotes: a <sup> link to an <li id> note; numbered 1, 2… in order."""
+        """WordPress/plugin footnotes: a <sup> link to an <li id> note; numbered 1, 2… in order.
+        """
         for a in root.find_all("a", href=re.compile(r"^#.")):
             if not (a.find_parent("sup") or _footnote_ref(a)):
                 continue

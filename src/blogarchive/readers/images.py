@@ -55,8 +55,8 @@ class PageImages:
         local = self._inside(unquote(parts.path), src)
         if not local.is_file():
             remote = self._remote(src)
-            self.warnings.append(f"{self.page}: image {src!r} is not beside the page; "
-                                 + ("linked to its original address" if remote else "alt text kept"))
+            kept = "linked to its original address" if remote else "alt text kept"
+            self.warnings.append(f"{self.page}: image {src!r} is not beside the page; {kept}")
             return remote
         return self._copy(local, src)
 

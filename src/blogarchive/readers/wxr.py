@@ -38,7 +38,8 @@ _BLOCK = (r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|d
           r"form|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|"
           r"article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)")
 _CAPTION_RE = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.S | re.I)
-_CAPTION_IMAGE_RE = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.S | re.I)
+_CAPTION_IMAGE_RE = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$",
+                               re.S | re.I)
 _SHORTCODE_RE = re.compile(r"\[/?(?:gallery|embed|audio|video|playlist|youtube|vimeo|wpvideo|"
                            r"soundcloud|googlemaps|contact-form[\w-]*)\b[^\]]*\]", re.I)
 
@@ -55,6 +56,7 @@ def read_export(path: Path, data: bytes) -> FileRead:
     read = FileRead(parse)
     images = PageImages(path, base)
     skipped: dict[str, int] = {}
+    export = _Export(wp, authors, images, alts, base)
     for n, item in enumerate(channel.findall("item"), 1):
         kind = _required(path, item, n, f"{{{wp}}}post_type", "wp:post_type")
         status = _required(path, item, n, f"{{{wp}}}status", "wp:status")
@@ -63,12 +65,13 @@ def read_export(path: Path, data: bytes) -> FileRead:
                 what = f"{status} post" if kind == "post" else "page"
                 skipped[what] = skipped.get(what, 0) + 1
             continue
-        raw = _post(path, item, n, wp, len(parse.posts), authors, _Page(images, alts, base))
+        raw = _post(path, item, n, len(parse.posts), export)
         if raw is not None:
             parse.posts.append(raw)
             read.addresses[raw.index] = _addresses(item, wp, base)
     parse.warnings.extend(f"{path}: {count} {what}{'s' if count > 1 else ''} skipped (only "
-                          "published posts are imported)" for what, count in sorted(skipped.items()))
+                          "published posts are imported)"
+                          for what, count in sorted(skipped.items()))
     parse.warnings.extend(images.warnings)
     read.images = images.copies
     if not parse.posts:
@@ -76,13 +79,14 @@ def read_export(path: Path, data: bytes) -> FileRead:
     return read
 
 
-class _Page:
-    """What converting one export's HTML needs: its images, alt texts and address."""
+class _Export:
+    """What reading one export's items needs: its namespace, authors, images, alt texts, address."""
 
-    def __init__(self, images: PageImages, alts: dict[str, str], base: str | None):
-        self.images, self.alts, self.base = images, alts, base
+    def __init__(self, wp: str, authors: dict[str, str], images: PageImages,
+                 alts: dict[str, str], base: str | None):
+        self.wp, self.authors, self.images, self.alts, self.base = wp, authors, images, alts, base
 
-    def blocks(self, html: str, base: str | None) -> list[str]:
+    def blocks(self, html: str, base: str | None = None) -> list[str]:
         soup = BeautifulSoup(f"<div>{autop(html)}</div>", "lxml")
         for img in soup.find_all("img"):
             if not img.get("alt") and img.get("src") in self.alts:
@@ -131,8 +135,9 @@ def _required(path: Path, item, n: int, tag: str, label: str) -> str:
     return (found.text or "").strip()
 
 
-def _post(path: Path, item, n: int, wp: str, index: int, authors: dict, page: _Page
-          ) -> RawPost | None:
+def _post(path: Path, item, n: int, index: int, export: _Export) -> RawPost | None:
+    """Item n of the export as a RawPost; None for an untitled post."""
+    wp = export.wp
     post_id = _text(item, f"{{{wp}}}post_id")
     element = f"item {n}" + (f" (wp:post_id {post_id})" if post_id else "")
     title = clean(_required(path, item, n, "title", "title"))
@@ -145,15 +150,15 @@ def _post(path: Path, item, n: int, wp: str, index: int, authors: dict, page: _P
     link = _text(item, "link") or None
     terms = item.findall("category")
     creator = _text(item, "dc:creator")
-    thread = _thread(item, wp, page)
+    thread = _thread(item, export)
     return RawPost(
         title=title, title_line=n, last_line=n, dump=path.name, index=index,
         date=iso_date(_text(item, f"{{{wp}}}post_date")) or _rfc822_date(_text(item, "pubDate")),
-        comments=len(thread), blocks=page.blocks(content.text or "", link),
+        comments=len(thread), blocks=export.blocks(content.text or "", link),
         categories=categories(t.text for t in terms if t.get("domain") == "category"),
         tags=list(dict.fromkeys(clean(t.text) for t in terms
                                 if t.get("domain") == "post_tag" and clean(t.text))),
-        author=clean(authors.get(creator) or creator) or None, thread=thread,
+        author=clean(export.authors.get(creator) or creator) or None, thread=thread,
         origin="wxr", element=element, slug=own_slug(_text(item, f"{{{wp}}}post_name")))
 
 
@@ -164,8 +169,9 @@ def _rfc822_date(value: str) -> dt.date | None:
         return None
 
 
-def _thread(item, wp: str, page: _Page) -> list[Comment]:
+def _thread(item, export: _Export) -> list[Comment]:
     """Approved comments, each reply right after its parent (WordPress's threaded order)."""
+    wp = export.wp
     found = {}
     for c in item.findall(f"{{{wp}}}comment"):
         if _text(c, f"{{{wp}}}comment_approved") != "1":
@@ -176,7 +182,8 @@ def _thread(item, wp: str, page: _Page) -> list[Comment]:
     roots = []
     for key in sorted(found, key=lambda k: (_text(found[k], f"{{{wp}}}comment_date"), k)):
         parent = _text(found[key], f"{{{wp}}}comment_parent")
-        (children.setdefault(parent, []) if parent in found and parent != key else roots).append(key)
+        replying = parent in found and parent != key
+        (children.setdefault(parent, []) if replying else roots).append(key)
     out: list[Comment] = []
     number: dict[str, int] = {}
     stack = [(k, None) for k in reversed(roots)]
@@ -186,7 +193,7 @@ def _thread(item, wp: str, page: _Page) -> list[Comment]:
             continue
         c = found[key]
         out.append(Comment(author=clean(_text(c, f"{{{wp}}}comment_author")),
-                           text="\n\n".join(page.blocks(_text(c, f"{{{wp}}}comment_content"), None)),
+                           text="\n\n".join(export.blocks(_text(c, f"{{{wp}}}comment_content"))),
                            date=iso_date(_text(c, f"{{{wp}}}comment_date")), parent=parent))
         number[key] = len(out)
         stack.extend((k, number[key]) for k in reversed(children.get(key, [])))
