@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import Config
 
 from conftest import ROOT, soup

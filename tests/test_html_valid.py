@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import load_config
 
 from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, REAL_POSTS, ROOT

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive import builder
-from blogarchive.builder import build
+from blogarchive import render
+from blogarchive.build import build
+from blogarchive.build.output import output_lock
 from blogarchive.config import Config
 from blogarchive.errors import OutputError
 
@@ -154,7 +155,7 @@ def test_a_static_file_change_is_picked_up(work, tmp_path, monkeypatch):
     _, posts = work
     static = tmp_path / "static"
     shutil.copytree(ROOT / "static", static)
-    monkeypatch.setattr(builder, "STATIC", static)
+    monkeypatch.setattr(render, "STATIC", static)
     out, cache = tmp_path / "site", tmp_path / "cache"
     build(posts, out, CONFIG, jobs=2, cache_dir=cache)
     (static / "style.css").write_text("body { color: red }\n", "utf-8")
@@ -181,7 +182,7 @@ def test_unchanged_files_keep_their_inode_and_mtime(work):
 def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
     tmp_path, posts = work
     out = tmp_path / "site"
-    with builder.output_lock(out.absolute()):
+    with output_lock(out.absolute()):
         with pytest.raises(OutputError, match=rf"another build \(PID {os.getpid()}\)"):
             build(posts, out, CONFIG, jobs=1)
     build(posts, out, CONFIG, jobs=1)       # released: the next build goes ahead

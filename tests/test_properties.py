@@ -13,7 +13,7 @@ The text is full of what Markdown and HTML act on (`* _ [ ] < > & # \\ | `` ` ``
 quotes, emoji, right-to-left and zero-width characters, lines that look like dates,
 like "Categories:", like the page chrome. The real loader imports it, and each post
 must come back with its exact title, date (or bounds), categories, comment count, excerpt
-flag and sources, and a body that python-markdown (`blogarchive.render.post_html`) shows as
+flag and sources, and a body that python-markdown (`blogarchive.markdown_safe.post_html`) shows as
 exactly the source text (visible text of the HTML, whitespace-normalised; footnote
 references shown as "[n]", a list item without its "•").
 
@@ -56,7 +56,7 @@ from hypothesis import strategies as st
 
 from blogarchive.loader import load_dumps
 from blogarchive.post import FORBIDDEN_RE, Post, Source, from_markdown, to_markdown
-from blogarchive.render import post_html
+from blogarchive.markdown_safe import post_html
 
 EXAMPLES = int(os.environ.get("BLOGARCHIVE_EXAMPLES", "300"))
 PROFILE = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.builder import read_posts
 from blogarchive.post import Post
+
+from conftest import read_posts
 from blogarchive.related import (POSTING_CAP, SIGNATURE_SIZE, _documents, _index, _signatures, post_terms,
                                  reading_minutes, related_posts, words_of)
 
@@ -93,7 +94,7 @@ def test_reading_minutes(words, minutes):
 
 @pytest.fixture(scope="module")
 def real_posts():
-    posts = read_posts(ROOT / "posts", keep_going=False)
+    posts = read_posts(ROOT / "posts")
     if not posts:
         pytest.skip("posts/ is empty")
     return posts

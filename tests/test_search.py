@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from blogarchive import site as S
-from blogarchive.builder import build, read_posts
+from blogarchive.build import build
 from blogarchive.config import load_config
 from blogarchive.errors import OutputError
 from blogarchive.site import SEARCH_PATH
 from blogarchive.search import index_site, pagefind_binary
+
+from conftest import read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -21,7 +23,7 @@ SHOTS = Path("/tmp/blogarchive-shots")
 @pytest.fixture(scope="module")
 def indexed_site(tmp_path_factory):
     """(site folder, IndexStats, posts): the real posts built, searched page added, indexed."""
-    posts = read_posts(ROOT / "posts", keep_going=False)
+    posts = read_posts(ROOT / "posts")
     if not posts:
         pytest.skip("posts/ is empty")
     work = tmp_path_factory.mktemp("search")

@@ -9,7 +9,8 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 
 from blogarchive import site as S
-from blogarchive.builder import Output, build
+from blogarchive.build import build
+from blogarchive.build.output import Output
 from blogarchive.cli import main
 from blogarchive.config import Config, load_config
 from blogarchive.errors import OutputError
@@ -318,9 +319,9 @@ def test_broken_user_template_names_its_file_and_line(tmp_path, capsys):
 
 def test_the_same_output_path_is_refused_naming_both_sources():
     out = Output()
-    out.add("index.html", "home page", b"a")
+    out.add("index.html", "home page")
     with pytest.raises(OutputError, match="by home page and by post 'x'"):
-        out.add("index.html", "post 'x'", b"b")
+        out.add("index.html", "post 'x'")
 
 
 def test_bad_site_yaml_names_every_bad_key_and_its_line(tmp_path, capsys):

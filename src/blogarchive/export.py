@@ -63,7 +63,7 @@ def _summary(item: FeedItem) -> str:
 def posts_json(posts: Sequence[Post], site_url: str, word_counts: Mapping[str, int]) -> bytes:
     """Every post's metadata for researchers, sorted by slug; schema described in POSTS_JSON_SCHEMA.
 
-    `word_counts` maps slug -> words of the rendered post (render.word_count), so the
+    `word_counts` maps slug -> words of the rendered post (markdown_safe.word_count), so the
     numbers match the pages."""
     missing = sorted(p.slug for p in posts if p.slug not in word_counts)
     if missing:

@@ -23,16 +23,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from . import builder
+from .build import build
+from .cli import add_build_options, build_options
 from .config import load_config
 from .errors import BlogArchiveError
+from .render import BUILTIN_TEMPLATES, STATIC
 
 
 def register(sub) -> None:
     p = sub.add_parser("serve", help="build, serve locally and rebuild on change",
                        description="Build the site, serve it on http://127.0.0.1:PORT/ and rebuild "
                                    "whenever a post, template, static file or site.yaml changes.")
-    builder.add_build_options(p)
+    add_build_options(p)
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default: 127.0.0.1, this machine only)")
@@ -288,7 +290,7 @@ class Sources:
 
     @classmethod
     def of(cls, args) -> Sources:
-        folders = (builder.ROOT / "templates", builder.ROOT / "static") + (
+        folders = (BUILTIN_TEMPLATES, STATIC) + (
             (Path(args.templates),) if args.templates else ())
         cache = getattr(args, "cache", None)
         return cls(Path(args.posts).resolve(), tuple(f.resolve() for f in folders),
@@ -329,9 +331,9 @@ def rebuild(args, url: str = ""):
         config = load_config(Path(args.config), args.base_url)
         if not config.base_url and url:
             config = dataclasses.replace(config, base_url=url)
-        report = builder.build(Path(args.posts), Path(args.out), config,
-                               Path(args.templates) if args.templates else None, args.keep_going,
-                               **builder.options(args))
+        report = build(Path(args.posts), Path(args.out), config,
+                       Path(args.templates) if args.templates else None, args.keep_going,
+                       **build_options(args))
         print(report.summary(args.out), file=sys.stderr)
         return config
     except BlogArchiveError as exc:

@@ -19,9 +19,10 @@ import os
 import sys
 from pathlib import Path
 
-from .fsutil import TEMP_SUFFIX
-from .post import post_from_json, post_to_json
-from .render import Digest, content_key
+from ..fsutil import TEMP_SUFFIX
+from ..post import post_from_json, post_to_json
+from .digest import Digest
+from .keys import content_key
 
 FORMAT = "blogarchive-cache-4"
 
@@ -51,7 +52,8 @@ class BuildCache:
         path = self.folder / "html" / key[:2] / f"{key}.html"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _put(path, f"{FORMAT} {key} {content_key(body)}\n{body}".encode("utf-8", "surrogatepass"))
+            text = f"{FORMAT} {key} {content_key(body)}\n{body}"
+            _put(path, text.encode("utf-8", "surrogatepass"))
         except OSError as exc:
             _warn(f"cannot write the build cache ({exc.strerror}); building without it")
             self.folder = None
@@ -61,7 +63,8 @@ class BuildCache:
         """Every cached digest by post key ({} when there is no usable index)."""
         raw = {} if self.scratch else self._read_json(self._digest_path())
         try:
-            return {key: _digest_from_json(key, item) for key, item in raw.get("digests", {}).items()}
+            return {key: _digest_from_json(key, item)
+                    for key, item in raw.get("digests", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError):
             return {}
 
@@ -81,7 +84,8 @@ class BuildCache:
     # -- related posts ----------------------------------------------------------------------
     def related(self, key: str) -> dict[str, tuple[str, ...]] | None:
         """Related posts computed from exactly these inputs (named by `key`), or None."""
-        raw = {} if self.scratch else self._read_json(self.folder / "related.json" if self.folder else None)
+        path = self.folder / "related.json" if self.folder else None
+        raw = {} if self.scratch else self._read_json(path)
         found = raw.get("related")
         if raw.get("key") != key or not isinstance(found, dict):
             return None
@@ -140,7 +144,8 @@ class BuildCache:
     def _write_json(self, path: Path | None, data: dict) -> None:
         if path is None:
             return
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        body = text.encode("utf-8", "surrogatepass")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _put(path, f"{FORMAT} {content_key(body)}\n".encode("ascii") + body)
