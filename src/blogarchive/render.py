@@ -79,17 +79,17 @@ def render(page, env: Environment, config: Config, context: dict) -> str:
 
 
 def render_page(env: Environment, config: Config, template: str, path: str, title: str,
-                feeds: tuple[tuple[str, str], ...] = (), rooted: bool = False, **ctx) -> str:
-    """Any page of the site; `feeds` adds (label, folder) feed pairs to the site-wide one.
+                feeds: tuple[S.Link, ...] = (), rooted: bool = False, **ctx) -> str:
+    """Any page of the site; `feeds` adds feed sets (label, folder) to the site-wide one.
 
     Links are relative to `path`, except on a `rooted` page (404.html), which a server shows
     at any depth and which therefore links from the root path of base_url."""
     def link(target: str) -> str:
         return S.rooted_url(config.site_url, target) if rooted else S.relative_url(path, target)
 
-    feed_views = [{"label": label, "rss": link(folder + "feed.xml"),
-                   "atom": link(folder + "atom.xml"), "json": link(folder + "feed.json")}
-                  for label, folder in (("All posts", ""), *feeds)]
+    feed_views = [{"label": f.label, "rss": link(f.path + "feed.xml"),
+                   "atom": link(f.path + "atom.xml"), "json": link(f.path + "feed.json")}
+                  for f in (S.Link("All posts", ""), *feeds)]
     nav = [{"label": label, "url": link(target), "current": target == path}
            for label, target in _NAV]
     return env.get_template(template).render(

@@ -1,12 +1,13 @@
 """The persistent build cache: what a rebuild may take from the last build instead of redoing.
 
-It lives outside the site folder (default `.blogarchive-cache/`) and holds three things:
+It lives outside the site folder (default `.blogarchive-cache/`) and holds four things:
 
 - `html/<key>.html`: each post's body as HTML, named by the content key of the post file
   and of the renderer (package source, python-markdown version), with a checksum line;
-- `digests.json`: each post's header, summary and word count by the same key;
-- `builds/<out>.json`: the last build into an output folder: its input fingerprint and,
-  for every file it wrote, the page key and the file's size, mtime and inode.
+- `digests.json`: each post's header, summary, word count and terms by the same key;
+- `related.json`: every post's related posts, by a key of all posts' terms and categories;
+- `builds/<out>.json`: the last build into an output folder (manifest.py): its input
+  fingerprint and, for every file it wrote, the page key and the file's size, mtime and inode.
 
 Nothing here is trusted blindly: every file carries the cache format and a checksum, and a
 file that is missing, corrupt, from another format or another renderer is ignored (the
@@ -23,6 +24,7 @@ from ..fsutil import TEMP_SUFFIX
 from ..post import post_from_json, post_to_json
 from .digest import Digest
 from .keys import content_key
+from .manifest import Manifest, manifest_from_json, manifest_to_json
 
 FORMAT = "blogarchive-cache-4"
 
@@ -99,19 +101,15 @@ class BuildCache:
             self._write_json(self.folder / "related.json", {"key": key, "related": related})
 
     # -- the last build into an output folder ----------------------------------------------
-    def manifest(self, out: Path) -> dict:
-        """{'fingerprint': str, 'files': {path: [key, size, mtime_ns, inode]}} or {}."""
+    def manifest(self, out: Path) -> Manifest:
+        """The last build into `out` (an empty Manifest when there is none to trust)."""
         raw = {} if self.scratch else self._read_json(self._build_path(out))
-        if raw.get("out") != str(out) or not isinstance(raw.get("files"), dict):
-            return {}
-        return raw
+        return manifest_from_json(raw, str(out))
 
-    def put_manifest(self, out: Path, fingerprint: str, files: dict[str, list], **extra) -> None:
-        """Remember a build: its fingerprint, its files, and `extra` (what the scan saw)."""
-        if self.scratch:
-            return
-        self._write_json(self._build_path(out), {"out": str(out), "fingerprint": fingerprint,
-                                                 "files": files, **extra})
+    def put_manifest(self, out: Path, manifest: Manifest) -> None:
+        """Remember a build into `out`."""
+        if not self.scratch:
+            self._write_json(self._build_path(out), manifest_to_json(manifest, str(out)))
 
     def forget_manifest(self, out: Path) -> None:
         """Before replacing `out`: a crash must not leave a manifest describing files that went."""

@@ -9,9 +9,11 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
 from ..errors import OutputError
 from ..fsutil import TEMP_SUFFIX
+from .manifest import FileRecord, FileStat
 
 PID_FIELD = 32          # bytes of the lock file read for the holder's PID
 
@@ -79,16 +81,16 @@ class SiteWriter:
         return f"{self.tmp}/{rel}"
 
 
-def same_file(path: str, recorded: list) -> bool:
+def same_file(path: str, recorded: FileStat) -> bool:
     """Is this the very file the last build wrote (same size, mtime and inode)?"""
     try:
         st = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISREG(st.st_mode) and [st.st_size, st.st_mtime_ns, st.st_ino] == recorded[1:4]
+    return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino) == recorded
 
 
-def walk(folder: Path) -> dict[str, list[int]]:
+def walk(folder: Path) -> dict[str, FileStat]:
     """Every file under folder (relative POSIX path -> size, mtime_ns, inode)."""
     out = {}
     stack = [(folder, "")]
@@ -101,17 +103,17 @@ def walk(folder: Path) -> dict[str, list[int]]:
                     stack.append((entry.path, rel + "/"))
                 else:
                     st = entry.stat(follow_symlinks=False)
-                    out[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
+                    out[rel] = FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
     return dict(sorted(out.items()))
 
 
-def intact(out: Path, files: dict) -> bool:
+def intact(out: Path, files: Mapping[str, FileRecord]) -> bool:
     """Does `out` hold exactly the files the last build wrote, untouched?"""
     try:
         found = walk(out)
     except OSError:
         return False
-    return found.keys() == files.keys() and all(found[k] == list(v[1:4]) for k, v in files.items())
+    return found.keys() == files.keys() and all(found[k] == r.stat for k, r in files.items())
 
 
 def remove_stale(out: Path) -> None:

@@ -26,13 +26,14 @@ from ..config import Config
 from ..errors import OutputError
 from ..export import posts_json
 from ..provenance import source_views
-from ..related import related_from_terms
+from ..related import PostTerms, related_from_terms
 from ..render import compile_templates, make_env
 from ..search import index_site
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
 from .keys import content_key, folder_keys, page_salt, renderer_fingerprint, site_fingerprint
+from .manifest import FileRecord, FileStat, Manifest
 from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
                      same_file, swap, walk)
 from .plan import PostPage, feed_jobs, output_key, plan_pages
@@ -74,7 +75,7 @@ class Run:
     what it has done so far (the report, the skipped files, every output path planned)."""
     request: Request
     cache: BuildCache
-    manifest: dict
+    manifest: Manifest
     scan: Scan
     report: Report
     errors: list[str]
@@ -126,7 +127,7 @@ def _build(request: Request, cache: BuildCache) -> Report:
     report.read = sum(f.read for f in scan.files)
     with report.step("check"):
         if up_to_date(scan, manifest, request.out):
-            report.files, report.up_to_date = len(manifest["files"]), True
+            report.files, report.up_to_date = len(manifest.files), True
             return report
     env = make_env(request.template_dir, request.search)
     compile_templates(env)      # a broken template fails before any work
@@ -156,25 +157,23 @@ def _build(request: Request, cache: BuildCache) -> Report:
     return report
 
 
-def scan_step(request: Request, manifest: dict) -> Scan:
+def scan_step(request: Request, manifest: Manifest) -> Scan:
     """Every post file's content key (reusing the last build's where the file is untouched)
     and the fingerprint of everything the site is made from."""
     started_ns = time.time_ns()
     renderer = renderer_fingerprint()
-    known = manifest.get("posts", {}) if manifest.get("renderer") == renderer else {}
-    files, errors = scan_posts(request.posts_dir, renderer,
-                               known if isinstance(known, dict) else {},
-                               int(manifest.get("scanned", 0) or 0))
+    known = manifest.posts if manifest.renderer == renderer else {}
+    files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
         f"search={request.search}", *folder_keys(request.dumps_dir),
         *(f"{f.path.name}:{f.key}" for f in files)])
     return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns)
 
 
-def up_to_date(scan: Scan, manifest: dict, out: Path) -> bool:
+def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
     """Would this build write exactly what `out` already holds, untouched since?"""
-    return (not scan.errors and manifest.get("fingerprint") == scan.fingerprint
-            and intact(out, manifest["files"]))
+    return (not scan.errors and manifest.fingerprint == scan.fingerprint
+            and intact(out, manifest.files))
 
 
 def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
@@ -230,7 +229,8 @@ def digest_step(run: Run, workers: Workers) -> list[Digest]:
 def related_links(digests: list[Digest], cache: BuildCache) -> dict[str, tuple[str, ...]]:
     """Each post's related posts, from every post's terms; remembered in the cache while the
     terms and categories of all posts stay the same (an edit seldom changes them)."""
-    items = sorted((d.post.slug, d.terms, d.post.categories) for d in digests)
+    items = [PostTerms(d.post.slug, d.terms, d.post.categories)
+             for d in sorted(digests, key=lambda d: d.post.slug)]
     key = content_key(repr(items))
     found = cache.related(key)
     if found is None:
@@ -252,13 +252,13 @@ def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
     """Where the build decides: a planned file whose key and file are what the last build
     recorded is hard-linked from the old site; every other one is made by `task`."""
     report, out = run.report, run.request.out
-    old_files = run.manifest.get("files", {})
+    old_files = run.manifest.files
     keep, make = [], []
     for job in jobs:
         run.outputs.add(job.path, job.source)
         key = report.keys[job.path] = output_key(job, run.salt)
         old = old_files.get(job.path)
-        unchanged = old and old[0] == key and same_file(f"{out}/{job.path}", old)
+        unchanged = old and old.key == key and same_file(f"{out}/{job.path}", old.stat)
         (keep if unchanged else make).append(job)
     workers.map(link_files, [j.path for j in keep])
     workers.map(task, make)
@@ -288,10 +288,10 @@ def index_step(run: Run, writer: SiteWriter) -> str:
         return ""
     report = run.report
     search_key = content_key(" ".join(report.indexed_keys))
-    old_files = run.manifest.get("files", {})
+    old_files = run.manifest.files
     old_index = [rel for rel in old_files if rel.startswith("pagefind/")]
-    if old_index and run.manifest.get("search_key") == search_key and all(
-            same_file(f"{run.request.out}/{rel}", old_files[rel]) for rel in old_index):
+    if old_index and run.manifest.search_key == search_key and all(
+            same_file(f"{run.request.out}/{rel}", old_files[rel].stat) for rel in old_index):
         with report.step("search (kept)"):
             writer.link(old_index)
         return search_key
@@ -300,13 +300,13 @@ def index_step(run: Run, writer: SiteWriter) -> str:
     return search_key
 
 
-def remember(run: Run, written: dict[str, list[int]], search_key: str) -> None:
+def remember(run: Run, written: dict[str, FileStat], search_key: str) -> None:
     """Record this build in the cache: its fingerprint (none when files were skipped), every
     file with its key and stat, and each post file's stat and key for the next scan."""
     keys, scan = run.report.keys, run.scan
-    run.cache.put_manifest(
-        run.request.out, scan.fingerprint if not run.errors else "",
-        {rel: [keys.get(rel, ""), *stat] for rel, stat in written.items()},
-        renderer=scan.renderer, scanned=scan.started_ns,
-        posts={f.path.name: [*f.stats, f.key] for f in scan.files}, search_key=search_key)
+    run.cache.put_manifest(run.request.out, Manifest(
+        fingerprint=scan.fingerprint if not run.errors else "",
+        files={rel: FileRecord(keys.get(rel, ""), stat) for rel, stat in written.items()},
+        posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
+        renderer=scan.renderer, scanned_ns=scan.started_ns, search_key=search_key))
     run.report.files = len(written)

@@ -67,7 +67,7 @@ class ListPage:
     number: int
     count: int
     show_source: bool = False
-    feeds: tuple[tuple[str, str], ...] = ()
+    feeds: tuple[S.Link, ...] = ()     # feed sets besides the site's: (label, folder)
     template: ClassVar[str] = "list.html"
     rooted: ClassVar[bool] = False
 
@@ -150,7 +150,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
         folder = f"category/{cat.slug}/"
         yield from lister.listing(cat.posts, folder, f"Category: {cat.name}",
                                   f"{_count(cat.posts)} filed under {cat.name}.",
-                                  feeds=((cat.name, folder),), source=f"category {cat.name!r}")
+                                  feeds=(S.Link(cat.name, folder),), source=f"category {cat.name!r}")
     for year in site.years:
         yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
                                   f"{_count(year.posts)} from {year.year}.",

@@ -5,10 +5,12 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from ..errors import BlogArchiveError, PostError
 from ..post import Post, from_markdown
 from .keys import content_key
+from .manifest import FileRecord, FileStat
 
 # A file modified this close before the last build began may have changed in the same clock
 # tick as that build read it, so its recorded key is not trusted (2 seconds, in nanoseconds).
@@ -22,7 +24,7 @@ class PostFile:
     path: Path
     key: str
     read: bool
-    stats: tuple[int, int, int]
+    stats: FileStat
 
 
 def post_names(folder: Path) -> list[str]:
@@ -34,7 +36,7 @@ def post_names(folder: Path) -> list[str]:
                   if e.name.endswith(".md") and not e.name.startswith("."))
 
 
-def scan_posts(folder: Path, renderer: str, known: dict,
+def scan_posts(folder: Path, renderer: str, known: Mapping[str, FileRecord],
                last_scan_ns: int) -> tuple[list[PostFile], list[str]]:
     """Every posts/*.md as a PostFile, and the files that cannot be read.
 
@@ -53,11 +55,11 @@ def scan_posts(folder: Path, renderer: str, known: dict,
             st = os.stat(path)
             if os.path.islink(path) and not path.resolve().is_relative_to(root):
                 raise PostError(path, None, "is a link to a file outside the posts folder; refused")
-            stats = (st.st_size, st.st_mtime_ns, st.st_ino)
+            stats = FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
             record = known.get(name)
-            if (isinstance(record, list) and tuple(record[:3]) == stats
+            if (record is not None and record.stat == stats
                     and st.st_mtime_ns < last_scan_ns - MTIME_GRACE_NS):
-                found.append(PostFile(path, str(record[3]), False, stats))
+                found.append(PostFile(path, record.key, False, stats))
                 continue
             key = content_key(renderer.encode() + path.read_bytes())
             found.append(PostFile(path, key, True, stats))
