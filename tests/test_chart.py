@@ -118,7 +118,8 @@ def chart_page(tmp_path: Path) -> Path:
     from markupsafe import Markup
     from blogarchive.chart import SHORT_MONTHS
     from blogarchive.config import Config
-    from blogarchive.render import make_env, render_page
+    from blogarchive.build.plan import PlainPage
+    from blogarchive.render import make_env, render
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "chart_page.html").write_text(
@@ -128,9 +129,10 @@ def chart_page(tmp_path: Path) -> Path:
     here = "archives/index.html"
     bars = month_bars(read_posts(ROOT / "posts"),
                       lambda y, m: S.relative_url(here, S.month_path(y, m)))
-    html = render_page(make_env(templates), Config(), "chart_page.html", here, "Archives",
-                       activity={"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
-                                 "months": SHORT_MONTHS})
+    activity = {"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
+                "months": SHORT_MONTHS}
+    page = PlainPage(here, "chart page", "chart_page.html", "Archives", {})
+    html = render(page, make_env(templates), Config(), {"activity": activity})
     site = tmp_path / "site"
     (site / "archives").mkdir(parents=True)
     (site / here).write_text(html, encoding="utf-8")

@@ -2,7 +2,6 @@
 or safe output), never a traceback, a hang, a file outside the output folder, or markup run."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time

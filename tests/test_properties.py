@@ -49,14 +49,14 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 
-import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from blogarchive.loader import load_dumps
-from blogarchive.post import FORBIDDEN_RE, Post, Source, from_markdown, to_markdown
+from blogarchive.post import Post, Source, from_markdown, to_markdown
 from blogarchive.markdown_safe import post_html
+from blogarchive.text import FORBIDDEN_RE
 
 EXAMPLES = int(os.environ.get("BLOGARCHIVE_EXAMPLES", "300"))
 PROFILE = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,

@@ -6,7 +6,6 @@ every page shares (navigation, feeds, canonical URL) and names a broken template
 from __future__ import annotations
 
 import contextlib
-import re
 import traceback
 from pathlib import Path
 
@@ -17,11 +16,11 @@ from markupsafe import Markup
 from . import site as S
 from .config import Config
 from .errors import InputError
+from .text import NOT_IN_HTML_RE
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _NAV = (("Home", "index.html"), ("Categories", "category/index.html"),
         ("Archives", "archives/index.html"), ("Undated", "undated/index.html"))
 
@@ -33,8 +32,8 @@ class TemplateError(InputError):
 def _printable(value):
     """Every value a template prints, without the control characters (NUL, ESC …) and lone
     surrogates that no HTML page may hold; Markup stays Markup."""
-    if isinstance(value, str) and _CONTROL.search(value):
-        cleaned = _CONTROL.sub("", value)
+    if isinstance(value, str) and NOT_IN_HTML_RE.search(value):
+        cleaned = NOT_IN_HTML_RE.sub("", value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
 
@@ -73,25 +72,21 @@ def template_errors():
 
 
 def render(page, env: Environment, config: Config, context: dict) -> str:
-    """A planned page (path, template, title, feeds, rooted) with its own `context`."""
-    return render_page(env, config, page.template, page.path, page.title, feeds=page.feeds,
-                       rooted=page.rooted, **context)
+    """A planned page (its path, template, title, feeds, rooted) with its own `context`.
 
+    `feeds` adds feed sets (label, folder) to the site-wide one. Links are relative to the
+    page's path, except on a `rooted` page (404.html), which a server shows at any depth and
+    which therefore links from the root path of base_url."""
+    path, rooted = page.path, page.rooted
 
-def render_page(env: Environment, config: Config, template: str, path: str, title: str,
-                feeds: tuple[S.Link, ...] = (), rooted: bool = False, **ctx) -> str:
-    """Any page of the site; `feeds` adds feed sets (label, folder) to the site-wide one.
-
-    Links are relative to `path`, except on a `rooted` page (404.html), which a server shows
-    at any depth and which therefore links from the root path of base_url."""
     def link(target: str) -> str:
         return S.rooted_url(config.site_url, target) if rooted else S.relative_url(path, target)
 
     feed_views = [{"label": f.label, "rss": link(f.path + "feed.xml"),
                    "atom": link(f.path + "atom.xml"), "json": link(f.path + "feed.json")}
-                  for f in (S.Link("All posts", ""), *feeds)]
+                  for f in (S.Link("All posts", ""), *page.feeds)]
     nav = [{"label": label, "url": link(target), "current": target == path}
            for label, target in _NAV]
-    return env.get_template(template).render(
-        config=config, title=title, canonical=S.absolute_url(config.site_url, path), link=link,
-        feeds=feed_views, nav=nav, **ctx)
+    return env.get_template(page.template).render(
+        config=config, title=page.title, canonical=S.absolute_url(config.site_url, path),
+        link=link, feeds=feed_views, nav=nav, **context)

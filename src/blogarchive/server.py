@@ -298,12 +298,13 @@ class Sources:
                    (Path(cache).resolve(),) if cache else ())
 
 
+VIM_PROBE = "4913"      # the file vim creates to test that it may write a folder
 SCRATCH_ENDINGS = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".bak", "___jb_tmp___", "___jb_old___")
 
 
 def is_scratch(name: str) -> bool:
     """Editors' temporary and backup files (vim, emacs, JetBrains...): never a reason to rebuild."""
-    return name.startswith((".", "#")) or name.endswith(SCRATCH_ENDINGS) or name == "4913"
+    return name.startswith((".", "#")) or name.endswith(SCRATCH_ENDINGS) or name == VIM_PROBE
 
 
 def is_source(path: str, src: Sources) -> bool:

@@ -14,6 +14,7 @@ from .export import json_ld, open_graph
 from .feed import FeedInfo, FeedItem
 from .post import Post, undated_label
 from .related import reading_minutes
+from .text import plural
 
 if TYPE_CHECKING:
     from .build.digest import Digest
@@ -36,8 +37,7 @@ def comments_label(post: Post) -> str:
     """The archived comment count in words; empty when the dump did not say."""
     if post.comments is None:
         return ""
-    return "No comments" if post.comments == 0 else (
-        "1 comment" if post.comments == 1 else f"{post.comments} comments")
+    return plural(post.comments, "comment", zero="No comments")
 
 
 def source_label(post: Post) -> str:

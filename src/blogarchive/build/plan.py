@@ -15,6 +15,7 @@ from ..chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
 from ..config import Config
 from ..feed import FeedInfo
 from ..post import Post
+from ..text import plural
 from ..views import entry_view, format_date, pager_view, post_view
 from .digest import Digest
 from .keys import content_key
@@ -167,7 +168,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
 
 
 def _count(posts) -> str:
-    return "1 post" if len(posts) == 1 else f"{len(posts)} posts"
+    return plural(len(posts), "post")
 
 
 class _Lister:

@@ -4,11 +4,10 @@ from __future__ import annotations
 import difflib
 import re
 
-from slugify import slugify
 
-from ..post import RESERVED_NAMES, Post, Source
+from ..post import Post, Source
+from ..text import normalise_title, safe_slug, unique_slug
 from .model import RawPost, unite
-from .segment import normalise_title
 
 _WORD_RE = re.compile(r"\w+")
 SAME_POST_OVERLAP = 0.6
@@ -103,22 +102,13 @@ def _source(raw: RawPost) -> Source:
 
 def base_slug(title: str) -> str:
     """python-slugify of the title; never empty, never a reserved device name."""
-    slug = slugify(title, max_length=80, word_boundary=True) or "post"
-    return f"{slug}-post" if slug in RESERVED_NAMES else slug
+    return safe_slug(title, "post")
 
 
 def assign_slugs(fields: list[dict]) -> list[str]:
     """Unique slugs: a collision gets -2, -3… in the order posts appear in the dumps."""
     taken: set[str] = set()
-    slugs = []
-    for f in fields:
-        base = slug = base_slug(f["title"])
-        n = 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        taken.add(slug)
-        slugs.append(slug)
-    return slugs
+    return [unique_slug(base_slug(f["title"]), taken) for f in fields]
 
 
 def merge_posts(raws: list[RawPost]) -> tuple[list[Post], dict[tuple[str, int], str]]:
