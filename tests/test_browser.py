@@ -32,7 +32,7 @@ def served(tmp_path_factory):
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
                              "--posts", str(work / "posts"), "--out", str(work / "site"),
-                             "--config", str(ROOT / "site.yaml")],
+                             "--config", str(ROOT / "site.yaml"), "--cache", str(work / "cache")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(100):

@@ -4,7 +4,7 @@
   digest.py    what pages need of a post               cache.py    the persistent build cache
   plan.py      every page and feed planned as data     workers.py  what worker processes do
   pool.py      forked workers                          output.py   new tree, keep, swap, lock
-  report.py    counts and step times
+  manifest.py  the last build's record of its files    report.py   counts and step times
 """
 from .pipeline import build
 from .report import Report
