@@ -142,11 +142,9 @@ def chart_page(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
-def test_chart_reads_in_light_and_dark_and_links_to_months(tmp_path):
+def test_chart_reads_in_light_and_dark_and_links_to_months(tmp_path, shots):
     from playwright.sync_api import sync_playwright
     page_file = chart_page(tmp_path)
-    shots = Path("/tmp/blogarchive-shots")
-    shots.mkdir(exist_ok=True)
     colours = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -10,19 +10,16 @@ import pytest
 
 from blogarchive import site as S
 from blogarchive.build import build
-from blogarchive.config import load_config
 
-from conftest import ROOT, read_posts, soup
+from conftest import ROOT, soup
 
 JSON_FEED_REQUIRED = ("version", "title", "items")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reader") / "site"
-    config = load_config(ROOT / "site.yaml", base_url="https://archive.example.org/")
-    build(ROOT / "posts", out, config, dumps_dir=ROOT / "dumps", search=True)
-    return out, read_posts(ROOT / "posts"), config
+@pytest.fixture
+def built(searchable_site):
+    """(site folder, posts, config) of the real site with source views and search."""
+    return searchable_site[:3]
 
 
 def test_chart_counts_match_the_month_pages(built):
