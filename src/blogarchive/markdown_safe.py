@@ -28,7 +28,7 @@ def safe_url(value: str) -> bool:
 
 
 class _SafeLinks(Treeprocessor):
-    """Unsafe link and image URLs (javascript:, data:, …) become plain text: the link text or alt."""
+    """Unsafe link and image URLs (javascript:, data:, …) become plain text: link text or alt."""
 
     def run(self, root):
         for el in root.iter():

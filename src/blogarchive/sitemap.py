@@ -17,4 +17,5 @@ def sitemap(paths: list[str], base: str) -> bytes:
 
 def robots(base: str) -> bytes:
     """robots.txt: everything allowed, and where the sitemap is."""
-    return f"User-agent: *\nAllow: /\nSitemap: {absolute_url(base, 'sitemap.xml')}\n".encode("utf-8")
+    sitemap_url = absolute_url(base, "sitemap.xml")
+    return f"User-agent: *\nAllow: /\nSitemap: {sitemap_url}\n".encode("utf-8")

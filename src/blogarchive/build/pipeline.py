@@ -133,17 +133,27 @@ def _build(request: Request, cache: BuildCache) -> Report:
     compile_templates(env)      # a broken template fails before any work
     salt = page_salt(scan.renderer, request.config, request.search, request.template_dir)
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt)
+    written, search_key = replace_site(run, env)
+    with report.step("remember"):
+        remember(run, written, search_key)
+    return report
+
+
+def replace_site(run: Run, env) -> tuple[dict[str, FileStat], str]:
+    """Make the whole site in a new folder beside the output, index it, and swap it in;
+    returns its files and the search index's key. On any failure the old site stays."""
+    request, cache = run.request, run.cache
     tmp = new_folder(request.out)
     try:
         writer = SiteWriter(tmp, request.out)
-        state = WorkerState(request.config, env, cache, {f.key: f.path for f in scan.files},
-                            writer, scan.renderer)
+        state = WorkerState(request.config, env, cache, {f.key: f.path for f in run.scan.files},
+                            writer, run.scan.renderer)
         with Workers(request.jobs, state) as workers:
             make_site(run, workers, state)
         search_key = index_step(run, writer)
         written = walk(tmp)
         cache.forget_manifest(request.out)
-        with report.step("swap"):
+        with run.report.step("swap"):
             swap(tmp, request.out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -152,9 +162,7 @@ def _build(request: Request, cache: BuildCache) -> Report:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    with report.step("remember"):
-        remember(run, written, search_key)
-    return report
+    return written, search_key
 
 
 def scan_step(request: Request, manifest: Manifest) -> Scan:
@@ -212,14 +220,13 @@ def digest_step(run: Run, workers: Workers) -> list[Digest]:
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
     with run.report.step("digest"):
         fresh = dict(zip(todo, workers.map(digest_posts, todo)))
-    digests, parsed = {}, []
+    digests, parsed = {}, {}
     for f in files:
         result = cached.get(f.key) or fresh[f.key]
         if isinstance(result, str):
             run.errors.append(result)
         else:
-            parsed.append((f.path, result))
-            digests[f.key] = result
+            parsed[f.path] = digests[f.key] = result
     kept = unique_slugs(parsed, lambda d: d.post.slug, run.errors, run.request.keep_going)
     run.cache.put_digests(digests, cached)
     run.report.converted = len(todo)

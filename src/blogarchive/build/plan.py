@@ -151,7 +151,8 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
         folder = f"category/{cat.slug}/"
         yield from lister.listing(cat.posts, folder, f"Category: {cat.name}",
                                   f"{_count(cat.posts)} filed under {cat.name}.",
-                                  feeds=(S.Link(cat.name, folder),), source=f"category {cat.name!r}")
+                                  feeds=(S.Link(cat.name, folder),),
+                                  source=f"category {cat.name!r}")
     for year in site.years:
         yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
                                   f"{_count(year.posts)} from {year.year}.",

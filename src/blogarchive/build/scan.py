@@ -5,7 +5,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping, TypeVar
 
 from ..errors import BlogArchiveError, PostError
 from ..post import Post, from_markdown
@@ -15,6 +15,8 @@ from .manifest import FileRecord, FileStat
 # A file modified this close before the last build began may have changed in the same clock
 # tick as that build read it, so its recorded key is not trusted (2 seconds, in nanoseconds).
 MTIME_GRACE_NS = 2_000_000_000
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,13 @@ def parse_post(path: Path, data: bytes) -> Post:
     return from_markdown(text, str(path))
 
 
-def unique_slugs(items: list[tuple[Path, object]], slug_of, errors: list[str],
-                 keep_going: bool) -> list:
-    """The items, refusing (or with --keep-going skipping) malformed files and a slug used twice."""
+def unique_slugs(items: Mapping[Path, T], slug_of: Callable[[T], str], errors: list[str],
+                 keep_going: bool) -> list[T]:
+    """The items (by the file each came from), refusing (or with --keep-going skipping)
+    malformed files, reported in `errors`, and a slug used twice."""
     seen: dict[str, Path] = {}
     kept = []
-    for path, item in items:
+    for path, item in items.items():
         slug = slug_of(item)
         if slug in seen:
             errors.append(f"{path}: slug {slug!r} is also used by {seen[slug]}")
