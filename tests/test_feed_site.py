@@ -4,7 +4,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]

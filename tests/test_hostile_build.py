@@ -2,7 +2,6 @@
 or safe output), never a traceback, a hang, a file outside the output folder, or markup run."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import Config
 
 from conftest import ROOT, soup

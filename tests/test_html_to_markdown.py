@@ -3,7 +3,7 @@ from bs4 import BeautifulSoup
 
 from blogarchive.readers.html_to_markdown import Context, ImageRef, html_blocks
 from blogarchive.readers.wxr import autop
-from blogarchive.render import markdown_converter
+from blogarchive.markdown_safe import markdown_converter
 
 
 def md(html: str) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive import builder
-from blogarchive.builder import build
+from blogarchive.build import build
+from blogarchive.build.output import output_lock
 from blogarchive.config import Config
 from blogarchive.errors import OutputError
 
@@ -185,7 +185,7 @@ def test_unchanged_files_keep_their_inode_and_mtime(work):
 def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
     tmp_path, posts = work
     out = tmp_path / "site"
-    with builder.output_lock(out.absolute()):
+    with output_lock(out.absolute()):
         with pytest.raises(OutputError, match=rf"another build \(PID {os.getpid()}\)"):
             build(posts, out, CONFIG, jobs=1)
     build(posts, out, CONFIG, jobs=1)       # released: the next build goes ahead

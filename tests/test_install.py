@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from blogarchive.builder import read_posts
+from conftest import read_posts
 from blogarchive.site import post_path
 
 from conftest import ROOT, soup
@@ -57,7 +57,7 @@ def test_a_non_editable_install_builds_a_site_folder_from_anywhere(tmp_path):
                           capture_output=True, text=True, env=clean_env(), timeout=300)
     assert done.returncode == 0, done.stderr
     out = site_folder / "site"
-    assert all((out / post_path(p)).is_file() for p in read_posts(ROOT / "posts", keep_going=False))
+    assert all((out / post_path(p)).is_file() for p in read_posts(ROOT / "posts"))
     for name in ("style.css", "reader.css", "favicon.svg"):
         assert (out / "static" / name).read_bytes() == (ROOT / "static" / name).read_bytes()
     assert (out / "static" / "extra.txt").read_text("utf-8") == "mine\n"

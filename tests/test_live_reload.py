@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.builder import read_posts
+from conftest import read_posts
 from blogarchive.livereload import SCRIPT_TAG, changed_paths, inject
 from blogarchive.site import post_path
 
@@ -45,7 +45,7 @@ def served(request, tmp_path):
     shutil.copytree(ROOT / "posts", tmp_path / "posts")
     extra = ("--no-search",) if request.param == "--no-search" else ()
     serve = Serve(tmp_path / "posts", tmp_path / "site", ROOT / "site.yaml", *extra)
-    post = next(p for p in read_posts(tmp_path / "posts", keep_going=False)
+    post = next(p for p in read_posts(tmp_path / "posts")
                 if p.slug == Path(POST).stem)
     yield serve, tmp_path, "/" + post_path(post)[: -len("index.html")]
     serve.stop()

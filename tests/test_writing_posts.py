@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import Config
 from blogarchive.errors import PostError, PostErrors, PostWarning
 from blogarchive.post import from_markdown, read_post, starter_markdown

@@ -1,8 +1,9 @@
 """Command line: `python build.py [import|build|serve|new] ...`; the only place that prints errors.
 
 Each command module exposes `register(subparsers)`, which adds its parser and sets
-`func`; a bare `python build.py` runs import and then build. Every path the commands
-default to (posts/, site/, site.yaml, dumps/) is relative: the folder the tool is run in.
+`func`; the build command's options live here, since `serve` takes them too. A bare
+`python build.py` runs import and then build. Every path the commands default to (posts/,
+site/, site.yaml, dumps/) is relative: the folder the tool is run in.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from . import __version__
+from .config import Config, load_config
 from .errors import BlogArchiveError, PostWarning
 
 
@@ -40,9 +42,11 @@ def settings_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text}: no such settings file")
     return path
 
+DEFAULT_CACHE = ".blogarchive-cache"
+
 
 def _parser() -> argparse.ArgumentParser:
-    from . import builder, importer, newpost, server
+    from . import importer, newpost, server
 
     parser = _Parser(
         prog=_program_name(),
@@ -52,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"blogarchive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     importer.register(sub)
-    builder.register(sub)
+    register_build(sub)
     server.register(sub)
     newpost.register(sub)
     return parser
@@ -100,3 +104,69 @@ def _default(parser: argparse.ArgumentParser) -> int:
     if code:
         return code
     return main(["build"])
+
+
+# -- the build command -------------------------------------------------------------------------
+
+def register_build(sub) -> None:
+    p = sub.add_parser("build", help="build the site from posts/ into site/",
+                       description="Build the static site from posts/*.md. The previous site is "
+                                   "replaced only when the whole build succeeded.")
+    add_build_options(p)
+    p.set_defaults(func=run_build)
+
+
+def add_build_options(p) -> None:
+    """The options of `build`, which `serve` takes too."""
+    p.add_argument("--posts", default="posts", metavar="DIR",
+                   help="posts folder (default: posts)")
+    p.add_argument("--out", default="site", metavar="DIR", help="output folder (default: site)")
+    p.add_argument("--config", default=Path("site.yaml"), type=settings_file, metavar="FILE",
+                   help="settings (default: site.yaml if there is one; a missing FILE is an error)")
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help="absolute URL the site will be published at (overrides site.yaml)")
+    p.add_argument("--templates", default=None, metavar="DIR",
+                   help="folder of templates overriding the built-in ones by name")
+    p.add_argument("--keep-going", action="store_true", help="skip malformed posts with a warning")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes (default: one per CPU core)")
+    p.add_argument("--cache", default=DEFAULT_CACHE, metavar="DIR",
+                   help=f"build cache folder, outside the site (default: {DEFAULT_CACHE})")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the build cache: a cold build")
+    p.add_argument("--timings", action="store_true", help="print how long each step took")
+    p.add_argument("--dumps", default="dumps", metavar="DIR",
+                   help="the raw dumps, for each post's source view "
+                        "(default: dumps; skipped if absent)")
+    p.add_argument("--no-search", action="store_true",
+                   help="do not build the Pagefind search index")
+
+
+def run_build(args) -> int:
+    """The build command: settings, build, one line of result, the base_url warning."""
+    from .build import build
+
+    config = load_config(Path(args.config), args.base_url)
+    report = build(Path(args.posts), Path(args.out), config,
+                   Path(args.templates) if args.templates else None, args.keep_going,
+                   **build_options(args))
+    print(report.summary(args.out))
+    if args.timings:
+        print("  " + report.timings())
+    warn_placeholder(config)
+    return 0
+
+
+def build_options(args) -> dict:
+    """The build() keywords the command-line options ask for."""
+    if args.jobs is not None and args.jobs < 1:
+        raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
+    return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache),
+            "dumps_dir": Path(args.dumps), "search": not args.no_search}
+
+
+def warn_placeholder(config: Config) -> None:
+    """Without base_url the site works, but feeds and canonical links cannot be right: say so."""
+    if not config.base_url:
+        print("warning: no base_url in site.yaml (or --base-url): feeds, sitemap and canonical "
+              f"links carry the placeholder {config.site_url} until one is set", file=sys.stderr)

@@ -33,18 +33,15 @@ import datetime as dt
 import html as htmllib
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from .post import Post, undated_label
+from .text import MONTHS, NOT_IN_XML_RE, is_absolute_http, midnight
 
-# XML 1.0 Char excludes these; lone surrogates cannot be encoded as UTF-8 at all.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December")
 _REQUIRED = ("title", "description", "author", "site_url", "feed_url", "timezone")
 
 
@@ -107,7 +104,7 @@ def atom_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
 
 def absolutize(html: str, page_url: str) -> str:
     """Make every relative href/src (footnote '#fn:1' too) absolute against page_url, so links work in a reader."""
-    if not _is_absolute_http(page_url):
+    if not is_absolute_http(page_url):
         raise ValueError(f"absolutize: page_url must be an absolute http(s) URL, got {page_url!r}")
     return _TAG.sub(lambda tag: _ATTR.sub(lambda m: _absolute_attr(m, page_url), tag[0]), html)
 
@@ -137,7 +134,7 @@ def _check(info: FeedInfo, items: list[FeedItem]) -> ZoneInfo:
                 if not isinstance(getattr(info, name), str) or not _clean(getattr(info, name)).strip()]
     for name in ("site_url", "feed_url"):
         value = getattr(info, name)
-        if isinstance(value, str) and value.strip() and not _is_absolute_http(value):
+        if isinstance(value, str) and value.strip() and not is_absolute_http(value):
             problems.append(f"FeedInfo.{name} must be an absolute http(s) URL, got {value!r}")
     if isinstance(info.site_url, str) and info.site_url and not info.site_url.endswith("/"):
         problems.append(f"FeedInfo.site_url must end with '/', got {info.site_url!r}")
@@ -166,7 +163,7 @@ def _item_problems(items: list[FeedItem]) -> list[str]:
     """Every item needs its own absolute permalink: it is the guid/id readers use to spot new posts."""
     problems, seen = [], {}
     for item in items:
-        if not _is_absolute_http(item.url):
+        if not is_absolute_http(item.url):
             problems.append(f"post {item.post.slug!r}: url must be absolute http(s), got {item.url!r}")
         elif item.url in seen:
             problems.append(f"posts {seen[item.url]!r} and {item.post.slug!r} share the url {item.url!r}")
@@ -203,8 +200,8 @@ def _entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> F
         entry.category(term=_clean(category))
     entry.content(_clean(item.html), type="html")    # Atom content type=html; RSS content:encoded
     if post.date is not None:
-        entry.published(_midnight(post.date, tz))   # RSS pubDate, Atom published
-        entry.updated(_midnight(post.date, tz))     # replaces feedgen's "now"
+        entry.published(midnight(post.date, tz))   # RSS pubDate, Atom published
+        entry.updated(midnight(post.date, tz))     # replaces feedgen's "now"
     return entry
 
 
@@ -235,12 +232,7 @@ def _limit(items: list[FeedItem], limit: int | None) -> list[FeedItem]:
 def feed_updated(items: list[FeedItem], tz: ZoneInfo) -> dt.datetime | None:
     """The newest post date; None when no post is dated — never the clock, never a guess."""
     dated = [item.post.date for item in items if item.post.date is not None]
-    return _midnight(max(dated), tz) if dated else None
-
-
-def _midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    """A calendar day as the aware datetime feeds need: midnight where the blog was written."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    return midnight(max(dated), tz) if dated else None
 
 
 def _rss_description(item: FeedItem) -> str:
@@ -259,17 +251,9 @@ def undated_note(post: Post) -> str:
 
 def _day(day: dt.date) -> str:
     """'8 September 2014', independent of the process locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _clean(text: str) -> str:
     """Text without the characters XML 1.0 cannot carry (lxml raises on them)."""
-    return _XML_ILLEGAL.sub("", text)
-
-
-def _is_absolute_http(url: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return NOT_IN_XML_RE.sub("", text)

@@ -16,6 +16,8 @@ import yaml
 from slugify import slugify
 
 from .errors import PostError, PostErrors, PostWarning
+from .text import FORBIDDEN_RE
+from .text import WINDOWS_DEVICE_NAMES as RESERVED_NAMES
 
 # The C loader is ~10x faster with the same safe semantics; the pure dumper is kept
 # because libyaml escapes emoji and other non-BMP text instead of writing it.
@@ -23,13 +25,6 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 200                      # a slug is a file and folder name: well under 255 bytes
-# Names Windows reserves for devices, in any folder and with any extension.
-RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                            *(f"lpt{i}" for i in range(10))})
-# Characters no post may hold: control characters (HTML shows none of them, XML 1.0 and
-# feeds cannot carry C0 ones) and the two non-characters XML forbids.  Python-Markdown
-# also uses STX/ETX internally as placeholders, so they must never reach it as text.
-FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 MAX_NESTING = 32                    # front matter nests 3 deep; libyaml overflows the C stack
 
 

@@ -23,8 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from . import builder, livereload, resources
-from .cli import port_number
+from . import livereload, resources
+from .build import build
+from .cli import add_build_options, build_options, port_number
 from .config import load_config
 from .errors import BlogArchiveError
 
@@ -33,7 +34,7 @@ def register(sub) -> None:
     p = sub.add_parser("serve", help="build, serve locally and rebuild on change",
                        description="Build the site, serve it on http://127.0.0.1:PORT/ and rebuild "
                                    "whenever a post, template, static file or site.yaml changes.")
-    builder.add_build_options(p)
+    add_build_options(p)
     p.add_argument("--port", type=port_number, default=8000,
                    help="port (default: 8000; 0: any free port)")
     p.add_argument("--host", default="127.0.0.1",
@@ -357,12 +358,13 @@ class Sources:
                    (Path(cache).resolve(),) if cache else ())
 
 
+VIM_PROBE = "4913"      # the file vim creates to test that it may write a folder
 SCRATCH_ENDINGS = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".bak", "___jb_tmp___", "___jb_old___")
 
 
 def is_scratch(name: str) -> bool:
     """Editors' temporary and backup files (vim, emacs, JetBrains...): never a reason to rebuild."""
-    return name.startswith((".", "#")) or name.endswith(SCRATCH_ENDINGS) or name == "4913"
+    return name.startswith((".", "#")) or name.endswith(SCRATCH_ENDINGS) or name == VIM_PROBE
 
 
 def is_source(path: str, src: Sources) -> bool:
@@ -384,7 +386,7 @@ def is_source(path: str, src: Sources) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """What one build under serve did: each output's key (see builder.Report.keys) when it
+    """What one build under serve did: each output's key (see build.report.Report.keys) when it
     succeeded ({} when nothing needed writing), or its error."""
     keys: dict | None = None
     error: str | None = None
@@ -398,9 +400,9 @@ def rebuild(args, url: str = "") -> Outcome:
         config = load_config(Path(args.config), args.base_url)
         if not config.base_url and url:
             config = dataclasses.replace(config, base_url=url)
-        report = builder.build(Path(args.posts), Path(args.out), config,
-                               Path(args.templates) if args.templates else None, args.keep_going,
-                               **builder.options(args))
+        report = build(Path(args.posts), Path(args.out), config,
+                       Path(args.templates) if args.templates else None, args.keep_going,
+                       **build_options(args))
         print(report.summary(args.out), file=sys.stderr)
         return Outcome(keys={} if report.up_to_date else dict(report.keys))
     except BlogArchiveError as exc:

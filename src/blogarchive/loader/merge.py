@@ -4,11 +4,10 @@ from __future__ import annotations
 import difflib
 import re
 
-from slugify import slugify
 
-from ..post import RESERVED_NAMES, Post, Source
+from ..post import Post, Source
+from ..text import normalise_title, safe_slug, unique_slug
 from .model import RawPost, unite
-from .segment import normalise_title
 
 _WORD_RE = re.compile(r"\w+")
 SAME_POST_OVERLAP = 0.6
@@ -121,8 +120,7 @@ def _source(raw: RawPost) -> Source:
 
 def base_slug(title: str) -> str:
     """python-slugify of the title; never empty, never a reserved device name."""
-    slug = slugify(title, max_length=80, word_boundary=True) or "post"
-    return f"{slug}-post" if slug in RESERVED_NAMES else slug
+    return safe_slug(title, "post")
 
 
 def own_slug(group: list[RawPost]) -> str | None:
@@ -140,12 +138,7 @@ def assign_slugs(fields: list[dict], wanted: list[str | None] | None = None) -> 
         for i, (f, own) in enumerate(zip(fields, wanted)):
             if slugs[i] is not None or (own is not None) != claim_own:
                 continue
-            base = slug = own or base_slug(f["title"])
-            n = 2
-            while slug in taken:
-                slug, n = f"{base}-{n}", n + 1
-            taken.add(slug)
-            slugs[i] = slug
+            slugs[i] = unique_slug(own or base_slug(f["title"]), taken)
     return slugs
 
 

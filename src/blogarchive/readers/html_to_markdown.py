@@ -19,7 +19,7 @@ from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from ..loader import lines as L
 from ..loader.body import escape_with_markers
-from ..post import FORBIDDEN_RE
+from ..text import FORBIDDEN_RE
 
 DROP = frozenset("script style iframe frame frameset form object embed applet noscript template "
                  "svg canvas math input button select textarea option video audio source track "

@@ -9,7 +9,9 @@ from urllib.parse import unquote
 from slugify import slugify
 
 from ..loader.model import DumpParse
-from ..post import FORBIDDEN_RE, RESERVED_NAMES, SLUG_RE
+from ..post import SLUG_RE
+from ..text import FORBIDDEN_RE
+from ..text import WINDOWS_DEVICE_NAMES as RESERVED_NAMES
 from .images import ImageCopy
 
 UNCATEGORIZED = "uncategorized"
