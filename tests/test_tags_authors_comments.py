@@ -151,6 +151,9 @@ def test_post_pages_show_their_tags_and_author_and_listings_their_tags(blog):
             assert soup(target).h1.get_text() == f"Tag: {a.get_text()}"
         byline = page.select_one("article.post .meta .author")
         assert (byline.get_text() if byline else None) == post.author
+        (item,) = post.sources                 # where it came from: the export's item
+        assert page.select_one(".provenance").get_text() == \
+            f"Recovered from export.xml, {item.element}."
     home = soup(site / "index.html")
     newest = S.newest_first(list(posts.values()))[0]
     entry = home.select_one("article.entry")
