@@ -69,6 +69,8 @@ CATEGORIES_PATH = "category/index.html"
 TAGS_PATH = "tag/index.html"
 ARCHIVES_PATH = "archives/index.html"
 UNDATED_PATH = "undated/index.html"
+IMAGES_FOLDER = "images/"       # the project's images/, copied whole: the links import wrote
+                                # (readers/links.py) lead here
 
 
 def paged(folder: str, page: int) -> str:

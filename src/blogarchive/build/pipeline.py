@@ -38,7 +38,7 @@ from .keys import (content_key, folder_keys, image_keys, page_salt, renderer_fin
 from .manifest import FileRecord, FileStat, Manifest
 from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
                      same_file, swap, walk)
-from .plan import IMAGES, PostPage, feed_jobs, image_jobs, output_key, plan_pages
+from .plan import PostPage, feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
@@ -183,7 +183,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     images = image_keys(request.images_dir)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
         f"search={request.search}", *folder_keys(request.dumps_dir),
-        *(f"{IMAGES}{rel}:{key}" for rel, key in images.items()),
+        *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
         *(f"{f.path.name}:{f.key}" for f in files)])
     return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, images)
 

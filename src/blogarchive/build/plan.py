@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, ClassVar, Iterator, Mapping
 
 from markupsafe import Markup
@@ -138,13 +139,10 @@ class ImageJob:
     key: str                    # its content key: a changed image is copied again
 
 
-IMAGES = "images/"              # where the site keeps them: the links import writes point here
-
-
-def image_jobs(folder, keys: Mapping[str, str]) -> list[ImageJob]:
+def image_jobs(folder: Path | None, keys: Mapping[str, str]) -> list[ImageJob]:
     """Every image to copy, by its path in the folder and content key (keys.image_keys)."""
-    return [ImageJob(IMAGES + rel, f"image {rel}", str(folder / rel), key)
-            for rel, key in keys.items()]
+    return [ImageJob(S.IMAGES_FOLDER + rel, f"image {rel}", str(folder / rel), key)
+            for rel, key in keys.items()] if folder else []
 
 
 def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
