@@ -37,7 +37,7 @@ from .post import Post, from_markdown
 from .export import json_feed, posts_json
 from .provenance import source_views
 from .related import related_from_terms
-from .search import index_site
+from .search import search_doc, update_index
 from .render import (BUILTIN_TEMPLATES, Digest, Page, content_key, digest, make_env, plan_pages,
                      post_html, render, robots, sitemap, summary)
 
@@ -134,7 +134,8 @@ class Report:
     def summary(self, out) -> str:
         if self.up_to_date:
             return f"{out}/ is up to date ({self.files} files); nothing written in {self.seconds:.2f} s"
-        searched = (f"; search index of {self.indexed.pages} pages, {self.indexed.bytes / 1e6:.1f} MB, "
+        searched = (f"; search index of {self.indexed.pages} pages in {self.indexed.shards} shards "
+                    f"({self.indexed.indexed} indexed), {self.indexed.bytes / 1e6:.1f} MB, "
                     f"in {self.indexed.seconds:.2f} s" if self.indexed else "")
         return (f"built {self.files} files into {out}/ in {self.seconds:.2f} s "
                 f"({self.converted} posts converted, {self.rendered} files rendered, "
@@ -478,10 +479,10 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
                                  _folder_keys(template_dir))))   # in every page's key
         state = BuildState(config, env, cache, files, tmp, out, salt, renderer)
         with Workers(jobs, state) as workers:
-            _render_site(state, workers, order, errors, keep_going, manifest, out, report, dumps_dir)
-        search_key = content_key(" ".join(report.indexed_keys)) if search else ""
+            digests = _render_site(state, workers, order, errors, keep_going, manifest, out, report,
+                                   dumps_dir)
         if search:
-            _search_index(state, manifest, search_key, report)
+            _search_index(state, digests, manifest, jobs, report)
         written = _walk(tmp)
         cache.forget_manifest(out)
         _swap(tmp, out)
@@ -494,8 +495,7 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
         raise
     cache.put_manifest(out, fingerprint if not errors else "", {
         rel: [report.keys.get(rel, ""), *stat] for rel, stat in written.items()},
-        renderer=renderer, scanned=scanned, posts={p.name: [*st, key] for p, key, _, st in found},
-        search_key=search_key)
+        renderer=renderer, scanned=scanned, posts={p.name: [*st, key] for p, key, _, st in found})
     report.files = len(written)
     report.lap("remember")
     return report
@@ -503,8 +503,9 @@ def _build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None
 
 def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, str]], errors: list[str],
                  keep_going: bool, manifest: dict, out: Path, report: Report,
-                 dumps_dir: Path | None = None) -> None:
-    """Digest the posts, plan every output file, render what changed, keep what did not."""
+                 dumps_dir: Path | None = None) -> list[Digest]:
+    """Digest the posts, plan every output file, render what changed, keep what did not;
+    returns the digests of the posts built."""
     cached = state.cache.digests()
     todo = [k for k in dict.fromkeys(k for _, k in order) if k not in cached]
     report.lap("load cache")
@@ -561,6 +562,7 @@ def _render_site(state: BuildState, workers: Workers, order: list[tuple[Path, st
         outputs.add(rel, source)
         state.put(rel, data)
     report.lap("static")
+    return kept_digests
 
 
 def related_links(digests: list[Digest], cache: BuildCache) -> dict[str, tuple[str, ...]]:
@@ -575,18 +577,15 @@ def related_links(digests: list[Digest], cache: BuildCache) -> dict[str, tuple[s
     return found
 
 
-def _search_index(state: BuildState, manifest: dict, search_key: str, report: Report) -> None:
-    """Index the new site with Pagefind, unless every post page is what the old index was
-    made from: then its files are linked in (indexing 10,000 pages takes seconds; a change
-    to a listing or a feed should not cost that)."""
+def _search_index(state: BuildState, digests: list[Digest], manifest: dict, jobs: int,
+                  report: Report) -> None:
+    """Index the posts in shards; a shard none of whose posts changed is linked from the old
+    site (if its files are the ones the last build wrote), the others are indexed again."""
     old_files = manifest.get("files", {})
-    old_index = [rel for rel in old_files if rel.startswith("pagefind/")]
-    if old_index and manifest.get("search_key") == search_key and all(
-            _same_file(f"{state.old}/{rel}", old_files[rel]) for rel in old_index):
-        state.link(old_index)
-        report.lap("search (kept)")
-        return
-    report.indexed = index_site(state.tmp)
+    report.indexed = update_index(
+        [search_doc(d.post, d.key) for d in digests], state.tmp, state.html_of, previous=state.old,
+        intact=lambda rel: rel in old_files and _same_file(f"{state.old}/{rel}", old_files[rel]),
+        language=state.config.language, jobs=jobs)
     report.lap("search")
 
 
