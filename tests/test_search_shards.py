@@ -1,0 +1,177 @@
+"""The sharded search index against one whole index over the same records from the real posts,
+before and after edits, additions and deletions, both served over HTTP and queried in
+Chromium through the site's own search page.
+
+What holds: every page the whole index finds, the sharded one finds too. What does not
+(yet), and is kept here as strict expected failures: the same pages in the same order.
+Pagefind ranks each shard with its own BM25 statistics (pages, average length, pages holding
+the word), so close scores swap; and a shard holding no word that starts with a query term
+falls back to the longest indexed word the term starts with (Pagefind PR #315: "artery"
+finds "a"), so shards lacking the word add low-ranked pages the whole index does not give."""
+import dataclasses
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from blogarchive.builder import build, read_posts
+from blogarchive.config import load_config
+from blogarchive.search import plan_shards, shard_count, shard_of, update_index
+from blogarchive.site import SEARCH_PATH
+from test_search import (ROOT, all_results, browser, page_with_errors, records,  # noqa: F401
+                         slug_of)
+
+SHARDS = 4          # the real 33 posts would fit one shard: force several
+QUERIES = ["corbyn", "council", "labour party", "budget", "housing", "squeaky bum time", "austerity",
+           "election", "strike", "tories", "europe", "workers"]
+FILTERED = ["labour&category=Local+Democracy", "council&year=2015", "the&category=General+Politics"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """(site without its index, posts, language): the real posts built once, search page included."""
+    work = tmp_path_factory.mktemp("shards")
+    config = load_config(ROOT / "site.yaml")
+    build(ROOT / "posts", work / "built", config, search=True)
+    pages = work / "pages"
+    shutil.copytree(work / "built", pages, ignore=shutil.ignore_patterns("pagefind"))
+    return pages, read_posts(ROOT / "posts", keep_going=False), config.language
+
+
+def indexed_copy(built, folder: Path, posts, count: int, previous: Path | None = None):
+    """A copy of the built pages with the search index of `posts` in `count` shards."""
+    pages, _, language = built
+    shutil.copytree(pages, folder)
+    docs, bodies = records(posts)
+    stats = update_index(docs, folder, bodies.__getitem__, previous=previous, language=language,
+                         count=count, jobs=2)
+    return stats
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def serve():
+    """serve(folder) -> its URL, a plain static file server on a free port."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def answers(browser, url: str) -> dict[str, list[str]]:
+    """Every query's result paths, in ranked order, through the search page at `url`."""
+    page, errors = page_with_errors(browser)
+    found = {}
+    for query in QUERIES + FILTERED:
+        page.goto(f"{url}{SEARCH_PATH}?q={query.replace(' ', '+')}")
+        found[query] = [u.removeprefix(url.rstrip("/")) for u in all_results(page)]
+    assert errors == []
+    page.close()
+    return found
+
+
+def assert_nothing_lost(sharded: dict, whole: dict) -> None:
+    """Every page the whole index finds for a query, the sharded index finds too."""
+    assert all(whole.values()) and len(whole) == len(QUERIES + FILTERED)
+    for query in whole:
+        assert set(whole[query]) <= set(sharded[query]), query
+        assert len(set(sharded[query])) == len(sharded[query]), query     # no page twice
+
+
+def assert_same_answers(sharded: dict, whole: dict) -> None:
+    """The same pages for every query, in the same order."""
+    assert [(q, sharded[q]) for q in whole] == [(q, whole[q]) for q in whole]
+
+
+UNEQUAL = pytest.mark.xfail(strict=True, reason="per-shard BM25 statistics and Pagefind's prefix "
+                            "fallback (see the module docstring)")
+
+
+def test_shards_are_stable_and_bounded():
+    slugs = [f"post-{n}" for n in range(3000)]
+    assert [shard_count(n) for n in (0, 1, 128, 129, 256, 257, 10_000, 50_000)] == [1, 1, 1, 2, 2, 4, 128, 512]
+    counts = [sum(1 for s in slugs if shard_of(s, 32) == k) for k in range(32)]
+    assert sum(counts) == 3000 and max(counts) < 2 * 3000 / 32        # spread out, none crowded
+    assert all(shard_of(s, 64) % 32 == shard_of(s, 32) for s in slugs)  # doubling splits each shard in two
+
+
+def test_an_edit_changes_the_key_of_its_shard_only(built):
+    _, posts, _ = built
+    docs, _ = records(posts)
+    edited = list(docs)
+    edited[5] = dataclasses.replace(docs[5], title=docs[5].title + " (revised)")
+    before, after = plan_shards(docs, "en", SHARDS), plan_shards(edited, "en", SHARDS)
+    changed = [a.name for a, b in zip(before, after) if a.key != b.key]
+    assert changed == [f"shard-{shard_of(docs[5].slug, SHARDS):02d}"]
+    assert sorted(d.slug for s in after for d in s.docs) == sorted(d.slug for d in docs)
+
+
+@pytest.fixture(scope="module")
+def before_and_after(built, serve, browser, tmp_path_factory):
+    """Answers of the sharded and the whole index over the posts, then over the posts with one
+    edited, one deleted and one added (the sharded one updated from its previous version)."""
+    _, posts, _ = built
+    work = tmp_path_factory.mktemp("indexes")
+    sharded = indexed_copy(built, work / "sharded", posts, SHARDS)
+    whole = indexed_copy(built, work / "whole", posts, 1)
+    assert (sharded.shards, sharded.pages, whole.shards, whole.pages) == (SHARDS, 33, 1, 33)
+    changed = list(posts)
+    changed[5] = dataclasses.replace(posts[5], body=posts[5].body + "\n\nA housing strike in Zyzzyva.\n")
+    removed = changed.pop(7)
+    changed.append(dataclasses.replace(posts[9], slug="a-new-post-about-zyzzyva",
+                                       title="Zyzzyva council budget"))
+    updated = indexed_copy(built, work / "updated", changed, SHARDS, previous=work / "sharded")
+    indexed_copy(built, work / "fresh", changed, 1)
+    touched = {shard_of(p.slug, SHARDS) for p in (changed[5], removed, changed[-1])}
+    return {"before": [answers(browser, serve(work / name)) for name in ("sharded", "whole")],
+            "after": [answers(browser, serve(work / name)) for name in ("updated", "fresh")],
+            "updated": (updated, touched, work), "url": serve(work / "updated"),
+            "slugs": (changed[5].slug, removed.slug, changed[-1].slug)}
+
+
+def test_an_update_reindexes_only_the_shards_that_changed(before_and_after):
+    stats, touched, work = before_and_after["updated"]
+    assert stats.indexed == len(touched) < SHARDS
+    for n in set(range(SHARDS)) - touched:          # the other shards are the previous files, linked
+        entry = f"pagefind/shard-{n:02d}/pagefind-entry.json"
+        assert (work / "updated" / entry).stat().st_ino == (work / "sharded" / entry).stat().st_ino
+
+
+def test_sharded_index_loses_no_result_of_a_whole_index(before_and_after):
+    assert_nothing_lost(*before_and_after["before"])
+
+
+def test_after_edits_additions_and_deletions_it_loses_no_result(before_and_after, browser):
+    assert_nothing_lost(*before_and_after["after"])
+    edited, removed, added = before_and_after["slugs"]
+    updated = before_and_after["after"][0]
+    assert not any(slug_of(u) == removed for urls in updated.values() for u in urls)
+    page, errors = page_with_errors(browser)
+    page.goto(f"{before_and_after['url']}{SEARCH_PATH}?q=zyzzyva")
+    assert {edited, added} <= {slug_of(u) for u in all_results(page)}
+    assert errors == []
+
+
+@UNEQUAL
+def test_sharded_index_answers_like_a_whole_index(before_and_after):
+    assert_same_answers(*before_and_after["before"])
+
+
+@UNEQUAL
+def test_after_edits_additions_and_deletions_it_answers_like_a_whole_index(before_and_after):
+    assert_same_answers(*before_and_after["after"])
