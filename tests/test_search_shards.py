@@ -175,3 +175,21 @@ def test_sharded_index_answers_like_a_whole_index(before_and_after):
 @UNEQUAL
 def test_after_edits_additions_and_deletions_it_answers_like_a_whole_index(before_and_after):
     assert_same_answers(*before_and_after["after"])
+
+
+def test_a_kept_shard_must_be_whole_and_intact(built, tmp_path):
+    """A shard is linked from the previous site only if all its files are there and are the ones
+    the last build wrote (the build's `intact` check); otherwise it is indexed again."""
+    _, posts, _ = built
+    first = indexed_copy(built, tmp_path / "first", posts, SHARDS)
+    assert first.indexed == SHARDS
+    shard_01 = tmp_path / "first" / "pagefind" / "shard-01"
+    touched = f"pagefind/shard-01/{next(shard_01.glob('fragment/*')).relative_to(shard_01).as_posix()}"
+    next((tmp_path / "first" / "pagefind" / "shard-02").glob("fragment/*")).unlink()
+    docs, bodies = records(posts)
+    again = update_index(docs, tmp_path / "again", bodies.__getitem__, previous=tmp_path / "first",
+                         intact=lambda rel: rel != touched, count=SHARDS)
+    assert again.indexed == 2
+    assert (tmp_path / "again" / touched).stat().st_ino != (tmp_path / "first" / touched).stat().st_ino
+    shard_02 = next(s for s in plan_shards(docs, "en", SHARDS) if s.name == "shard-02")
+    assert len(list((tmp_path / "again" / "pagefind" / "shard-02").glob("fragment/*"))) == len(shard_02.docs)
