@@ -287,7 +287,8 @@ def run_builds(args, work: Path, log: Path) -> list[CaseResult]:
         corpus = make_corpus(n, work / f"n{n}", log)
         for name in args.tools:
             for search in args.search if name == "blogarchive" else [False]:
-                folder = work / f"n{n}" / (name if search or name != "blogarchive" else f"{name}-no-search")
+                folder = work / f"n{n}" / (name if search or name != "blogarchive"
+                                           else f"{name}-no-search")
                 tool = setup_tool(name, corpus, folder, args, search)
                 results += bench_tool(tool, n, args.runs, folder, log)
         remove(work / f"n{n}")

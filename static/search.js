@@ -1,4 +1,4 @@
-/* The search page: Pagefind UI on #search, fed from ?q= (and ?category=, ?year=, ?tags=) in the URL.
+/* The search page: Pagefind UI on #search, fed from ?q= (and ?category=, ?year=, ?tags=).
    The index is in shards (pagefind/shards.json lists them): the UI loads the primary one, which
    carries Pagefind's code, and merges the others into it, so one search covers them all.
    No inline script anywhere, so the page keeps a strict Content-Security-Policy; Pagefind's

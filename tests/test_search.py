@@ -2,7 +2,6 @@
 into the new tree before it is swapped in), then use it in Chromium, served by
 `python build.py serve` and from file://."""
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,8 @@ def indexed_site(tmp_path_factory):
     config = load_config(ROOT / "site.yaml")
     out = work / "site"
     stats = build(ROOT / "posts", out, config, dumps_dir=ROOT / "dumps", search=True).indexed
-    print(f"\nPagefind: {stats.pages} pages, {stats.shards} shards, {stats.files} files, {stats.bytes} bytes, "
+    print(f"\nPagefind: {stats.pages} pages, {stats.shards} shards, {stats.files} files, "
+          f"{stats.bytes} bytes, "
           f"{stats.seconds:.2f} s, peak RSS {stats.peak_rss / 2**20:.0f} MiB")
     return out, stats, posts
 
@@ -72,7 +72,7 @@ def test_a_failed_index_names_its_cause_and_leaves_no_shard(indexed_site, tmp_pa
     _, _, posts = indexed_site
     docs, bodies = records(posts)
     del bodies[docs[3].body_key]
-    with pytest.raises(KeyError, match=docs[3].body_key):        # the build's reader raises its own error
+    with pytest.raises(KeyError, match=docs[3].body_key):    # the build's reader: its own error
         update_index(docs, tmp_path / "a", bodies.__getitem__)
     assert not (tmp_path / "a" / "pagefind" / "shard-00").exists()
     assert [p.name for p in (tmp_path / "a" / "pagefind").iterdir() if "shard" in p.name] == []
@@ -97,7 +97,7 @@ def varying(name: str) -> bool:
 
 
 def test_index_is_deterministic_but_for_pagefinds_filter_files(indexed_site, tmp_path):
-    """The same posts give the same files, but for Pagefind's filter chunks (and the files naming them)."""
+    """The same posts give the same files, but for Pagefind's filter chunks (and what names them)."""
     _, _, posts = indexed_site
     docs, bodies = records(posts)
     for name in ("one", "two"):

@@ -25,14 +25,14 @@ from test_search import (ROOT, all_results, browser, page_with_errors, records, 
                          slug_of)
 
 SHARDS = 4          # the real 33 posts would fit one shard: force several
-QUERIES = ["corbyn", "council", "labour party", "budget", "housing", "squeaky bum time", "austerity",
-           "election", "strike", "tories", "europe", "workers"]
+QUERIES = ["corbyn", "council", "labour party", "budget", "housing", "squeaky bum time",
+           "austerity", "election", "strike", "tories", "europe", "workers"]
 FILTERED = ["labour&category=Local+Democracy", "council&year=2015", "the&category=General+Politics"]
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """(site without its index, posts, language): the real posts built once, search page included."""
+    """(site without its index, posts, language): the real posts built once, search page too."""
     work = tmp_path_factory.mktemp("shards")
     config = load_config(ROOT / "site.yaml")
     build(ROOT / "posts", work / "built", config, search=True)
@@ -104,10 +104,11 @@ UNEQUAL = pytest.mark.xfail(strict=True, reason="per-shard BM25 statistics and P
 
 def test_shards_are_stable_and_bounded():
     slugs = [f"post-{n}" for n in range(3000)]
-    assert [shard_count(n) for n in (0, 1, 128, 129, 256, 257, 10_000, 50_000)] == [1, 1, 1, 2, 2, 4, 128, 512]
+    sizes = (0, 1, 128, 129, 256, 257, 10_000, 50_000)
+    assert [shard_count(n) for n in sizes] == [1, 1, 1, 2, 2, 4, 128, 512]
     counts = [sum(1 for s in slugs if shard_of(s, 32) == k) for k in range(32)]
     assert sum(counts) == 3000 and max(counts) < 2 * 3000 / 32        # spread out, none crowded
-    assert all(shard_of(s, 64) % 32 == shard_of(s, 32) for s in slugs)  # doubling splits each shard in two
+    assert all(shard_of(s, 64) % 32 == shard_of(s, 32) for s in slugs)  # doubling splits shards
 
 
 def test_an_edit_changes_the_key_of_its_shard_only(built):
@@ -131,7 +132,8 @@ def before_and_after(built, serve, browser, tmp_path_factory):
     whole = indexed_copy(built, work / "whole", posts, 1)
     assert (sharded.shards, sharded.pages, whole.shards, whole.pages) == (SHARDS, 33, 1, 33)
     changed = list(posts)
-    changed[5] = dataclasses.replace(posts[5], body=posts[5].body + "\n\nA housing strike in Zyzzyva.\n")
+    changed[5] = dataclasses.replace(posts[5],
+                                     body=posts[5].body + "\n\nA housing strike in Zyzzyva.\n")
     removed = changed.pop(7)
     changed.append(dataclasses.replace(posts[9], slug="a-new-post-about-zyzzyva",
                                        title="Zyzzyva council budget"))
@@ -147,7 +149,7 @@ def before_and_after(built, serve, browser, tmp_path_factory):
 def test_an_update_reindexes_only_the_shards_that_changed(before_and_after):
     stats, touched, work = before_and_after["updated"]
     assert stats.indexed == len(touched) < SHARDS
-    for n in set(range(SHARDS)) - touched:          # the other shards are the previous files, linked
+    for n in set(range(SHARDS)) - touched:      # the other shards are the previous files, linked
         entry = f"pagefind/shard-{n:02d}/pagefind-entry.json"
         assert (work / "updated" / entry).stat().st_ino == (work / "sharded" / entry).stat().st_ino
 
@@ -184,12 +186,15 @@ def test_a_kept_shard_must_be_whole_and_intact(built, tmp_path):
     first = indexed_copy(built, tmp_path / "first", posts, SHARDS)
     assert first.indexed == SHARDS
     shard_01 = tmp_path / "first" / "pagefind" / "shard-01"
-    touched = f"pagefind/shard-01/{next(shard_01.glob('fragment/*')).relative_to(shard_01).as_posix()}"
+    fragment = next(shard_01.glob("fragment/*"))
+    touched = f"pagefind/shard-01/fragment/{fragment.name}"
     next((tmp_path / "first" / "pagefind" / "shard-02").glob("fragment/*")).unlink()
     docs, bodies = records(posts)
     again = update_index(docs, tmp_path / "again", bodies.__getitem__, previous=tmp_path / "first",
                          intact=lambda rel: rel != touched, count=SHARDS)
     assert again.indexed == 2
-    assert (tmp_path / "again" / touched).stat().st_ino != (tmp_path / "first" / touched).stat().st_ino
+    assert (tmp_path / "again" / touched).stat().st_ino != \
+        (tmp_path / "first" / touched).stat().st_ino
     shard_02 = next(s for s in plan_shards(docs, "en", SHARDS) if s.name == "shard-02")
-    assert len(list((tmp_path / "again" / "pagefind" / "shard-02").glob("fragment/*"))) == len(shard_02.docs)
+    fragments = list((tmp_path / "again" / "pagefind" / "shard-02").glob("fragment/*"))
+    assert len(fragments) == len(shard_02.docs)

@@ -134,9 +134,10 @@ class Report:
     def summary(self, out) -> str:
         if self.up_to_date:
             return f"{out}/ is up to date ({self.files} files); nothing written in {self.seconds:.2f} s"
-        searched = (f"; search index of {self.indexed.pages} pages in {self.indexed.shards} shards, "
-                    f"{self.indexed.indexed} indexed ({self.indexed.bytes / 1e6:.1f} MB) "
-                    f"in {self.indexed.seconds:.2f} s" if self.indexed else "")
+        index = self.indexed
+        searched = (f"; search index of {index.pages} pages in {index.shards} shards, "
+                    f"{index.indexed} indexed ({index.bytes / 1e6:.1f} MB) "
+                    f"in {index.seconds:.2f} s" if index else "")
         return (f"built {self.files} files into {out}/ in {self.seconds:.2f} s "
                 f"({self.converted} posts converted, {self.rendered} files rendered, "
                 f"{self.kept} unchanged{searched})")

@@ -38,8 +38,9 @@ class PagefindProcess:
     def __enter__(self) -> "PagefindProcess":
         self._stderr = tempfile.TemporaryFile()
         try:
-            self._proc = subprocess.Popen([str(self.binary), "--service"], cwd=self.cwd, env=_clean_env(),
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+            self._proc = subprocess.Popen(
+                [str(self.binary), "--service"], cwd=self.cwd, env=_clean_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
         except OSError as exc:
             self._stderr.close()
             raise OutputError(f"{self.binary}: cannot start Pagefind: {exc.strerror}") from None
@@ -127,7 +128,8 @@ class PagefindProcess:
     def _stderr_tail(self) -> str:
         self._proc.wait()
         self._stderr.seek(0)
-        lines = [line.strip() for line in self._stderr.read().decode("utf-8", "replace").splitlines()]
+        text = self._stderr.read().decode("utf-8", "replace")
+        lines = [line.strip() for line in text.splitlines()]
         tail = " / ".join(line for line in lines if line)[-500:]
         return tail or f"exit status {self._proc.returncode}"
 

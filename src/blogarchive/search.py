@@ -59,7 +59,7 @@ class SearchDoc:
     """What search knows of a post before its text is read: enough to place it in a shard and
     to tell whether that shard changed. `body_key` names the post's HTML for `text_of`."""
     slug: str
-    url: str                        # site-rooted, as Pagefind's results give it: "/2015/08/25/slug/"
+    url: str                        # site-rooted, as Pagefind gives results: "/2015/08/25/slug/"
     title: str
     date: str                       # ISO date, "" when undated
     categories: tuple[str, ...]
@@ -103,7 +103,8 @@ def shard_count(posts: int) -> int:
 
 def shard_of(slug: str, count: int) -> int:
     """The shard a slug belongs to, among `count`: stable across builds and machines."""
-    return int.from_bytes(hashlib.blake2b(slug.encode("utf-8"), digest_size=8).digest(), "big") % count
+    digest = hashlib.blake2b(slug.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count
 
 
 def plan_shards(docs: Iterable[SearchDoc], language: str, count: int | None = None) -> list[Shard]:
@@ -115,8 +116,8 @@ def plan_shards(docs: Iterable[SearchDoc], language: str, count: int | None = No
     for doc in docs:
         members.setdefault(shard_of(doc.slug, count), []).append(doc)
     version = pagefind_version()
-    return [Shard(f"shard-{n:02d}", content_key(repr((version, language, count, n, group))), tuple(group))
-            for n, group in sorted(members.items())]
+    return [Shard(f"shard-{n:02d}", content_key(repr((version, language, count, n, group))),
+                  tuple(group)) for n, group in sorted(members.items())]
 
 
 def pagefind_record(doc: SearchDoc, body_html: str, language: str) -> dict:
@@ -125,8 +126,8 @@ def pagefind_record(doc: SearchDoc, body_html: str, language: str) -> dict:
     filters = {"category": list(doc.categories), "year": [doc.date[:4] or "Undated"]}
     if doc.tags:
         filters["tags"] = list(doc.tags)
-    return {"url": doc.url, "content": f"{doc.title}\n{plain_text(body_html)}", "language": language,
-            "meta": {"title": doc.title}, "filters": filters,
+    return {"url": doc.url, "content": f"{doc.title}\n{plain_text(body_html)}",
+            "language": language, "meta": {"title": doc.title}, "filters": filters,
             "sort": {"date": doc.date} if doc.date else {}}
 
 
@@ -210,7 +211,8 @@ def _reusable(shards: Sequence[Shard], previous: Path | None,
         except OSError:
             continue
         prefix = f"{BUNDLE}/{shard.name}/"
-        if len(files) == written.files and (intact is None or all(intact(prefix + f) for f in files)):
+        if len(files) == written.files and (intact is None
+                                            or all(intact(prefix + f) for f in files)):
             found[shard.name] = _Kept(folder, files, written)
     return found
 
@@ -238,7 +240,8 @@ def _link_files(source: str, target: str, files: list[str]) -> None:
         os.link(f"{source}/{rel}", f"{target}/{rel}")
 
 
-def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str], language: str) -> Written:
+def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str],
+                 language: str) -> Written:
     """Index one shard with its own Pagefind process into bundle/<name>/ (assembled in a temp
     folder, then renamed into place)."""
     records = (pagefind_record(doc, text_of(doc.body_key), language) for doc in shard.docs)
@@ -261,7 +264,8 @@ def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str], lang
         os.rename(tmp, bundle / shard.name)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{bundle / shard.name}: cannot write the search index: {exc.strerror}") from None
+        raise OutputError(f"{bundle / shard.name}: cannot write the search index: "
+                          f"{exc.strerror}") from None
     return Written(count, size, pagefind.peak_rss)
 
 
