@@ -31,8 +31,10 @@ class LoadResult:
         return sum(len(p.posts) for p in self.parses) - len(self.posts)
 
 
-def load_dumps(dumps: list[tuple[str, str, Overrides | None]]) -> LoadResult:
-    """Parse every dump (name, text, overrides) and merge the posts they share."""
+def load_dumps(dumps: list[tuple[str, str, Overrides | None]],
+               extra: list[DumpParse] = ()) -> LoadResult:
+    """Parse every dump (name, text, overrides) and merge the posts they share with each other
+    and with `extra`, the posts other readers found (HTML pages, WordPress exports)."""
     from .merge import merge_posts
 
     titles = {name: dated_titles(text) for name, text, _ in dumps}
@@ -40,6 +42,7 @@ def load_dumps(dumps: list[tuple[str, str, Overrides | None]]) -> LoadResult:
     for name, text, overrides in dumps:
         known = frozenset().union(*(t for n, t in titles.items() if n != name))
         parses.append(parse_dump(text, name, overrides, known))
+    parses.extend(extra)
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts])
     return LoadResult(posts=posts, parses=parses, slug_of=slug_of)
 
