@@ -1,6 +1,7 @@
 /* The search page: Pagefind UI on #search, fed from ?q= (and ?category=, ?year=, ?tags=).
-   The index is in shards (pagefind/shards.json lists them): the UI loads the primary one, which
-   carries Pagefind's code, and merges the others into it, so one search covers them all.
+   The index is in shards (pagefind/shards.json lists them; the primary one carries Pagefind's
+   code): the UI imports static/pagefind-shards/pagefind.js, which searches them all and answers
+   as one whole index would.
    No inline script anywhere, so the page keeps a strict Content-Security-Policy; Pagefind's
    WebAssembly needs 'wasm-unsafe-eval' in script-src on this page. */
 (function () {
@@ -36,14 +37,11 @@
 
   function open(listing, bundle, base) {
     var params = new URLSearchParams(location.search);
-    var others = listing.shards.filter(function (shard) { return shard.path !== listing.primary; });
     var ui = new window.PagefindUI({
       element: "#search",
-      bundlePath: bundle + listing.primary,
+      bundlePath: base + "static/pagefind-shards/",
       baseUrl: base,
-      mergeIndex: others.map(function (shard) {
-        return { bundlePath: bundle + shard.path, baseUrl: base };
-      }),
+      shards: { bundle: bundle, listing: listing },      // passed on to pagefind-shards/pagefind.js
       showImages: false,
       showSubResults: false,
       excerptLength: 30,

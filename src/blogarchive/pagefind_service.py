@@ -64,14 +64,15 @@ class PagefindProcess:
         """Create an empty index in the service; its id."""
         return self.call({"type": "NewIndex", "config": config})["index_id"]
 
-    def add_records(self, index_id: int, records: Iterable[dict]) -> int:
-        """Add custom records (url, content, language, meta, filters, sort); how many were added."""
+    def add_records(self, index_id: int, records: Iterable[dict]) -> list[int]:
+        """Add custom records (url, content, language, meta, filters, sort); the number of words
+        Pagefind counted in each (its page length for ranking), in record order."""
         requests = ({"type": "AddRecord", "index_id": index_id, **record} for record in records)
-        count = 0
+        words = []
         for answer in self._pipelined(requests):
             _expect(answer, "IndexedFile")
-            count += 1
-        return count
+            words.append(int(answer.get("page_word_count") or 0))
+        return words
 
     def write_files(self, index_id: int, output_path: Path) -> None:
         """Write the index's bundle into output_path (created by Pagefind)."""

@@ -5,9 +5,12 @@ of its body, its URL, and its filters (category, year, tags). Posts are split in
 a hash of their slug; each shard is indexed by its own Pagefind process (so Pagefind's
 memory is bounded by the shard, not the site) into pagefind/shard-NN/. A shard's key is a
 hash of its records: a build re-indexes only the shards whose key changed and hard-links
-the others from the previous site. pagefind/shards.json lists the shards; the search page
-loads shard-00 (which also carries Pagefind's JavaScript) and merges the others into it
-with Pagefind's `mergeIndex`.
+the others from the previous site. pagefind/shards.json lists the shards with their page and
+word counts; shard-00 also carries Pagefind's JavaScript. On the search page, Pagefind UI
+imports static/pagefind-shards/pagefind.js, which searches every shard in Pagefind's web
+worker and answers as one whole index would (see that file): it needs each shard to load as
+an index of its own, so every other shard holds an empty `wasm.<language>.pagefind` (Pagefind's
+"already decompressed" signature only), the WebAssembly being shard-00's, loaded first.
 
 What Pagefind leaves non-deterministic: the order of the values inside each filter chunk
 (filter/*.pf_filter) follows a per-process random hash, so those files, the shard's
@@ -47,6 +50,7 @@ LISTING = "shards.json"             # pagefind/shards.json: the shards and their
 PRIMARY = "shard-00"                # the shard the search page loads first (templates/search.html)
 SHARD_POSTS = 128                   # shards are added (doubled) to keep about this many posts each
 INDEX_FILES = ("pagefind-entry.json", "fragment/", "index/", "filter/")   # and pagefind.*.pf_meta
+EMPTY_WASM = b"pagefind_dcd"        # a shard's wasm.*.pagefind: shard-00's module is reused
 
 # The Content-Security-Policy of the search page: base.html's policy plus 'wasm-unsafe-eval',
 # which Pagefind's WebAssembly search needs (no 'unsafe-eval', no inline script).
@@ -175,10 +179,11 @@ def update_index(docs: Iterable[SearchDoc], site: Path, text_of: Callable[[str],
 
 @dataclass(frozen=True)
 class Written:
-    """What a shard's folder holds (its file count is in shards.json; the size is not, as the
-    filter chunks' size varies from run to run), and what indexing it cost."""
+    """What a shard's folder holds (its file and word counts are in shards.json; the size is
+    not, as the filter chunks' size varies from run to run), and what indexing it cost."""
     files: int
     bytes: int
+    words: int                      # the words Pagefind counted in its pages (page lengths)
     peak_rss: int = 0
 
 
@@ -196,7 +201,8 @@ def _reusable(shards: Sequence[Shard], previous: Path | None,
         return {}
     try:
         listed = json.loads((previous / BUNDLE / LISTING).read_text(encoding="utf-8"))
-        old = {item["path"].rstrip("/"): (item["key"], Written(int(item["files"]), 0))
+        old = {item["path"].rstrip("/"): (item["key"], Written(int(item["files"]), 0,
+                                                               int(item["words"])))
                for item in listed["shards"]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
@@ -247,7 +253,7 @@ def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str],
     records = (pagefind_record(doc, text_of(doc.body_key), language) for doc in shard.docs)
     with PagefindProcess(pagefind_binary(), bundle) as pagefind:
         index = pagefind.new_index({"force_language": language})
-        pagefind.add_records(index, records)
+        words = sum(pagefind.add_records(index, records))
         files = pagefind.call({"type": "GetFiles", "index_id": index}).get("files")
     if not isinstance(files, list):
         raise OutputError(f"{bundle / shard.name}: Pagefind returned no index files")
@@ -257,8 +263,8 @@ def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str],
     try:
         for item in files:
             rel = item["path"]
-            if primary or rel.startswith(INDEX_FILES) or rel.endswith(".pf_meta"):
-                data = base64.b64decode(item["content"])
+            data = _kept_content(rel, item["content"], primary)
+            if data is not None:
                 _write_new(tmp / rel, data)
                 count, size = count + 1, size + len(data)
         os.rename(tmp, bundle / shard.name)
@@ -266,7 +272,17 @@ def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str],
         shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(f"{bundle / shard.name}: cannot write the search index: "
                           f"{exc.strerror}") from None
-    return Written(count, size, pagefind.peak_rss)
+    return Written(count, size, words, pagefind.peak_rss)
+
+
+def _kept_content(rel: str, content: str, primary: bool) -> bytes | None:
+    """What a shard keeps of a file Pagefind made (base64 `content`): the primary everything;
+    the others their index, and an empty WebAssembly bundle instead of Pagefind's."""
+    if primary or rel.startswith(INDEX_FILES) or rel.endswith(".pf_meta"):
+        return base64.b64decode(content)
+    if rel.startswith("wasm.") and rel.endswith(".pagefind"):
+        return EMPTY_WASM
+    return None
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -278,10 +294,11 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _write_listing(bundle: Path, shards: Sequence[Shard], written: dict[str, Written]) -> None:
-    """pagefind/shards.json: what the search page merges, and the keys the next build compares."""
+    """pagefind/shards.json: what the search page searches (with the page and word counts it
+    ranks by), and the keys the next build compares."""
     listing = {"pagefind": pagefind_version(), "primary": f"{PRIMARY}/", "shards": [
-        {"path": f"{s.name}/", "key": s.key, "pages": len(s.docs), "files": written[s.name].files}
-        for s in shards]}
+        {"path": f"{s.name}/", "key": s.key, "pages": len(s.docs), "words": written[s.name].words,
+         "files": written[s.name].files} for s in shards]}
     try:
         _write_new(bundle / LISTING, (json.dumps(listing, indent=1) + "\n").encode("utf-8"))
     except OSError as exc:
