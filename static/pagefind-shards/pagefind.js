@@ -16,7 +16,13 @@
    with, else none; a shard that matched any term otherwise is left out, its results and its
    filter counts. The results kept are scored again with Pagefind's formula (search_term in
    pagefind_web/src/search.rs, in f32) over the whole index's statistics: pages and words from
-   shards.json, pages per term summed over the shards kept. Written against Pagefind 1.5. */
+   shards.json, pages per term summed over the shards kept. Written against Pagefind 1.5.
+
+   What may still differ from a whole index: the order of pages whose scores are exactly equal
+   (Pagefind's own sort leaves it open), and, for a term with many extensions, which of them
+   match ("the": their, them...): a whole index sees only the words inside the index chunk(s)
+   it loads for the term, and the shards' chunks end elsewhere. tests/test_search_shards.py
+   and benchmarks/README.md give the measured difference. */
 
 const RANKING = {                   // Pagefind 1.5's defaults, set so that both sides use them
   termSimilarity: 1.0, pageLength: 0.75, termSaturation: 1.4, termFrequency: 1.0,
@@ -188,7 +194,8 @@ function queryWords(term) {
 /* -- Pagefind's score, with the whole index's statistics ------------------------------------- */
 
 function idf(pages, withTerm) {
-  return f32(Math.log(f32(f32(f32(f32(pages) - f32(withTerm)) + 0.5) / f32(f32(withTerm) + 0.5)) + 1));
+  const ratio = f32(f32(f32(f32(pages) - f32(withTerm)) + 0.5) / f32(f32(withTerm) + 0.5));
+  return f32(Math.log(f32(ratio + 1)));
 }
 
 function termFrequency(weighted, length, average) {
