@@ -1,0 +1,84 @@
+"""Page chrome learned from the dumps themselves: what every page of one blog repeats.
+
+A blog prints the same header, menu, sidebar and footer around the posts of every page.  Read
+side by side from their first line (and from their last), the pages of one import agree line
+for line through that chrome and part where each page's own content starts: a home page, a
+category page and a single post differ right after the menu.  Post text repeats across pages
+too (a post is on its home page, its category page, its month page), but never at the same
+place on most of the pages, so it is never taken for chrome.  No theme's strings are listed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import grammar as G
+
+MIN_PAGES = 3           # fewer pages cannot tell a blog's chrome from a post shown on each
+SHARE = 0.6             # a line must stand in the same place on this share of the pages
+SKIP = 1                # lines a page may hold that the others lack (a "Menu" toggle) and stay in step
+
+
+@dataclass
+class ChromeProfile:
+    """Per dump: line index -> why it is chrome; and a summary for the import report."""
+    lines: dict[str, dict[int, str]] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)
+
+    def of(self, name: str) -> dict[int, str]:
+        return self.lines.get(name, {})
+
+
+def learn_chrome(pages: dict[str, list[str]]) -> ChromeProfile:
+    """Chrome of every page (name -> its lines), read from the top down and the bottom up."""
+    profile = ChromeProfile({name: {} for name in pages})
+    if len(pages) < MIN_PAGES:
+        if pages:
+            profile.summary.append(f"{len(pages)} page(s): too few to learn the blog's chrome "
+                                   f"(needs {MIN_PAGES}); only WordPress's own words are recognised")
+        return profile
+    need = max(MIN_PAGES, -(-len(pages) * SHARE // 1))
+    seqs = {name: [i for i, t in enumerate(rows) if t.strip()] for name, rows in pages.items()}
+    keys = {name: [G.norm(rows[i]) for i in seqs[name]] for name, rows in pages.items()}
+    for end, label in ((False, "top"), (True, "bottom")):
+        found = _consensus(keys, int(need), from_end=end)
+        for name, positions in found.items():
+            for pos, agree in positions:
+                profile.lines[name][seqs[name][pos]] = \
+                    f"page chrome: the same line at the {label} of {agree} of {len(pages)} pages"
+        count = max((len(p) for p in found.values()), default=0)
+        profile.summary.append(f"{label} of the pages: {count} lines of chrome shared by at least "
+                               f"{int(need)} of {len(pages)} pages")
+    return profile
+
+
+def _consensus(keys: dict[str, list[str]], need: int, from_end: bool) -> dict[str, list[tuple[int, int]]]:
+    """Walk every page in step from one end while most pages show the same line there.
+
+    Returns, per page, the positions (in its non-blank lines) found to be shared chrome."""
+    order = {n: (list(reversed(k)) if from_end else k) for n, k in keys.items()}
+    at = {n: 0 for n in order}
+    found: dict[str, list[tuple[int, int]]] = {n: [] for n in order}
+    active = set(order)
+    while len(active) >= need:
+        votes: dict[str, list[int]] = {}       # line -> [pages showing it, pages showing it next]
+        for n in active:
+            window = order[n][at[n]:at[n] + SKIP + 1]
+            for k in set(window):
+                votes.setdefault(k, [0, 0])[0] += 1
+            if window:
+                votes[window[0]][1] += 1
+        if not votes:
+            break
+        line, (agree, _) = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
+        if agree < need or G.date_line(line) or G.THREAD_RE.match(line):
+            break
+        for n in sorted(active):
+            window = order[n][at[n]:at[n] + SKIP + 1]
+            if line not in window:
+                active.discard(n)
+                continue
+            pos = at[n] + window.index(line)
+            real = len(order[n]) - 1 - pos if from_end else pos
+            found[n].append((real, agree))
+            at[n] = pos + 1
+    return found
