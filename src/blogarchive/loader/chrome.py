@@ -38,7 +38,7 @@ def learn_chrome(pages: dict[str, list[str]]) -> ChromeProfile:
         return profile
     need = max(MIN_PAGES, -(-len(pages) * SHARE // 1))
     seqs = {name: [i for i, t in enumerate(rows) if t.strip()] for name, rows in pages.items()}
-    keys = {name: [G.norm(rows[i]) for i in seqs[name]] for name, rows in pages.items()}
+    keys = {name: _Keys(rows, seqs[name]) for name, rows in pages.items()}
     for end, label in ((False, "top"), (True, "bottom")):
         found = _consensus(keys, int(need), from_end=end)
         for name, positions in found.items():
@@ -51,11 +51,33 @@ def learn_chrome(pages: dict[str, list[str]]) -> ChromeProfile:
     return profile
 
 
-def _consensus(keys: dict[str, list[str]], need: int, from_end: bool) -> dict[str, list[tuple[int, int]]]:
+class _Keys:
+    """A page's non-blank lines as comparison keys, computed only as far as the walk reads."""
+
+    def __init__(self, rows: list[str], seq: list[int], from_end: bool = False):
+        self.rows, self.seq, self.from_end, self.cache = rows, seq, from_end, {}
+
+    def reversed(self) -> "_Keys":
+        return _Keys(self.rows, self.seq, not self.from_end)
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    def __getitem__(self, span: slice) -> list[str]:
+        return [self._key(p) for p in range(*span.indices(len(self.seq)))]
+
+    def _key(self, pos: int) -> str:
+        if pos not in self.cache:
+            i = self.seq[len(self.seq) - 1 - pos] if self.from_end else self.seq[pos]
+            self.cache[pos] = G.norm(self.rows[i])
+        return self.cache[pos]
+
+
+def _consensus(keys: dict[str, _Keys], need: int, from_end: bool) -> dict[str, list[tuple[int, int]]]:
     """Walk every page in step from one end while most pages show the same line there.
 
     Returns, per page, the positions (in its non-blank lines) found to be shared chrome."""
-    order = {n: (list(reversed(k)) if from_end else k) for n, k in keys.items()}
+    order = {n: (k.reversed() if from_end else k) for n, k in keys.items()}
     at = {n: 0 for n in order}
     found: dict[str, list[tuple[int, int]]] = {n: [] for n in order}
     active = set(order)

@@ -373,7 +373,10 @@ def more_link(text: str, earlier: set[str]) -> bool:
 
 
 def norm(text: str) -> str:
-    """A line's identity for comparisons: quotes, dashes and spacing ignored, case folded."""
+    """A line's identity for comparisons: quotes, dashes and spacing ignored, case folded
+    (lines longer than any title or label are compared as they are)."""
+    if len(text) > 200:
+        return text
     t = text.translate(_NORM)
     return " ".join(t.split()).strip(" .:").casefold()
 

@@ -15,6 +15,7 @@ from . import grammar as G
 from .thread import Thread, parse_thread
 
 SHORT_WORDS = 12            # navigation and form lines are short labels, not prose
+LONGEST = 500               # characters: longer lines are prose, never page structure
 
 NAV_LINE_RE = re.compile(
     r"^\s*(?:[←«‹].{1,120}|.{1,120}[→»›]|(?:Older|Newer) (?:posts|entries|Posts|Entries)|"
@@ -51,6 +52,9 @@ def read_structure(rows: list[str], chrome: dict[int, str]) -> PageStructure:
     k = 0
     while k < len(nb):
         i = nb[k]
+        if len(rows[i]) > LONGEST:     # a paragraph: no heading, label or link runs this long
+            k += 1
+            continue
         if i not in page.marks:
             for step in (_thread, _form, _nav, _share, _related, _labels):
                 nxt = step(rows, nb, k, page)
@@ -184,6 +188,8 @@ def _labels(rows, nb, k, page) -> int | None:
 def _single(rows, nb, k, page, earlier: set[str]) -> None:
     """One line on its own: a teaser link, an archive header, a meta line, site words."""
     i, t = nb[k], rows[nb[k]].strip()
+    if len(t) > 250:
+        return
     nxt = nb[k + 1] if k + 1 < len(nb) else None
     if G.more_link(t, earlier):
         page.marks[i] = Mark("more", "teaser link")

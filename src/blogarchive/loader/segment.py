@@ -82,8 +82,8 @@ class _Notes:
             self.in_notes = True
             self.star_seen.add(len(star.group("stars")))
         elif not self.in_notes:
-            self.markers.update(int(m.group("n")) for m in L.MARKER_RE.finditer(s))
-            self.stars.update(len(m.group("stars")) for m in L.STAR_MARKER_RE.finditer(s))
+            self.markers.update(L.markers_in(s))
+            self.stars.update(L.star_markers_in(s))
 
     @property
     def complete(self) -> bool:
