@@ -118,12 +118,25 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     titles = _find_titles(rows, notes, ov, known_titles, result)
     _assemble(done, titles)
     _bound_undated(result.posts)
+    _grade_title_guesses(result)
     result.date_formats = date_formats(done)
     if not result.page_kinds:
         result.page_kinds.append("single post (with its comment thread)" if done.page.threads
                                  else "list of posts, no archive header (a home page or one of its pages)"
                                  if len(result.posts) > 1 else "one post, no archive header")
     return result
+
+
+def _grade_title_guesses(result: DumpParse) -> None:
+    """A title found by its place is weak unless a meta line after the body dates its post."""
+    dated = {p.title_line: p for p in result.posts if p.date}
+    for k, g in enumerate(result.guesses):
+        if not g.what.startswith("undated post title ("):
+            continue
+        post = dated.get(g.line)
+        what = f"post title ({g.what[20:-1]}; dated {post.date} by the meta line closing it)" \
+            if post else g.what
+        result.guesses[k] = Guess(g.file, g.line, g.text, what, weak=post is None)
 
 
 def known_titles_of(done: Classified) -> set[str]:
@@ -269,7 +282,7 @@ def _between_posts(done: Classified, i: int, closed):
     if note.role == "text":
         note.role, note.reason = "residue", "between posts"
         done.result.guesses.append(Guess(done.result.name, i + 1, done.rows[i].strip(),
-                                         "dropped as residue between posts"))
+                                         "dropped as residue between posts", weak=True))
     return None
 
 
@@ -384,6 +397,8 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
                     and L.is_title_like(rows[nxt]) and not L.is_numbered_heading(rows[nxt]) \
                     and _only_blanks_between(notes, i, nxt):
                 drop[nxt] = "image caption after an image file name"
+        elif _alone(notes, i) and _caption_like(rows[i]) and _spacers_after(rows, i) >= IMAGE_SPACERS:
+            drop[i] = f"alt text standing over an image's empty lines ({_spacers_after(rows, i)} spacer lines)"
     if ended_by_title:
         for i in reversed(content):
             if i in drop:
@@ -395,6 +410,19 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
         notes[i].role, notes[i].reason = "residue", why
         result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), f"dropped as residue: {why}"))
     return [i for i in content if i not in drop]
+
+
+IMAGE_SPACERS = 3      # no-break-space lines in a row: the room an image took on the page
+
+
+def _spacers_after(rows, i) -> int:
+    """Spacer lines (only no-break spaces) before the next line of text below line i."""
+    count = 0
+    for t in rows[i + 1:]:
+        if t.strip():
+            break
+        count += bool(t)
+    return count
 
 
 def _caption_like(text: str) -> bool:
