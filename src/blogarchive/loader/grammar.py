@@ -329,20 +329,23 @@ NAV_RE = _words_re(
     r"(?:[←«‹]\s*)?(?:Older|Newer|Previous|Next)(?:\s+(?:posts?|entries|page|Post|Entries|Page))?"
     r"(?:\s*[→»›])?:?", r"Page(?:\s+\d+(?:\s+of\s+\d+)?)?", r"\d{1,3}(?:\s+(?:Next|Previous)\s+page)?",
     r"…|\.\.\.", r"[←«‹].{1,120}", r".{1,120}[→»›]")
-SITE_RE = _words_re(
-    r"Skip to (?:main )?content", r"Menu(?: and widgets)?", r"Search(?: for)?:?", r"Search …",
+SITE_RE = _words_re(       # unmistakable anywhere
+    r"Skip to (?:main )?content", r"Search for:", r"Search …", r"Menu and widgets",
     r"(?:Proudly )?[Pp]owered by WordPress\.?", r"(?:Blog|Website) (?:at|Powered by) WordPress\.com\.?",
-    r"Create a (?:free )?website or blog at WordPress\.com\.?", r"Theme: .{1,60} by .{1,60}\.?",
-    r"Log in", r"Log out", r"Entries (?:RSS|feed)", r"Comments (?:RSS|feed)", r"WordPress\.org",
-    r"Follow", r"Subscribe", r"Subscribed", r"Sign me up", r"Close and accept",
+    r"Create a (?:free )?website or blog at WordPress\.com\.?", r"Theme: .{1,60} by .{1,60}\.",
+    r"Entries (?:RSS|feed)", r"Comments (?:RSS|feed)", r"WordPress\.org", r"Close and accept",
     r"Privacy & Cookies: .+", r"To find out more, including how to control cookies, see here: .+",
     r"Report this content", r"View site in Reader", r"Manage subscriptions", r"Collapse this bar",
-    r"Edit", r"Bookmark the permalink\.?", r"Reply(?:\s*[↓→])?", r"Log in to Reply", r"Cancel reply",
-    r"Post Comment", r"Loading(?:…|\.\.\.)", r"Like Loading(?:…|\.\.\.)", r"Be the first to like this\.?",
-    r"\d+ bloggers? likes? this\.?", r"Share this:?", r"Share:", r"Like this:", r"Related",
-    r"Click to (?:share|email|print) .{1,80}", r"Press This", r"Reblog",
-    r"Enter your email address to (?:follow|subscribe to) this blog.{1,120}", r"Follow (?:Blog )?via Email",
-    r"Join \d[\d,]* other (?:followers|subscribers)", r"Featured(?: post)?", r"Sticky(?: post)?")
+    r"Bookmark the permalink\.?", r"Reply\s*↓", r"Log in to Reply", r"Cancel reply", r"Post Comment",
+    r"Like Loading(?:…|\.\.\.)", r"Be the first to like this\.?", r"\d+ bloggers? likes? this\.?",
+    r"Share this:", r"Like this:", r"Click to (?:share|email|print) .{1,80}", r"Follow (?:Blog )?via Email",
+    r"Enter your email address to (?:follow|subscribe to) this blog.{1,120}",
+    r"Join \d[\d,]* other (?:followers|subscribers)")
+SITE_WEAK_RE = _words_re(  # common words: chrome only beside other chrome
+    r"Menu", r"Search", r"Log in", r"Log out", r"Follow", r"Subscribe", r"Subscribed", r"Sign me up",
+    r"Edit", r"Reply(?:\s*→)?", r"Loading(?:…|\.\.\.)", r"Share:?", r"Related", r"Press This", r"Reblog",
+    r"Meta", r"Archives", r"Categories", r"Recent Posts", r"Recent Comments", r"Pages", r"Blogroll",
+    r"Tags", r"Links", r"Top Posts(?: & Pages)?", r"Calendar")
 SHARE_HEAD_RE = _words_re(r"Share this:?", r"Share:", r"Like this:")
 SHARE_ITEM_RE = _words_re(
     r"Twitter", r"Facebook", r"Email", r"Print", r"LinkedIn", r"Reddit", r"Tumblr", r"Pinterest",

@@ -12,14 +12,15 @@ import re
 from dataclasses import dataclass, field
 
 from . import grammar as G
+from . import lines as L
 from .thread import Thread, parse_thread
 
 SHORT_WORDS = 12            # navigation and form lines are short labels, not prose
 LONGEST = 500               # characters: longer lines are prose, never page structure
 
 NAV_LINE_RE = re.compile(
-    r"^\s*(?:[←«‹].{1,120}|.{1,120}[→»›]|(?:Older|Newer) (?:posts|entries|Posts|Entries)|"
-    r"(?:Previous|Next) (?:page|Page|post|Post)|Page \d+ of \d+)\s*$")
+    r"^\s*(?:←.{1,120}|.{1,120}→|(?:[«‹]\s*)?(?:Older|Newer|Previous|Next) (?:posts|entries|Posts|Entries|"
+    r"page|Page|post|Post)(?:\s*[»›])?|Page \d+ of \d+)\s*$")
 STICKY_RE = re.compile(r"^\s*(?:Featured(?: post)?|Sticky(?: post)?)\s*$", re.I)
 
 
@@ -213,6 +214,15 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
         page.marks[i] = Mark("chrome", "sticky post label")
     elif G.SITE_RE.match(t) or NAV_LINE_RE.match(t):
         page.marks[i] = Mark("footer", "WordPress page furniture")
+    elif G.SITE_WEAK_RE.match(t) and _beside_chrome(rows, nb, k, page):
+        page.marks[i] = Mark("footer", "WordPress page furniture (beside other chrome)")
+
+
+def _beside_chrome(rows, nb, k, page) -> bool:
+    """The line above or below is chrome too (or more of WordPress's words)."""
+    near = [nb[j] for j in (k - 1, k + 1) if 0 <= j < len(nb)]
+    return any((i in page.marks and page.marks[i].role in ("footer", "chrome"))
+               or G.SITE_RE.match(rows[i]) or G.SITE_WEAK_RE.match(rows[i]) for i in near)
 
 
 def _dateline(text: str) -> G.Meta | None:
@@ -230,9 +240,15 @@ def _description(rows, nb, k, page) -> None:
     """An archive's description: sentences between its header and the first post's title."""
     j = k + 1
     while j + 1 < len(nb) and j <= k + 2 and nb[j] not in page.marks \
-            and rows[nb[j]].strip().endswith((".", "!", "?")) and _short(rows[nb[j + 1]], 25):
+            and rows[nb[j]].strip().endswith(".") and len(rows[nb[j]].split()) >= 3 \
+            and _short(rows[nb[j + 1]], 25) and not _meta_like(rows[nb[j + 1]]):
         page.marks[nb[j]] = Mark("chrome", "archive description (under the page header)")
         j += 1
+
+
+def _meta_like(text: str) -> bool:
+    """A line that dates or counts the post above it: the line before it is a title."""
+    return bool(G.date_line(text) or G.count_line(text) or G.byline(text) or L.DATELINE_RE.match(text))
 
 
 def describe(meta: G.Meta) -> str:
