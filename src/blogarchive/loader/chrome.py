@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import grammar as G
+from .lines import DATELINE_RE
 
 MIN_PAGES = 3           # fewer pages cannot tell a blog's chrome from a post shown on each
 SHARE = 0.6             # a line must stand in the same place on this share of the pages
@@ -66,11 +67,22 @@ class _Keys:
     def __getitem__(self, span: slice) -> list[str]:
         return [self._key(p) for p in range(*span.indices(len(self.seq)))]
 
+    def raw(self, pos: int) -> str:
+        """The line itself (grammar reads it as written, not as a key)."""
+        if not 0 <= pos < len(self.seq):
+            return ""
+        return self.rows[self.seq[len(self.seq) - 1 - pos] if self.from_end else self.seq[pos]]
+
     def _key(self, pos: int) -> str:
         if pos not in self.cache:
-            i = self.seq[len(self.seq) - 1 - pos] if self.from_end else self.seq[pos]
-            self.cache[pos] = G.norm(self.rows[i])
+            self.cache[pos] = G.norm(self.raw(pos))
         return self.cache[pos]
+
+
+def post_structure(key: str) -> bool:
+    """A line that belongs to a post, never to chrome: a date, byline, meta or thread line."""
+    return bool(G.date_line(key) or G.byline(key) or G.count_line(key) or G.entry_meta(key)
+                or G.labelled_meta(key) or G.THREAD_RE.match(key) or DATELINE_RE.match(key))
 
 
 def _consensus(keys: dict[str, _Keys], need: int, from_end: bool) -> dict[str, list[tuple[int, int]]]:
@@ -92,14 +104,21 @@ def _consensus(keys: dict[str, _Keys], need: int, from_end: bool) -> dict[str, l
         if not votes:
             break
         line, (agree, _) = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
-        if agree < need or G.date_line(line) or G.THREAD_RE.match(line):
+        if agree < need:
             break
+        steps = {}
         for n in sorted(active):
             window = order[n][at[n]:at[n] + SKIP + 1]
-            if line not in window:
+            skipped = range(at[n], at[n] + window.index(line)) if line in window else ()
+            if line not in window or any(G.page_header(order[n].raw(p)) or post_structure(order[n].raw(p))
+                                         for p in skipped):
                 active.discard(n)
-                continue
-            pos = at[n] + window.index(line)
+            else:
+                steps[n] = at[n] + window.index(line)
+        if len(steps) < need or any(post_structure(order[n].raw(p)) or (
+                not from_end and post_structure(order[n].raw(p + 1))) for n, p in steps.items()):
+            break       # too few left in step, a post's own line, or a title over its date or byline
+        for n, pos in steps.items():
             real = len(order[n]) - 1 - pos if from_end else pos
             found[n].append((real, agree))
             at[n] = pos + 1

@@ -226,7 +226,7 @@ def _entry_part(part: str, meta: Meta) -> tuple[Meta, bool] | None:
         return meta.with_(comments=count.comments), False
     by = byline(part)
     if by:
-        return meta.with_(date=by.date, fmt=by.fmt, author=by.author), True
+        return meta.with_(date=by.date, fmt=by.fmt, author=by.author), False
     hit = date_line(part)
     if hit:
         return meta.with_(date=hit[0], fmt=hit[1]), False

@@ -177,6 +177,8 @@ def _labels(rows, nb, k, page) -> int | None:
             parts.append(rows[nb[j]].strip())
             j += 1
         meta = G.labelled_meta(" ".join(parts)) if parts else None
+    elif G.entry_meta(t) or G.byline(t):
+        return None     # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
     else:
         meta, j = G.labelled_meta(t), k + 1
     if meta is None:
