@@ -165,8 +165,9 @@ def byline(text: str) -> Meta | None:
         author = (m.groupdict().get("author") or "").strip() or None
         if author and not _name_like(author):
             continue
+        g = m.groupdict()
         return Meta("byline", "either", date=date, fmt=fmt, author=author,
-                    comments=comment_count(m.group("count"), m.group("n")))
+                    comments=comment_count(g.get("count"), g.get("n")))
     return None
 
 
