@@ -32,7 +32,7 @@ def served(tmp_path_factory):
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
                              "--posts", str(work / "posts"), "--out", str(work / "site"),
-                             "--config", str(ROOT / "site.yaml")],
+                             "--config", str(ROOT / "site.yaml"), "--cache", str(work / "cache")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(100):
@@ -55,14 +55,9 @@ def browser():
         b.close()
 
 
-SHOTS = Path("/tmp/blogarchive-shots")      # copies for a person to look at
-
-
 def shoot(page, shots: Path, name: str) -> None:
-    """A screenshot into the test's tmp_path, copied to /tmp/blogarchive-shots/."""
+    """A screenshot into the shots folder (see conftest.shots)."""
     page.screenshot(path=str(shots / name))
-    SHOTS.mkdir(exist_ok=True)
-    shutil.copy(shots / name, SHOTS / name)
 
 
 def watch_console(page, errors: list) -> None:
@@ -99,14 +94,14 @@ def walk(browser, start: str, shots: Path, name: str) -> list[str]:
     return errors
 
 
-def test_served_site_in_chromium(served, browser, tmp_path):
+def test_served_site_in_chromium(served, browser, shots):
     url, _ = served
-    assert walk(browser, url, tmp_path, "serve") == []
+    assert walk(browser, url, shots, "serve") == []
 
 
-def test_file_url_site_in_chromium(served, browser, tmp_path):
+def test_file_url_site_in_chromium(served, browser, shots):
     _, work = served
-    assert walk(browser, (work / "site" / "index.html").as_uri(), tmp_path, "file") == []
+    assert walk(browser, (work / "site" / "index.html").as_uri(), shots, "file") == []
 
 
 def test_served_404_is_styled_at_any_depth(served, browser):

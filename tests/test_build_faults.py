@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]

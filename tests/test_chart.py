@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from blogarchive import site as S
-from blogarchive.builder import read_posts
 from blogarchive.chart import MonthBar, activity_svg, activity_table, month_bars
 from blogarchive.post import Post
+
+from conftest import read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -89,7 +90,7 @@ def test_table_has_a_row_per_year_with_twelve_months():
 
 
 def test_real_posts_chart_is_deterministic_and_counts_every_dated_post():
-    posts = read_posts(ROOT / "posts", keep_going=False)
+    posts = read_posts(ROOT / "posts")
     bars = month_bars(posts, link)
     assert sum(b.count for b in bars) == sum(1 for p in posts if p.date)
     first = min(p.date for p in posts if p.date)
@@ -117,7 +118,8 @@ def chart_page(tmp_path: Path) -> Path:
     from markupsafe import Markup
     from blogarchive.chart import SHORT_MONTHS
     from blogarchive.config import Config
-    from blogarchive.render import make_env, render_page
+    from blogarchive.build.plan import PlainPage
+    from blogarchive.render import make_env, render
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "chart_page.html").write_text(
@@ -125,11 +127,12 @@ def chart_page(tmp_path: Path) -> Path:
         '{% endblock %}{% block content %}<h1>Archives</h1>{% include "_activity.html" %}{% endblock %}',
         encoding="utf-8")
     here = "archives/index.html"
-    bars = month_bars(read_posts(ROOT / "posts", keep_going=False),
+    bars = month_bars(read_posts(ROOT / "posts"),
                       lambda y, m: S.relative_url(here, S.month_path(y, m)))
-    html = render_page(make_env(templates), Config(), "chart_page.html", here, "Archives",
-                       activity={"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
-                                 "months": SHORT_MONTHS})
+    activity = {"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
+                "months": SHORT_MONTHS}
+    page = PlainPage(here, "chart page", "chart_page.html", "Archives", {})
+    html = render(page, make_env(templates), Config(), {"activity": activity})
     site = tmp_path / "site"
     (site / "archives").mkdir(parents=True)
     (site / here).write_text(html, encoding="utf-8")
@@ -139,11 +142,9 @@ def chart_page(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
-def test_chart_reads_in_light_and_dark_and_links_to_months(tmp_path):
+def test_chart_reads_in_light_and_dark_and_links_to_months(tmp_path, shots):
     from playwright.sync_api import sync_playwright
     page_file = chart_page(tmp_path)
-    shots = Path("/tmp/blogarchive-shots")
-    shots.mkdir(exist_ok=True)
     colours = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

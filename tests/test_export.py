@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 
 from blogarchive import site as S
-from blogarchive.builder import read_posts
 from blogarchive.export import (JSON_FEED_VERSION, POSTS_SCHEMA, json_feed, json_ld, open_graph,
                                 posts_json)
 from blogarchive.feed import FeedInfo, FeedItem, absolutize, rss_xml
 from blogarchive.post import Post, Source
-from blogarchive.render import post_html, summary, word_count
+from blogarchive.markdown_safe import post_html, summary, word_count
+
+from conftest import read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://archive.example.org/blog/"
@@ -20,7 +21,7 @@ INFO = FeedInfo("Blog", "About things", "The authors", "en-GB", BASE, BASE + "fe
 
 
 def item(post: Post) -> FeedItem:
-    """As builder.feeds makes them: absolute permalink, absolutised HTML, plain summary."""
+    """As build.workers makes them: absolute permalink, absolutised HTML, plain summary."""
     url = S.absolute_url(BASE, S.post_path(post))
     html = post_html(post.body)
     return FeedItem(post, url, absolutize(html, url), summary(html))
@@ -36,7 +37,7 @@ BOUNDLESS = Post(title="Nothing known", slug="nothing-known", body="More.\n")
 
 @pytest.fixture(scope="module")
 def real_posts():
-    posts = read_posts(ROOT / "posts", keep_going=False)
+    posts = read_posts(ROOT / "posts")
     if not posts:
         pytest.skip("posts/ is empty")
     return posts

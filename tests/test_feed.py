@@ -198,16 +198,20 @@ def test_feed_level_date_is_the_newest_post_date(rss, atom):
     assert atom.feed.updated_parsed[:6] == newest
 
 
-def test_feed_level_date_without_dated_posts_is_latest_bound_else_epoch():
-    root = etree.fromstring(atom_xml(info(), [BETWEEN, AFTER_ONLY, NO_BOUNDS_A]))
-    assert root.findtext(f"{ATOM}updated") == "2015-04-30T00:00:00+01:00"
-    assert root.findall(f"{ATOM}entry") == []
-    root = etree.fromstring(atom_xml(info(), [NO_BOUNDS_A]))
-    assert root.findtext(f"{ATOM}updated") == "1970-01-01T00:00:00+00:00"
-    root = etree.fromstring(atom_xml(info(), []))
-    assert root.findtext(f"{ATOM}updated") == "1970-01-01T00:00:00+00:00"
-    rss_root = etree.fromstring(rss_xml(info(), [NO_BOUNDS_A]))
-    assert rss_root.findtext("channel/lastBuildDate") == "Thu, 01 Jan 1970 00:00:00 +0000"
+def test_without_dated_posts_no_date_is_invented():
+    undated = [BETWEEN, AFTER_ONLY, NO_BOUNDS_A]
+    for items in (undated, [NO_BOUNDS_A], []):
+        with pytest.raises(ValueError, match="Atom feed needs a dated post"):
+            atom_xml(info(), items)
+        rss_root = etree.fromstring(rss_xml(info(), items))
+        assert rss_root.find("channel/lastBuildDate") is None
+        assert len(rss_root.findall("channel/item")) == len(items)
+        assert b"1970" not in rss_xml(info(), items)
+    # one dated post among them: both feeds are dated by it, and by nothing else
+    rss_root = etree.fromstring(rss_xml(info(), [*undated, OLDEST]))
+    assert rss_root.findtext("channel/lastBuildDate") == "Fri, 01 Mar 2013 00:00:00 +0000"
+    assert etree.fromstring(atom_xml(info(), [*undated, OLDEST])).findtext(
+        f"{ATOM}updated") == "2013-03-01T00:00:00+00:00"
 
 
 def test_undated_rss_descriptions_state_the_bounds(rss):

@@ -4,7 +4,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +26,8 @@ def test_every_feed_parses_cleanly_with_right_entries(site):
     assert len(all_feeds(site)) == 5
     for rss in all_feeds(site):
         atom = rss.with_name("atom.xml")
+        if not atom.exists():           # no dated post there (checked below)
+            atom = rss
         r, a = feedparser.parse(rss.read_bytes()), feedparser.parse(atom.read_bytes())
         assert r.bozo == 0 and a.bozo == 0, (rss, r.get("bozo_exception"), a.get("bozo_exception"))
         for feed in (r, a):
@@ -36,7 +38,8 @@ def test_every_feed_parses_cleanly_with_right_entries(site):
         dated = [e for e in r.entries if e.get("published_parsed")]
         assert [e.published_parsed for e in dated] == sorted(
             (e.published_parsed for e in dated), reverse=True)
-        assert len(a.entries) == len(dated)          # Atom leaves undated posts out
+        if atom != rss:
+            assert len(a.entries) == len(dated)      # Atom leaves undated posts out
         self_link = [link for link in r.feed.links if link.rel == "self"][0].href
         assert self_link == BASE + rss.relative_to(site).as_posix()
     home = feedparser.parse((site / "feed.xml").read_bytes())
@@ -57,6 +60,9 @@ def test_feeds_are_byte_identical_across_builds_and_folders(tmp_path, site):
     for rss in all_feeds(site):
         for name in ("feed.xml", "atom.xml"):
             rel = rss.with_name(name).relative_to(site)
+            assert (other / rel).exists() == (site / rel).exists()
+            if not (site / rel).exists():
+                continue
             assert (other / rel).read_bytes() == (site / rel).read_bytes()
 
 
@@ -65,3 +71,38 @@ def test_limit_keeps_newest(tmp_path):
     build(ROOT / "posts", out, Config(feed_limit=5, base_url=BASE))
     feed = feedparser.parse((out / "feed.xml").read_bytes())
     assert len(feed.entries) == 5 and feed.entries[0].title.startswith("How I’ll vote")
+
+
+def test_no_atom_feed_is_written_or_linked_where_no_post_is_dated(site):
+    """category/uncategorized/ holds only undated posts: RSS without a lastBuildDate, no Atom."""
+    from bs4 import BeautifulSoup
+    from lxml import etree
+
+    folder = site / "category" / "uncategorized"
+    posts = feedparser.parse((folder / "feed.xml").read_bytes()).entries
+    assert posts and not any(e.get("published_parsed") for e in posts)
+    assert etree.parse(str(folder / "feed.xml")).find("channel/lastBuildDate") is None
+    assert not (folder / "atom.xml").exists() and (folder / "feed.json").exists()
+    for page in [folder / "index.html", *folder.glob("page/*/index.html")]:
+        doc = BeautifulSoup(page.read_text("utf-8"), "html.parser")
+        hrefs = {a["href"] for a in doc.select('link[rel="alternate"], .subscribe a')}
+        assert {"feed.xml", "feed.json", "../../atom.xml"} <= hrefs, page
+        assert "atom.xml" not in hrefs, page
+    # every category with a dated post keeps its Atom feed, linked from its page
+    for rss in site.glob("category/*/feed.xml"):
+        dated = any(e.get("published_parsed") for e in feedparser.parse(rss.read_bytes()).entries)
+        assert rss.with_name("atom.xml").exists() == dated, rss
+        linked = 'href="atom.xml"' in rss.with_name("index.html").read_text("utf-8")
+        assert linked == dated, rss
+
+
+def test_a_site_without_one_dated_post_has_no_atom_feed_at_all(tmp_path):
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for src in ROOT.glob("posts/*.md"):
+        if "\ndate:" not in src.read_text("utf-8"):
+            (posts / src.name).write_bytes(src.read_bytes())
+    out = tmp_path / "site"
+    build(posts, out, Config(base_url=BASE))
+    assert list(out.rglob("feed.xml")) and not list(out.rglob("atom.xml"))
+    assert not any("atom" in p.read_text("utf-8") for p in out.rglob("*.html"))

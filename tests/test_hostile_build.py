@@ -2,7 +2,6 @@
 or safe output), never a traceback, a hang, a file outside the output folder, or markup run."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from blogarchive.builder import build
+from blogarchive.build import build
 from blogarchive.config import Config
 
 from conftest import ROOT, soup
@@ -76,7 +75,7 @@ BAD_FRONT_MATTER = {
                              for p, c in zip("abcdefgh", "bcdefghi"))
                    + "title: *i\nslug: alias-bomb\n", None),
     "python-tag": ("title: !!python/object/apply:os.system ['touch PWNED']\nslug: python-tag\n", 2),
-    "unknown-key": ("title: T\nslug: unknown-key\nauthor: me\n", 4),
+    "several-problems": ("title: T\nslug: Bad Slug\ndate: 2015-13\nauthor: [me]\n", 4),
     "unclosed": ("title: T\n", None),
 }
 

@@ -10,22 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.builder import build
-from blogarchive.config import load_config
 
-from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, REAL_POSTS, ROOT
+from conftest import ROOT
 
 VNU = Path(os.environ.get("VNU_JAR", ROOT / ".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"))
 
 
 @pytest.mark.skipif(not shutil.which("java") or not VNU.is_file(),
                     reason="needs java and the Nu checker's vnu.jar (.ci/run installs both)")
-def test_built_sites_have_no_html_errors(tmp_path):
-    build(FIXTURE_POSTS, tmp_path / "fixtures", FIXTURE_CONFIG)     # hostile titles, every page kind
-    if list(REAL_POSTS.glob("*.md")):                                # source views, chart, search page
-        build(REAL_POSTS, tmp_path / "real", load_config(ROOT / "site.yaml"), dumps_dir=ROOT / "dumps",
-              search=True)
-    pages = sorted(str(p) for p in tmp_path.rglob("*") if p.suffix in (".html", ".css"))
+def test_built_sites_have_no_html_errors(fixture_site, searchable_site):
+    """The fixtures (hostile titles, every page kind) and the real site (source views, chart,
+    search page)."""
+    folders = (fixture_site[0], searchable_site[0])
+    pages = sorted(str(p) for f in folders for p in f.rglob("*") if p.suffix in (".html", ".css"))
     assert any("/source/" in p for p in pages) and any("search/index.html" in p for p in pages)
     result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--also-check-css", *pages],
                             capture_output=True, text=True)

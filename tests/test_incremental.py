@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive import builder
-from blogarchive.builder import build
+from blogarchive.build import build
+from blogarchive.build.output import output_lock
 from blogarchive.config import Config
 from blogarchive.errors import OutputError
 
@@ -151,12 +151,16 @@ def test_a_file_changed_in_the_output_is_rebuilt_not_kept(work):
 
 
 def test_a_static_file_change_is_picked_up(work, tmp_path, monkeypatch):
+    """In a site folder's own static/: a file there replaces the default of the same name."""
     _, posts = work
     static = tmp_path / "static"
-    shutil.copytree(ROOT / "static", static)
-    monkeypatch.setattr(builder, "STATIC", static)
+    static.mkdir()
+    (static / "style.css").write_text("body { color: blue }\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
     out, cache = tmp_path / "site", tmp_path / "cache"
     build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert (out / "static" / "style.css").read_text("utf-8") == "body { color: blue }\n"
+    assert (out / "static" / "reader.css").read_bytes() == (ROOT / "static/reader.css").read_bytes()
     (static / "style.css").write_text("body { color: red }\n", "utf-8")
     report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
     assert not report.up_to_date
@@ -181,7 +185,7 @@ def test_unchanged_files_keep_their_inode_and_mtime(work):
 def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
     tmp_path, posts = work
     out = tmp_path / "site"
-    with builder.output_lock(out.absolute()):
+    with output_lock(out.absolute()):
         with pytest.raises(OutputError, match=rf"another build \(PID {os.getpid()}\)"):
             build(posts, out, CONFIG, jobs=1)
     build(posts, out, CONFIG, jobs=1)       # released: the next build goes ahead

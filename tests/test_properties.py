@@ -13,7 +13,7 @@ The text is full of what Markdown and HTML act on (`* _ [ ] < > & # \\ | `` ` ``
 quotes, emoji, right-to-left and zero-width characters, lines that look like dates,
 like "Categories:", like the page chrome. The real loader imports it, and each post
 must come back with its exact title, date (or bounds), categories, comment count, excerpt
-flag and sources, and a body that python-markdown (`blogarchive.render.post_html`) shows as
+flag and sources, and a body that python-markdown (`blogarchive.markdown_safe.post_html`) shows as
 exactly the source text (visible text of the HTML, whitespace-normalised; footnote
 references shown as "[n]", a list item without its "•").
 
@@ -38,31 +38,26 @@ documented loader rule, README "How the dumps become posts", not a gap in the te
 * Control characters (a scraped HTML page holds none; see tests/test_hostile.py) and a
   bare CR (the dumps' line ends are LF or CRLF).
 
-Examples per property: `BLOGARCHIVE_EXAMPLES` (default 300), derandomized and without an
-example database, so every CI run checks the same examples; run with
+Examples per property: 50 in the everyday run, 300 in the long one (the hypothesis profiles
+"fast" and "thorough" in conftest.py, picked with `--hypothesis-profile`), derandomized and
+without an example database, so every CI run checks the same examples; run with
 `--hypothesis-show-statistics` to see the counts.
 """
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field, replace
 
-import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, assume, event, example, given, settings
+from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 
 from blogarchive.loader import load_dumps
-from blogarchive.post import FORBIDDEN_RE, Post, Source, from_markdown, to_markdown
-from blogarchive.render import post_html
+from blogarchive.post import Post, Source, from_markdown, to_markdown
+from blogarchive.markdown_safe import post_html
+from blogarchive.text import FORBIDDEN_RE
 
-EXAMPLES = int(os.environ.get("BLOGARCHIVE_EXAMPLES", "300"))
-PROFILE = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                   print_blob=True, suppress_health_check=[HealthCheck.too_slow,
-                                                           HealthCheck.data_too_large,
-                                                           HealthCheck.filter_too_much])
 
 # ---------------------------------------------------------------------------------------
 # Text: words, and tokens that mean something to Markdown, HTML, Jinja2, XML or the loader.
@@ -537,7 +532,6 @@ def check_import(dumps, expected) -> None:
     assert len({p.slug for p in result.posts}) == len(result.posts)
 
 
-@PROFILE
 @given(dump_sets())
 def test_no_word_lost_from_generated_dumps(case):
     dumps, expected = case
@@ -581,7 +575,6 @@ def any_posts(draw) -> Post:
                 sources=tuple(sources))
 
 
-@PROFILE
 @given(any_posts())
 @example(Post(title="0", slug="0", categories=("0\u2028",)))      # LINE SEPARATOR read as a space
 @example(Post(title="---", slug="0", body="\r\n"))                # CRLF in the body kept

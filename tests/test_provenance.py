@@ -5,12 +5,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from blogarchive.builder import read_posts
 from blogarchive.config import Config
 from blogarchive.loader import load_dumps
 from blogarchive.provenance import source_path, source_views, views_from_dumps
-from blogarchive.reader_pages import source_page
-from blogarchive.render import make_env
+from blogarchive.build.plan import source_page
+from blogarchive.render import make_env, render
+
+from conftest import read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 DUMPS = ROOT / "dumps"
@@ -33,10 +34,16 @@ Categories: Local Democracy
 
 @pytest.fixture(scope="module")
 def real():
-    posts = read_posts(ROOT / "posts", keep_going=False)
+    posts = read_posts(ROOT / "posts")
     if not posts:
         pytest.skip("posts/ is empty")
     return posts, source_views(DUMPS, posts)
+
+
+def render_source_page(post, view, config, env) -> tuple[str, str]:
+    """(output path, HTML) of a post's source view, planned and rendered as the build does."""
+    page = source_page(post, view)
+    return page.path, render(page, env, config, page.context({}, lambda key: "", config))
 
 
 def dump_lines(name: str) -> list[str]:
@@ -115,14 +122,14 @@ def test_small_dump_literal():
 def test_overrides_are_applied_as_the_import_applies_them(tmp_path):
     shutil.copy(DUMPS / "000_88592d1620cdd0b6.txt", tmp_path)
     (tmp_path / "000_88592d1620cdd0b6.overrides.yaml").write_text("lines:\n  25: residue\n", encoding="utf-8")
-    posts = [p for p in read_posts(ROOT / "posts", keep_going=False) if p.slug == IDS]
+    posts = [p for p in read_posts(ROOT / "posts") if p.slug == IDS]
     (copy,) = source_views(tmp_path, posts)[IDS].copies
     line = next(l for l in copy.lines if l.no == 25)
     assert (line.fate, line.reason) == ("dropped", "forced by overrides")
 
 
 def test_missing_folder_or_dump_gives_notes_not_errors(tmp_path):
-    posts = read_posts(ROOT / "posts", keep_going=False)
+    posts = read_posts(ROOT / "posts")
     views = source_views(tmp_path / "nowhere", posts)
     assert all(v.copies == () and "no dumps folder" in v.notes[0] for v in views.values())
     shutil.copy(DUMPS / "001_09106894f584fb7a.txt", tmp_path)
@@ -134,7 +141,7 @@ def test_missing_folder_or_dump_gives_notes_not_errors(tmp_path):
 
 
 def test_a_changed_dump_is_noted(tmp_path):
-    posts = [p for p in read_posts(ROOT / "posts", keep_going=False) if p.slug == IDS]
+    posts = [p for p in read_posts(ROOT / "posts") if p.slug == IDS]
     (tmp_path / "000_88592d1620cdd0b6.txt").write_text("Just one post\n\nAugust 1, 2015\n\nBody text.\n",
                                                        encoding="utf-8")
     (copy,) = source_views(tmp_path, posts)[IDS].copies
@@ -145,7 +152,7 @@ def test_source_page_renders_every_copy_escaped_with_a_link_back(real):
     posts, views = real
     env, config = make_env(), Config()
     liz = next(p for p in posts if p.slug == LIZ)
-    path, html = source_page(liz, views[LIZ], config, env)
+    path, html = render_source_page(liz, views[LIZ], config, env)
     assert path == "2015/08/06/liz-kendall-and-the-meanings-of-empowerment/source/index.html" == source_path(liz)
     page = BeautifulSoup(html, "html.parser")
     assert page.h1.get_text() == "Source of “Liz Kendall and the meanings of empowerment”"
@@ -161,7 +168,7 @@ def test_source_page_renders_every_copy_escaped_with_a_link_back(real):
 def test_source_page_escapes_dump_text():
     result = load_dumps([("d.txt", SMALL, None)])
     view = views_from_dumps([("d.txt", SMALL, None)], result.posts)["first-post-title"]
-    _, html = source_page(result.posts[0], view, Config(), make_env())
+    _, html = render_source_page(result.posts[0], view, Config(), make_env())
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more." in html
     page = BeautifulSoup(html, "html.parser")
@@ -173,7 +180,7 @@ def test_source_page_escapes_dump_text():
 def test_ids_source_page_greys_the_image_name(real):
     posts, views = real
     ids = next(p for p in posts if p.slug == IDS)
-    _, html = source_page(ids, views[IDS], Config(), make_env())
+    _, html = render_source_page(ids, views[IDS], Config(), make_env())
     row = BeautifulSoup(html, "html.parser").select("tbody tr")[0]
     assert set(row["class"]) == {"dropped", "context"}
     assert row.select_one("td.text").get_text() == "IDS-spain-2014"

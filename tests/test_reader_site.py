@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import feedparser
 import pytest
 
 from blogarchive import site as S
-from blogarchive.builder import build, read_posts
-from blogarchive.config import load_config
+from blogarchive.build import build
 
 from conftest import ROOT, soup
 
 JSON_FEED_REQUIRED = ("version", "title", "items")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reader") / "site"
-    config = load_config(ROOT / "site.yaml", base_url="https://archive.example.org/")
-    build(ROOT / "posts", out, config, dumps_dir=ROOT / "dumps", search=True)
-    return out, read_posts(ROOT / "posts", keep_going=False), config
+@pytest.fixture
+def built(searchable_site):
+    """(site folder, posts, config) of the real site with source views and search."""
+    return searchable_site[:3]
 
 
 def test_chart_counts_match_the_month_pages(built):

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.builder import read_posts
 from blogarchive.post import Post
-from blogarchive.related import (POSTING_CAP, SIGNATURE_SIZE, _documents, _index, _signatures, post_terms,
-                                 reading_minutes, related_posts, words_of)
+from blogarchive.related import (POSTING_CAP, SIGNATURE_SIZE, PostTerms, _documents, _index,
+                                 _signatures, post_terms, reading_minutes, related_posts, words_of)
+
+from conftest import read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,7 +94,7 @@ def test_reading_minutes(words, minutes):
 
 @pytest.fixture(scope="module")
 def real_posts():
-    posts = read_posts(ROOT / "posts", keep_going=False)
+    posts = read_posts(ROOT / "posts")
     if not posts:
         pytest.skip("posts/ is empty")
     return posts
@@ -118,7 +119,8 @@ def letters(n: int) -> str:
 def test_posting_lists_are_capped_so_work_per_post_is_bounded():
     """Even a word every post shares leads to at most POSTING_CAP posts: cost per post is flat."""
     posts = [post(f"p{i:03d}", f"pruning roses garden pair{letters(i // 2)} only{letters(i)}") for i in range(200)]
-    signatures = _signatures(_documents([(p.slug, post_terms(p.title, p.body), p.categories) for p in posts]))
+    signatures = _signatures(_documents([PostTerms(p.slug, post_terms(p.title, p.body), p.categories)
+                                           for p in posts]))
     index = _index(signatures)
     assert max(len(s) for s in signatures.values()) <= SIGNATURE_SIZE
     assert len(index["roses"]) == POSTING_CAP

@@ -8,7 +8,11 @@ from blogarchive import site as S
 from blogarchive.config import Config, load_config
 from blogarchive.errors import ConfigError
 from blogarchive.post import Post, Source
-from blogarchive.render import date_label, make_env, post_html, render_post, safe_url, summary
+from blogarchive.build.digest import make_digest
+from blogarchive.build.plan import PostPage
+from blogarchive.markdown_safe import post_html, safe_url, summary
+from blogarchive.render import make_env, render
+from blogarchive.views import date_label
 
 D = dt.date
 
@@ -109,6 +113,14 @@ def test_summary_is_plain_text_of_about_sixty_words():
 ])
 def test_date_labels_never_invent_a_date(kw, label):
     assert date_label(post(**kw), "%-d %B %Y") == label
+
+
+def render_post(post: Post, context: S.PostContext, config: Config, env) -> str:
+    """A post's page from the post itself, planned and rendered as the build does."""
+    body = post_html(post.body)
+    d = make_digest(post, "body", body)
+    page = PostPage(S.post_path(post), "post", post.title, d.key, context, False)
+    return render(page, env, config, page.context({d.key: d}, lambda _: body, config))
 
 
 def test_render_post_is_pure_and_escapes_everything_but_the_body():

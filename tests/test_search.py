@@ -7,29 +7,20 @@ from pathlib import Path
 import pytest
 
 from blogarchive import site as S
-from blogarchive.builder import build, read_posts
-from blogarchive.config import load_config
 from blogarchive.errors import OutputError
 from blogarchive.site import SEARCH_PATH
 from blogarchive.search import index_site, pagefind_binary
+
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path("/tmp/blogarchive-shots")
-@pytest.fixture(scope="module")
-def indexed_site(tmp_path_factory):
-    """(site folder, IndexStats, posts): the real posts built, searched page added, indexed."""
-    posts = read_posts(ROOT / "posts", keep_going=False)
-    if not posts:
-        pytest.skip("posts/ is empty")
-    work = tmp_path_factory.mktemp("search")
-    config = load_config(ROOT / "site.yaml")
-    out = work / "site"
-    stats = build(ROOT / "posts", out, config, dumps_dir=ROOT / "dumps", search=True).indexed
-    print(f"\nPagefind: {stats.pages} pages, {stats.files} files, {stats.bytes} bytes, {stats.seconds:.2f} s")
-    return out, stats, posts
+@pytest.fixture
+def indexed_site(searchable_site):
+    """(site folder, IndexStats, posts): the real posts built, search page added, indexed."""
+    out, posts, _, report = searchable_site
+    return out, report.indexed, posts
 
 
 def test_pagefind_binary_is_installed_with_the_package():
@@ -113,9 +104,9 @@ def page_with_errors(browser, width=1100):
     return page, errors
 
 
-def shoot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
+def shoot(page, shots: Path, name: str) -> None:
+    """A full-page screenshot into the shots folder (see conftest.shots)."""
+    page.screenshot(path=str(shots / name), full_page=True)
 
 
 def titles(page) -> list[str]:
@@ -151,7 +142,7 @@ def slug_of(url: str) -> str:
     return url.rstrip("/").removesuffix("/index.html").rsplit("/", 1)[-1]
 
 
-def test_a_phrase_unique_to_one_post_finds_it_first(served, browser, indexed_site):
+def test_a_phrase_unique_to_one_post_finds_it_first(served, browser, indexed_site, shots):
     ids = next(p for p in indexed_site[2] if p.slug == "ids-and-the-cluster-bomb-budget")
     page, errors = page_with_errors(browser)
     page.goto(served + "search/index.html?q=squeaky+bum+time")
@@ -160,13 +151,13 @@ def test_a_phrase_unique_to_one_post_finds_it_first(served, browser, indexed_sit
     assert page.locator(".pagefind-ui__search-input").input_value() == "squeaky bum time"
     href = page.locator(".pagefind-ui__result-link").first.get_attribute("href")
     assert href == "/" + S.post_path(ids).removesuffix("index.html")
-    shoot(page, "search-phrase-1100.png")
+    shoot(page, shots, "search-phrase-1100.png")
     page.click(".pagefind-ui__result-link >> nth=0")
     assert page.locator("article.post h1").inner_text() == "IDS and the cluster bomb budget"
     assert errors == []
 
 
-def test_filter_by_category_and_year(served, browser, indexed_site):
+def test_filter_by_category_and_year(served, browser, indexed_site, shots):
     _, _, posts = indexed_site
     by_slug = {p.slug: p for p in posts}
     page, errors = page_with_errors(browser)
@@ -179,14 +170,14 @@ def test_filter_by_category_and_year(served, browser, indexed_site):
     assert all("Local Democracy" in by_slug[slug_of(u)].categories for u in filtered)
     expected = [u for u in everything if "Local Democracy" in by_slug[slug_of(u)].categories]
     assert sorted(filtered) == sorted(expected)
-    shoot(page, "search-filtered-1100.png")
+    shoot(page, shots, "search-filtered-1100.png")
     page.goto(served + "search/index.html?q=corbyn&year=2015")
     in_2015 = all_results(page)
     assert in_2015 and all(by_slug[slug_of(u)].date and by_slug[slug_of(u)].date.year == 2015 for u in in_2015)
     assert errors == []
 
 
-def test_header_form_leads_to_results(served, browser):
+def test_header_form_leads_to_results(served, browser, shots):
     page, errors = page_with_errors(browser, width=390)
     page.goto(served + "index.html")
     page.fill("#site-search-q", "squeaky bum time")
@@ -194,11 +185,11 @@ def test_header_form_leads_to_results(served, browser):
     page.wait_for_url(re.compile(r"/search/index\.html\?q=squeaky"))
     assert titles(page)[0] == "IDS and the cluster bomb budget"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    shoot(page, "search-phrase-390.png")
+    shoot(page, shots, "search-phrase-390.png")
     assert errors == []
 
 
-def test_from_file_url_the_page_says_search_needs_a_server(indexed_site, browser):
+def test_from_file_url_the_page_says_search_needs_a_server(indexed_site, browser, shots):
     out, _, _ = indexed_site
     page, errors = page_with_errors(browser)
     page.goto((out / SEARCH_PATH).as_uri() + "?q=corbyn")
@@ -207,7 +198,7 @@ def test_from_file_url_the_page_says_search_needs_a_server(indexed_site, browser
     assert "Search needs a web server" in note.inner_text()
     assert "python build.py serve" in note.inner_text()
     assert page.locator(".pagefind-ui__result").count() == 0
-    shoot(page, "search-file-url.png")
+    shoot(page, shots, "search-file-url.png")
     assert errors == []
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive import builder
+from blogarchive.build import build
 from blogarchive.config import load_config
 from blogarchive.server import (Sources, content_type, drain, feed_type, folder_url, is_source,
                                 make_server, public_warning, request_target, served_url)
@@ -106,7 +106,7 @@ def site(tmp_path_factory) -> Path:
     and links inside the site that lead out of it (and one that stays in)."""
     work = tmp_path_factory.mktemp("served")
     out = work / "site"
-    builder.build(FIXTURE_POSTS, out, load_config(ROOT / "site.yaml"))
+    build(FIXTURE_POSTS, out, load_config(ROOT / "site.yaml"))
     (work / "secret.txt").write_bytes(SECRET)
     (work / "site-evil").mkdir()                        # shares the site's name as a prefix
     (work / "site-evil" / "secret.txt").write_bytes(SECRET)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive import builder
+from blogarchive.build import build
 from blogarchive.config import load_config
 from test_server import ROOT, Serve
 
@@ -56,7 +56,7 @@ def two_builds(tmp_path):
     builds = []
     for n, text in enumerate(versions):
         write_atomically(post, text)
-        builder.build(posts, tmp_path / f"expected{n}", load_config(config), dumps_dir=ROOT / "dumps")
+        build(posts, tmp_path / f"expected{n}", load_config(config), dumps_dir=ROOT / "dumps")
         builds.append(snapshot(tmp_path / f"expected{n}"))
     write_atomically(post, versions[0])
     return tmp_path, post, versions, builds

@@ -9,7 +9,8 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 
 from blogarchive import site as S
-from blogarchive.builder import Output, build
+from blogarchive.build import build
+from blogarchive.build.output import Output
 from blogarchive.cli import main
 from blogarchive.config import Config, load_config
 from blogarchive.errors import OutputError
@@ -272,15 +273,15 @@ def test_failed_build_leaves_previous_site_and_keep_going_skips(tmp_path, capsys
     posts = tmp_path / "posts"
     shutil.copytree(FIXTURE_POSTS, posts)
     out = tmp_path / "site"
-    assert main(["build", "--posts", str(posts), "--out", str(out)]) == 0
+    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]) == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (posts / "bad.md").write_text("---\ntitle: [unclosed\nslug: bad\n---\n", encoding="utf-8")
     (posts / "worse.md").write_text("---\ntitle: x\nslug: w\ndate: 2015-02-30\n---\n", encoding="utf-8")
-    assert main(["build", "--posts", str(posts), "--out", str(out)]) == 1
+    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "bad.md:3: bad YAML" in err and "worse.md:4: impossible date" in err and "Traceback" not in err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert main(["build", "--posts", str(posts), "--out", str(out), "--keep-going"]) == 0
+    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out), "--keep-going"]) == 0
     err = capsys.readouterr().err
     assert "skipped" in err and "bad.md" in err and "worse.md" in err
     assert (out / "2015/08/25/towards-associative-democracy/index.html").is_file()
@@ -297,11 +298,11 @@ def test_deleted_post_disappears_and_templates_override(tmp_path):
     (mine / "404.html").write_text('{% extends "base.html" %}{% block content %}<h1>Gone</h1>{% endblock %}',
                                    encoding="utf-8")
     out = tmp_path / "site"
-    assert main(["build", "--posts", str(posts), "--out", str(out), "--templates", str(mine)]) == 0
+    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out), "--templates", str(mine)]) == 0
     assert soup(out / "404.html").find("h1").get_text() == "Gone"
     assert soup(out / "index.html").find("h1")                     # other templates: built-in
     (posts / "two.md").unlink()
-    assert main(["build", "--posts", str(posts), "--out", str(out)]) == 0
+    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]) == 0
     assert (out / "undated/one/index.html").exists() and not (out / "undated/two").exists()
 
 
@@ -310,7 +311,8 @@ def test_broken_user_template_names_its_file_and_line(tmp_path, capsys):
     mine.mkdir()
     (mine / "post.html").write_text('{% extends "base.html" %}\n{% block content %}{{ nope }}{% endblock %}',
                                     encoding="utf-8")
-    args = ["build", "--posts", str(FIXTURE_POSTS), "--out", str(tmp_path / "s"), "--templates", str(mine)]
+    args = ["build", "--posts", str(FIXTURE_POSTS), "--out", str(tmp_path / "s"),
+            "--templates", str(mine), "--cache", str(tmp_path / "cache")]
     assert main(args) == 1
     err = capsys.readouterr().err
     assert f"{mine / 'post.html'}:2: 'nope' is undefined" in err and "Traceback" not in err
@@ -318,25 +320,27 @@ def test_broken_user_template_names_its_file_and_line(tmp_path, capsys):
 
 def test_the_same_output_path_is_refused_naming_both_sources():
     out = Output()
-    out.add("index.html", "home page", b"a")
+    out.add("index.html", "home page")
     with pytest.raises(OutputError, match="by home page and by post 'x'"):
-        out.add("index.html", "post 'x'", b"b")
+        out.add("index.html", "post 'x'")
 
 
 def test_bad_site_yaml_names_every_bad_key_and_its_line(tmp_path, capsys):
     cfg = tmp_path / "site.yaml"
     cfg.write_text("title: Fine\nposts_per_page: zero\ntimezone: Mars/Base\ncolour: red\nauthor: ''\n",
                    encoding="utf-8")
-    assert main(["build", "--config", str(cfg), "--out", str(tmp_path / "s")]) == 1
+    assert main(["build", "--cache", str(tmp_path / "cache"), "--config", str(cfg), "--out", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err
     for line, key in ((2, "posts_per_page"), (3, "timezone"), (4, "colour"), (5, "author")):
         assert f"{cfg}:{line}: {key}:" in err
     assert "Traceback" not in err and not (tmp_path / "s").exists()
 
 
-def test_missing_site_yaml_uses_defaults_and_warns_about_placeholder_links(tmp_path, capsys):
+def test_missing_site_yaml_uses_defaults_and_warns_about_placeholder_links(
+        tmp_path, capsys, monkeypatch):
     out = tmp_path / "s"
-    assert main(["build", "--config", str(tmp_path / "none.yaml"), "--posts", str(FIXTURE_POSTS),
+    monkeypatch.chdir(tmp_path)                 # no site.yaml here, and no --config: defaults
+    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(FIXTURE_POSTS),
                  "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert err.count("warning:") == 1 and "base_url" in err

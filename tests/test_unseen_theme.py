@@ -80,9 +80,13 @@ def test_import_writes_tags_author_and_comments(tmp_path):
     assert "byline meta lines read as under the title" in report
 
 
-def test_html_and_empty_files_are_refused_naming_the_file(tmp_path, capsys):
-    html = tmp_path / "page.html"
-    html.write_text("<!DOCTYPE html><html><body><p>Post</p></body></html>", encoding="utf-8")
-    assert main(["import", str(html), "--posts", str(tmp_path / "p"), "--report", str(tmp_path / "r")]) != 0
-    assert f"{html}: an HTML page" in capsys.readouterr().err
+def test_files_that_are_not_dumps_are_refused_naming_the_file(tmp_path, capsys):
+    """HTML pages and WordPress exports go to their readers; JSON or an empty file is refused."""
+    data = tmp_path / "posts.json"
+    data.write_text('{"posts": [{"title": "Tomatoes"}]}', encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"\xef\xbb\xbf \r\n")
+    for path, why in ((data, "a JSON file"), (empty, "empty file")):
+        assert main(["import", str(path), "--posts", str(tmp_path / "p"), "--report", str(tmp_path / "r")]) != 0
+        assert f"{path}: {why}" in capsys.readouterr().err
     assert not (tmp_path / "p").exists()

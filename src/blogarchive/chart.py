@@ -12,9 +12,8 @@ from html import escape
 from typing import Callable, Iterable, Sequence
 
 from .post import Post
+from .text import MONTHS, plural
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December")
 SHORT_MONTHS = tuple(m[:3] for m in MONTHS)
 
 BAR, GAP, PLOT_HEIGHT = 6, 2, 80          # px in the viewBox; the SVG scales with CSS
@@ -32,11 +31,11 @@ class MonthBar:
     @property
     def label(self) -> str:
         """'March 2015: 4 posts' (English month names, whatever the process locale)."""
-        return f"{MONTHS[self.month - 1]} {self.year}: {_posts(self.count)}"
+        return f"{MONTHS[self.month - 1]} {self.year}: {_posts_label(self.count)}"
 
 
-def _posts(n: int) -> str:
-    return "no posts" if n == 0 else "1 post" if n == 1 else f"{n} posts"
+def _posts_label(n: int) -> str:
+    return plural(n, "post", zero="no posts")
 
 
 def month_bars(posts: Iterable[Post], link: Callable[[int, int], str]) -> tuple[MonthBar, ...]:
@@ -80,15 +79,15 @@ def activity_svg(bars: Sequence[MonthBar], chart_id: str = "activity",
     peak = max(b.count for b in bars)
     total = sum(b.count for b in bars)
     ident = escape(chart_id, quote=True)
-    desc = (f"{_posts(total)} from {MONTHS[bars[0].month - 1]} {bars[0].year} to "
-            f"{MONTHS[bars[-1].month - 1]} {bars[-1].year}; busiest month: {_posts(peak)}.")
+    desc = (f"{_posts_label(total)} from {MONTHS[bars[0].month - 1]} {bars[0].year} to "
+            f"{MONTHS[bars[-1].month - 1]} {bars[-1].year}; busiest month: {_posts_label(peak)}.")
     out = [f'<svg class="activity-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'preserveAspectRatio="xMinYMid meet" width="{width}" height="{height}" role="img" '
            f'aria-labelledby="{ident}-title {ident}-desc">',
            f'<title id="{ident}-title">{escape(title)}</title>',
            f'<desc id="{ident}-desc">{escape(desc)}</desc>',
            f'<text class="label" x="{LEFT}" y="{TOP - 4}" font-size="10" fill="currentColor">'
-           f'{escape(_posts(peak))} at most</text>',
+           f'{escape(_posts_label(peak))} at most</text>',
            f'<line class="axis" x1="{LEFT}" y1="{TOP + PLOT_HEIGHT}" x2="{width - RIGHT}" '
            f'y2="{TOP + PLOT_HEIGHT}" stroke="currentColor" stroke-width="1"/>']
     for i, bar in enumerate(bars):

@@ -1,35 +1,91 @@
-"""Command line: `python build.py [import|build|serve] ...`; the only place that prints errors.
+"""Command line: `python build.py [import|build|serve|new] ...`; the only place that prints errors.
 
 Each command module exposes `register(subparsers)`, which adds its parser and sets
-`func`; a bare `python build.py` runs import and then build.
+`func`; the build command's options live here, since `serve` takes them too. A bare
+`python build.py` runs import and then build. Every path the commands default to (posts/,
+site/, site.yaml, dumps/) is relative: the folder the tool is run in.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+from pathlib import Path
 
 from . import __version__
-from .errors import BlogArchiveError
+from .config import Config, load_config
+from .errors import BlogArchiveError, PostWarning
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (and exit status 2), not the whole usage."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def port_number(text: str) -> int:
+    """A TCP port (0: any free one), for --port."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return port
+
+
+def settings_file(text: str) -> Path:
+    """--config FILE: it must exist (without --config, a missing site.yaml means defaults)."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such settings file")
+    return path
+
+DEFAULT_CACHE = ".blogarchive-cache"
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import builder, importer, server
+    from . import importer, newpost, server
 
-    parser = argparse.ArgumentParser(
-        prog="build.py",
+    parser = _Parser(
+        prog=_program_name(),
         description="Recover a blog from raw archive dumps and build it as a static site. "
-                    "With no command: import dumps/ into posts/ (keeping edited posts), then build site/.")
+                    "With no command: import dumps/ into posts/ (keeping edited posts), "
+                    "then build site/.")
     parser.add_argument("--version", action="version", version=f"blogarchive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     importer.register(sub)
-    builder.register(sub)
+    register_build(sub)
     server.register(sub)
+    newpost.register(sub)
     return parser
+
+
+def _program_name() -> str:
+    """How the tool was run, for usage lines: build.py, blogarchive or python -m blogarchive."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name == "blogarchive.__main__":
+        return "python -m blogarchive"
+    return Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "blogarchive"
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A post's warning is one line naming the file and line; others as Python shows them."""
+    if issubclass(category, PostWarning):
+        print(f"warning: {message}", file=sys.stderr, flush=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", PostWarning)      # each time a post is read, not once
     try:
         if args.command is None:
             return _default(parser)
@@ -48,3 +104,69 @@ def _default(parser: argparse.ArgumentParser) -> int:
     if code:
         return code
     return main(["build"])
+
+
+# -- the build command -------------------------------------------------------------------------
+
+def register_build(sub) -> None:
+    p = sub.add_parser("build", help="build the site from posts/ into site/",
+                       description="Build the static site from posts/*.md. The previous site is "
+                                   "replaced only when the whole build succeeded.")
+    add_build_options(p)
+    p.set_defaults(func=run_build)
+
+
+def add_build_options(p) -> None:
+    """The options of `build`, which `serve` takes too."""
+    p.add_argument("--posts", default="posts", metavar="DIR",
+                   help="posts folder (default: posts)")
+    p.add_argument("--out", default="site", metavar="DIR", help="output folder (default: site)")
+    p.add_argument("--config", default=Path("site.yaml"), type=settings_file, metavar="FILE",
+                   help="settings (default: site.yaml if there is one; a missing FILE is an error)")
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help="absolute URL the site will be published at (overrides site.yaml)")
+    p.add_argument("--templates", default=None, metavar="DIR",
+                   help="folder of templates overriding the built-in ones by name")
+    p.add_argument("--keep-going", action="store_true", help="skip malformed posts with a warning")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes (default: one per CPU core)")
+    p.add_argument("--cache", default=DEFAULT_CACHE, metavar="DIR",
+                   help=f"build cache folder, outside the site (default: {DEFAULT_CACHE})")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the build cache: a cold build")
+    p.add_argument("--timings", action="store_true", help="print how long each step took")
+    p.add_argument("--dumps", default="dumps", metavar="DIR",
+                   help="the raw dumps, for each post's source view "
+                        "(default: dumps; skipped if absent)")
+    p.add_argument("--no-search", action="store_true",
+                   help="do not build the Pagefind search index")
+
+
+def run_build(args) -> int:
+    """The build command: settings, build, one line of result, the base_url warning."""
+    from .build import build
+
+    config = load_config(Path(args.config), args.base_url)
+    report = build(Path(args.posts), Path(args.out), config,
+                   Path(args.templates) if args.templates else None, args.keep_going,
+                   **build_options(args))
+    print(report.summary(args.out))
+    if args.timings:
+        print("  " + report.timings())
+    warn_placeholder(config)
+    return 0
+
+
+def build_options(args) -> dict:
+    """The build() keywords the command-line options ask for."""
+    if args.jobs is not None and args.jobs < 1:
+        raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
+    return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache),
+            "dumps_dir": Path(args.dumps), "search": not args.no_search}
+
+
+def warn_placeholder(config: Config) -> None:
+    """Without base_url the site works, but feeds and canonical links cannot be right: say so."""
+    if not config.base_url:
+        print("warning: no base_url in site.yaml (or --base-url): feeds, sitemap and canonical "
+              f"links carry the placeholder {config.site_url} until one is set", file=sys.stderr)

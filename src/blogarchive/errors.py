@@ -23,6 +23,19 @@ class PostError(InputError):
     """A posts/*.md file that cannot be read."""
 
 
+class PostErrors(PostError):
+    """Several problems in one post file, reported together; `problems` holds each one."""
+
+    def __init__(self, path: str, problems: list[PostError]):
+        self.problems = tuple(problems)
+        listed = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(path, None, f"{len(self.problems)} problems:\n{listed}")
+
+
+class PostWarning(UserWarning):
+    """Something odd in a post file that does not stop the build (an unknown key)."""
+
+
 class ConfigError(InputError):
     """site.yaml is missing a key or has a bad value."""
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Mapping, Sequence
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .feed import FeedInfo, FeedItem, _ordered as feed_order, undated_note
 from .post import Post
 from .site import absolute_url, post_path
+from .text import DROP_SURROGATES, is_absolute_http, midnight
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 POSTS_SCHEMA = "blogarchive-posts"
 POSTS_SCHEMA_VERSION = 1
-_LONE_SURROGATE = str.maketrans({c: None for c in range(0xD800, 0xE000)})
 
 
 def json_feed(info: FeedInfo, items: list[FeedItem]) -> bytes:
@@ -45,7 +44,7 @@ def _json_feed_item(info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> dict:
     out = {"id": item.url, "url": item.url, "title": post.title, "content_html": item.html,
            "summary": _summary(item)}
     if post.date is not None:
-        out["date_published"] = _midnight(post.date, tz).isoformat()
+        out["date_published"] = midnight(post.date, tz).isoformat()
     if post.categories:
         out["tags"] = list(post.categories)
     out["authors"] = [{"name": info.author}]
@@ -63,7 +62,7 @@ def _summary(item: FeedItem) -> str:
 def posts_json(posts: Sequence[Post], site_url: str, word_counts: Mapping[str, int]) -> bytes:
     """Every post's metadata for researchers, sorted by slug; schema described in POSTS_JSON_SCHEMA.
 
-    `word_counts` maps slug -> words of the rendered post (render.word_count), so the
+    `word_counts` maps slug -> words of the rendered post (markdown_safe.word_count), so the
     numbers match the pages."""
     missing = sorted(p.slug for p in posts if p.slug not in word_counts)
     if missing:
@@ -124,7 +123,7 @@ def json_ld(info: FeedInfo, item: FeedItem, words: int) -> str:
     if info.language.strip():
         data["inLanguage"] = info.language
     data["isPartOf"] = {"@type": "Blog", "name": info.title, "url": info.site_url}
-    text = json.dumps(data, ensure_ascii=False, indent=None).translate(_LONE_SURROGATE)
+    text = json.dumps(data, ensure_ascii=False, indent=None).translate(DROP_SURROGATES)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -141,14 +140,9 @@ def open_graph(info: FeedInfo, item: FeedItem) -> list[tuple[str, str]]:
         pairs.append(("og:locale", info.language.replace("-", "_")))
     if post.date is not None:
         pairs.append(("article:published_time",
-                      _midnight(post.date, ZoneInfo(info.timezone)).isoformat()))
+                      midnight(post.date, ZoneInfo(info.timezone)).isoformat()))
     pairs += [("article:section", c) for c in post.categories]
     return pairs
-
-
-def _midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    """A post's day as the feeds publish it: midnight in the blog's time zone."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz)
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -158,19 +152,14 @@ def _iso(day: dt.date | None) -> str | None:
 def _dump(data: dict) -> bytes:
     """Indented UTF-8 JSON with a trailing newline; lone surrogates (not encodable) dropped."""
     text = json.dumps(data, ensure_ascii=False, indent=2)
-    return (text.translate(_LONE_SURROGATE) + "\n").encode("utf-8")
+    return (text.translate(DROP_SURROGATES) + "\n").encode("utf-8")
 
 
 def _check_urls(info: FeedInfo, items: list[FeedItem]) -> None:
     """Feed URLs must be absolute: readers resolve nothing. Every bad one is named."""
     problems = [f"FeedInfo.{name} must be an absolute http(s) URL, got {getattr(info, name)!r}"
-                for name in ("site_url", "feed_url") if not _absolute(getattr(info, name))]
+                for name in ("site_url", "feed_url") if not is_absolute_http(getattr(info, name))]
     problems += [f"post {i.post.slug!r}: url must be absolute http(s), got {i.url!r}"
-                 for i in items if not _absolute(i.url)]
+                 for i in items if not is_absolute_http(i.url)]
     if problems:
         raise ValueError("cannot build JSON feed: " + "; ".join(problems))
-
-
-def _absolute(url) -> bool:
-    parts = urlsplit(url) if isinstance(url, str) else None
-    return bool(parts and parts.scheme in ("http", "https") and parts.netloc)

@@ -22,8 +22,10 @@ Undated posts (policy, copied into the README):
     posts out, because Atom requires every entry to carry an <updated> date and we
     will not make one up. The feed limit counts entries of each feed separately.
 
-Feed-level date: the newest post date; when no post has a date, the latest bound of any
-post; when there are no bounds either, the Unix epoch (1970-01-01T00:00:00+00:00).
+Feed-level date: the newest post date. When no post has a date, RSS leaves its optional
+``lastBuildDate`` out (a bound or the Unix epoch would be an invented date), and no Atom feed
+is made at all: Atom requires ``<updated>`` and an empty feed has nothing to date
+(``atom_xml`` refuses it; ``has_atom_entries`` tells the build whether to plan and link one).
 """
 from __future__ import annotations
 
@@ -31,19 +33,15 @@ import datetime as dt
 import html as htmllib
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from .post import Post, undated_label
+from .text import MONTHS, NOT_IN_XML_RE, is_absolute_http, midnight
 
-# XML 1.0 Char excludes these; lone surrogates cannot be encoded as UTF-8 at all.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December")
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _REQUIRED = ("title", "description", "author", "site_url", "feed_url", "timezone")
 
 
@@ -81,8 +79,17 @@ def rss_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
+def has_atom_entries(posts) -> bool:
+    """Whether an Atom feed of these posts has an entry: only dated posts go in one."""
+    return any(post.date is not None for post in posts)
+
+
 def atom_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
-    """Atom 1.0 of the dated posts, newest first (Atom requires a date on every entry)."""
+    """Atom 1.0 of the dated posts, newest first (Atom requires a date on every entry).
+
+    Raises ValueError when no post is dated: such a feed would need an invented date."""
+    if not has_atom_entries(item.post for item in items):
+        raise ValueError(f"cannot build feed {info.feed_url}: an Atom feed needs a dated post")
     tz = _check(info, items)
     fg = _channel(info, tz, items)
     fg.id(_clean(info.feed_url))
@@ -97,7 +104,7 @@ def atom_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
 
 def absolutize(html: str, page_url: str) -> str:
     """Make every relative href/src (footnote '#fn:1' too) absolute against page_url, so links work in a reader."""
-    if not _is_absolute_http(page_url):
+    if not is_absolute_http(page_url):
         raise ValueError(f"absolutize: page_url must be an absolute http(s) URL, got {page_url!r}")
     return _TAG.sub(lambda tag: _ATTR.sub(lambda m: _absolute_attr(m, page_url), tag[0]), html)
 
@@ -127,7 +134,7 @@ def _check(info: FeedInfo, items: list[FeedItem]) -> ZoneInfo:
                 if not isinstance(getattr(info, name), str) or not _clean(getattr(info, name)).strip()]
     for name in ("site_url", "feed_url"):
         value = getattr(info, name)
-        if isinstance(value, str) and value.strip() and not _is_absolute_http(value):
+        if isinstance(value, str) and value.strip() and not is_absolute_http(value):
             problems.append(f"FeedInfo.{name} must be an absolute http(s) URL, got {value!r}")
     if isinstance(info.site_url, str) and info.site_url and not info.site_url.endswith("/"):
         problems.append(f"FeedInfo.site_url must end with '/', got {info.site_url!r}")
@@ -156,7 +163,7 @@ def _item_problems(items: list[FeedItem]) -> list[str]:
     """Every item needs its own absolute permalink: it is the guid/id readers use to spot new posts."""
     problems, seen = [], {}
     for item in items:
-        if not _is_absolute_http(item.url):
+        if not is_absolute_http(item.url):
             problems.append(f"post {item.post.slug!r}: url must be absolute http(s), got {item.url!r}")
         elif item.url in seen:
             problems.append(f"posts {seen[item.url]!r} and {item.post.slug!r} share the url {item.url!r}")
@@ -174,7 +181,11 @@ def _channel(info: FeedInfo, tz: ZoneInfo, items: list[FeedItem]) -> FeedGenerat
     if _clean(info.language).strip():
         fg.language(_clean(info.language))
     fg.generator("blogarchive")                      # no feedgen version: upgrades don't change bytes
-    fg.updated(feed_updated(items, tz))              # RSS lastBuildDate and Atom updated
+    updated = feed_updated(items, tz)
+    if updated is not None:
+        fg.updated(updated)                          # RSS lastBuildDate and Atom updated
+    else:   # feedgen stamps "now" and has no way to unset it; RSS's lastBuildDate is optional
+        fg._FeedGenerator__rss_lastBuildDate = None
     return fg
 
 
@@ -189,8 +200,8 @@ def _entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> F
         entry.category(term=_clean(category))
     entry.content(_clean(item.html), type="html")    # Atom content type=html; RSS content:encoded
     if post.date is not None:
-        entry.published(_midnight(post.date, tz))   # RSS pubDate, Atom published
-        entry.updated(_midnight(post.date, tz))     # replaces feedgen's "now"
+        entry.published(midnight(post.date, tz))   # RSS pubDate, Atom published
+        entry.updated(midnight(post.date, tz))     # replaces feedgen's "now"
     return entry
 
 
@@ -218,18 +229,10 @@ def _limit(items: list[FeedItem], limit: int | None) -> list[FeedItem]:
     return items if limit is None else items[:limit]
 
 
-def feed_updated(items: list[FeedItem], tz: ZoneInfo) -> dt.datetime:
-    """Newest post date; else the latest bound of any post; else the Unix epoch in UTC — never the clock."""
+def feed_updated(items: list[FeedItem], tz: ZoneInfo) -> dt.datetime | None:
+    """The newest post date; None when no post is dated — never the clock, never a guess."""
     dated = [item.post.date for item in items if item.post.date is not None]
-    if dated:
-        return _midnight(max(dated), tz)
-    bounds = [d for item in items for d in (item.post.date_after, item.post.date_before) if d]
-    return _midnight(max(bounds), tz) if bounds else EPOCH
-
-
-def _midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    """A calendar day as the aware datetime feeds need: midnight where the blog was written."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    return midnight(max(dated), tz) if dated else None
 
 
 def _rss_description(item: FeedItem) -> str:
@@ -248,17 +251,9 @@ def undated_note(post: Post) -> str:
 
 def _day(day: dt.date) -> str:
     """'8 September 2014', independent of the process locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _clean(text: str) -> str:
     """Text without the characters XML 1.0 cannot carry (lxml raises on them)."""
-    return _XML_ILLEGAL.sub("", text)
-
-
-def _is_absolute_http(url: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return NOT_IN_XML_RE.sub("", text)

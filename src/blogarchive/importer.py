@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from . import readers
 from .errors import BlogArchiveError, DumpError, OutputError
 from .fsutil import atomic_write, clean_stale_temps
 from .loader import LoadResult, load_dumps, parse_overrides
@@ -27,15 +28,21 @@ MANIFEST = ".import-manifest.json"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="parse raw dumps into posts/<slug>.md",
-                       description="Parse raw blog-archive dumps into one Markdown file per post. "
-                                   "Files you edited since the last import are kept unless --force.")
-    p.add_argument("dumps", nargs="*", metavar="DUMP", help="dump files (default: dumps/*.txt)")
+    p = sub.add_parser("import", help="parse dumps, saved pages and exports into posts/<slug>.md",
+                       description="Read text dumps, saved HTML pages (web-archive snapshots too) "
+                                   "and WordPress exports, recognised by content, into one "
+                                   "Markdown file per post. Files you edited since the last "
+                                   "import are kept unless --force.")
+    p.add_argument("dumps", nargs="*", metavar="FILE",
+                   help="files or folders to import (default: dumps/*.txt)")
     p.add_argument("--posts", default="posts", metavar="DIR", help="output folder (default: posts)")
     p.add_argument("--force", action="store_true",
                    help="overwrite posts you edited and recreate posts you deleted")
     p.add_argument("--report", default="import-report.txt", metavar="FILE",
                    help="where to write the line-by-line import report (default: import-report.txt)")
+    p.add_argument("--images", metavar="DIR",
+                   help="where images found beside saved pages are copied (default: images/ "
+                        "beside the posts folder)")
     p.set_defaults(func=run)
 
 
@@ -44,16 +51,22 @@ def run(args) -> int:
     paths = args.dumps or sorted(glob.glob(os.path.join("dumps", "*.txt")))
     if not paths:
         raise DumpError("dumps", None, "no dump files given and none found in dumps/*.txt")
-    dumps, warnings = read_dumps(paths)
-    result = load_dumps(dumps)
-    _refuse_empty(result, paths)
+    inputs = readers.gather(paths)                  # text, HTML or WXR, by content
+    texts = [str(i.path) for i in inputs if i.kind == readers.TEXT]
+    dumps, warnings = read_dumps(texts) if texts else ([], [])
+    rich = readers.read_rich(inputs)
+    result = readers.link_posts(load_dumps(dumps, extra=rich.parses), rich)
+    _refuse_empty(result, texts)
+    readers.write_images(rich.images, Path(args.images) if args.images
+                         else Path(args.posts).parent / "images")
     outcome = write_posts(result, Path(args.posts), args.force)
     report = format_report(result, outcome)
     clean_stale_temps(Path(args.report).parent, Path(args.report).name)
     atomic_write(Path(args.report), report.encode("utf-8"))
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(format_summary(result, outcome, len(paths), time.perf_counter() - started, args.report))
+    print(format_summary(result, outcome, len(result.parses), time.perf_counter() - started,
+                         args.report))
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0

@@ -6,12 +6,18 @@ One frozen `Post` flows loader -> posts/ -> renderer -> feed.  `to_markdown` and
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
+import warnings
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import yaml
+from slugify import slugify
 
-from .errors import PostError
+from .errors import PostError, PostErrors, PostWarning
+from .text import FORBIDDEN_RE
+from .text import WINDOWS_DEVICE_NAMES as RESERVED_NAMES
 
 # The C loader is ~10x faster with the same safe semantics; the pure dumper is kept
 # because libyaml escapes emoji and other non-BMP text instead of writing it.
@@ -19,16 +25,7 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 200                      # a slug is a file and folder name: well under 255 bytes
-# Names Windows reserves for devices, in any folder and with any extension.
-RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                            *(f"lpt{i}" for i in range(10))})
-# Characters no post may hold: control characters (HTML shows none of them, XML 1.0 and
-# feeds cannot carry C0 ones) and the two non-characters XML forbids.  Python-Markdown
-# also uses STX/ETX internally as placeholders, so they must never reach it as text.
-FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 MAX_NESTING = 32                    # front matter nests 3 deep; libyaml overflows the C stack
-KEYS = ("title", "slug", "date", "date_after", "date_before", "categories", "tags", "author",
-        "comments", "excerpt", "draft", "sources", "archived_comments")
 
 
 @dataclass(frozen=True)
@@ -163,6 +160,21 @@ def to_markdown(post: Post) -> str:
     return f"---\n{head}---\n{body}"
 
 
+def starter_markdown(title: str, day: dt.date) -> str:
+    """A new hand-written post (`python build.py new`): its front matter filled in, marked
+    draft until its author removes that line, and an empty body; raises ValueError for a
+    title no post may have."""
+    try:
+        title = _title(title)
+    except _Bad as exc:
+        raise ValueError(f"title: {exc}") from None
+    meta = {"title": title, "slug": title_slug(title), "date": day, "categories": [], "tags": [],
+            "draft": True}
+    head = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=None, width=2**31 - 1)
+    return f"---\n{head}---\n\n"
+
+
 def _source_to_yaml(source: Source) -> _Flow:
     out = _Flow(file=source.file)
     if source.first is not None:
@@ -199,8 +211,24 @@ def split_front_matter(text: str, path: str) -> tuple[str, str]:
     return text[4:4 + end.start()], text[4 + end.end():]
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """A post file read: the Post, and warnings ('path:line: message') that do not stop it."""
+    post: Post
+    warnings: tuple[str, ...] = ()
+
+
 def from_markdown(text: str, path: str) -> Post:
-    """Parse posts/<slug>.md; every problem is a PostError naming the file and line."""
+    """Parse posts/<slug>.md; problems raise a PostError (several: PostErrors) naming the file
+    and line, and warnings (an unknown key) are issued as PostWarning."""
+    parsed = read_post(text, path)
+    for message in parsed.warnings:
+        warnings.warn(message, PostWarning, stacklevel=2)
+    return parsed.post
+
+
+def read_post(text: str, path: str) -> Parsed:
+    """Parse posts/<slug>.md into a Post and its warnings (pure); see from_markdown."""
     _refuse_forbidden(text, path)
     head, body = split_front_matter(text, path)
     _refuse_deep_nesting(head, path)
@@ -216,7 +244,7 @@ def from_markdown(text: str, path: str) -> Post:
         raise PostError(path, _key_line(head, "date"), f"impossible date: {exc}") from None
     if not isinstance(meta, dict):
         raise PostError(path, 2, "front matter must be a mapping of keys to values")
-    return _post_from_meta(meta, body, head, path)
+    return _check_meta(meta, body, head, path)
 
 
 def _refuse_forbidden(text: str, path: str) -> None:
@@ -266,117 +294,188 @@ def _key_line(head: str, key: str) -> int:
     return 1
 
 
-def _post_from_meta(meta: dict, body: str, head: str, path: str) -> Post:
-    def fail(key: str, message: str):
-        raise PostError(path, _key_line(head, key), f"{key}: {message}")
-
-    unknown = [k for k in meta if not isinstance(k, str) or k not in KEYS]
-    if unknown:
-        key = unknown[0] if isinstance(unknown[0], str) else _describe(unknown[0])
-        fail(key, f"unknown key (known keys: {', '.join(KEYS)})")
-    title = meta.get("title")
-    if not isinstance(title, str):
-        fail("title", "missing; every post needs a title" if title is None
-             else f"expected text, got {_describe(title)}")
-    if not title.strip():
-        fail("title", "empty; every post needs a title")
-    slug = meta.get("slug")
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        fail("slug", "must be lowercase letters, digits and single hyphens (e.g. my-post)")
-    if len(slug) > SLUG_MAX:
-        fail("slug", f"is {len(slug)} characters long; at most {SLUG_MAX} (it names a folder of the site)")
-    if slug in RESERVED_NAMES:
-        fail("slug", f"{slug!r} is a device name on Windows, not a valid file name; use {slug}-post")
-    dates = {}
-    for key in ("date", "date_after", "date_before"):
-        value = meta.get(key)
-        if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):
-            fail(key, f"expected a date written YYYY-MM-DD, got {_describe(value)}")
-        dates[key] = value
-    if dates["date_after"] and dates["date_before"] and dates["date_after"] > dates["date_before"]:
-        fail("date_after", "is later than date_before")
-    categories = _names(meta, "categories", "[Labour Party News]", fail)
-    tags = _names(meta, "tags", "[tomatoes, frost]", fail)
-    author = meta.get("author")
-    if author is not None and not (isinstance(author, str) and author.strip()):
-        fail("author", "expected a name, or leave the key out")
-    comments = meta.get("comments")
-    if comments is not None and (isinstance(comments, bool) or not isinstance(comments, int)
-                                 or comments < 0):
-        fail("comments", "expected a whole number of comments, or null")
-    excerpt, draft = meta.get("excerpt", False), meta.get("draft", False)
-    if not isinstance(excerpt, bool):
-        fail("excerpt", "expected true or false")
-    if not isinstance(draft, bool):
-        fail("draft", "expected true or false")
-    for key, names in (("title", [title]), ("categories", categories), ("tags", tags),
-                       ("author", [author or ""])):
-        bad = next((FORBIDDEN_RE.search(n) for n in names if FORBIDDEN_RE.search(n)), None)
-        if bad:     # written as a YAML escape such as "\x01"
-            fail(key, _forbidden(bad.group()))
-    return Post(title=title, slug=slug, body=body, date=dates["date"],
-                date_after=dates["date_after"], date_before=dates["date_before"],
-                categories=tuple(categories), tags=tuple(tags), author=author,
-                comments=comments, excerpt=excerpt, draft=draft,
-                sources=_sources(meta.get("sources", []), fail),
-                archived_comments=_comments(meta.get("archived_comments"), fail))
+def _check_meta(meta: dict, body: str, head: str, path: str) -> Parsed:
+    """The Post the front matter describes, every bad value reported at once; unknown keys
+    are warnings, and a missing slug comes from the file name or the title."""
+    values, problems = {}, []
+    for key, convert in FIELDS.items():
+        try:
+            values[key] = convert(meta.get(key))
+        except _Bad as exc:
+            problems.append(PostError(path, _key_line(head, key), f"{key}: {exc}"))
+    after, before = values.get("date_after"), values.get("date_before")
+    if after and before and after > before:
+        problems.append(PostError(path, _key_line(head, "date_after"),
+                                  "date_after: is later than date_before"))
+    if problems:
+        raise post_error(path, problems)
+    if values["slug"] is None:
+        values["slug"] = default_slug(path, values["title"])
+    return Parsed(Post(body=body, **values), tuple(_unknown_keys(meta, head, path)))
 
 
-def _names(meta: dict, key: str, example: str, fail) -> list[str]:
-    """A list of category or tag names (missing or null: none)."""
-    names = meta.get(key)
-    if names is None:
-        return []
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        fail(key, f"expected a list of names, e.g. {example}")
-    return names
+def _unknown_keys(meta: dict, head: str, path: str) -> list[str]:
+    """A warning for each key no post has, naming its line and the known key it resembles."""
+    out = []
+    for key in meta:
+        if isinstance(key, str) and key in FIELDS:
+            continue
+        name = key if isinstance(key, str) else _describe(key)
+        near = difflib.get_close_matches(name, KEYS, n=1) if isinstance(key, str) else []
+        hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(KEYS)}"
+        out.append(f"{path}:{_key_line(head, name)}: unknown key {name!r} ignored ({hint})")
+    return out
 
 
-def _comments(raw, fail) -> tuple[Comment, ...]:
+def post_error(path: str, problems: list[PostError]) -> PostError:
+    """One problem as itself; several as one PostErrors listing them in line order."""
+    problems = sorted(problems, key=lambda p: p.line or 0)
+    return problems[0] if len(problems) == 1 else PostErrors(path, problems)
+
+
+def default_slug(path: str, title: str) -> str:
+    """A post without `slug:` is named by its file (my-post.md: my-post) when that is a valid
+    slug, else by its title."""
+    stem = PurePath(path).stem
+    try:
+        return _slug(stem)
+    except _Bad:
+        return title_slug(title)
+
+
+def title_slug(title: str) -> str:
+    """python-slugify of the title, as the loader names posts; never empty, never a device name."""
+    slug = slugify(title, max_length=80, word_boundary=True) or "post"
+    return f"{slug}-post" if slug in RESERVED_NAMES else slug
+
+
+class _Bad(ValueError):
+    """Why one front-matter value cannot be used (the caller adds the file, line and key)."""
+
+
+def _text(value, what: str = "text") -> str:
+    """A string free of control characters (a YAML escape such as "\\x01" can write one)."""
+    if not isinstance(value, str):
+        raise _Bad(f"expected {what}, got {_describe(value)}")
+    bad = FORBIDDEN_RE.search(value)
+    if bad:
+        raise _Bad(_forbidden(bad.group()))
+    return value
+
+
+def _title(value) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _Bad(f"{'missing' if value is None else 'empty'}; every post needs a title")
+    return _text(value)
+
+
+def _slug(value) -> str | None:
+    if value is None:
+        return None                     # filled in from the file name or the title
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        raise _Bad("must be lowercase letters, digits and single hyphens (e.g. my-post)")
+    if len(value) > SLUG_MAX:
+        raise _Bad(f"is {len(value)} characters long; at most {SLUG_MAX} "
+                   "(it names a folder of the site)")
+    if value in RESERVED_NAMES:
+        raise _Bad(f"{value!r} is a device name on Windows, not a valid file name; "
+                   f"use {value}-post")
+    return value
+
+
+def _day(value) -> dt.date | None:
+    if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):
+        raise _Bad(f"expected a date written YYYY-MM-DD, got {_describe(value)}")
+    return value
+
+
+def _names(example: str):
+    """A converter for a list of category or tag names (missing or null: none)."""
+    def convert(value) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
+            raise _Bad(f"expected a list of names, e.g. {example}")
+        return tuple(_text(n) for n in value)
+    return convert
+
+
+def _author(value) -> str | None:
+    if value is not None and not (isinstance(value, str) and value.strip()):
+        raise _Bad("expected a name, or leave the key out")
+    return None if value is None else _text(value)
+
+
+def _count(value) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise _Bad("expected a whole number of comments, or null")
+    return value
+
+
+def _flag(value) -> bool:
+    if value is not None and not isinstance(value, bool):
+        raise _Bad("expected true or false")
+    return bool(value)
+
+
+def _comments(raw) -> tuple[Comment, ...]:
     """Archived comments: [{author, date?, parent?, text}], each parent an earlier comment."""
     if raw is None:
         return ()
     usage = "expected a list of {author: NAME, date: YYYY-MM-DD, parent: N, text: TEXT}"
     if not isinstance(raw, list):
-        fail("archived_comments", usage)
+        raise _Bad(usage)
     out = []
     for n, item in enumerate(raw, 1):
-        if not (isinstance(item, dict) and set(map(str, item)) <= {"author", "date", "parent", "text"}
+        if not (isinstance(item, dict)
+                and set(map(str, item)) <= {"author", "date", "parent", "text"}
                 and isinstance(item.get("author"), str) and isinstance(item.get("text"), str)):
-            fail("archived_comments", f"comment {n}: {usage}")
+            raise _Bad(f"comment {n}: {usage}")
         date, parent = item.get("date"), item.get("parent")
         if date is not None and (isinstance(date, dt.datetime) or not isinstance(date, dt.date)):
-            fail("archived_comments", f"comment {n}: date must be YYYY-MM-DD")
+            raise _Bad(f"comment {n}: date must be YYYY-MM-DD")
         if parent is not None and (isinstance(parent, bool) or not isinstance(parent, int)
                                    or not 1 <= parent < n):
-            fail("archived_comments", f"comment {n}: parent must be the number of an earlier comment")
-        if FORBIDDEN_RE.search(item["author"]) or FORBIDDEN_RE.search(item["text"]):
-            fail("archived_comments", f"comment {n}: " + _forbidden(
-                (FORBIDDEN_RE.search(item["author"]) or FORBIDDEN_RE.search(item["text"])).group()))
-        out.append(Comment(author=item["author"], text=item["text"], date=date, parent=parent))
+            raise _Bad(f"comment {n}: parent must be the number of an earlier comment")
+        try:
+            author, text = _text(item["author"]), _text(item["text"])
+        except _Bad as exc:
+            raise _Bad(f"comment {n}: {exc}") from None
+        out.append(Comment(author=author, text=text, date=date, parent=parent))
     return tuple(out)
 
 
-def _sources(raw, fail) -> tuple[Source, ...]:
+def _sources(raw) -> tuple[Source, ...]:
     """[{file, lines: [first, last]}] for dumps, [{file, element}] for pages and exports."""
     if raw is None:
         return ()
     usage = "expected a list of {file: NAME, lines: [FIRST, LAST]} or {file: NAME, element: WHERE}"
     if not isinstance(raw, list):
-        fail("sources", usage)
+        raise _Bad(usage)
     out = []
     for item in raw:
         if not (isinstance(item, dict) and isinstance(item.get("file"), str)
                 and set(map(str, item)) <= {"file", "lines", "element"}):
-            fail("sources", usage)
+            raise _Bad(usage)
         lines, element = item.get("lines"), item.get("element")
         if lines is not None and not (
                 isinstance(lines, list) and len(lines) == 2
                 and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in lines)
                 and lines[0] <= lines[1]):
-            fail("sources", usage)
+            raise _Bad(usage)
         if element is not None and not isinstance(element, str):
-            fail("sources", usage)
+            raise _Bad(usage)
         first, last = lines if lines is not None else (None, None)
         out.append(Source(item["file"], first, last, element))
     return tuple(out)
+
+
+# Every front-matter key and its converter (raw YAML value, None when absent -> Post field);
+# the order is the order of the Post's fields and of to_markdown's keys.
+FIELDS = {
+    "title": _title, "slug": _slug, "date": _day, "date_after": _day, "date_before": _day,
+    "categories": _names("[Labour Party News]"), "tags": _names("[tomatoes, frost]"),
+    "author": _author, "comments": _count, "excerpt": _flag, "draft": _flag,
+    "sources": _sources, "archived_comments": _comments,
+}
+KEYS = tuple(FIELDS)

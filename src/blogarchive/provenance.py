@@ -11,7 +11,6 @@ error: the site must still build from posts/ alone.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
@@ -21,6 +20,7 @@ from .importer import read_dump_text, read_overrides
 from .loader import load_dumps
 from .loader.model import DumpParse, LineNote
 from .post import Post, Source
+from .text import squeeze_spaces
 from .site import source_path  # noqa: F401  (the rule lives in site.py; re-exported)
 
 KEPT = {"title": "title", "body": "text", "heading": "heading", "list": "list item", "note": "footnote"}
@@ -168,7 +168,7 @@ def _mark_differences(copies: tuple[SourceCopy, ...]) -> tuple[SourceCopy, ...]:
     shown = [c for c in copies if c.lines]
     if len(shown) < 2:
         return copies
-    texts = {id(c): [_norm(line.text) for line in c.lines if _compared(line)] for c in shown}
+    texts = {id(c): [squeeze_spaces(line.text) for line in c.lines if _compared(line)] for c in shown}
     out = []
     for copy in copies:
         if not copy.lines:
@@ -196,8 +196,3 @@ def _unmatched(a: list[str], b: list[str]) -> set[int]:
     for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks():
         matched.update(range(block.a, block.a + block.size))
     return set(range(len(a))) - matched
-
-
-def _norm(text: str) -> str:
-    """Whitespace (including no-break spaces) does not make two lines differ."""
-    return re.sub(r"\s+", " ", text).strip()

@@ -82,15 +82,25 @@ def unpack_terms(packed: str) -> tuple[tuple[str, int], ...]:
     return tuple((word, int(count)) for word, _, count in (t.rpartition(":") for t in packed.split()))
 
 
+@dataclass(frozen=True)
+class PostTerms:
+    """What related posts are found by: a post's slug, its commonest words (post_terms, or
+    packed by pack_terms) and its categories."""
+    slug: str
+    terms: tuple | str
+    categories: tuple[str, ...]
+
+
 def related_posts(posts: Sequence[Post], limit: int = 5) -> dict[str, tuple[str, ...]]:
     """slug -> up to `limit` slugs of related posts, best first; never the post itself.
 
     Every post gets an entry, possibly empty: an unrelated post is better than a wrong one."""
-    return related_from_terms([(p.slug, post_terms(p.title, p.body), p.categories) for p in posts], limit)
+    return related_from_terms([PostTerms(p.slug, post_terms(p.title, p.body), p.categories)
+                               for p in posts], limit)
 
 
-def related_from_terms(items: Sequence[tuple[str, tuple, Sequence[str]]], limit: int = 5) -> dict[str, tuple[str, ...]]:
-    """related_posts from (slug, post_terms(...), categories) of every post."""
+def related_from_terms(items: Sequence[PostTerms], limit: int = 5) -> dict[str, tuple[str, ...]]:
+    """related_posts from the PostTerms of every post."""
     if limit < 0:
         raise ValueError(f"related_posts: limit must be 0 or more, got {limit}")
     docs = _documents(items)
@@ -104,13 +114,15 @@ def _documents(items) -> list[_Doc]:
     """Posts as bags of words, sorted by slug so nothing depends on the input order."""
     seen: set[str] = set()
     docs = []
-    for slug, terms, categories in sorted(items, key=lambda item: item[0]):
+    for item in sorted(items, key=lambda item: item.slug):
+        slug, terms = item.slug, item.terms
         if slug in seen:
             raise ValueError(f"related_posts: two posts share the slug {slug!r}")
         seen.add(slug)
         if isinstance(terms, str):
             terms = unpack_terms(terms)
-        docs.append(_Doc(slug, Counter(dict(terms)), frozenset(category_key(c) for c in categories)))
+        cats = frozenset(category_key(c) for c in item.categories)
+        docs.append(_Doc(slug, Counter(dict(terms)), cats))
     return docs
 
 

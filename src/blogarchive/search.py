@@ -3,7 +3,7 @@
 Pagefind (the `pagefind[bin]` package ships its binary in the wheel) reads the HTML of an
 already written site and writes a static index into <site>/pagefind/: no server code, and
 the browser downloads only the index chunks a query needs. It indexes only elements marked
-`data-pagefind-body` (the post article; see INTEGRATION-reader.md); with no such element
+`data-pagefind-body` (the post article in templates/post.html); with no such element
 anywhere, it would index every page whole.
 
 Run `index_site` on the build's temporary folder, after every file is written and before
@@ -23,11 +23,6 @@ from .errors import OutputError
 
 BUNDLE = "pagefind"          # the folder Pagefind writes into the site
 TIMEOUT = 600                # seconds; a site of 50,000 posts indexes in well under that
-
-# The Content-Security-Policy of the search page: base.html's policy plus 'wasm-unsafe-eval',
-# which Pagefind's WebAssembly search needs (no 'unsafe-eval', no inline script).
-SEARCH_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-              "img-src 'self' https: http: data:; object-src 'none'; base-uri 'none'; form-action 'self'")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from . import builder
+from . import livereload, resources
+from .build import build
+from .cli import add_build_options, build_options, port_number
 from .config import load_config
 from .errors import BlogArchiveError
 
@@ -32,10 +34,13 @@ def register(sub) -> None:
     p = sub.add_parser("serve", help="build, serve locally and rebuild on change",
                        description="Build the site, serve it on http://127.0.0.1:PORT/ and rebuild "
                                    "whenever a post, template, static file or site.yaml changes.")
-    builder.add_build_options(p)
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port)")
+    add_build_options(p)
+    p.add_argument("--port", type=port_number, default=8000,
+                   help="port (default: 8000; 0: any free port)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--no-livereload", action="store_true",
+                   help="do not reload open pages after a rebuild (nor show its errors in them)")
     p.set_defaults(func=run)
 
 
@@ -201,6 +206,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
             self.close_connection = True          # a body we do not read must not become a request
         target = request_target(self.path)
+        if self.server.hub and target and target[0][:1] == (livereload.PREFIX,):
+            self.live_reload("/" + "/".join(target[0]), with_body)
+            return
         root = self.server.root
         found = lookup(root, *target, urlsplit(self.path).query) if target else None
         if isinstance(found, Redirect):
@@ -218,8 +226,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_error(404)
 
     def send_file(self, status: int, found: Found, with_body: bool) -> None:
-        """Headers, then the open file's bytes; the descriptor is closed whatever the client does."""
+        """Headers, then the open file's bytes; the descriptor is closed whatever the client does.
+        Under live reload, an HTML page gets the reload script's tag."""
         with open(found.fd, "rb") as file:
+            if self.server.hub and found.type.startswith("text/html"):
+                self.send_bytes(status, found.type, livereload.inject(file.read()), with_body)
+                return
             self.send_response(status)
             self.send_header("Content-Type", found.type)
             self.send_header("Content-Length", str(found.size))
@@ -229,14 +241,58 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.sendfile(file, 0, found.size)
 
 
+    def send_bytes(self, status: int, kind: str, data: bytes, with_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(data)
+
+    def live_reload(self, path: str, with_body: bool) -> None:
+        """The reload script, the build event stream, or 404 for anything else under the prefix."""
+        if path == livereload.SCRIPT_PATH:
+            self.send_bytes(200, TYPES[".js"], livereload.script(), with_body)
+        elif path == livereload.EVENTS_PATH and with_body:
+            self.send_events()
+        else:
+            self.send_bytes(404, TYPES[".txt"], b"not found\n", with_body)
+
+    def send_events(self) -> None:
+        """A Server-Sent Events stream of builds, in this connection's thread until the client
+        leaves; refused with 503 when every slot is taken."""
+        hub = self.server.hub
+        if not hub.join():
+            self.close_connection = True
+            self.send_bytes(503, TYPES[".txt"], b"too many live-reload clients\n", True)
+            return
+        try:
+            self.close_connection = True          # the stream ends when the connection does
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+
+            def write(data: bytes) -> None:
+                self.wfile.write(data)
+                self.wfile.flush()
+            livereload.stream(hub, write)
+        except (OSError, ValueError):             # the client went away (or the socket closed)
+            pass
+        finally:
+            hub.leave()
+
+
 class SiteServer(ThreadingHTTPServer):
     """One thread per connection; a client that hangs up is not an error worth a traceback."""
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128                      # bursts of connections wait instead of failing
 
-    def __init__(self, address: tuple[str, int], folder: Path):
+    def __init__(self, address: tuple[str, int], folder: Path, hub: livereload.Hub | None = None):
         self.root = str(folder.resolve())
+        self.hub = hub                            # live reload: pages get the script, /events
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
@@ -245,11 +301,18 @@ class SiteServer(ThreadingHTTPServer):
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)
 
+    def server_close(self):
+        if self.hub:
+            self.hub.close()                      # ends the event streams' threads
+        super().server_close()
 
-def make_server(host: str, port: int, folder: Path) -> SiteServer:
-    """A threading server for the site folder only (port 0: any free port)."""
+
+def make_server(host: str, port: int, folder: Path,
+                hub: livereload.Hub | None = None) -> SiteServer:
+    """A threading server for the site folder only (port 0: any free port); with a hub, with
+    live reload."""
     try:
-        return SiteServer((host, port), folder)
+        return SiteServer((host, port), folder, hub)
     except OSError as exc:
         raise BlogArchiveError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
 
@@ -288,20 +351,20 @@ class Sources:
 
     @classmethod
     def of(cls, args) -> Sources:
-        folders = (builder.ROOT / "templates", builder.ROOT / "static") + (
-            (Path(args.templates),) if args.templates else ())
+        folders = (*resources.template_dirs(args.templates), *resources.static_dirs())
         cache = getattr(args, "cache", None)
         return cls(Path(args.posts).resolve(), tuple(f.resolve() for f in folders),
                    Path(args.config).resolve(), Path(args.out).resolve(),
                    (Path(cache).resolve(),) if cache else ())
 
 
+VIM_PROBE = "4913"      # the file vim creates to test that it may write a folder
 SCRATCH_ENDINGS = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".bak", "___jb_tmp___", "___jb_old___")
 
 
 def is_scratch(name: str) -> bool:
     """Editors' temporary and backup files (vim, emacs, JetBrains...): never a reason to rebuild."""
-    return name.startswith((".", "#")) or name.endswith(SCRATCH_ENDINGS) or name == "4913"
+    return name.startswith((".", "#")) or name.endswith(SCRATCH_ENDINGS) or name == VIM_PROBE
 
 
 def is_source(path: str, src: Sources) -> bool:
@@ -321,22 +384,30 @@ def is_source(path: str, src: Sources) -> bool:
                for f in src.folders)
 
 
-def rebuild(args, url: str = ""):
-    """One build, returning its Config; on error it is printed and the last good site stays served.
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What one build under serve did: each output's key (see build.report.Report.keys) when it
+    succeeded ({} when nothing needed writing), or its error."""
+    keys: dict | None = None
+    error: str | None = None
+
+
+def rebuild(args, url: str = "") -> Outcome:
+    """One build; on error it is printed and the last good site stays served.
 
     Without a base_url the served address stands in, so feeds and canonical links work locally."""
     try:
         config = load_config(Path(args.config), args.base_url)
         if not config.base_url and url:
             config = dataclasses.replace(config, base_url=url)
-        report = builder.build(Path(args.posts), Path(args.out), config,
-                               Path(args.templates) if args.templates else None, args.keep_going,
-                               **builder.options(args))
+        report = build(Path(args.posts), Path(args.out), config,
+                       Path(args.templates) if args.templates else None, args.keep_going,
+                       **build_options(args))
         print(report.summary(args.out), file=sys.stderr)
-        return config
+        return Outcome(keys={} if report.up_to_date else dict(report.keys))
     except BlogArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
-        return None
+        return Outcome(error=str(exc))
 
 
 def watch(sources: Sources, changes: queue.Queue, stop: threading.Event) -> list[threading.Thread]:
@@ -384,23 +455,49 @@ def describe(paths: set[str]) -> str:
     return ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
 
 
-def rebuild_on_change(args, url: str, changes: queue.Queue, stop: threading.Event) -> None:
-    """The one rebuild thread: each burst of changes gives one build; a failure keeps the last site."""
-    while not stop.is_set():
-        paths = drain(changes, 0.25)
-        if not paths:
-            continue
+class Rebuilder:
+    """The one rebuild thread: each burst of changes gives one build, whose outcome goes to
+    the live-reload hub (if any); a failure keeps the last good site."""
+
+    def __init__(self, args, url: str, hub: livereload.Hub | None, keys: dict | None):
+        self.args, self.url, self.hub, self.keys = args, url, hub, keys
+        self.posts = Path(args.posts).resolve()
+
+    def run(self, changes: queue.Queue, stop: threading.Event) -> None:
+        while not stop.is_set():
+            paths = drain(changes, 0.25)
+            if paths:
+                self.once(paths)
+
+    def once(self, paths: set[str]) -> None:
         started = time.perf_counter()
         try:
-            ok = rebuild(args, url) is not None
-        except Exception:   # a bug must not stop the watcher: report it, keep the last good site
+            outcome = rebuild(self.args, self.url)
+        except Exception as exc:    # a bug must not stop the watcher: report it, keep the site
             traceback.print_exc()
-            ok = False
-        if ok:
+            outcome = Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
+        if outcome.error is None:
             print(f"rebuilt in {time.perf_counter() - started:.2f} s ({describe(paths)} changed)",
                   file=sys.stderr, flush=True)
         else:
             print("(still serving the last good build)", file=sys.stderr, flush=True)
+        self.announce(outcome, paths)
+
+    def announce(self, outcome: Outcome, paths: set[str]) -> None:
+        """Publish what changed: only posts changed, the pages whose keys changed; else
+        (templates, static files, settings) every page."""
+        if self.hub is None:
+            return
+        if outcome.error is not None:
+            self.hub.publish(error=outcome.error)
+            return
+        if not outcome.keys:                    # up to date: nothing was written
+            self.hub.publish(changed=())
+            return
+        only_posts = all(Path(p).parent == self.posts for p in paths)
+        changed = livereload.changed_paths(self.keys, outcome.keys) if only_posts else None
+        self.keys = outcome.keys
+        self.hub.publish(changed=changed)
 
 
 def run(args) -> int:
@@ -408,15 +505,18 @@ def run(args) -> int:
     warning = public_warning(args.host)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    server = make_server(args.host, args.port, Path(args.out))
+    hub = None if args.no_livereload else livereload.Hub()
+    server = make_server(args.host, args.port, Path(args.out), hub)
     url = served_url(args.host, server.server_address[1])
     stop, changes = threading.Event(), queue.Queue()
     watch(Sources.of(args), changes, stop)        # before the first build: edits meanwhile count
     try:
-        if rebuild(args, url) is None:
+        first = rebuild(args, url)
+        if first.error is not None:
             return 1
-        threading.Thread(target=rebuild_on_change, args=(args, url, changes, stop),
-                         daemon=True, name="rebuild").start()
+        rebuilder = Rebuilder(args, url, hub, first.keys or None)
+        threading.Thread(target=rebuilder.run, args=(changes, stop), daemon=True,
+                         name="rebuild").start()
         print(f"serving {args.out}/ at {url} (Ctrl-C stops)", flush=True)
         server.serve_forever()
     finally:

@@ -10,9 +10,8 @@ import re
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
-from slugify import slugify
-
 from .post import Post
+from .text import safe_slug, series_key, unique_slug
 
 UNCATEGORIZED = "Uncategorized"
 _NUMBERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
@@ -30,9 +29,6 @@ def post_path(post: Post) -> str:
     return f"undated/{post.slug}/index.html"
 
 
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-
-
 def category_key(name: str) -> str:
     """A category's identity: 'Local democracy' and 'Local  Democracy' are one category."""
     return " ".join(name.casefold().split())
@@ -42,8 +38,7 @@ def category_key(name: str) -> str:
 def category_slug(name: str) -> str:
     """The slug a category name asks for (`_categories` settles collisions): a valid folder
     name everywhere, never empty, never a Windows device name, at most 80 characters."""
-    slug = slugify(name, max_length=80, word_boundary=True) or "category"
-    return f"{slug}-category" if slug in _RESERVED else slug
+    return safe_slug(name, "category")
 
 
 SEARCH_PATH = "search/index.html"
@@ -216,13 +211,7 @@ def _categories(posts) -> dict[str, Category]:
     out, taken = {}, set()
     for key in sorted(members):
         name = max(sorted(spellings[key]), key=lambda n: spellings[key][n])
-        slug = base = category_slug(name)
-        n = 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        taken.add(slug)
-        out[key] = Category(name, slug, tuple(members[key]))
+        out[key] = Category(name, unique_slug(category_slug(name), taken), tuple(members[key]))
     return out
 
 
@@ -247,13 +236,8 @@ def part_of(title: str) -> tuple[str, int] | None:
         return None
     raw = m.group("n").lower()
     number = int(raw) if raw.isdigit() else _NUMBERS.get(raw)
-    key = _series_key(title[: m.start()]) or _series_key(title[m.end():])
+    key = series_key(title[: m.start()]) or series_key(title[m.end():])
     return (key, number) if key and number else None
-
-
-def _series_key(text: str) -> str:
-    """Title text normalised for grouping: case, quotes and punctuation ignored."""
-    return re.sub(r"[^\w]+", " ", text.replace("’", "'").replace("'", "")).strip().casefold()
 
 
 def _series(posts) -> dict:

@@ -36,8 +36,10 @@ class LoadResult:
         return sum(len(p.posts) for p in self.parses) - len(self.posts)
 
 
-def load_dumps(dumps: list[tuple[str, str, Overrides | None]]) -> LoadResult:
-    """Parse every dump (name, text, overrides) and merge the posts they share.
+def load_dumps(dumps: list[tuple[str, str, Overrides | None]],
+               extra: list[DumpParse] = ()) -> LoadResult:
+    """Parse every dump (name, text, overrides) and merge the posts they share with each other
+    and with `extra`, the posts other readers found (HTML pages, WordPress exports).
 
     The dumps of one import are read together first: the chrome their pages share and where
     the blog puts each kind of meta line are learned from all of them (chrome.py, classify.py)."""
@@ -55,6 +57,7 @@ def load_dumps(dumps: list[tuple[str, str, Overrides | None]]) -> LoadResult:
     for d in done:
         known = frozenset().union(*(t for n, t in titles.items() if n != d.result.name))
         parses.append(cut_posts(d, known))
+    parses.extend(extra)
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts])
     return LoadResult(posts=posts, parses=parses, slug_of=slug_of,
                       learned=profile.summary + _place_summary(votes, places))

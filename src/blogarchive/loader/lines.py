@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+from ..text import MONTHS as MONTH_NAMES
+
+MONTHS = {m.lower(): i for i, m in enumerate(MONTH_NAMES, 1)}
 
 _BLANK_RE = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]*$")
 HEADER_RE = re.compile(r"^Archive for the [‘'\"“](?P<name>.+?)[’'\"”] Category\s*$", re.I)

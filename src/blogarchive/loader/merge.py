@@ -4,11 +4,10 @@ from __future__ import annotations
 import difflib
 import re
 
-from slugify import slugify
 
-from ..post import RESERVED_NAMES, Post, Source
+from ..post import Post, Source
+from ..text import normalise_title, safe_slug, unique_slug
 from .model import RawPost, unite
-from .segment import normalise_title
 
 _WORD_RE = re.compile(r"\w+")
 SAME_POST_OVERLAP = 0.6
@@ -68,18 +67,36 @@ def merge_blocks(copies: list[list[str]]) -> list[str]:
     return merged
 
 
-def merge_group(group: list[RawPost]) -> dict:
-    """Fields of one post from all its copies: categories united, comments the largest."""
-    dated = [r.date for r in group if r.date]
+# Which copy wins for body, date, title and author when sources disagree (lower is better).
+ORIGIN_RANK = {"wxr": 0, "html": 1, "text": 2}
+
+
+def by_origin(group: list[RawPost]) -> list[RawPost]:
+    """Copies in precedence order: WordPress export, then HTML page, then text dump."""
+    return sorted(group, key=lambda r: ORIGIN_RANK.get(r.origin, len(ORIGIN_RANK)))
+
+
+def best_copies(group: list[RawPost]) -> list[RawPost]:
+    """The copies the body comes from: complete ones (not teasers) of the best origin."""
     complete = [r for r in group if not r.excerpt] or group
+    best = min(ORIGIN_RANK.get(r.origin, len(ORIGIN_RANK)) for r in complete)
+    return [r for r in complete if ORIGIN_RANK.get(r.origin, len(ORIGIN_RANK)) == best]
+
+
+def merge_group(group: list[RawPost]) -> dict:
+    """Fields of one post from all its copies: categories united, comments the largest;
+    body, date, title and author from the best origin (see ORIGIN_RANK)."""
+    ranked = by_origin(group)
+    dated = [r.date for r in ranked if r.date]
+    complete = best_copies(group)
     comments = [r.comments for r in group if r.comments is not None]
     categories = unite(c for raw in group for c in raw.categories)
     afters = [r.date_after for r in group if r.date_after]
     befores = [r.date_before for r in group if r.date_before]
-    threads = [r.thread for r in group if r.thread]
-    authors = [r.author for r in group if r.author]
+    threads = [r.thread for r in ranked if r.thread]
+    authors = [r.author for r in ranked if r.author]
     return dict(
-        title=group[0].title,
+        title=ranked[0].title,
         date=dated[0] if dated else None,
         date_after=None if dated or not afters else max(afters),
         date_before=None if dated or not befores else min(befores),
@@ -103,21 +120,25 @@ def _source(raw: RawPost) -> Source:
 
 def base_slug(title: str) -> str:
     """python-slugify of the title; never empty, never a reserved device name."""
-    slug = slugify(title, max_length=80, word_boundary=True) or "post"
-    return f"{slug}-post" if slug in RESERVED_NAMES else slug
+    return safe_slug(title, "post")
 
 
-def assign_slugs(fields: list[dict]) -> list[str]:
-    """Unique slugs: a collision gets -2, -3… in the order posts appear in the dumps."""
+def own_slug(group: list[RawPost]) -> str | None:
+    """The blog's own slug, where a copy gives one (the WordPress export's first)."""
+    return next((r.slug for r in by_origin(group) if r.slug), None)
+
+
+def assign_slugs(fields: list[dict], wanted: list[str | None] | None = None) -> list[str]:
+    """Unique slugs: the blog's own where a source gives one (these are claimed first, so old
+    addresses keep working), else from the title; a collision gets -2, -3… in dump order."""
+    wanted = wanted or [None] * len(fields)
     taken: set[str] = set()
-    slugs = []
-    for f in fields:
-        base = slug = base_slug(f["title"])
-        n = 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        taken.add(slug)
-        slugs.append(slug)
+    slugs: list[str | None] = [None] * len(fields)
+    for claim_own in (True, False):
+        for i, (f, own) in enumerate(zip(fields, wanted)):
+            if slugs[i] is not None or (own is not None) != claim_own:
+                continue
+            slugs[i] = unique_slug(own or base_slug(f["title"]), taken)
     return slugs
 
 
@@ -125,7 +146,7 @@ def merge_posts(raws: list[RawPost]) -> tuple[list[Post], dict[tuple[str, int], 
     """Final posts, and for each (dump, raw index) the slug it became."""
     groups = group_duplicates(raws)
     fields = [merge_group(g) for g in groups]
-    slugs = assign_slugs(fields)
+    slugs = assign_slugs(fields, [own_slug(g) for g in groups])
     posts = [Post(slug=s, **f) for s, f in zip(slugs, fields)]
     where = {(r.dump, r.index): s for g, s in zip(groups, slugs) for r in g}
     return posts, where

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DumpError
-from ..post import FORBIDDEN_RE, Comment
+from ..post import Comment
+from ..text import FORBIDDEN_RE
 
 LINE_KINDS = ("title", "text", "heading", "chrome", "residue")
 

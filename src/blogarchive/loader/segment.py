@@ -9,10 +9,9 @@ and is listed in the import report.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from ..post import FORBIDDEN_RE
+from ..text import FORBIDDEN_RE, normalise_title
 from . import grammar as G
 from . import lines as L
 from .body import build_body
@@ -42,12 +41,6 @@ def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
     if len(hits) > most:
         out.append(f"{name}: control characters removed from {len(hits) - most} more lines")
     return out
-
-
-def normalise_title(title: str) -> str:
-    """The identity of a title across dumps: case, quotes and spacing ignored."""
-    t = title.translate(str.maketrans("‘’“”–—\u00a0", "''\"\"-- "))
-    return re.sub(r"\s+", " ", t).strip().casefold()
 
 
 def dated_titles(text: str, rows: list[str] | None = None) -> set[str]:

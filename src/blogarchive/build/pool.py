@@ -1,9 +1,9 @@
 """Long-lived forked workers that each keep their own state between build steps.
 
-A post is converted in step one and its page rendered in step two; sending the page to the
-worker that converted the post lets it use the HTML still in its memory. Results come back
-in the order the items were given, so output never depends on the number of workers or on
-scheduling. With one worker (or little work) everything runs in this process, unforked.
+A task is a module-level function `task(state, batch) -> results`; it is sent to the workers
+by name (pickled by reference), the state never is. Results come back in the order the items
+were given, so output never depends on the number of workers or on scheduling. With one
+worker (or little work) everything runs in this process, unforked.
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import os
 import traceback
 from typing import Any, Callable
 
-from .errors import BlogArchiveError, OutputError
+Task = Callable[[Any, Any], Any]    # (state, batch) -> results
+
+from ..errors import BlogArchiveError, OutputError
 
 
 class WorkerFailed(BlogArchiveError):
@@ -20,7 +22,7 @@ class WorkerFailed(BlogArchiveError):
 
 
 class Workers:
-    """`map(method, items)` calls `getattr(state, method)(batch)` in worker processes.
+    """`map(task, items)` calls `task(state, batch)` in worker processes.
 
     `state` is built once, in this process, before any fork, so workers inherit it (the
     Jinja2 environment, settings, the cache) without pickling it."""
@@ -30,25 +32,19 @@ class Workers:
         self.procs: list = []
         self.conns: list = []
 
-    def map(self, method: str, items: list, owner: Callable[[int, Any], int] | None = None) -> list:
-        """Results for `items`, in order. `owner(i, item)` picks the worker for an item
-        (default: round robin); small batches run here, unforked."""
+    def map(self, task: Task, items: list) -> list:
+        """Results for `items`, in order, shared round robin; small batches run here, unforked."""
         if self.count == 1 or (len(items) < self.threshold and not self.procs):
-            return getattr(self.state, method)(items)
+            return task(self.state, items)
         self._start()
         n = len(self.conns)
-        slots: list[list[int]] = [[] for _ in range(n)]
-        for i, item in enumerate(items):
-            slots[(owner(i, item) if owner else i) % n].append(i)
+        slots: list[list[int]] = [list(range(w, len(items), n)) for w in range(n)]
         for conn, idx in zip(self.conns, slots):
-            conn.send((method, [items[i] for i in idx]))
+            conn.send((task, [items[i] for i in idx]))
         results: list = [None] * len(items)
         failure = None
         for w, (conn, idx) in enumerate(zip(self.conns, slots)):
-            try:
-                status, payload = conn.recv()
-            except (EOFError, OSError):
-                status, payload = "died", f"build worker {w + 1} died (exit code {self.procs[w].exitcode})"
+            status, payload = self._reply(w, conn)
             if status != "ok":
                 failure = failure or payload
                 continue
@@ -59,26 +55,26 @@ class Workers:
             raise WorkerFailed(failure)
         return results
 
-    def broadcast(self, method: str, value) -> None:
+    def broadcast(self, task: Task, value) -> None:
         """Give every worker (and this process, which later workers fork from) the same value."""
-        getattr(self.state, method)(value)
+        task(self.state, value)
         for conn in self.conns:
-            conn.send((method, value))
+            conn.send((task, value))
         failure = None
         for w, conn in enumerate(self.conns):
-            try:
-                status, payload = conn.recv()
-            except (EOFError, OSError):
-                status, payload = "died", f"build worker {w + 1} died (exit code {self.procs[w].exitcode})"
+            status, payload = self._reply(w, conn)
             if status != "ok":
                 failure = failure or payload
         if failure:
             self.close()
             raise WorkerFailed(failure)
 
-    def worker_of(self, i: int) -> int:
-        """Which worker round-robin sends item i to (for `owner` in a later step)."""
-        return i % self.count
+    def _reply(self, w: int, conn) -> tuple[str, Any]:
+        """Worker w's answer: ('ok', results), or why there is none."""
+        try:
+            return conn.recv()
+        except (EOFError, OSError):
+            return "died", f"build worker {w + 1} died (exit code {self.procs[w].exitcode})"
 
     def _start(self) -> None:
         if self.procs:
@@ -125,13 +121,14 @@ def _serve(conn, state) -> None:
             break
         if message is None:
             break
-        method, batch = message
+        task, batch = message
         try:
-            reply = ("ok", getattr(state, method)(batch))
+            reply = ("ok", task(state, batch))
         except BlogArchiveError as exc:
             reply = ("error", str(exc))
         except BaseException:  # noqa: BLE001 - anything else is a bug: send its traceback home
-            reply = ("error", f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}")
+            reply = ("error",
+                     f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}")
         try:
             conn.send(reply)
         except (OSError, ValueError):

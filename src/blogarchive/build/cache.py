@@ -1,12 +1,13 @@
 """The persistent build cache: what a rebuild may take from the last build instead of redoing.
 
-It lives outside the site folder (default `.blogarchive-cache/`) and holds three things:
+It lives outside the site folder (default `.blogarchive-cache/`) and holds four things:
 
 - `html/<key>.html`: each post's body as HTML, named by the content key of the post file
   and of the renderer (package source, python-markdown version), with a checksum line;
-- `digests.json`: each post's header, summary and word count by the same key;
-- `builds/<out>.json`: the last build into an output folder: its input fingerprint and,
-  for every file it wrote, the page key and the file's size, mtime and inode.
+- `digests.json`: each post's header, summary, word count and terms by the same key;
+- `related.json`: every post's related posts, by a key of all posts' terms and categories;
+- `builds/<out>.json`: the last build into an output folder (manifest.py): its input
+  fingerprint and, for every file it wrote, the page key and the file's size, mtime and inode.
 
 Nothing here is trusted blindly: every file carries the cache format and a checksum, and a
 file that is missing, corrupt, from another format or another renderer is ignored (the
@@ -19,9 +20,11 @@ import os
 import sys
 from pathlib import Path
 
-from .fsutil import TEMP_SUFFIX
-from .post import post_from_json, post_to_json
-from .render import Digest, content_key
+from ..fsutil import TEMP_SUFFIX
+from ..post import post_from_json, post_to_json
+from .digest import Digest
+from .keys import content_key
+from .manifest import Manifest, manifest_from_json, manifest_to_json
 
 FORMAT = "blogarchive-cache-4"
 
@@ -51,7 +54,8 @@ class BuildCache:
         path = self.folder / "html" / key[:2] / f"{key}.html"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _put(path, f"{FORMAT} {key} {content_key(body)}\n{body}".encode("utf-8", "surrogatepass"))
+            text = f"{FORMAT} {key} {content_key(body)}\n{body}"
+            _put(path, text.encode("utf-8", "surrogatepass"))
         except OSError as exc:
             _warn(f"cannot write the build cache ({exc.strerror}); building without it")
             self.folder = None
@@ -61,7 +65,8 @@ class BuildCache:
         """Every cached digest by post key ({} when there is no usable index)."""
         raw = {} if self.scratch else self._read_json(self._digest_path())
         try:
-            return {key: _digest_from_json(key, item) for key, item in raw.get("digests", {}).items()}
+            return {key: _digest_from_json(key, item)
+                    for key, item in raw.get("digests", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError):
             return {}
 
@@ -81,7 +86,8 @@ class BuildCache:
     # -- related posts ----------------------------------------------------------------------
     def related(self, key: str) -> dict[str, tuple[str, ...]] | None:
         """Related posts computed from exactly these inputs (named by `key`), or None."""
-        raw = {} if self.scratch else self._read_json(self.folder / "related.json" if self.folder else None)
+        path = self.folder / "related.json" if self.folder else None
+        raw = {} if self.scratch else self._read_json(path)
         found = raw.get("related")
         if raw.get("key") != key or not isinstance(found, dict):
             return None
@@ -95,19 +101,15 @@ class BuildCache:
             self._write_json(self.folder / "related.json", {"key": key, "related": related})
 
     # -- the last build into an output folder ----------------------------------------------
-    def manifest(self, out: Path) -> dict:
-        """{'fingerprint': str, 'files': {path: [key, size, mtime_ns, inode]}} or {}."""
+    def manifest(self, out: Path) -> Manifest:
+        """The last build into `out` (an empty Manifest when there is none to trust)."""
         raw = {} if self.scratch else self._read_json(self._build_path(out))
-        if raw.get("out") != str(out) or not isinstance(raw.get("files"), dict):
-            return {}
-        return raw
+        return manifest_from_json(raw, str(out))
 
-    def put_manifest(self, out: Path, fingerprint: str, files: dict[str, list], **extra) -> None:
-        """Remember a build: its fingerprint, its files, and `extra` (what the scan saw)."""
-        if self.scratch:
-            return
-        self._write_json(self._build_path(out), {"out": str(out), "fingerprint": fingerprint,
-                                                 "files": files, **extra})
+    def put_manifest(self, out: Path, manifest: Manifest) -> None:
+        """Remember a build into `out`."""
+        if not self.scratch:
+            self._write_json(self._build_path(out), manifest_to_json(manifest, str(out)))
 
     def forget_manifest(self, out: Path) -> None:
         """Before replacing `out`: a crash must not leave a manifest describing files that went."""
@@ -140,7 +142,8 @@ class BuildCache:
     def _write_json(self, path: Path | None, data: dict) -> None:
         if path is None:
             return
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        body = text.encode("utf-8", "surrogatepass")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _put(path, f"{FORMAT} {content_key(body)}\n".encode("ascii") + body)

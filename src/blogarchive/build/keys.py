@@ -1,0 +1,74 @@
+"""Content keys: short digests naming what a file, a post or a page was made from.
+
+Equal keys mean equal inputs, so the build may keep last build's output for them.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from pathlib import Path
+
+import jinja2
+import markdown
+
+from .. import resources
+from ..config import Config
+
+PACKAGE = resources.PACKAGE
+
+
+def content_key(text: str | bytes) -> str:
+    """A short hex digest naming content in the build cache (BLAKE2b, 128 bits)."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def post_key(renderer: str, path: Path, data: bytes) -> str:
+    """A post file's content key: its bytes and its name (a post without `slug:` is named by
+    its file), under this renderer."""
+    return content_key(f"{renderer}\0{path.name}\0".encode("utf-8", "surrogateescape") + data)
+
+
+def theme_keys(template_dir: Path | None) -> list[str]:
+    """Every template and static file the site is made with (see resources.py), by content."""
+    return [*(f"{n}/{key}" for n, folder in enumerate(resources.template_dirs(template_dir))
+              for key in folder_keys(folder)),
+            *(f"static/{rel}:{content_key(path.read_bytes())}"
+              for rel, path in resources.static_files().items())]
+
+
+def renderer_fingerprint() -> str:
+    """Everything besides a post's own bytes that its HTML depends on: our code and the
+    versions of python-markdown, Jinja2 and feedgen."""
+    parts = [f"{path.relative_to(PACKAGE).as_posix()}:{content_key(path.read_bytes())}"
+             for path in sorted(PACKAGE.rglob("*.py"))]
+    return content_key("\n".join([markdown.__version__, jinja2.__version__, _version("feedgen"),
+                                  *parts]))
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def folder_keys(folder: Path | None) -> list[str]:
+    """'relative/path:key' for every file under `folder` ([] when there is none)."""
+    if folder is None or not folder.is_dir():
+        return []
+    return [f"{p.relative_to(folder).as_posix()}:{content_key(p.read_bytes())}"
+            for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def site_fingerprint(renderer: str, config: Config, template_dir: Path | None,
+                     inputs: list[str]) -> str:
+    """Every input of the whole site: a build with the same fingerprint would write the same
+    files. `inputs` names the rest (posts, dumps, the search switch)."""
+    return content_key("\n".join([renderer, repr(config), str(template_dir),
+                                  *theme_keys(template_dir), *inputs]))
+
+
+def page_salt(renderer: str, config: Config, search: bool, template_dir: Path | None) -> str:
+    """What every page's key includes: code, settings, the search switch, the templates."""
+    return content_key(repr((renderer, config, search, theme_keys(template_dir))))

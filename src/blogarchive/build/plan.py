@@ -1,0 +1,269 @@
+"""Every output file planned as data: pages and feeds, each a frozen record of what it is
+made from, so any worker can render it and its key says whether last build's file will do.
+
+Nothing here renders: `plan_pages` and `feed_jobs` are pure functions of the grouped site.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Iterator, Mapping
+
+from markupsafe import Markup
+
+from .. import site as S
+from ..chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
+from ..config import Config
+from ..feed import FeedInfo, has_atom_entries
+from ..post import Post
+from ..text import plural
+from ..views import entry_view, format_date, pager_view, post_view
+from .digest import Digest
+from .keys import content_key
+
+HtmlOf = Callable[[str], str]       # a post's HTML by its digest key
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed set a page links to: RSS, JSON Feed and, where a post there is dated (else no
+    Atom feed is written), Atom, of the posts in `folder`."""
+    label: str
+    folder: str
+    atom: bool = True
+
+
+def output_key(planned, salt: str) -> str:
+    """The key of a planned page or feed: everything it is made from, with the build's salt."""
+    return content_key(salt + repr(planned))
+
+
+@dataclass(frozen=True)
+class PostPage:
+    """A post's page: its entry, neighbours, series, related posts and sources (with a link
+    to its source view when the dumps are at hand); the body comes at render time."""
+    path: str
+    source: str
+    title: str
+    digest_key: str
+    links: S.PostContext
+    has_source: bool
+    feeds: tuple[FeedLink, ...] = ()
+    template: ClassVar[str] = "post.html"
+    rooted: ClassVar[bool] = False
+
+    def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
+        ctx = post_view(digests[self.digest_key], self.links, config, self.has_source)
+        ctx["body"] = Markup(html_of(self.digest_key))
+        return ctx
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """All a listing shows of a post: its digest and its category links."""
+    digest_key: str
+    categories: tuple[S.Link, ...]
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """Page `number` of `count` of a paginated list of posts in `folder`."""
+    path: str
+    source: str
+    title: str
+    intro: str
+    heading: str
+    entries: tuple[ListEntry, ...]
+    folder: str
+    number: int
+    count: int
+    show_source: bool = False
+    feeds: tuple[FeedLink, ...] = ()
+    template: ClassVar[str] = "list.html"
+    rooted: ClassVar[bool] = False
+
+    def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
+        return {"intro": self.intro, "heading": self.heading, "show_source": self.show_source,
+                "entries": [entry_view(digests[e.digest_key], e.categories, self.path, config)
+                            for e in self.entries],
+                "pager": pager_view(self.folder, self.number, self.count)}
+
+
+@dataclass(frozen=True)
+class PlainPage:
+    """A page whose template context is planned whole (indexes, source views, search, 404)."""
+    path: str
+    source: str
+    template: str
+    title: str
+    values: Mapping
+    rooted: bool = False
+    feeds: tuple[FeedLink, ...] = ()
+
+    def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
+        return dict(self.values)
+
+
+Page = PostPage | ListPage | PlainPage
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One feed entry: the post's header, its absolute URL, and the key of its HTML."""
+    post: Post
+    url: str
+    html_key: str
+
+
+@dataclass(frozen=True)
+class FeedJob:
+    """One feed file: RSS, Atom or JSON Feed of the site or of a category."""
+    path: str
+    source: str
+    kind: str                   # "rss", "atom" or "json"
+    info: FeedInfo
+    entries: tuple[FeedEntry, ...]
+
+
+def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
+               views: dict | None = None, search: bool = False) -> Iterator[Page]:
+    """Every HTML page of the site, in a fixed order: posts, source views, listings,
+    indexes, search, 404. `views` holds the source views of the posts whose dumps are here.
+    Every page links the site's feeds first, then its own (a category's)."""
+    site_feed = FeedLink("All posts", "", has_atom_entries(site.posts))
+    for page in _plan_pages(site, digests, config, views or {}, search):
+        yield dataclasses.replace(page, feeds=(site_feed, *page.feeds))
+
+
+def _plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: dict,
+                search: bool) -> Iterator[Page]:
+    for post in site.posts:
+        d = digests[post.slug]
+        yield PostPage(S.post_path(post), f"post {post.slug!r}", post.title, d.key,
+                       site.context(post), post.slug in views)
+    for post in site.posts:
+        if post.slug in views:
+            yield source_page(post, views[post.slug])
+    yield from _listings(site, _Lister(site, digests, config), config)
+    yield categories_page(site)
+    yield archives_page(site)
+    if search:
+        yield PlainPage(S.SEARCH_PATH, "search page", "search.html", "Search", {})
+    yield PlainPage("404.html", "404 page", "404.html", "Page not found", {}, rooted=True)
+
+
+def source_page(post: Post, view) -> PlainPage:
+    """A post's source view (provenance.SourceView), linked back to the post."""
+    path = S.source_path(post)
+    return PlainPage(path, f"source view of {post.slug!r}", "source.html",
+                     f"Source of {post.title}",
+                     {"view": view, "post_url": S.relative_url(path, S.post_path(post))})
+
+
+def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPage]:
+    """Home, category, year, month and undated listings, each paginated."""
+    yield from lister.listing(site.posts, "", config.title, "Newest first.",
+                              source="home page", heading="All posts")
+    for cat in site.categories:
+        folder = f"category/{cat.slug}/"
+        yield from lister.listing(cat.posts, folder, f"Category: {cat.name}",
+                                  f"{_count(cat.posts)} filed under {cat.name}.",
+                                  feeds=(FeedLink(cat.name, folder,
+                                                  has_atom_entries(cat.posts)),),
+                                  source=f"category {cat.name!r}")
+    for year in site.years:
+        yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
+                                  f"{_count(year.posts)} from {year.year}.",
+                                  source=f"year {year.year}")
+        for month in year.months:
+            name = format_date(month.posts[0].date, "%B %Y")
+            yield from lister.listing(month.posts, f"{month.year:04d}/{month.month:02d}/",
+                                      f"Posts from {name}", f"{_count(month.posts)} from {name}.",
+                                      source=f"month {name}")
+    yield from lister.listing(site.undated, "undated/", "Undated posts",
+                              "Posts the archive gives no date for, with the dates they must lie "
+                              "between (or, when nothing is known, where they were found).",
+                              source="undated posts", show_source=True)
+
+
+def _count(posts) -> str:
+    return plural(len(posts), "post")
+
+
+class _Lister:
+    """Paginated lists of posts: <folder>index.html, then <folder>page/N/index.html."""
+
+    def __init__(self, site: S.Site, digests: dict[str, Digest], config: Config):
+        self.site, self.digests, self.config = site, digests, config
+        self.entries: dict[str, ListEntry] = {}
+
+    def entry(self, post: Post) -> ListEntry:
+        if post.slug not in self.entries:
+            cats = tuple(S.Link(c.name, c.path) for c in self.site.categories_of(post))
+            self.entries[post.slug] = ListEntry(self.digests[post.slug].key, cats)
+        return self.entries[post.slug]
+
+    def listing(self, posts, folder: str, title: str, intro: str, source: str,
+                **more) -> Iterator[ListPage]:
+        """The pages of one list; `more` may give feeds, show_source and heading."""
+        chunks = S.pages(tuple(posts), self.config.posts_per_page)
+        heading = more.pop("heading", "") or title
+        for n, chunk in enumerate(chunks, 1):
+            yield ListPage(S.paged(folder, n), f"{source}, page {n}",
+                           title if n == 1 else f"{title} (page {n} of {len(chunks)})",
+                           intro, heading, tuple(self.entry(p) for p in chunk),
+                           folder, n, len(chunks), **more)
+
+
+def categories_page(site: S.Site) -> PlainPage:
+    """The categories index with a post count for each."""
+    path = "category/index.html"
+    cats = [{"name": c.name, "url": S.relative_url(path, c.path), "count": len(c.posts)}
+            for c in site.categories]
+    return PlainPage(path, "categories index", "categories.html", "Categories",
+                     {"categories": cats})
+
+
+def archives_page(site: S.Site) -> PlainPage:
+    """Every year and month with its count, and the undated posts."""
+    path = "archives/index.html"
+    years = [{"year": y.year, "url": S.relative_url(path, y.path), "count": len(y.posts),
+              "months": [{"name": format_date(m.posts[0].date, "%B %Y"),
+                          "url": S.relative_url(path, m.path), "count": len(m.posts)}
+                         for m in y.months]} for y in site.years]
+    bars = month_bars(site.posts, lambda y, m: S.relative_url(path, S.month_path(y, m)))
+    activity = {"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
+                "months": SHORT_MONTHS}
+    undated = {"count": len(site.undated), "url": S.relative_url(path, "undated/index.html")}
+    return PlainPage(path, "archive overview", "archives.html", "Archives",
+                     {"activity": activity, "years": years, "undated": undated})
+
+
+FEED_FILES = (("feed.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json"))
+
+
+def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[FeedJob]:
+    """feed.xml, atom.xml and feed.json for the whole site and for each category (no atom.xml
+    where no post is dated: Atom requires a date on every entry and on the feed)."""
+    base = config.site_url
+    groups = [("", config.title, site.posts)] + [
+        (f"category/{c.slug}/", f"{config.title}: {c.name}", c.posts) for c in site.categories]
+    jobs = []
+    for folder, title, posts in groups:
+        entries = tuple(FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
+                        for p in posts[: _feed_window(config, posts)])
+        for name, kind in FEED_FILES:
+            if kind == "atom" and not has_atom_entries(posts):
+                continue
+            info = FeedInfo(title, config.description, config.author, config.language,
+                            base, base + folder + name, config.timezone, config.feed_limit)
+            jobs.append(FeedJob(folder + name, f"{kind} feed {title!r}", kind, info, entries))
+    return jobs
+
+
+def _feed_window(config: Config, posts) -> int:
+    """How many of the newest posts a feed can show: the limit counts dated posts separately in
+    Atom (undated ones are left out), so allow for every undated post besides the limit."""
+    if config.feed_limit is None:
+        return len(posts)
+    return config.feed_limit + sum(1 for p in posts if p.date is None)

@@ -1,0 +1,129 @@
+"""Live reload under `serve`, in Debian's Chromium: an open page follows edits of its post by
+itself, a failed build shows its error over the page (file:line) until a good build, and
+nothing of it reaches the built site."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import read_posts
+from blogarchive.livereload import SCRIPT_TAG, changed_paths, inject
+from blogarchive.site import post_path
+
+from test_server import ROOT, Serve
+
+CHROMIUM = "/usr/bin/chromium"
+POST = "use-it-or-lose-it.md"            # a real post; its page is edited below
+browser_only = [pytest.mark.browser,
+                pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                   reason="Debian chromium not installed")]
+
+
+def save(path: Path, text: str) -> None:
+    """As most editors save: a new file renamed over the old one."""
+    tmp = path.with_name(f".{path.name}.swp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=["--no-search", "--search"])
+def served(request, tmp_path):
+    """serve on a copy of posts/ (with and without the search index), and the post's path."""
+    shutil.copytree(ROOT / "posts", tmp_path / "posts")
+    extra = ("--no-search",) if request.param == "--no-search" else ()
+    serve = Serve(tmp_path / "posts", tmp_path / "site", ROOT / "site.yaml", *extra)
+    post = next(p for p in read_posts(tmp_path / "posts")
+                if p.slug == Path(POST).stem)
+    yield serve, tmp_path, "/" + post_path(post)[: -len("index.html")]
+    serve.stop()
+
+
+def open_page(browser, serve: Serve, path: str):
+    page = browser.new_page()
+    page.problems = []
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    with page.expect_response(lambda r: r.url.endswith("/__blogarchive__/events")):
+        page.goto(f"http://127.0.0.1:{serve.port}{path}")
+    page.evaluate("() => { window.notReloaded = true; }")
+    return page
+
+
+def test_an_open_page_follows_an_edit_of_its_post_by_itself(browser, served):
+    marker = "Edited while the page was open"
+    serve, work, path = served
+    page, other = open_page(browser, serve, path), open_page(browser, serve, "/archives/")
+    assert marker not in page.inner_text("main")
+    file = work / "posts" / POST
+    save(file, file.read_text("utf-8") + f"\n{marker}.\n")
+    page.wait_for_function(f"() => document.body.innerText.includes({marker!r})", timeout=60_000)
+    assert page.evaluate("() => window.notReloaded") is None          # it reloaded by itself
+    assert serve.wait_for("rebuilt in", 1)
+    assert other.evaluate("() => window.notReloaded") is True     # a page not showing it did not
+    assert page.problems == [] and other.problems == []               # no CSP refusal, no error
+    built = [p for p in (work / "site").rglob("*") if p.is_file()]
+    assert built and not any(b"livereload" in p.read_bytes() or b"__blogarchive__" in p.read_bytes()
+                             for p in built)
+
+
+def test_a_failed_build_shows_its_error_over_the_page_until_a_good_one(browser, served):
+    serve, work, path = served
+    page = open_page(browser, serve, path)
+    title = page.inner_text("h1")
+    file = work / "posts" / POST
+    good = file.read_text("utf-8")
+    broken = re.sub(r"(?m)^title: .*$", "title: [not, text]", good, count=1)
+    save(file, broken)
+    overlay = page.locator("#blogarchive-build-error")
+    overlay.wait_for(timeout=60_000)
+    text = overlay.inner_text()
+    assert f"{file}:2: title: expected text, got a list" in text, text
+    assert page.inner_text("h1") == title                              # the last good page stays
+    assert serve.get(path)[0] == 200
+    assert overlay.evaluate("e => e.children.length") == 2             # text nodes only, no markup
+    save(file, good.replace("\n---\n", "\n---\nFixed again.\n", 1))
+    page.wait_for_function("() => document.body.innerText.includes('Fixed again.')",
+                           timeout=60_000)
+    assert page.locator("#blogarchive-build-error").count() == 0
+    save(file, broken)
+    overlay.wait_for(timeout=60_000)
+    save(file, good)                      # the original again: a good build
+    overlay.wait_for(state="detached", timeout=60_000)
+    assert page.problems == []
+
+
+# --- the pure parts ------------------------------------------------------------------------------
+
+def test_the_script_tag_goes_before_head_end_and_nowhere_else():
+    page = b"<!DOCTYPE html><html><head><title>x</title></HEAD><body>x</body></html>"
+    assert inject(page) == page.replace(b"</HEAD>", SCRIPT_TAG + b"\n</HEAD>")
+    assert inject(b"<p>no head</p></body>") == b"<p>no head</p>" + SCRIPT_TAG + b"\n</body>"
+    assert SCRIPT_TAG == b'<script src="/__blogarchive__/livereload.js" defer></script>'
+
+
+def test_changed_paths_are_the_outputs_whose_keys_differ():
+    old = {"a/index.html": "1", "b/index.html": "2", "gone.html": "3"}
+    new = {"a/index.html": "1", "b/index.html": "9", "new.html": "4"}
+    assert changed_paths(old, new) == ("b/index.html", "gone.html", "new.html")
+    assert changed_paths(None, new) is None                    # nothing to compare: every page
+    many = {f"p{n}.html": str(n) for n in range(3000)}
+    assert changed_paths({}, many) is None                     # too many to list: every page
+
+
+for test in (test_an_open_page_follows_an_edit_of_its_post_by_itself,
+             test_a_failed_build_shows_its_error_over_the_page_until_a_good_one):
+    for mark in browser_only:
+        mark(test)
