@@ -269,7 +269,8 @@ def format_report(result: LoadResult, outcome: WriteOutcome) -> str:
     out.append(f"{len(result.posts)} posts from {len(result.parses)} dumps; "
                f"{result.duplicates_merged} duplicates merged")
     out += ["", "Learned from all the dumps together:"] + [f"  {line}" for line in result.learned]
-    out += ["", "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, see README):"]
+    out += ["", "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, "
+                "see README):"]
     guesses = sorted(result.guesses, key=lambda g: not g.weak)
     out += [f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
             for g in guesses] or ["  none"]

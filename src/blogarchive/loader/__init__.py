@@ -68,8 +68,9 @@ def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
     out = []
     for shape in sorted({s for s, _ in votes}):
         head, foot = votes[(shape, "header")], votes[(shape, "footer")]
-        out.append(f"{shape} meta lines read as {'under the title' if places[shape] == 'header' else 'closing the post'}"
-                   f" ({head} stand under a title-like line, {foot} under prose)")
+        where = "under the title" if places[shape] == "header" else "closing the post"
+        out.append(f"{shape} meta lines read as {where} ({head} stand under a title-like line, "
+                   f"{foot} under prose)")
     return out
 
 

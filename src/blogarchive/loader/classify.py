@@ -7,6 +7,7 @@ WordPress's own words (page.py); otherwise the line is text.  Meta lines whose p
 decides ("Posted on … by …", "5 Replies") are read as under-the-title or after-the-body by
 how such lines stand across the whole import (`place_votes`, `decide_places`).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -23,6 +24,7 @@ DEFAULT_PLACE = {"count": "header", "byline": "header", "labelled": "footer"}
 @dataclass
 class Classified:
     """A dump after the first pass: its lines, their notes, the page's structure."""
+
     rows: list[str]
     notes: list[LineNote]
     result: DumpParse
@@ -32,7 +34,9 @@ class Classified:
     header_author: str | None = None
 
 
-def classify(rows: list[str], result: DumpParse, ov: Overrides, chrome: dict[int, str]) -> Classified:
+def classify(
+    rows: list[str], result: DumpParse, ov: Overrides, chrome: dict[int, str]
+) -> Classified:
     """Give every non-blank line its first role: text, date, cats, more, footer, chrome, meta…"""
     page = read_structure(rows, chrome)
     done = Classified(rows, result.notes, result, page, ov)
@@ -64,7 +68,9 @@ def _legacy(t: str, note: LineNote, i: int, seen_text: bool, rows, result: DumpP
     try:
         date = L.parse_dateline(t)
     except ValueError as exc:
-        result.warnings.append(f"{result.name}:{i + 1}: impossible date in date line ({exc}); kept as text")
+        result.warnings.append(
+            f"{result.name}:{i + 1}: impossible date in date line ({exc}); kept as text"
+        )
         date = None
     if cat:
         note.role, note.reason = "chrome", f"category archive header ({cat})"
@@ -75,12 +81,15 @@ def _legacy(t: str, note: LineNote, i: int, seen_text: bool, rows, result: DumpP
     elif date is not None:
         hit = G.find_date(t)
         note.role = "date"
-        note.data = G.Meta("dateline", "header", date=date[0], fmt=hit[1] if hit else None,
-                           comments=date[1])
+        note.data = G.Meta(
+            "dateline", "header", date=date[0], fmt=hit[1] if hit else None, comments=date[1]
+        )
     elif L.is_more(t):
         note.role, note.reason = "more", "teaser link"
     elif L.categories_of(t) is not None:
-        note.role, note.data = "cats", G.Meta("categories", "footer", categories=tuple(L.categories_of(t)))
+        note.role, note.data = "cats", G.Meta(
+            "categories", "footer", categories=tuple(L.categories_of(t))
+        )
     elif L.is_footer(t) or (L.FOLLOW_RE.match(t) and _next_is_footer(rows, i)):
         note.role, note.reason = "footer", "page footer"
     else:
@@ -117,8 +126,12 @@ def place_votes(done: Classified) -> Counter:
         if note.role == "blank":
             continue
         meta = note.data if note.role == "meta" else None
-        if meta is not None and meta.place == "either" and prev is not None \
-                and done.notes[prev].role == "text":
+        if (
+            meta is not None
+            and meta.place == "either"
+            and prev is not None
+            and done.notes[prev].role == "text"
+        ):
             title_like = L.is_title_like(done.rows[prev], 200, 40)
             votes[(meta.shape, "header" if title_like else "footer")] += 1
         prev = i
@@ -148,10 +161,16 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
             else:
                 place = meta.place if meta.place != "either" else places.get(meta.shape, "footer")
                 above = done.notes[prev] if prev is not None else None
-                header = place == "header" and above is not None and above.role == "text" \
+                header = (
+                    place == "header"
+                    and above is not None
+                    and above.role == "text"
                     and L.is_title_like(done.rows[prev], 200, 40)
+                )
                 note.role = head_role = "date" if header else "cats"
-                note.reason = f"{describe(meta)} ({'under its title' if header else 'closing its post'})"
+                note.reason = (
+                    f"{describe(meta)} ({'under its title' if header else 'closing its post'})"
+                )
         prev = i
 
 

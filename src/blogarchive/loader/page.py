@@ -6,6 +6,7 @@ copy puts on lines of their own ("Posted on" / "19 April 2015" / "Author" / …)
 thread from its "N thoughts on “Title”" to the comment form, the links under "Post navigation".
 segment.py then cuts the posts from what is left.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,12 +16,13 @@ from . import grammar as G
 from . import lines as L
 from .thread import Thread, parse_thread
 
-SHORT_WORDS = 12            # navigation and form lines are short labels, not prose
-LONGEST = 500               # characters: longer lines are prose, never page structure
+SHORT_WORDS = 12  # navigation and form lines are short labels, not prose
+LONGEST = 500  # characters: longer lines are prose, never page structure
 
 NAV_LINE_RE = re.compile(
-    r"^\s*(?:←.{1,120}|.{1,120}→|(?:[«‹]\s*)?(?:Older|Newer|Previous|Next) (?:posts|entries|Posts|Entries|"
-    r"page|Page|post|Post)(?:\s*[»›])?|Page \d+ of \d+)\s*$")
+    r"^\s*(?:←.{1,120}|.{1,120}→|(?:[«‹]\s*)?(?:Older|Newer|Previous|Next) "
+    r"(?:posts|entries|Posts|Entries|page|Page|post|Post)(?:\s*[»›])?|Page \d+ of \d+)\s*$"
+)
 STICKY_RE = re.compile(r"^\s*(?:Featured(?: post)?|Sticky(?: post)?)\s*$", re.I)
 
 
@@ -29,9 +31,10 @@ class Mark:
     """What page.py found a line to be.  role: footer (chrome that ends a post), chrome (chrome
     that does not), meta, more, thread.  zone: part of a run read as a whole (it outranks the
     single-line rules of lines.py)."""
+
     role: str
     reason: str
-    data: object = None         # a Meta on a meta block's first line, a PageHeader on a header
+    data: object = None  # a Meta on a meta block's first line, a PageHeader on a header
     zone: bool = False
 
 
@@ -53,7 +56,7 @@ def read_structure(rows: list[str], chrome: dict[int, str]) -> PageStructure:
     k = 0
     while k < len(nb):
         i = nb[k]
-        if len(rows[i]) > LONGEST:     # a paragraph: no heading, label or link runs this long
+        if len(rows[i]) > LONGEST:  # a paragraph: no heading, label or link runs this long
             k += 1
             continue
         if i not in page.marks:
@@ -85,8 +88,9 @@ def _short(text: str, words: int = SHORT_WORDS) -> bool:
 
 def _stops(rows, i: int, page: PageStructure) -> bool:
     t = rows[i]
-    return i in page.marks or bool(G.THREAD_RE.match(t) or G.NAV_HEAD_RE.match(t)
-                                   or G.FORM_HEAD_RE.match(t))
+    return i in page.marks or bool(
+        G.THREAD_RE.match(t) or G.NAV_HEAD_RE.match(t) or G.FORM_HEAD_RE.match(t)
+    )
 
 
 def _thread(rows, nb, k, page) -> int | None:
@@ -99,9 +103,13 @@ def _thread(rows, nb, k, page) -> int | None:
     end = nb[j] if j < len(nb) else len(rows)
     thread = parse_thread(rows, nb[k], end)
     page.threads.append(thread)
-    page.marks[nb[k]] = Mark("thread", f"comment thread heading ({len(thread.comments)} comments "
-                                       "read, kept as archived comments)", zone=True)
-    _mark(page, nb[k + 1:j], "thread", "comment thread (an archived comment, not the post)")
+    page.marks[nb[k]] = Mark(
+        "thread",
+        f"comment thread heading ({len(thread.comments)} comments "
+        "read, kept as archived comments)",
+        zone=True,
+    )
+    _mark(page, nb[k + 1 : j], "thread", "comment thread (an archived comment, not the post)")
     return j
 
 
@@ -110,12 +118,17 @@ def _form(rows, nb, k, page) -> int | None:
     t = rows[nb[k]]
     if not G.FORM_HEAD_RE.match(t):
         return None
-    ahead = [rows[i] for i in nb[k + 1:k + 4]]
-    if not (any(G.FORM_RE.match(a) for a in ahead) or "cancel" in t.lower() or "closed" in t.lower()):
+    ahead = [rows[i] for i in nb[k + 1 : k + 4]]
+    if not (
+        any(G.FORM_RE.match(a) for a in ahead) or "cancel" in t.lower() or "closed" in t.lower()
+    ):
         return None
     j = k + 1
-    while j < len(nb) and not _stops(rows, nb[j], page) and (
-            G.FORM_RE.match(rows[nb[j]]) or _short(rows[nb[j]], 8)):
+    while (
+        j < len(nb)
+        and not _stops(rows, nb[j], page)
+        and (G.FORM_RE.match(rows[nb[j]]) or _short(rows[nb[j]], 8))
+    ):
         j += 1
     _mark(page, nb[k:j], "footer", "comment form")
     return j
@@ -137,8 +150,11 @@ def _share(rows, nb, k, page) -> int | None:
     if not G.SHARE_HEAD_RE.match(rows[nb[k]]):
         return None
     j = k + 1
-    while j < len(nb) and nb[j] not in page.marks and (
-            G.SHARE_ITEM_RE.match(rows[nb[j]]) or G.SHARE_HEAD_RE.match(rows[nb[j]])):
+    while (
+        j < len(nb)
+        and nb[j] not in page.marks
+        and (G.SHARE_ITEM_RE.match(rows[nb[j]]) or G.SHARE_HEAD_RE.match(rows[nb[j]]))
+    ):
         j += 1
     _mark(page, nb[k:j], "footer", "sharing buttons")
     return j
@@ -150,7 +166,7 @@ def _related(rows, nb, k, page) -> int | None:
         return None
     j = k + 1
     while j < len(nb) and nb[j] not in page.marks:
-        ahead = [rows[i] for i in nb[j:j + 3]]
+        ahead = [rows[i] for i in nb[j : j + 3]]
         if G.RELATED_CONTEXT_RE.match(ahead[0]):
             j += 1
         elif len(ahead) > 1 and G.RELATED_CONTEXT_RE.match(ahead[1]):
@@ -168,23 +184,31 @@ def _labels(rows, nb, k, page) -> int | None:
     t = rows[nb[k]].strip()
     if G.is_label(t):
         parts, j = [], k
-        while j + 1 < len(nb) and G.is_label(rows[nb[j]]) and nb[j + 1] not in page.marks \
-                and not G.is_label(rows[nb[j + 1]]):
+        while (
+            j + 1 < len(nb)
+            and G.is_label(rows[nb[j]])
+            and nb[j + 1] not in page.marks
+            and not G.is_label(rows[nb[j + 1]])
+        ):
             parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
             j += 2
-        if parts and j < len(nb) and rows[nb[j]].strip().startswith("on ") \
-                and G.strip_count(parts[-1])[2]:
+        if (
+            parts
+            and j < len(nb)
+            and rows[nb[j]].strip().startswith("on ")
+            and G.strip_count(parts[-1])[2]
+        ):
             parts.append(rows[nb[j]].strip())
             j += 1
         meta = G.labelled_meta(" ".join(parts)) if parts else None
     elif G.entry_meta(t) or G.byline(t):
-        return None     # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
+        return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
     else:
         meta, j = G.labelled_meta(t), k + 1
     if meta is None:
         return None
     page.marks[nb[k]] = Mark("meta", describe(meta), meta, zone=True)
-    _mark(page, nb[k + 1:j], "meta", "part of the meta block above")
+    _mark(page, nb[k + 1 : j], "meta", "part of the meta block above")
     return j
 
 
@@ -196,21 +220,35 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
     nxt = nb[k + 1] if k + 1 < len(nb) else None
     if G.more_link(t, earlier):
         page.marks[i] = Mark("more", "teaser link")
-        if nxt == i + 1 and G.MORE_RE.match(t).group("rest").strip(G._ARROWS) == "" \
-                and G.norm(rows[nxt]) in earlier:
-            page.marks[nxt] = Mark("footer", "the teaser link's hidden words (its post's title)", zone=True)
+        if (
+            nxt == i + 1
+            and G.MORE_RE.match(t).group("rest").strip(G._ARROWS) == ""
+            and G.norm(rows[nxt]) in earlier
+        ):
+            page.marks[nxt] = Mark(
+                "footer", "the teaser link's hidden words (its post's title)", zone=True
+            )
         return
     header = G.page_header(t)
     if header and (header.anywhere or _above_posts(rows, nb, k, page)):
         page.headers.append(header)
-        page.marks[i] = Mark("chrome", f"page header: {header.kind} archive ({header.label})", header,
-                             zone=not header.anywhere)
+        page.marks[i] = Mark(
+            "chrome",
+            f"page header: {header.kind} archive ({header.label})",
+            header,
+            zone=not header.anywhere,
+        )
         _description(rows, nb, k, page)
         return
     meta = G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t)
     if meta:
         page.marks[i] = Mark("meta", describe(meta), meta)
-    elif t.startswith("on ") and G.norm(t[3:]) in earlier and k > 0 and G.strip_count(rows[nb[k - 1]])[2]:
+    elif (
+        t.startswith("on ")
+        and G.norm(t[3:]) in earlier
+        and k > 0
+        and G.strip_count(rows[nb[k - 1]])[2]
+    ):
         page.marks[i] = Mark("footer", "the comment link's hidden words (its post's title)")
     elif STICKY_RE.match(t):
         page.marks[i] = Mark("chrome", "sticky post label")
@@ -223,8 +261,12 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
 def _beside_chrome(rows, nb, k, page) -> bool:
     """The line above or below is chrome too (or more of WordPress's words)."""
     near = [nb[j] for j in (k - 1, k + 1) if 0 <= j < len(nb)]
-    return any((i in page.marks and page.marks[i].role in ("footer", "chrome"))
-               or G.SITE_RE.match(rows[i]) or G.SITE_WEAK_RE.match(rows[i]) for i in near)
+    return any(
+        (i in page.marks and page.marks[i].role in ("footer", "chrome"))
+        or G.SITE_RE.match(rows[i])
+        or G.SITE_WEAK_RE.match(rows[i])
+        for i in near
+    )
 
 
 def _dateline(text: str) -> G.Meta | None:
@@ -234,23 +276,33 @@ def _dateline(text: str) -> G.Meta | None:
 
 def _above_posts(rows, nb, k, page) -> bool:
     """Nothing but chrome and short lines above: the page's own header, not a post's line."""
-    return all(page.marks[i].role in ("footer", "chrome") if i in page.marks else _short(rows[i], 8)
-               for i in nb[:k])
+    return all(
+        page.marks[i].role in ("footer", "chrome") if i in page.marks else _short(rows[i], 8)
+        for i in nb[:k]
+    )
 
 
 def _description(rows, nb, k, page) -> None:
     """An archive's description: sentences between its header and the first post's title."""
     j = k + 1
-    while j + 1 < len(nb) and j <= k + 2 and nb[j] not in page.marks \
-            and rows[nb[j]].strip().endswith(".") and len(rows[nb[j]].split()) >= 3 \
-            and _short(rows[nb[j + 1]], 25) and not _meta_like(rows[nb[j + 1]]):
+    while (
+        j + 1 < len(nb)
+        and j <= k + 2
+        and nb[j] not in page.marks
+        and rows[nb[j]].strip().endswith(".")
+        and len(rows[nb[j]].split()) >= 3
+        and _short(rows[nb[j + 1]], 25)
+        and not _meta_like(rows[nb[j + 1]])
+    ):
         page.marks[nb[j]] = Mark("chrome", "archive description (under the page header)")
         j += 1
 
 
 def _meta_like(text: str) -> bool:
     """A line that dates or counts the post above it: the line before it is a title."""
-    return bool(G.date_line(text) or G.count_line(text) or G.byline(text) or L.DATELINE_RE.match(text))
+    return bool(
+        G.date_line(text) or G.count_line(text) or G.byline(text) or L.DATELINE_RE.match(text)
+    )
 
 
 def describe(meta: G.Meta) -> str:

@@ -114,10 +114,17 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     _grade_title_guesses(result)
     result.date_formats = date_formats(done)
     if not result.page_kinds:
-        result.page_kinds.append("single post (with its comment thread)" if done.page.threads
-                                 else "list of posts, no archive header (a home page or one of its pages)"
-                                 if len(result.posts) > 1 else "one post, no archive header")
+        result.page_kinds.append(_page_kind(done, result))
     return result
+
+
+def _page_kind(done: Classified, result: DumpParse) -> str:
+    """What a page without an archive header is, from what it holds."""
+    if done.page.threads:
+        return "single post (with its comment thread)"
+    if len(result.posts) > 1:
+        return "list of posts, no archive header (a home page or one of its pages)"
+    return "one post, no archive header"
 
 
 def _grade_title_guesses(result: DumpParse) -> None:
@@ -171,7 +178,8 @@ def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse
     for line, kind in ov.lines.items():
         if kind == "title" and 0 < line <= len(rows):
             titles[line - 1] = "forced by overrides"
-    no_dates = not any(n.role == "date" or (n.role == "cats" and n.data and n.data.date) for n in notes)
+    no_dates = not any(n.role == "date" or (n.role == "cats" and n.data and n.data.date)
+                       for n in notes)
     ctx_open, tracker = True, _Notes()
     for i, note in enumerate(notes):
         if i in titles:
@@ -390,8 +398,10 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
                     and L.is_title_like(rows[nxt]) and not L.is_numbered_heading(rows[nxt]) \
                     and _only_blanks_between(notes, i, nxt):
                 drop[nxt] = "image caption after an image file name"
-        elif _alone(notes, i) and _caption_like(rows[i]) and _spacers_after(rows, i) >= IMAGE_SPACERS:
-            drop[i] = f"alt text standing over an image's empty lines ({_spacers_after(rows, i)} spacer lines)"
+        elif _alone(notes, i) and _caption_like(rows[i]) \
+                and _spacers_after(rows, i) >= IMAGE_SPACERS:
+            drop[i] = ("alt text standing over an image's empty lines "
+                       f"({_spacers_after(rows, i)} spacer lines)")
     if ended_by_title:
         for i in reversed(content):
             if i in drop:

@@ -1,6 +1,7 @@
 """What kind of file a would-be dump is, from its first bytes: a text dump, or something the
 text loader must refuse (HTML, XML, JSON, binary, empty).  Readers of other kinds can route
 on `sniff_kind`; `refuse_non_text` is the text loader's gate (pure: bytes in)."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,9 @@ from ..errors import DumpError
 _HEAD = 4096
 _MARKUP_RE = re.compile(rb"^\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
 _XML_RE = re.compile(rb"^\s*(?:<\?xml|<rss[\s>]|<feed[\s>]|<!\[CDATA\[)", re.I)
-_TAG_RE = re.compile(rb"</?(?:p|div|span|a|br|li|ul|h[1-6]|article|section|img|script|style)\b[^>]*>", re.I)
+_TAG_RE = re.compile(
+    rb"</?(?:p|div|span|a|br|li|ul|h[1-6]|article|section|img|script|style)\b[^>]*>", re.I
+)
 _CONTROL_RE = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 KINDS = ("text", "html", "xml", "json", "binary", "empty")
 
@@ -44,8 +47,8 @@ def _is_json(body: bytes) -> bool:
 _WHY = {
     "empty": "empty file; nothing to import",
     "binary": "binary file, not a text dump",
-    "html": "an HTML page, not a text dump (copy the page's text from a browser, or import the page "
-            "with a reader for HTML)",
+    "html": "an HTML page, not a text dump (copy the page's text from a browser, or import the "
+    "page with a reader for HTML)",
     "xml": "an XML file (a WordPress export or a feed?), not a text dump",
     "json": "a JSON file, not a text dump",
 }
@@ -55,7 +58,10 @@ def refuse_non_text(data: bytes, path) -> None:
     """Raise DumpError naming the file unless its content is a text dump."""
     kind = sniff_kind(data)
     if kind == "binary" and b"\x00" in data:
-        raise DumpError(path, data[: data.index(b"\x00")].count(b"\n") + 1,
-                        "binary file (NUL byte); a dump must be text")
+        raise DumpError(
+            path,
+            data[: data.index(b"\x00")].count(b"\n") + 1,
+            "binary file (NUL byte); a dump must be text",
+        )
     if kind != "text":
         raise DumpError(path, None, _WHY[kind])

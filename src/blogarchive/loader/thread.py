@@ -1,5 +1,6 @@
 """A single post's comment thread ("6 thoughts on “Title”", each comment's author, date, text and
 "Reply"): never part of the post, kept as archived comments (pure: lines in, records out)."""
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,8 @@ _SAYS_RE = re.compile(r"\s*(?:says|said|wrote)\s*:?\s*$|\s+on\s*$|\s*[|·,:]\s*$
 @dataclass
 class Thread:
     """The comment thread under one post: where it is and what it holds."""
-    head: int                           # line index of "N thoughts on “Title”"
+
+    head: int  # line index of "N thoughts on “Title”"
     title: str | None
     count: int | None
     lines: list[int] = field(default_factory=list)
@@ -28,8 +30,9 @@ def _author(text: str) -> str | None:
 
 
 def comment_header(rows: list[str], j: int) -> tuple[str, object, int] | None:
-    """(author, date, first line of the header) where line j dates a comment: 'SunitaMay 29, 2012 at 5:35 am',
-    'Sunita says: May 29, 2012 at 5:35 am', or 'Gareth' above '27 October 2014 at 4:39 pm'."""
+    """(author, date, first line of the header) where line j dates a comment:
+    'SunitaMay 29, 2012 at 5:35 am', 'Sunita says: May 29, 2012 at 5:35 am', or 'Gareth'
+    above '27 October 2014 at 4:39 pm'."""
     text = rows[j].strip()
     if len(text) > 120:
         return None
@@ -51,8 +54,12 @@ def comment_header(rows: list[str], j: int) -> tuple[str, object, int] | None:
 def parse_thread(rows: list[str], head: int, end: int) -> Thread:
     """The comments between a thread's heading (line `head`) and `end` (exclusive)."""
     m = G.THREAD_RE.match(rows[head])
-    thread = Thread(head, m.group("title").strip() if m else None,
-                    G.comment_count("n", m.group("n")) if m else None, list(range(head, end)))
+    thread = Thread(
+        head,
+        m.group("title").strip() if m else None,
+        G.comment_count("n", m.group("n")) if m else None,
+        list(range(head, end)),
+    )
     starts = []
     for j in range(head + 1, end):
         got = comment_header(rows, j)
@@ -61,8 +68,9 @@ def parse_thread(rows: list[str], head: int, end: int) -> Thread:
     for k, (author, date, first) in enumerate(starts):
         stop = starts[k + 1][2] if k + 1 < len(starts) else end
         dated = next((k for k in range(first, min(first + 3, end)) if G.find_date(rows[k])), first)
-        thread.comments.append(Comment(author=author, date=date,
-                                       text=_comment_text(rows, dated + 1, stop)))
+        thread.comments.append(
+            Comment(author=author, date=date, text=_comment_text(rows, dated + 1, stop))
+        )
     return thread
 
 
