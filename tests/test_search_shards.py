@@ -19,14 +19,20 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import read_posts
+from test_search import ROOT, all_results, browser, page_with_errors, records, slug_of  # noqa: F401
 
-from blogarchive.builder import build, read_posts
+from blogarchive.build import build
 from blogarchive.config import load_config
-from blogarchive.render import plain_text
-from blogarchive.search import EMPTY_WASM, plan_shards, shard_count, shard_of, update_index
+from blogarchive.markdown_safe import plain_text
+from blogarchive.search import (
+    EMPTY_WASM,
+    plan_shards,
+    shard_count,
+    shard_of,
+    update_index,
+)
 from blogarchive.site import SEARCH_PATH
-from test_search import (ROOT, all_results, browser, page_with_errors, records,  # noqa: F401
-                         slug_of)
 
 SHARDS = 4          # the real 33 posts would fit one shard: force several
 QUERIES = ["corbyn", "council", "labour", "labour party", "budget", "housing", "squeaky bum time",
@@ -47,7 +53,7 @@ def built(tmp_path_factory):
     build(ROOT / "posts", work / "built", config, search=True)
     pages = work / "pages"
     shutil.copytree(work / "built", pages, ignore=shutil.ignore_patterns("pagefind"))
-    return pages, read_posts(ROOT / "posts", keep_going=False), config.language
+    return pages, read_posts(ROOT / "posts"), config.language
 
 
 def indexed_copy(built, folder: Path, posts, count: int, previous: Path | None = None):
