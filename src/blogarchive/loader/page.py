@@ -275,9 +275,12 @@ def _dateline(text: str) -> G.Meta | None:
 
 
 def _above_posts(rows, nb, k, page) -> bool:
-    """Nothing but chrome and short lines above: the page's own header, not a post's line."""
+    """Nothing but chrome and short labels above (a header, menu, widgets): the page's own
+    header, not a line of a post (a post above would show prose, a date or a meta line)."""
     return all(
-        page.marks[i].role in ("footer", "chrome") if i in page.marks else _short(rows[i], 8)
+        page.marks[i].role in ("footer", "chrome")
+        if i in page.marks
+        else _short(rows[i]) and not _meta_like(rows[i])
         for i in nb[:k]
     )
 

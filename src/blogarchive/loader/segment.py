@@ -15,6 +15,7 @@ from ..text import FORBIDDEN_RE, normalise_title
 from . import grammar as G
 from . import lines as L
 from .body import build_body
+from .frame import drop_chrome_blocks
 from .classify import Classified, classify, date_formats, decide_places, place_votes, resolve_meta
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
 
@@ -109,6 +110,7 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     """Second and third passes: find the titles, then gather each post's lines."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
     titles = _find_titles(rows, notes, ov, known_titles, result)
+    titles = drop_chrome_blocks(done, titles)
     _assemble(done, titles)
     _bound_undated(result.posts)
     _grade_title_guesses(result)
