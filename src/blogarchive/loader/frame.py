@@ -46,9 +46,49 @@ def drop_chrome_blocks(done: Classified, titles: dict[int, str]) -> dict[int, st
         if cand in posts or _prose(done, cand) or _forced(done, cand):
             continue
         why = _why_chrome(done, cand, post_titles)
-        _mark_chrome(done, cand, why)
+        _mark_chrome(done, _text_lines(done, cand), why)
         del kept[cand.title]
+    for cand in posts:
+        _retitle(done, cand, kept)
     return kept
+
+
+def _retitle(done: Classified, cand: Candidate, titles: dict[int, str]) -> None:
+    """A post found by its place whose first lines are short ones above its first prose, one
+    of them the title its closing meta line names ('4 Comments on <title>'): the lines above
+    that one are the page's header or sidebar, not the post."""
+    if cand.reason.startswith("dated") or cand.reason == "forced by overrides":
+        return
+    named = _named(done, cand)
+    run = []
+    for i in _text_lines(done, cand):
+        if is_prose(done.rows[i]):
+            break
+        run.append(i)
+    hits = [k for k, i in enumerate(run) if k and normalise_title(done.rows[i]) in named]
+    if not hits:
+        return
+    new = run[hits[-1]]
+    why = (
+        f"header or sidebar above the post's title (its meta line names "
+        f"'{done.rows[new].strip()}')"
+    )
+    _mark_chrome(done, run[: hits[-1]], why)
+    del titles[cand.title]
+    titles[new] = "named by the meta line closing its post"
+    done.result.guesses.append(Guess(done.result.name, new + 1, done.rows[new].strip(),
+                                     "post title (named by the meta line closing its post; "
+                                     f"{hits[-1]} short line(s) above it taken for chrome)"))
+
+
+def _named(done: Classified, cand: Candidate) -> set[str]:
+    """Titles the candidate's meta lines name ('… on <title>')."""
+    out = set()
+    for i in range(cand.title + 1, cand.end):
+        meta = done.notes[i].data
+        if isinstance(meta, G.Meta) and meta.about:
+            out.add(normalise_title(meta.about))
+    return out
 
 
 def _candidates(done: Classified, titles: dict[int, str]) -> list[Candidate]:
@@ -60,7 +100,7 @@ def _candidates(done: Classified, titles: dict[int, str]) -> list[Candidate]:
 def _evidence(done: Classified, cand: Candidate, roles=EVIDENCE_ROLES) -> bool:
     """Dated under its title, or a date, meta line, teaser link or comment thread (`roles`)
     among its lines."""
-    if cand.reason in ("dated", "forced by overrides"):
+    if cand.reason.startswith("dated") or cand.reason == "forced by overrides":
         return True
     return any(done.notes[i].role in roles for i in range(cand.title + 1, cand.end))
 
@@ -99,13 +139,11 @@ def _why_chrome(done: Classified, cand: Candidate, post_titles: set[str]) -> str
     return why
 
 
-def _mark_chrome(done: Classified, cand: Candidate, why: str) -> None:
+def _mark_chrome(done: Classified, lines: list[int], why: str) -> None:
+    """Lines (the first a title found by place) become chrome; the report lists them once."""
     result = done.result
-    lines = _text_lines(done, cand)
     for i in lines:
         done.notes[i].role, done.notes[i].reason = "chrome", why
-    result.guesses[:] = [
-        g for g in result.guesses if g.line != cand.title + 1 or g.file != result.name
-    ]
+    result.guesses[:] = [g for g in result.guesses if g.line != lines[0] + 1]
     text = " / ".join(done.rows[i].strip() for i in lines[:3])
-    result.guesses.append(Guess(result.name, cand.title + 1, text, why))
+    result.guesses.append(Guess(result.name, lines[0] + 1, text, why))

@@ -169,6 +169,8 @@ _BYLINE_RES = (
     re.compile(rf"^\s*On\s+(?P<d>{_DATE}){_TIME}?,?\s+{_AUTHOR}\s+(?:wrote|said):?\s*$"),
     re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+(?:by|·|—|–|\|)\s+{_AUTHOR}{_TAIL}\s*$"),
     re.compile(rf"^\s*(?:Posted|Written)\s+by\s+{_AUTHOR}{_TAIL}\s*$"),
+    # date, author and comment link side by side: "May 3, 2012 gardener 4 Comments"
+    re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+{_AUTHOR}\s+{COUNT}\.?\s*$"),
 )
 
 
@@ -304,6 +306,12 @@ _LABEL_SPLIT_RE = re.compile(
 def is_label(text: str) -> bool:
     """A screen-reader label on a line of its own ('Posted on', 'Author', 'Tags')."""
     return text.strip().rstrip(":").lower() in LABELS
+
+
+def label_start(text: str) -> bool:
+    """A label and its value on one line: 'Author gardener', 'Categories Waders'."""
+    s = text.strip()
+    return len(s) <= 200 and not is_label(s) and bool(_LABEL_SPLIT_RE.match(s))
 
 
 def labelled_meta(text: str) -> Meta | None:

@@ -180,36 +180,55 @@ def _related(rows, nb, k, page) -> int | None:
 
 
 def _labels(rows, nb, k, page) -> int | None:
-    """A meta block under screen-reader labels, on one line or a line per label and value."""
+    """A meta block under screen-reader labels: on one line, a line per label and value, or a
+    line per label with its value ('Author gardener' / 'Posted on May 3, 2012' / …)."""
     t = rows[nb[k]].strip()
     if G.is_label(t):
-        parts, j = [], k
-        while (
-            j + 1 < len(nb)
-            and G.is_label(rows[nb[j]])
-            and nb[j + 1] not in page.marks
-            and not G.is_label(rows[nb[j + 1]])
-        ):
-            parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
-            j += 2
-        if (
-            parts
-            and j < len(nb)
-            and rows[nb[j]].strip().startswith("on ")
-            and G.strip_count(parts[-1])[2]
-        ):
-            parts.append(rows[nb[j]].strip())
-            j += 1
-        meta = G.labelled_meta(" ".join(parts)) if parts else None
+        parts, j = _label_pairs(rows, nb, k, page)
+    elif G.label_start(t) and k + 1 < len(nb) and _labelled_line(rows[nb[k + 1]]):
+        parts, j = _labelled_lines(rows, nb, k, page)
     elif G.entry_meta(t) or G.byline(t):
         return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
     else:
-        meta, j = G.labelled_meta(t), k + 1
+        parts, j = [t], k + 1
+    meta = G.labelled_meta(" ".join(parts)) if parts else None
     if meta is None:
         return None
     page.marks[nb[k]] = Mark("meta", describe(meta), meta, zone=True)
     _mark(page, nb[k + 1 : j], "meta", "part of the meta block above")
     return j
+
+
+def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
+    """'Posted on' / '19 April 2015' / 'Author' / 'Tom' …: labels and values on lines of their
+    own, perhaps ending with the comment link's 'on <title>'."""
+    parts, j = [], k
+    while (
+        j + 1 < len(nb)
+        and G.is_label(rows[nb[j]])
+        and nb[j + 1] not in page.marks
+        and not G.is_label(rows[nb[j + 1]])
+    ):
+        parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
+        j += 2
+    if parts and j < len(nb) and rows[nb[j]].strip().startswith("on ") and G.strip_count(parts[-1])[2]:
+        parts.append(rows[nb[j]].strip())
+        j += 1
+    return parts, j
+
+
+def _labelled_line(text: str) -> bool:
+    """'Categories Waders', or the comment link '4 Comments on <title>'."""
+    value, _, found, _ = G.strip_count(text.strip())
+    return G.label_start(text) or (found and not value)
+
+
+def _labelled_lines(rows, nb, k, page) -> tuple[list[str], int]:
+    """'Author gardener' / 'Posted on May 3, 2012' / 'Categories Waders' / '4 Comments on T'."""
+    j = k
+    while j < len(nb) and (j == k or nb[j] not in page.marks) and _labelled_line(rows[nb[j]]):
+        j += 1
+    return [rows[i].strip() for i in nb[k:j]], j
 
 
 def _single(rows, nb, k, page, earlier: set[str]) -> None:
@@ -240,7 +259,7 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
         )
         _description(rows, nb, k, page)
         return
-    meta = G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t)
+    meta = G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t) or _bubble(rows, nb, k, page)
     if meta:
         page.marks[i] = Mark("meta", describe(meta), meta)
     elif (
@@ -267,6 +286,19 @@ def _beside_chrome(rows, nb, k, page) -> bool:
         or G.SITE_WEAK_RE.match(rows[i])
         for i in near
     )
+
+
+def _bubble(rows, nb, k, page) -> G.Meta | None:
+    """A comment link shown as a bare number or 'Reply' (no comments yet) right under a
+    byline or date line: the post's comment count, not the first line of its body."""
+    t = rows[nb[k]].strip()
+    above = page.marks.get(nb[k - 1]) if k > 0 else None
+    meta = above.data if above is not None and above.role == "meta" else None
+    if not isinstance(meta, G.Meta) or meta.shape not in ("byline", "dateline"):
+        return None
+    if t.isdigit() and len(t) <= 5:
+        return G.Meta("count", "header", comments=int(t))
+    return G.Meta("count", "header", comments=0) if G.COMMENT_REPLY_RE.match(t) else None
 
 
 def _dateline(text: str) -> G.Meta | None:
