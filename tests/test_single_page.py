@@ -89,3 +89,59 @@ def test_the_issues_two_post_twentyfifteen_dump():
     )
     roles = {n.no: n.role for n in result.parses[0].notes}
     assert all(roles[no] == "chrome" for no in (2, 3, 6, 7, 12))  # title, tagline, widgets
+
+
+D = dt.date
+LAYOUTS = {  # fixture -> (title, date, author, categories, tags, comments, first words, last words)
+    "twentyeleven_comment_bubble_under_byline.txt": [
+        ("Winter pruning the old Bramley", D(2013, 1, 14), "Margaret", ("Pruning",),
+         ("apples", "bramley"), 2, "The old Bramley by the gate", "can wait until next year."),
+        ("Grafting day at the community orchard", D(2012, 12, 2), "Margaret", ("Events",), (),
+         0, "Twenty of us turned up", "which is better than last year."),
+    ],
+    "twentyfourteen_date_author_count_line.txt": [
+        ("Bramble jelly, the slow way", D(2012, 5, 3), "gardener", (), ("blackberries", "jelly"),
+         4, "Blackberries picked after", "or the jelly turns cloudy."),
+        ("A loaf for the weekend", D(2012, 4, 20), "gardener", (), ("bread",), 0,
+         "A slow overnight rise", "any quick loaf I have made."),
+    ],
+    "twentysixteen_label_value_lines_after_body.txt": [
+        ("Avocets back on the scrape", D(2012, 5, 3), "gardener", ("Waders",),
+         ("avocet", "scrape"), 4, "The first pair of avocets", "the pumps could not keep up."),
+        ("A quiet week at the reedbed", D(2012, 4, 20), "gardener", ("Reedbed",), (), 0,
+         "Nothing much moved", "and that was all."),
+    ],
+    "byline_by_x_on_date_sidebar_first.txt": [
+        ("Lambing is over", D(2012, 5, 3), "Anna", ("Sheep",), (), 3, "The last ewe lambed",
+         "as we could have hoped."),
+        ("Fencing the top meadow", D(2012, 4, 20), "Anna", ("Fencing",), (), 0,
+         "Two hundred metres", "a sheep could walk through."),
+    ],
+    "date_above_title_x_wrote_on.txt": [
+        ("The water trough is fixed", D(2012, 5, 3), "Keith", ("Site news",), (), 2,
+         "After three weeks", "for the new ball valve."),
+        ("Seed swap on Sunday", D(2012, 4, 20), "Keith", ("Events",), (), 0,
+         "Bring your spare seeds", "over two hundred packets."),
+    ],
+    "date_above_title_sidebar_after.txt": [
+        ("Repotting the citrus", D(2012, 5, 3), None, ("Houseplants",), (), 2,
+         "The lemon tree has outgrown", "until the nights are warmer."),
+        ("A new cold frame", D(2012, 4, 20), None, ("Projects",), (), 0,
+         "Built from old windows", "already holds forty seedlings."),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_other_layouts_alone(name):
+    """Bylines, comment links and dates where other themes put them; sidebars before or after."""
+    result = _alone(FIXTURES / name)
+    got = [(p.title, p.date, p.author, p.categories, p.tags, p.comments) for p in result.posts]
+    assert got == [w[:6] for w in LAYOUTS[name]]
+    rows = [line.strip() for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines()]
+    starts = [p.sources[0].first - 1 for p in result.posts] + [len(rows)]  # title lines
+    for k, (post, want) in enumerate(zip(result.posts, LAYOUTS[name])):
+        body = post.body.replace("\\", "")
+        assert body.startswith(want[6]) and body.rstrip().endswith(want[7]), post.title
+        own = set(rows[starts[k] + 1 : starts[k + 1]])  # the lines between it and the next title
+        assert all(line in own for line in body.splitlines() if line), post.title
