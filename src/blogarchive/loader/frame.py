@@ -1,12 +1,22 @@
 """The page around its posts, told from one page's own structure (pure: notes in, titles out).
 
 Across several pages chrome.py learns a blog's header, menu, sidebar and footer from what the
-pages repeat; that is the stronger evidence.  A page imported alone (or with one or two others)
-must tell them by their shape instead.  In a page whose posts carry dates or meta lines, a
-candidate "post" that nothing dates, counts or closes and whose lines hold no prose (the site's
-title and tagline, a menu, the titles of Recent Posts, the months of Archives, category names,
-"X on <title>" lines of Recent Comments) is a block of chrome, not a post.  A page whose posts
-carry no dates at all (a theme that hides them) is left alone: there an undated post is the rule.
+pages repeat; that is the stronger evidence, and lines it finds never reach this module.  A page
+imported alone (or with one or two others) must tell them by their shape instead.  In a page
+whose posts carry dates or meta lines, a candidate "post" that nothing dates, counts or closes
+is a block of chrome, not a post, when:
+
+- it holds no prose at all (site title and tagline, a menu, the titles of Recent Posts, the
+  months of Archives, category names, the "X on <title>" lines of Recent Comments);
+- it stands above the first real post and holds no paragraph (a site title over a tagline that
+  ends in a full stop);
+- it stands below the last real post, whose meta line closed it, and does not end in prose (a
+  text widget followed by more widgets; a page cut off mid-post ends in prose and is kept).
+
+A post found by its place whose first lines are short ones above its first paragraph starts at
+the line its closing meta names ("4 Comments on <title>") or at the line a recent-posts list
+above it repeats; the lines above are the page's header or sidebar.  A page whose posts carry no
+dates or meta at all (a theme that hides them) is left alone: there an undated post is the rule.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from .model import Guess
 
 EVIDENCE_ROLES = ("date", "cats", "more", "thread")  # what only a post has under or after it
 DATED_ROLES = ("date", "cats", "thread")  # a page with one of these has posts that show meta
+CLOSING_ROLES = ("cats", "more", "thread")  # a post's own lines after its body
 PROSE_CHARS = 200  # a line this long is prose whatever its punctuation
 PROSE_END = (".", ",", ";", ":", "!", "?", "…", "”", '"', "’", "'")
 
@@ -43,42 +54,87 @@ def drop_chrome_blocks(done: Classified, titles: dict[int, str]) -> dict[int, st
     post_titles = {normalise_title(done.rows[c.title]) for c in posts}
     kept = dict(titles)
     for cand in cands:
-        if cand in posts or _prose(done, cand) or _forced(done, cand):
+        if cand in posts or _forced(done, cand):
             continue
-        why = _why_chrome(done, cand, post_titles)
-        _mark_chrome(done, _text_lines(done, cand), why)
-        del kept[cand.title]
+        why = _why_chrome(done, cand, posts, post_titles)
+        if why:
+            _mark_chrome(done, _text_lines(done, cand), why + _repeats(done, cand, post_titles))
+            del kept[cand.title]
     for cand in posts:
         _retitle(done, cand, kept)
     return kept
 
 
+def _why_chrome(done: Classified, cand: Candidate, posts: list[Candidate],
+                post_titles: set[str]) -> str:
+    """Why a candidate nothing dates or closes is chrome, or '' if it may be a post."""
+    lines = [done.rows[i] for i in _text_lines(done, cand)]
+    head = f"chrome block of {len(lines)} short line(s): no date or meta line"
+    if not any(is_prose(t) for t in lines):
+        return f"{head} and no prose, in a page whose posts carry them (a header, menu or widget)"
+    framed = _widgets(done, cand, post_titles) or _furniture_above(done, cand)
+    if (cand.title < posts[0].title and framed and sum(map(is_prose, lines)) <= 1
+            and not any(_paragraph(t) for t in lines)):
+        return (f"{head} and one short sentence at most, above the page's first dated post "
+                "beside the page's furniture (site title, tagline, menu)")
+    last = posts[-1]
+    closed = any(done.notes[i].role in CLOSING_ROLES for i in range(last.title + 1, last.end))
+    if (cand.title > last.title and closed and not is_prose(lines[-1])
+            and _widgets(done, cand, post_titles)):
+        return (f"{head}, below the meta line closing the page's last post, ending in widget "
+                "lists, not prose (sidebar widgets)")
+    return ""
+
+
+def _widgets(done: Classified, cand: Candidate, post_titles: set[str]) -> bool:
+    """A widget heading ('Recent Posts', 'Archives') or a title of this page's posts among the
+    candidate's lines: the sidebar's lists, not a post's words."""
+    return any(
+        G.SITE_WEAK_RE.match(done.rows[i]) or normalise_title(done.rows[i]) in post_titles
+        for i in _text_lines(done, cand)
+    )
+
+
+def _furniture_above(done: Classified, cand: Candidate) -> bool:
+    """WordPress's own furniture ('Skip to content', 'Search for:') above the candidate's end."""
+    return any(n.role == "footer" for n in done.notes[: cand.end])
+
+
+def _repeats(done: Classified, cand: Candidate, post_titles: set[str]) -> str:
+    n = sum(normalise_title(done.rows[i]) in post_titles for i in _text_lines(done, cand))
+    return f"; {n} repeat titles of this page's posts (a recent-posts list)" if n else ""
+
+
 def _retitle(done: Classified, cand: Candidate, titles: dict[int, str]) -> None:
-    """A post found by its place whose first lines are short ones above its first prose, one
-    of them the title its closing meta line names ('4 Comments on <title>'): the lines above
-    that one are the page's header or sidebar, not the post."""
+    """A post found by its place whose first short lines hold its real title: the line its
+    closing meta names ('4 Comments on <title>'), else the line a recent-posts list above it
+    repeats.  The lines above that one are the page's header or sidebar, not the post."""
     if cand.reason.startswith("dated") or cand.reason == "forced by overrides":
         return
-    named = _named(done, cand)
     run = []
     for i in _text_lines(done, cand):
-        if is_prose(done.rows[i]):
+        if _paragraph(done.rows[i]):
             break
         run.append(i)
-    hits = [k for k, i in enumerate(run) if k and normalise_title(done.rows[i]) in named]
+    keys = [normalise_title(done.rows[i]) for i in run]
+    named = _named(done, cand)
+    if not run or keys[0] in named:
+        return
+    hits = [k for k in range(1, len(run)) if keys[k] in named]
+    evidence = "named by the meta line closing its post"
+    if not hits:
+        hits = [k for k in range(2, len(run)) if keys[k] in keys[1:k]]
+        evidence = "repeated from a list of posts above it"
     if not hits:
         return
-    new = run[hits[-1]]
-    why = (
-        f"header or sidebar above the post's title (its meta line names "
-        f"'{done.rows[new].strip()}')"
-    )
-    _mark_chrome(done, run[: hits[-1]], why)
+    k = hits[-1]
+    title = done.rows[run[k]].strip()
+    _mark_chrome(done, run[:k], f"header or sidebar above the post's title ('{title}', {evidence})")
     del titles[cand.title]
-    titles[new] = "named by the meta line closing its post"
-    done.result.guesses.append(Guess(done.result.name, new + 1, done.rows[new].strip(),
-                                     "post title (named by the meta line closing its post; "
-                                     f"{hits[-1]} short line(s) above it taken for chrome)"))
+    titles[run[k]] = evidence
+    done.result.guesses.append(Guess(done.result.name, run[k] + 1, title,
+                                     f"post title ({evidence}; the {k} short line(s) above it "
+                                     "taken for header or sidebar)"))
 
 
 def _named(done: Classified, cand: Candidate) -> set[str]:
@@ -109,34 +165,23 @@ def _text_lines(done: Classified, cand: Candidate) -> list[int]:
     return [i for i in range(cand.title, cand.end) if done.notes[i].role == "text"]
 
 
-def _prose(done: Classified, cand: Candidate) -> bool:
-    """A sentence among the candidate's lines (a post's words): two words or more ending in
-    punctuation, or a long line.  Menus, widget lists, titles and taglines end bare."""
-    return any(is_prose(done.rows[i]) for i in _text_lines(done, cand))
-
-
 def is_prose(text: str) -> bool:
+    """A sentence (two words or more ending in punctuation) or a long line: a post's words.
+    Menus, widget lists, titles and most taglines end bare."""
     s = text.strip()
-    return G.is_sentence(s) or len(s) > PROSE_CHARS or (len(s.split()) > 1 and s.endswith(PROSE_END))
+    return _paragraph(s) or (len(s.split()) > 1 and s.endswith(PROSE_END))
+
+
+def _paragraph(text: str) -> bool:
+    """More than a tagline or a label: over 14 words, or over PROSE_CHARS characters."""
+    s = text.strip()
+    return len(s.split()) > 14 or len(s) > PROSE_CHARS
 
 
 def _forced(done: Classified, cand: Candidate) -> bool:
     """A person's overrides name a line of the candidate as title, text or heading."""
     forced = done.overrides.lines
     return any(forced.get(i + 1) in ("title", "text", "heading") for i in _text_lines(done, cand))
-
-
-def _why_chrome(done: Classified, cand: Candidate, post_titles: set[str]) -> str:
-    """The evidence, for the report: how many short lines, and which repeat post titles."""
-    lines = _text_lines(done, cand)
-    repeats = sum(normalise_title(done.rows[i]) in post_titles for i in lines)
-    why = (
-        f"chrome block of {len(lines)} short line(s): no date, meta line or prose, "
-        "in a page whose posts carry them (a header, menu or widget)"
-    )
-    if repeats:
-        why += f"; {repeats} repeat titles of this page's posts (a recent-posts list)"
-    return why
 
 
 def _mark_chrome(done: Classified, lines: list[int], why: str) -> None:

@@ -211,7 +211,8 @@ def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
     ):
         parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
         j += 2
-    if parts and j < len(nb) and rows[nb[j]].strip().startswith("on ") and G.strip_count(parts[-1])[2]:
+    on_title = j < len(nb) and rows[nb[j]].strip().startswith("on ")
+    if parts and on_title and G.strip_count(parts[-1])[2]:
         parts.append(rows[nb[j]].strip())
         j += 1
     return parts, j
@@ -259,7 +260,10 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
         )
         _description(rows, nb, k, page)
         return
-    meta = G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t) or _bubble(rows, nb, k, page)
+    meta = (
+        G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t)
+        or _bubble(rows, nb, k, page)
+    )
     if meta:
         page.marks[i] = Mark("meta", describe(meta), meta)
     elif (
