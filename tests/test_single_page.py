@@ -136,6 +136,16 @@ LAYOUTS = {  # fixture -> (title, date, author, categories, tags, comments, firs
         ("The Bough Beech loop", None, None, ("Routes",), (), 0, "A flat loop",
          "anyone on a heavy bike."),
     ],
+    "sidebar_first_text_widget_labels_on_lines.txt": [
+        ("Hill repeats on Dover Lane", D(2015, 4, 19), "Tom Ashworth", ("Training",), (), 0,
+         "Six times up Dover Lane", "the longer side of the hill."),
+        ("The winter series", D(2015, 4, 2), "Priya Nair", ("Club Rides",), (), 2,
+         "Four rides through the winter", "with the hundred in March."),
+    ],
+    "single_post_responses_navigation_sidebar_after.txt": [
+        ("Swarm season again", D(2012, 5, 3), "Jo", ("Swarms",), ("swarm", "ash"), 2,
+         "Two swarms in a week", "is still there."),
+    ],
     "date_above_title_sidebar_after.txt": [
         ("Repotting the citrus", D(2012, 5, 3), None, ("Houseplants",), (), 2,
          "The lemon tree has outgrown", "until the nights are warmer."),
@@ -158,3 +168,5 @@ def test_other_layouts_alone(name):
         assert body.startswith(want[6]) and body.rstrip().endswith(want[7]), post.title
         own = set(rows[starts[k] + 1 : starts[k + 1]])  # the lines between it and the next title
         assert all(line in own for line in body.splitlines() if line), post.title
+    single = [p for p in result.posts if p.archived_comments]
+    assert [len(p.archived_comments) for p in single] == [p.comments for p in single]

@@ -106,34 +106,38 @@ def _repeats(done: Classified, cand: Candidate, post_titles: set[str]) -> str:
 
 
 def _retitle(done: Classified, cand: Candidate, titles: dict[int, str]) -> None:
-    """A post found by its place whose first short lines hold its real title: the line its
-    closing meta names ('4 Comments on <title>'), else the line a recent-posts list above it
-    repeats.  The lines above that one are the page's header or sidebar, not the post."""
+    """A post found by its place whose real title stands lower down: the line its closing meta
+    names ('4 Comments on <title>', the last such line with a paragraph under it), else a line
+    among its first short ones that a recent-posts list above repeats.  The lines above that
+    one are the page's header or sidebar, not the post."""
     if cand.reason.startswith("dated") or cand.reason == "forced by overrides":
         return
-    run = []
-    for i in _text_lines(done, cand):
-        if _paragraph(done.rows[i]):
-            break
-        run.append(i)
-    keys = [normalise_title(done.rows[i]) for i in run]
+    lines = _text_lines(done, cand)
+    keys = [normalise_title(done.rows[i]) for i in lines]
     named = _named(done, cand)
-    if not run or keys[0] in named:
+    if not lines or keys[0] in named:
         return
-    hits = [k for k in range(1, len(run)) if keys[k] in named]
     evidence = "named by the meta line closing its post"
+    hits = [k for k in range(1, len(lines)) if keys[k] in named
+            and any(_paragraph(done.rows[i]) for i in lines[k + 1:])]
     if not hits:
-        hits = [k for k in range(2, len(run)) if keys[k] in keys[1:k]]
         evidence = "repeated from a list of posts above it"
-    if not hits:
-        return
-    k = hits[-1]
-    title = done.rows[run[k]].strip()
-    _mark_chrome(done, run[:k], f"header or sidebar above the post's title ('{title}', {evidence})")
+        run = next((k for k, i in enumerate(lines) if _paragraph(done.rows[i])), len(lines))
+        hits = [k for k in range(2, run) if keys[k] in keys[1:k]]
+    if hits:
+        _move_title(done, cand, lines, hits[-1], evidence, titles)
+
+
+def _move_title(done, cand: Candidate, lines: list[int], k: int, evidence: str,
+                titles: dict[int, str]) -> None:
+    """The post's title is its k-th text line; the lines above it become chrome."""
+    title = done.rows[lines[k]].strip()
+    _mark_chrome(done, lines[:k], f"header or sidebar above the post's title ('{title}', "
+                                  f"{evidence})")
     del titles[cand.title]
-    titles[run[k]] = evidence
-    done.result.guesses.append(Guess(done.result.name, run[k] + 1, title,
-                                     f"post title ({evidence}; the {k} short line(s) above it "
+    titles[lines[k]] = evidence
+    done.result.guesses.append(Guess(done.result.name, lines[k] + 1, title,
+                                     f"post title ({evidence}; the {k} line(s) above it "
                                      "taken for header or sidebar)"))
 
 

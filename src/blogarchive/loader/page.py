@@ -211,6 +211,9 @@ def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
     ):
         parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
         j += 2
+    if parts and j < len(nb) and nb[j] not in page.marks and G.count_line(rows[nb[j]]):
+        parts.append(rows[nb[j]].strip())  # the comment link on a line of its own
+        j += 1
     on_title = j < len(nb) and rows[nb[j]].strip().startswith("on ")
     if parts and on_title and G.strip_count(parts[-1])[2]:
         parts.append(rows[nb[j]].strip())
