@@ -146,6 +146,16 @@ LAYOUTS = {  # fixture -> (title, date, author, categories, tags, comments, firs
         ("Swarm season again", D(2012, 5, 3), "Jo", ("Swarms",), ("swarm", "ash"), 2,
          "Two swarms in a week", "is still there."),
     ],
+    "single_post_bare_comment_count_heading.txt": [  # '2 Comments' over the thread
+        ("Swarm season again", D(2012, 5, 3), "Jo", ("Swarms",), ("swarm", "ash"), 2,
+         "Two swarms in a week", "is still there."),
+    ],
+    "sidebar_first_posted_on_in_footer.txt": [  # the title repeats the recent-posts list
+        ("Over Ide Hill in the rain", D(2013, 6, 2), None, ("Rides",), (), 2, "It rained",
+         "Toys Hill for soup."),
+        ("The Bough Beech loop", D(2013, 5, 20), None, ("Routes",), (), 0, "A flat loop",
+         "anyone on a heavy bike."),
+    ],
     "date_above_title_sidebar_after.txt": [
         ("Repotting the citrus", D(2012, 5, 3), None, ("Houseplants",), (), 2,
          "The lemon tree has outgrown", "until the nights are warmer."),

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ..text import normalise_title
 from . import grammar as G
+from . import lines as L
 from .classify import Classified
 from .model import Guess
 
@@ -122,10 +123,23 @@ def _retitle(done: Classified, cand: Candidate, titles: dict[int, str]) -> None:
             and any(_paragraph(done.rows[i]) for i in lines[k + 1:])]
     if not hits:
         evidence = "repeated from a list of posts above it"
-        run = next((k for k, i in enumerate(lines) if _paragraph(done.rows[i])), len(lines))
-        hits = [k for k in range(2, run) if keys[k] in keys[1:k]]
+        hits = _listed_above(done, lines, keys)
     if hits:
         _move_title(done, cand, lines, hits[-1], evidence, titles)
+
+
+def _listed_above(done: Classified, lines: list[int], keys: list[str]) -> list[int]:
+    """Positions of title-like lines that repeat one of a list of short lines above them
+    (Recent Posts), with nothing but short non-prose lines (more widgets) in between."""
+    run = next((k for k, i in enumerate(lines) if _paragraph(done.rows[i])), len(lines))
+    hits = []
+    for k in range(2, run):
+        first = keys.index(keys[k], 1)
+        between = [done.rows[i] for i in lines[first + 1 : k]]
+        if first < k and L.is_title_like(done.rows[lines[k]]) and between \
+                and not any(is_prose(t) for t in between):
+            hits.append(k)
+    return hits
 
 
 def _move_title(done, cand: Candidate, lines: list[int], k: int, evidence: str,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import grammar as G
 from . import lines as L
-from .thread import Thread, parse_thread
+from .thread import Thread, comment_header, parse_thread
 
 SHORT_WORDS = 12  # navigation and form lines are short labels, not prose
 LONGEST = 500  # characters: longer lines are prose, never page structure
@@ -23,6 +23,7 @@ NAV_LINE_RE = re.compile(
     r"^\s*(?:←.{1,120}|.{1,120}→|(?:[«‹]\s*)?(?:Older|Newer|Previous|Next) "
     r"(?:posts|entries|Posts|Entries|page|Page|post|Post)(?:\s*[»›])?|Page \d+ of \d+)\s*$"
 )
+TIME_RE = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # a comment's date shows the time of day
 STICKY_RE = re.compile(r"^\s*(?:Featured(?: post)?|Sticky(?: post)?)\s*$", re.I)
 
 
@@ -87,15 +88,19 @@ def _short(text: str, words: int = SHORT_WORDS) -> bool:
 
 
 def _stops(rows, i: int, page: PageStructure) -> bool:
+    """Where a run of navigation, form or thread lines ends: a marked line, another heading,
+    or a comment count (the heading of a thread, never a link of the run)."""
     t = rows[i]
     return i in page.marks or bool(
         G.THREAD_RE.match(t) or G.NAV_HEAD_RE.match(t) or G.FORM_HEAD_RE.match(t)
+        or G.count_line(t)
     )
 
 
 def _thread(rows, nb, k, page) -> int | None:
-    """'6 thoughts on “Title”' and the comments under it, up to the comment form or chrome."""
-    if not G.THREAD_RE.match(rows[nb[k]]):
+    """'6 thoughts on “Title”' (or a bare '2 Comments' over a comment's author and date) and
+    the comments under it, up to the comment form or chrome."""
+    if not (G.THREAD_RE.match(rows[nb[k]]) or _count_over_comment(rows, nb, k)):
         return None
     j = k + 1
     while j < len(nb) and not _stops(rows, nb[j], page):
@@ -111,6 +116,22 @@ def _thread(rows, nb, k, page) -> int | None:
     )
     _mark(page, nb[k + 1 : j], "thread", "comment thread (an archived comment, not the post)")
     return j
+
+
+def _count_over_comment(rows, nb, k) -> bool:
+    """'2 Comments' right above a comment's header: its author ('Pete says:') and the date
+    with the time of day ('May 4, 2012 at 8:10 am'), glued or on the next line."""
+    count = G.count_line(rows[nb[k]])
+    if not count or not count.comments or k + 2 >= len(nb):
+        return False
+    author = rows[nb[k + 1]].strip()
+    if author.endswith((".", "!", "?")):
+        return False
+    for j in (nb[k + 1], nb[k + 2]):
+        got = comment_header(rows, j)
+        if got and got[2] == nb[k + 1] and TIME_RE.search(rows[j]):
+            return True
+    return False
 
 
 def _form(rows, nb, k, page) -> int | None:
