@@ -180,3 +180,15 @@ def test_other_layouts_alone(name):
         assert all(line in own for line in body.splitlines() if line), post.title
     single = [p for p in result.posts if p.archived_comments]
     assert [len(p.archived_comments) for p in single] == [p.comments for p in single]
+
+
+def test_blocks_judged_by_place_are_weak_guesses():
+    """A block holding a sentence (a tagline, a text widget) is chrome only by where it stands:
+    the report lists it among the weak guesses, first."""
+    header = _alone(FIXTURES / "sidebar_first_tagline_sentence_undated.txt").guesses
+    widget = _alone(FIXTURES / "text_widget_after_the_posts.txt").guesses
+    assert [g.line for g in widget if g.weak and "below the meta line closing" in g.what] == [12]
+    assert [g.line for g in widget if g.weak and "above the page's first" in g.what] == [2]
+    assert [g.line for g in header if g.weak and "above the page's first" in g.what] == [2]
+    issue = _alone(FIXTURES / "twentyfifteen_two_posts.txt").guesses
+    assert [(g.line, g.weak) for g in issue] == [(2, False), (6, False)]

@@ -57,34 +57,44 @@ def drop_chrome_blocks(done: Classified, titles: dict[int, str]) -> dict[int, st
     for cand in cands:
         if cand in posts or _forced(done, cand):
             continue
-        why = _why_chrome(done, cand, posts, post_titles)
-        if why:
-            _mark_chrome(done, _text_lines(done, cand), why + _repeats(done, cand, post_titles))
+        verdict = _why_chrome(done, cand, posts, post_titles)
+        if verdict:
+            why = verdict.why + _repeats(done, cand, post_titles)
+            _mark_chrome(done, _text_lines(done, cand), why, verdict.weak)
             del kept[cand.title]
     for cand in posts:
         _retitle(done, cand, kept)
     return kept
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Why a candidate is chrome; weak where only its place decided (it holds a sentence)."""
+
+    why: str
+    weak: bool
+
+
 def _why_chrome(done: Classified, cand: Candidate, posts: list[Candidate],
-                post_titles: set[str]) -> str:
-    """Why a candidate nothing dates or closes is chrome, or '' if it may be a post."""
+                post_titles: set[str]) -> Verdict | None:
+    """Why a candidate nothing dates or closes is chrome, or None if it may be a post."""
     lines = [done.rows[i] for i in _text_lines(done, cand)]
     head = f"chrome block of {len(lines)} short line(s): no date or meta line"
     if not any(is_prose(t) for t in lines):
-        return f"{head} and no prose, in a page whose posts carry them (a header, menu or widget)"
+        return Verdict(f"{head} and no prose, in a page whose posts carry them (a header, "
+                       "menu or widget)", weak=False)
     framed = _widgets(done, cand, post_titles) or _furniture_above(done, cand)
     if (cand.title < posts[0].title and framed and sum(map(is_prose, lines)) <= 1
             and not any(_paragraph(t) for t in lines)):
-        return (f"{head} and one short sentence at most, above the page's first dated post "
-                "beside the page's furniture (site title, tagline, menu)")
+        return Verdict(f"{head} and one short sentence at most, above the page's first dated "
+                       "post beside the page's furniture (site title, tagline, menu)", weak=True)
     last = posts[-1]
     closed = any(done.notes[i].role in CLOSING_ROLES for i in range(last.title + 1, last.end))
     if (cand.title > last.title and closed and not is_prose(lines[-1])
             and _widgets(done, cand, post_titles)):
-        return (f"{head}, below the meta line closing the page's last post, ending in widget "
-                "lists, not prose (sidebar widgets)")
-    return ""
+        return Verdict(f"{head}, below the meta line closing the page's last post, ending in "
+                       "widget lists, not prose (sidebar widgets)", weak=True)
+    return None
 
 
 def _widgets(done: Classified, cand: Candidate, post_titles: set[str]) -> bool:
@@ -146,13 +156,14 @@ def _move_title(done, cand: Candidate, lines: list[int], k: int, evidence: str,
                 titles: dict[int, str]) -> None:
     """The post's title is its k-th text line; the lines above it become chrome."""
     title = done.rows[lines[k]].strip()
+    weak = evidence != "named by the meta line closing its post"
     _mark_chrome(done, lines[:k], f"header or sidebar above the post's title ('{title}', "
-                                  f"{evidence})")
+                                  f"{evidence})", weak)
     del titles[cand.title]
     titles[lines[k]] = evidence
     done.result.guesses.append(Guess(done.result.name, lines[k] + 1, title,
                                      f"post title ({evidence}; the {k} line(s) above it "
-                                     "taken for header or sidebar)"))
+                                     "taken for header or sidebar)", weak))
 
 
 def _named(done: Classified, cand: Candidate) -> set[str]:
@@ -202,11 +213,12 @@ def _forced(done: Classified, cand: Candidate) -> bool:
     return any(forced.get(i + 1) in ("title", "text", "heading") for i in _text_lines(done, cand))
 
 
-def _mark_chrome(done: Classified, lines: list[int], why: str) -> None:
-    """Lines (the first a title found by place) become chrome; the report lists them once."""
+def _mark_chrome(done: Classified, lines: list[int], why: str, weak: bool = False) -> None:
+    """Lines (the first a title found by place) become chrome; the report lists them once,
+    among the weak guesses where only their place decided."""
     result = done.result
     for i in lines:
         done.notes[i].role, done.notes[i].reason = "chrome", why
     result.guesses[:] = [g for g in result.guesses if g.line != lines[0] + 1]
     text = " / ".join(done.rows[i].strip() for i in lines[:3])
-    result.guesses.append(Guess(result.name, lines[0] + 1, text, why))
+    result.guesses.append(Guess(result.name, lines[0] + 1, text, why, weak))
