@@ -140,6 +140,9 @@ def add_build_options(p) -> None:
                         "(default: dumps; skipped if absent)")
     p.add_argument("--no-search", action="store_true",
                    help="do not build the Pagefind search index")
+    p.add_argument("--drafts", action="store_true",
+                   help="include posts marked draft: true, marked Draft (never in feeds, "
+                        "sitemap or posts.json)")
 
 
 def run_build(args) -> int:
@@ -162,7 +165,7 @@ def build_options(args) -> dict:
     if args.jobs is not None and args.jobs < 1:
         raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
     return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache),
-            "dumps_dir": Path(args.dumps), "search": not args.no_search}
+            "dumps_dir": Path(args.dumps), "search": not args.no_search, "drafts": args.drafts}
 
 
 def warn_placeholder(config: Config) -> None:

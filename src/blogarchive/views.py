@@ -55,7 +55,7 @@ def entry_view(d: Digest, categories: tuple[S.Link, ...], here: str, config: Con
             "iso": post.date.isoformat() if post.date else "",
             "categories": [{"name": c.label, "url": S.relative_url(here, c.path)}
                            for c in categories],
-            "summary": d.summary, "excerpt": post.excerpt, "words": d.words,
+            "summary": d.summary, "excerpt": post.excerpt, "draft": post.draft, "words": d.words,
             "minutes": reading_minutes(d.words),
             "comments": comments_label(post), "source": source_label(post)}
 

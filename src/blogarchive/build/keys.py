@@ -69,6 +69,8 @@ def site_fingerprint(renderer: str, config: Config, template_dir: Path | None,
                                   *theme_keys(template_dir), *inputs]))
 
 
-def page_salt(renderer: str, config: Config, search: bool, template_dir: Path | None) -> str:
-    """What every page's key includes: code, settings, the search switch, the templates."""
-    return content_key(repr((renderer, config, search, theme_keys(template_dir))))
+def page_salt(renderer: str, config: Config, template_dir: Path | None, *, search: bool,
+              drafts: bool) -> str:
+    """What every page's key includes: code, settings, the templates, the search and drafts
+    switches (a listing with drafts differs from one without; so may any page, by its links)."""
+    return content_key(repr((renderer, config, search, drafts, theme_keys(template_dir))))

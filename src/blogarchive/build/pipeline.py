@@ -57,6 +57,7 @@ class Request:
     jobs: int
     dumps_dir: Path | None      # None when there is no such folder
     search: bool
+    drafts: bool = False        # include posts marked draft (never in feeds, sitemap, posts.json)
 
 
 @dataclass(frozen=True)
@@ -85,16 +86,17 @@ class Run:
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
-          dumps_dir: Path | None = None, search: bool = False) -> Report:
+          dumps_dir: Path | None = None, search: bool = False, drafts: bool = False) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
-    site is indexed by Pagefind before it is swapped in."""
+    site is indexed by Pagefind before it is swapped in; with drafts, posts marked draft are
+    pages too (marked Draft), though never in feeds, the sitemap or posts.json."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
     request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search)
+                      jobs or os.cpu_count() or 1, dumps, search, drafts)
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
@@ -131,7 +133,8 @@ def _build(request: Request, cache: BuildCache) -> Report:
             return report
     env = make_env(request.template_dir, request.search)
     compile_templates(env)      # a broken template fails before any work
-    salt = page_salt(scan.renderer, request.config, request.search, request.template_dir)
+    salt = page_salt(scan.renderer, request.config, request.template_dir,
+                     search=request.search, drafts=request.drafts)
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt)
     written, search_key = replace_site(run, env)
     with report.step("remember"):
@@ -173,7 +176,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     known = manifest.posts if manifest.renderer == renderer else {}
     files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
-        f"search={request.search}", *folder_keys(request.dumps_dir),
+        f"search={request.search}", f"drafts={request.drafts}", *folder_keys(request.dumps_dir),
         *(f"{f.path.name}:{f.key}" for f in files)])
     return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns)
 
@@ -188,7 +191,7 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
     """Digest the posts, group them, plan every output file, render what changed, keep what
     did not, and add the files no template makes."""
     report, config = run.report, run.request.config
-    digests = digest_step(run, workers)
+    digests = [d for d in digest_step(run, workers) if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
         site = S.group([d.post for d in digests], related_links(digests, run.cache))
@@ -275,13 +278,18 @@ def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
 
 
 def extra_files(outputs: Output, config: Config, digests: list[Digest]):
-    """Static files, posts.json, sitemap.xml and robots.txt, as (path, what it is, bytes)."""
-    yield "posts.json", "posts.json", posts_json([d.post for d in digests], config.site_url,
-                                                 {d.post.slug: d.words for d in digests})
+    """Static files, posts.json, sitemap.xml and robots.txt, as (path, what it is, bytes).
+    Drafts (there with --drafts) are in neither posts.json nor the sitemap."""
+    published = [d for d in digests if not d.post.draft]
+    yield "posts.json", "posts.json", posts_json([d.post for d in published], config.site_url,
+                                                 {d.post.slug: d.words for d in published})
     for name, path in resources.static_files().items():
         rel = "static/" + name
         yield rel, f"static file {rel}", path.read_bytes()
-    yield "sitemap.xml", "sitemap", sitemap(list(outputs.sources), config.site_url)
+    drafts = {path for d in digests if d.post.draft
+              for path in (S.post_path(d.post), S.source_path(d.post))}
+    yield "sitemap.xml", "sitemap", sitemap([p for p in outputs.sources if p not in drafts],
+                                            config.site_url)
     yield "robots.txt", "robots.txt", robots(config.site_url)
 
 

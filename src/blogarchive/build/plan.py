@@ -33,6 +33,11 @@ class FeedLink:
     atom: bool = True
 
 
+def published(posts) -> tuple[Post, ...]:
+    """The posts not marked draft: what feeds show, whether or not the site shows drafts."""
+    return tuple(p for p in posts if not p.draft)
+
+
 def output_key(planned, salt: str) -> str:
     """The key of a planned page or feed: everything it is made from, with the build's salt."""
     return content_key(salt + repr(planned))
@@ -130,7 +135,7 @@ def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
     """Every HTML page of the site, in a fixed order: posts, source views, listings,
     indexes, search, 404. `views` holds the source views of the posts whose dumps are here.
     Every page links the site's feeds first, then its own (a category's)."""
-    site_feed = FeedLink("All posts", "", has_atom_entries(site.posts))
+    site_feed = FeedLink("All posts", "", has_atom_entries(published(site.posts)))
     for page in _plan_pages(site, digests, config, views or {}, search):
         yield dataclasses.replace(page, feeds=(site_feed, *page.feeds))
 
@@ -169,7 +174,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
         yield from lister.listing(cat.posts, folder, f"Category: {cat.name}",
                                   f"{_count(cat.posts)} filed under {cat.name}.",
                                   feeds=(FeedLink(cat.name, folder,
-                                                  has_atom_entries(cat.posts)),),
+                                                  has_atom_entries(published(cat.posts))),),
                                   source=f"category {cat.name!r}")
     for year in site.years:
         yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
@@ -244,12 +249,14 @@ FEED_FILES = (("feed.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json"))
 
 def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[FeedJob]:
     """feed.xml, atom.xml and feed.json for the whole site and for each category (no atom.xml
-    where no post is dated: Atom requires a date on every entry and on the feed)."""
+    where no post is dated: Atom requires a date on every entry and on the feed). Drafts,
+    there when built with --drafts, are never in a feed."""
     base = config.site_url
     groups = [("", config.title, site.posts)] + [
         (f"category/{c.slug}/", f"{config.title}: {c.name}", c.posts) for c in site.categories]
     jobs = []
-    for folder, title, posts in groups:
+    for folder, title, shown in groups:
+        posts = published(shown)
         entries = tuple(FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
                         for p in posts[: _feed_window(config, posts)])
         for name, kind in FEED_FILES:
