@@ -15,6 +15,7 @@ from .. import site as S
 from ..chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
 from ..config import Config
 from ..feed import FeedInfo, has_atom_entries
+from ..markdown_safe import has_highlighting
 from ..post import Post
 from ..text import plural
 from ..views import entry_view, format_date, pager_view, post_view
@@ -59,7 +60,8 @@ class PostPage:
 
     def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
         ctx = post_view(digests[self.digest_key], self.links, config, self.has_source)
-        ctx["body"] = Markup(html_of(self.digest_key))
+        body = html_of(self.digest_key)
+        ctx["body"], ctx["highlight"] = Markup(body), has_highlighting(body)
         return ctx
 
 
