@@ -26,6 +26,7 @@ from ..config import Config
 from ..errors import OutputError
 from ..export import posts_json
 from ..provenance import source_views
+from ..redirects import redirect_files
 from ..related import PostTerms, related_from_terms
 from ..render import compile_templates, make_env
 from ..search import index_site
@@ -36,7 +37,7 @@ from .keys import content_key, folder_keys, page_salt, renderer_fingerprint, sit
 from .manifest import FileRecord, FileStat, Manifest
 from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
                      same_file, swap, walk)
-from .plan import PostPage, feed_jobs, output_key, plan_pages
+from .plan import FeedJob, PostPage, feed_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
@@ -206,10 +207,11 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
             break
         with report.step("pages"):
             render_or_keep(run, workers, render_pages, chunk)
+    feeds = feed_jobs(site, by_slug, config)
     with report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, config))
+        render_or_keep(run, workers, render_feeds, feeds)
     with report.step("static"):
-        for rel, source, data in extra_files(run.outputs, config, digests):
+        for rel, source, data in extra_files(run.outputs, config, digests, feeds):
             run.outputs.add(rel, source)
             state.writer.put(rel, data)
 
@@ -277,9 +279,10 @@ def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
     report.indexed_keys += [report.keys[j.path] for j in jobs if isinstance(j, PostPage)]
 
 
-def extra_files(outputs: Output, config: Config, digests: list[Digest]):
-    """Static files, posts.json, sitemap.xml and robots.txt, as (path, what it is, bytes).
-    Drafts (there with --drafts) are in neither posts.json nor the sitemap."""
+def extra_files(outputs: Output, config: Config, digests: list[Digest], feeds: list[FeedJob]):
+    """Static files, posts.json, sitemap.xml, robots.txt and the redirect rules of the old
+    feed addresses, as (path, what it is, bytes). Drafts (there with --drafts) are in neither
+    posts.json nor the sitemap."""
     published = [d for d in digests if not d.post.draft]
     yield "posts.json", "posts.json", posts_json([d.post for d in published], config.site_url,
                                                  {d.post.slug: d.words for d in published})
@@ -291,6 +294,9 @@ def extra_files(outputs: Output, config: Config, digests: list[Digest]):
     yield "sitemap.xml", "sitemap", sitemap([p for p in outputs.sources if p not in drafts],
                                             config.site_url)
     yield "robots.txt", "robots.txt", robots(config.site_url)
+    base_path = S.rooted_url(config.site_url, "")
+    for name, text in redirect_files([job.path for job in feeds], base_path).items():
+        yield name, f"redirect rules {name}", text.encode("utf-8")
 
 
 def index_step(run: Run, writer: SiteWriter) -> str:
