@@ -424,7 +424,8 @@ def rebuild(args, url: str = "") -> Outcome:
         report = build(Path(args.posts), Path(args.out), config,
                        Path(args.templates) if args.templates else None, args.keep_going,
                        **build_options(args))
-        print(report.summary(args.out), file=sys.stderr)
+        if not args.quiet:
+            print(report.summary(args.out), file=sys.stderr)
         return Outcome(keys={} if report.up_to_date else dict(report.keys))
     except BlogArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
@@ -498,8 +499,9 @@ class Rebuilder:
             traceback.print_exc()
             outcome = Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
         if outcome.error is None:
-            print(f"rebuilt in {time.perf_counter() - started:.2f} s ({describe(paths)} changed)",
-                  file=sys.stderr, flush=True)
+            if not self.args.quiet:
+                print(f"rebuilt in {time.perf_counter() - started:.2f} s "
+                      f"({describe(paths)} changed)", file=sys.stderr, flush=True)
         else:
             print("(still serving the last good build)", file=sys.stderr, flush=True)
         self.announce(outcome, paths)

@@ -25,6 +25,7 @@ from .. import site as S
 from ..config import Config
 from ..errors import OutputError
 from ..export import posts_json
+from ..progress import QUIET, Progress
 from ..provenance import source_views
 from ..redirects import redirect_files
 from ..related import PostTerms, related_from_terms
@@ -83,16 +84,19 @@ class Run:
     errors: list[str]
     salt: str
     outputs: Output = dataclasses.field(default_factory=Output)
+    progress: Progress = QUIET
 
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
-          dumps_dir: Path | None = None, search: bool = False, drafts: bool = False) -> Report:
+          dumps_dir: Path | None = None, search: bool = False, drafts: bool = False,
+          progress: Progress = QUIET) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
     site is indexed by Pagefind before it is swapped in; with drafts, posts marked draft are
-    pages too (marked Draft), though never in feeds, the sitemap or posts.json."""
+    pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
+    shows converting, rendering and indexing as they go (see progress.py)."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
@@ -101,7 +105,7 @@ def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None 
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
-            report = _build(request, cache)
+            report = _build(request, cache, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -121,7 +125,7 @@ def open_cache(out: Path, cache_dir: Path | None):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _build(request: Request, cache: BuildCache) -> Report:
+def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
     """The steps; returns early, writing nothing, when the last build is still right."""
     report = Report()
     manifest = cache.manifest(request.out)
@@ -136,7 +140,7 @@ def _build(request: Request, cache: BuildCache) -> Report:
     compile_templates(env)      # a broken template fails before any work
     salt = page_salt(scan.renderer, request.config, request.template_dir,
                      search=request.search, drafts=request.drafts)
-    run = Run(request, cache, manifest, scan, report, list(scan.errors), salt)
+    run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
     written, search_key = replace_site(run, env)
     with report.step("remember"):
         remember(run, written, search_key)
@@ -200,16 +204,19 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
     pages = plan_pages(site, by_slug, config, views, run.request.search)
-    while True:
-        with report.step("plan"):
-            chunk = list(itertools.islice(pages, PLAN_CHUNK))
-        if not chunk:
-            break
-        with report.step("pages"):
-            render_or_keep(run, workers, render_pages, chunk)
     feeds = feed_jobs(site, by_slug, config)
-    with report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feeds)
+    with run.progress.phase("render", unit="file") as advance:
+        while True:
+            with report.step("plan"):
+                chunk = list(itertools.islice(pages, PLAN_CHUNK))
+            if not chunk:
+                break
+            with report.step("pages"):
+                render_or_keep(run, workers, render_pages, chunk)
+            advance(len(chunk))
+        with report.step("feeds"):
+            render_or_keep(run, workers, render_feeds, feeds)
+        advance(len(feeds))
     with report.step("static"):
         for rel, source, data in extra_files(run.outputs, config, digests, feeds):
             run.outputs.add(rel, source)
@@ -223,8 +230,8 @@ def digest_step(run: Run, workers: Workers) -> list[Digest]:
     with run.report.step("load cache"):
         cached = run.cache.digests()
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
-    with run.report.step("digest"):
-        fresh = dict(zip(todo, workers.map(digest_posts, todo)))
+    with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
+        fresh = dict(zip(todo, workers.map(digest_posts, todo, advance)))
     digests, parsed = {}, {}
     for f in files:
         result = cached.get(f.key) or fresh[f.key]
@@ -314,8 +321,9 @@ def index_step(run: Run, writer: SiteWriter) -> str:
         with report.step("search (kept)"):
             writer.link(old_index)
         return search_key
-    with report.step("search"):
+    with report.step("search"), run.progress.phase("search index", unit="page") as advance:
         report.indexed = index_site(writer.tmp)
+        advance(report.indexed.pages)
     return search_key
 
 

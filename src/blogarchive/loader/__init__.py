@@ -6,6 +6,7 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..post import Post
 from .model import DumpParse, Guess, Overrides, parse_overrides
@@ -31,10 +32,11 @@ class LoadResult:
         return sum(len(p.posts) for p in self.parses) - len(self.posts)
 
 
-def load_dumps(dumps: list[tuple[str, str, Overrides | None]],
-               extra: list[DumpParse] = ()) -> LoadResult:
+def load_dumps(dumps: list[tuple[str, str, Overrides | None]], extra: list[DumpParse] = (),
+               advance: Callable[[int], None] = lambda n: None) -> LoadResult:
     """Parse every dump (name, text, overrides) and merge the posts they share with each other
-    and with `extra`, the posts other readers found (HTML pages, WordPress exports)."""
+    and with `extra`, the posts other readers found (HTML pages, WordPress exports).
+    advance(1) follows each dump parsed (for a progress bar)."""
     from .merge import merge_posts
 
     titles = {name: dated_titles(text) for name, text, _ in dumps}
@@ -42,6 +44,7 @@ def load_dumps(dumps: list[tuple[str, str, Overrides | None]],
     for name, text, overrides in dumps:
         known = frozenset().union(*(t for n, t in titles.items() if n != name))
         parses.append(parse_dump(text, name, overrides, known))
+        advance(1)
     parses.extend(extra)
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts])
     return LoadResult(posts=posts, parses=parses, slug_of=slug_of)
