@@ -19,6 +19,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from .. import resources
 from .. import site as S
@@ -34,16 +35,17 @@ from ..search import index_site
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
-from .keys import content_key, folder_keys, page_salt, renderer_fingerprint, site_fingerprint
+from .keys import (content_key, folder_keys, image_keys, page_salt, renderer_fingerprint,
+                   site_fingerprint)
 from .manifest import FileRecord, FileStat, Manifest
 from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
                      same_file, swap, walk)
-from .plan import FeedJob, PostPage, feed_jobs, output_key, plan_pages
+from .plan import FeedJob, PostPage, feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
-from .workers import (WorkerState, digest_posts, know_digests, link_files, render_feeds,
-                      render_pages)
+from .workers import (WorkerState, copy_images, digest_posts, know_digests, link_files,
+                      render_feeds, render_pages)
 
 PLAN_CHUNK = 2000       # pages planned, then rendered, at a time: the plan never sits whole
 
@@ -59,17 +61,20 @@ class Request:
     jobs: int
     dumps_dir: Path | None      # None when there is no such folder
     search: bool
+    images_dir: Path | None = None  # the project's images/, copied into the site; None: none
     drafts: bool = False        # include posts marked draft (never in feeds, sitemap, posts.json)
 
 
 @dataclass(frozen=True)
 class Scan:
-    """What the scan found: the post files, the unreadable ones, and the site's fingerprint."""
+    """What the scan found: the post files, the unreadable ones, the site's fingerprint, and
+    the images to copy (path in the images folder -> content key)."""
     files: tuple[PostFile, ...]
     errors: tuple[str, ...]
     renderer: str
     fingerprint: str
     started_ns: int
+    images: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -89,19 +94,22 @@ class Run:
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
-          dumps_dir: Path | None = None, search: bool = False, drafts: bool = False,
+          dumps_dir: Path | None = None, search: bool = False,
+          images_dir: Path | None = None, drafts: bool = False,
           progress: Progress = QUIET) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
-    site is indexed by Pagefind before it is swapped in; with drafts, posts marked draft are
+    site is indexed by Pagefind before it is swapped in; the files of images_dir (the images
+    import copied) are copied into the site's images/; with drafts, posts marked draft are
     pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
     shows converting, rendering and indexing as they go (see progress.py)."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
+    images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
     request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search, drafts)
+                      jobs or os.cpu_count() or 1, dumps, search, images, drafts)
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
@@ -174,16 +182,18 @@ def replace_site(run: Run, env) -> tuple[dict[str, FileStat], str]:
 
 
 def scan_step(request: Request, manifest: Manifest) -> Scan:
-    """Every post file's content key (reusing the last build's where the file is untouched)
-    and the fingerprint of everything the site is made from."""
+    """Every post file's content key (reusing the last build's where the file is untouched),
+    every image's, and the fingerprint of everything the site is made from."""
     started_ns = time.time_ns()
     renderer = renderer_fingerprint()
     known = manifest.posts if manifest.renderer == renderer else {}
     files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
+    images = image_keys(request.images_dir)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
         f"search={request.search}", f"drafts={request.drafts}", *folder_keys(request.dumps_dir),
+        *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
         *(f"{f.path.name}:{f.key}" for f in files)])
-    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns)
+    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, images)
 
 
 def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
@@ -205,6 +215,7 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
         views = source_view_step(run.request.dumps_dir, site.posts)
     pages = plan_pages(site, by_slug, config, views, run.request.search)
     feeds = feed_jobs(site, by_slug, config)
+    images = image_jobs(run.request.images_dir, run.scan.images)
     with run.progress.phase("render", unit="file") as advance:
         while True:
             with report.step("plan"):
@@ -216,7 +227,9 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
             advance(len(chunk))
         with report.step("feeds"):
             render_or_keep(run, workers, render_feeds, feeds)
-        advance(len(feeds))
+        with report.step("images"):
+            render_or_keep(run, workers, copy_images, images)
+        advance(len(feeds) + len(images))
     with report.step("static"):
         for rel, source, data in extra_files(run.outputs, config, digests, feeds):
             run.outputs.add(rel, source)
