@@ -60,7 +60,8 @@ def test_fenced_python_is_highlighted_with_classes_and_its_stylesheet_linked(han
     page = soup(site / S.post_path(posts["watering-by-script"]))
     code = page.select_one(".body div.highlight > pre > code.language-python")
     assert code is not None
-    assert {s.get_text() for s in code.select("span.k, span.kn, span.kc")} >= {"import", "def", "None"}
+    keywords = {s.get_text() for s in code.select("span.k, span.kn, span.kc")}
+    assert keywords >= {"import", "def", "None"}
     assert code.select_one("span.sd").get_text() == '"""Soak one bed."""'
     assert "# <b>not bold</b>" in code.get_text() and not code.find("b")
     assert not page.select(".body [style]")               # classes, never inline styles
