@@ -30,7 +30,7 @@ def test_a_build_off_a_terminal_prints_one_line_per_phase_and_its_summary(tmp_pa
     lines = done.stderr.splitlines()
     assert len(lines) == 3 and re.fullmatch(rf"convert: {posts} posts in \d+\.\d\d s", lines[0])
     assert re.fullmatch(r"render: \d+ files in \d+\.\d\d s", lines[1])
-    assert re.fullmatch(r"search index: \d+ pages in \d+\.\d\d s", lines[2])
+    assert re.fullmatch(r"search index: \d+ shards? in \d+\.\d\d s", lines[2])
     assert "\r" not in done.stderr and "\x1b" not in done.stderr
     assert len(done.stdout.splitlines()) == 1 and done.stdout.startswith("built ")
 

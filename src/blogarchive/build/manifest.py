@@ -27,13 +27,12 @@ class FileRecord:
 class Manifest:
     """The last build: the fingerprint of its inputs ('' when it skipped files), every file
     it wrote by output path, every post file it scanned by name, the renderer it ran, when
-    its scan began, and the key of the post pages its search index was made from."""
+    and when its scan began."""
     fingerprint: str = ""
     files: Mapping[str, FileRecord] = field(default_factory=dict)
     posts: Mapping[str, FileRecord] = field(default_factory=dict)
     renderer: str = ""
     scanned_ns: int = 0
-    search_key: str = ""
 
 
 def manifest_to_json(m: Manifest, out: str) -> dict:
@@ -42,8 +41,7 @@ def manifest_to_json(m: Manifest, out: str) -> dict:
     return {"out": out, "fingerprint": m.fingerprint,
             "files": {rel: [r.key, *r.stat] for rel, r in m.files.items()},
             "renderer": m.renderer, "scanned": m.scanned_ns,
-            "posts": {name: [*r.stat, r.key] for name, r in m.posts.items()},
-            "search_key": m.search_key}
+            "posts": {name: [*r.stat, r.key] for name, r in m.posts.items()}}
 
 
 def manifest_from_json(raw: dict, out: str) -> Manifest:
@@ -56,7 +54,6 @@ def manifest_from_json(raw: dict, out: str) -> Manifest:
         posts = {str(name): FileRecord(str(v[3]), FileStat(*map(int, v[:3])))
                  for name, v in (raw.get("posts") or {}).items()}
         return Manifest(str(raw.get("fingerprint", "")), files, posts,
-                        str(raw.get("renderer", "")), int(raw.get("scanned", 0) or 0),
-                        str(raw.get("search_key", "")))
+                        str(raw.get("renderer", "")), int(raw.get("scanned", 0) or 0))
     except (TypeError, ValueError, IndexError, AttributeError):
         return Manifest()

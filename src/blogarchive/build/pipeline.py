@@ -31,7 +31,7 @@ from ..provenance import source_views
 from ..redirects import redirect_files
 from ..related import PostTerms, related_from_terms
 from ..render import compile_templates, make_env
-from ..search import index_site
+from ..search import search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
@@ -40,7 +40,7 @@ from .keys import (content_key, folder_keys, image_keys, page_salt, renderer_fin
 from .manifest import FileRecord, FileStat, Manifest
 from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
                      same_file, swap, walk)
-from .plan import FeedJob, PostPage, feed_jobs, image_jobs, output_key, plan_pages
+from .plan import FeedJob, feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
@@ -149,15 +149,15 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
     salt = page_salt(scan.renderer, request.config, request.template_dir,
                      search=request.search, drafts=request.drafts)
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
-    written, search_key = replace_site(run, env)
+    written = replace_site(run, env)
     with report.step("remember"):
-        remember(run, written, search_key)
+        remember(run, written)
     return report
 
 
-def replace_site(run: Run, env) -> tuple[dict[str, FileStat], str]:
+def replace_site(run: Run, env) -> dict[str, FileStat]:
     """Make the whole site in a new folder beside the output, index it, and swap it in;
-    returns its files and the search index's key. On any failure the old site stays."""
+    returns its files. On any failure the old site stays."""
     request, cache = run.request, run.cache
     tmp = new_folder(request.out)
     try:
@@ -165,8 +165,8 @@ def replace_site(run: Run, env) -> tuple[dict[str, FileStat], str]:
         state = WorkerState(request.config, env, cache, {f.key: f.path for f in run.scan.files},
                             writer, run.scan.renderer)
         with Workers(request.jobs, state) as workers:
-            make_site(run, workers, state)
-        search_key = index_step(run, writer)
+            posts = make_site(run, workers, state)
+        index_step(run, posts, state)
         written = walk(tmp)
         cache.forget_manifest(request.out)
         with run.report.step("swap"):
@@ -178,7 +178,7 @@ def replace_site(run: Run, env) -> tuple[dict[str, FileStat], str]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return written, search_key
+    return written
 
 
 def scan_step(request: Request, manifest: Manifest) -> Scan:
@@ -202,9 +202,9 @@ def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
             and intact(out, manifest.files))
 
 
-def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
+def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     """Digest the posts, group them, plan every output file, render what changed, keep what
-    did not, and add the files no template makes."""
+    did not, and add the files no template makes; returns the digests of the site's posts."""
     report, config = run.report, run.request.config
     digests = [d for d in digest_step(run, workers) if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
@@ -234,6 +234,7 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
         for rel, source, data in extra_files(run.outputs, config, digests, feeds):
             run.outputs.add(rel, source)
             state.writer.put(rel, data)
+    return [by_slug[post.slug] for post in site.posts]
 
 
 def digest_step(run: Run, workers: Workers) -> list[Digest]:
@@ -296,7 +297,6 @@ def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
     workers.map(task, make)
     report.kept += len(keep)
     report.rendered += len(make)
-    report.indexed_keys += [report.keys[j.path] for j in jobs if isinstance(j, PostPage)]
 
 
 def extra_files(outputs: Output, config: Config, digests: list[Digest], feeds: list[FeedJob]):
@@ -319,28 +319,25 @@ def extra_files(outputs: Output, config: Config, digests: list[Digest], feeds: l
         yield name, f"redirect rules {name}", text.encode("utf-8")
 
 
-def index_step(run: Run, writer: SiteWriter) -> str:
-    """Index the new tree with Pagefind (when search is on), unless every post page is what
-    the old index was made from: then its files are linked in (indexing 10,000 pages takes
-    seconds; a change to a listing or a feed should not cost that). Returns the index's key."""
+def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
+    """Index the site's posts for search (when it is on), in shards: a shard none of whose
+    posts changed is linked from the old site, if its files are the ones the last build
+    wrote; the others are indexed again (search.update_index)."""
     if not run.request.search:
-        return ""
-    report = run.report
-    search_key = content_key(" ".join(report.indexed_keys))
-    old_files = run.manifest.files
-    old_index = [rel for rel in old_files if rel.startswith("pagefind/")]
-    if old_index and run.manifest.search_key == search_key and all(
-            same_file(f"{run.request.out}/{rel}", old_files[rel].stat) for rel in old_index):
-        with report.step("search (kept)"):
-            writer.link(old_index)
-        return search_key
-    with report.step("search"), run.progress.phase("search index", unit="page") as advance:
-        report.indexed = index_site(writer.tmp)
-        advance(report.indexed.pages)
-    return search_key
+        return
+    out, old_files = run.request.out, run.manifest.files
+
+    def intact(rel: str) -> bool:
+        return rel in old_files and same_file(f"{out}/{rel}", old_files[rel].stat)
+
+    with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
+        run.report.indexed = update_index(
+            [search_doc(d.post, d.key) for d in posts], state.writer.tmp, state.html_of,
+            previous=out, intact=intact, language=run.request.config.language,
+            jobs=run.request.jobs, advance=advance)
 
 
-def remember(run: Run, written: dict[str, FileStat], search_key: str) -> None:
+def remember(run: Run, written: dict[str, FileStat]) -> None:
     """Record this build in the cache: its fingerprint (none when files were skipped), every
     file with its key and stat, and each post file's stat and key for the next scan."""
     keys, scan = run.report.keys, run.scan
@@ -348,5 +345,5 @@ def remember(run: Run, written: dict[str, FileStat], search_key: str) -> None:
         fingerprint=scan.fingerprint if not run.errors else "",
         files={rel: FileRecord(keys.get(rel, ""), stat) for rel, stat in written.items()},
         posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-        renderer=scan.renderer, scanned_ns=scan.started_ns, search_key=search_key))
+        renderer=scan.renderer, scanned_ns=scan.started_ns))
     run.report.files = len(written)
