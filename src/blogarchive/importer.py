@@ -18,11 +18,13 @@ from pathlib import Path
 import yaml
 
 from . import readers
+from .cli import add_quiet_option
 from .errors import BlogArchiveError, DumpError, OutputError
 from .fsutil import atomic_write, clean_stale_temps
 from .loader import LoadResult, load_dumps, parse_overrides
 from .loader.sniff import refuse_non_text
 from .post import to_markdown
+from .progress import Progress
 
 MANIFEST = ".import-manifest.json"
 
@@ -43,6 +45,7 @@ def register(sub) -> None:
     p.add_argument("--images", metavar="DIR",
                    help="where images found beside saved pages are copied (default: images/ "
                         "beside the posts folder)")
+    add_quiet_option(p)
     p.set_defaults(func=run)
 
 
@@ -54,8 +57,10 @@ def run(args) -> int:
     inputs = readers.gather(paths)                  # text, HTML or WXR, by content
     texts = [str(i.path) for i in inputs if i.kind == readers.TEXT]
     dumps, warnings = read_dumps(texts) if texts else ([], [])
-    rich = readers.read_rich(inputs)
-    result = readers.link_posts(load_dumps(dumps, extra=rich.parses), rich)
+    with Progress.for_stderr(args.quiet).phase("import", len(inputs)) as advance:
+        rich = readers.read_rich(inputs, advance)
+        loaded = load_dumps(dumps, extra=rich.parses, advance=advance)
+    result = readers.link_posts(loaded, rich)
     _refuse_empty(result, texts)
     readers.write_images(rich.images, Path(args.images) if args.images
                          else Path(args.posts).parent / "images")
@@ -65,8 +70,9 @@ def run(args) -> int:
     atomic_write(Path(args.report), report.encode("utf-8"))
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(format_summary(result, outcome, len(result.parses), time.perf_counter() - started,
-                         args.report))
+    if not args.quiet:
+        print(format_summary(result, outcome, len(result.parses),
+                             time.perf_counter() - started, args.report))
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0

@@ -139,15 +139,16 @@ def pagefind_language(tag: str) -> str:
 
 def update_index(docs: Iterable[SearchDoc], site: Path, text_of: Callable[[str], str], *,
                  previous: Path | None = None, intact: Callable[[str], bool] | None = None,
-                 language: str = "en", jobs: int = 1, count: int | None = None) -> IndexStats:
+                 language: str = "en", jobs: int = 1, count: int | None = None,
+                 advance: Callable[[int], None] = lambda n: None) -> IndexStats:
     """Write the search index of `docs` into site/pagefind/ (site being a new folder).
 
     Shards whose key is the one recorded in previous/pagefind/shards.json are hard-linked from
     there, if `intact(path)` (a site-relative path: is this the file the last build wrote?)
     holds for each of their files; the others are indexed, up to `jobs` Pagefind processes at
     a time, reading each post's HTML through `text_of(doc.body_key)`. `count` forces the number
-    of shards (1: one whole index). An OutputError names what failed; the site folder is then
-    to be discarded."""
+    of shards (1: one whole index); advance(1) follows each shard indexed (for a progress
+    bar). An OutputError names what failed; the site folder is then to be discarded."""
     started = time.perf_counter()
     language = pagefind_language(language)
     shards = plan_shards(docs, language, count)
@@ -160,9 +161,12 @@ def update_index(docs: Iterable[SearchDoc], site: Path, text_of: Callable[[str],
     except OSError as exc:
         raise OutputError(f"{bundle}: cannot keep the search index: {exc.strerror}") from None
     todo = [s for s in shards if s.name not in kept]
+    made = {}
     with ThreadPoolExecutor(max(1, min(jobs, len(todo) or 1))) as pool:
-        made = dict(zip([s.name for s in todo],
-                        pool.map(lambda s: _index_shard(s, bundle, text_of, language), todo)))
+        for shard, result in zip(todo, pool.map(
+                lambda s: _index_shard(s, bundle, text_of, language), todo)):
+            made[shard.name] = result
+            advance(1)
     written = {**{name: old.written for name, old in kept.items()}, **made}
     _write_listing(bundle, shards, written)
     return IndexStats(pages=sum(len(s.docs) for s in shards), shards=len(shards), indexed=len(todo),

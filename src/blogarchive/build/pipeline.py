@@ -26,7 +26,9 @@ from .. import site as S
 from ..config import Config
 from ..errors import OutputError
 from ..export import posts_json
+from ..progress import QUIET, Progress
 from ..provenance import source_views
+from ..redirects import redirect_files
 from ..related import PostTerms, related_from_terms
 from ..render import compile_templates, make_env
 from ..search import search_doc, update_index
@@ -38,7 +40,7 @@ from .keys import (content_key, folder_keys, image_keys, page_salt, renderer_fin
 from .manifest import FileRecord, FileStat, Manifest
 from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
                      same_file, swap, walk)
-from .plan import feed_jobs, image_jobs, output_key, plan_pages
+from .plan import FeedJob, feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
@@ -60,6 +62,7 @@ class Request:
     dumps_dir: Path | None      # None when there is no such folder
     search: bool
     images_dir: Path | None = None  # the project's images/, copied into the site; None: none
+    drafts: bool = False        # include posts marked draft (never in feeds, sitemap, posts.json)
 
 
 @dataclass(frozen=True)
@@ -86,27 +89,31 @@ class Run:
     errors: list[str]
     salt: str
     outputs: Output = dataclasses.field(default_factory=Output)
+    progress: Progress = QUIET
 
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
           dumps_dir: Path | None = None, search: bool = False,
-          images_dir: Path | None = None) -> Report:
+          images_dir: Path | None = None, drafts: bool = False,
+          progress: Progress = QUIET) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
     site is indexed by Pagefind before it is swapped in; the files of images_dir (the images
-    import copied) are copied into the site's images/."""
+    import copied) are copied into the site's images/; with drafts, posts marked draft are
+    pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
+    shows converting, rendering and indexing as they go (see progress.py)."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
     images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
     request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search, images)
+                      jobs or os.cpu_count() or 1, dumps, search, images, drafts)
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
-            report = _build(request, cache)
+            report = _build(request, cache, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -126,7 +133,7 @@ def open_cache(out: Path, cache_dir: Path | None):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _build(request: Request, cache: BuildCache) -> Report:
+def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
     """The steps; returns early, writing nothing, when the last build is still right."""
     report = Report()
     manifest = cache.manifest(request.out)
@@ -139,8 +146,9 @@ def _build(request: Request, cache: BuildCache) -> Report:
             return report
     env = make_env(request.template_dir, request.search)
     compile_templates(env)      # a broken template fails before any work
-    salt = page_salt(scan.renderer, request.config, request.search, request.template_dir)
-    run = Run(request, cache, manifest, scan, report, list(scan.errors), salt)
+    salt = page_salt(scan.renderer, request.config, request.template_dir,
+                     search=request.search, drafts=request.drafts)
+    run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
     written = replace_site(run, env)
     with report.step("remember"):
         remember(run, written)
@@ -182,7 +190,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
     images = image_keys(request.images_dir)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
-        f"search={request.search}", *folder_keys(request.dumps_dir),
+        f"search={request.search}", f"drafts={request.drafts}", *folder_keys(request.dumps_dir),
         *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
         *(f"{f.path.name}:{f.key}" for f in files)])
     return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, images)
@@ -198,7 +206,7 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     """Digest the posts, group them, plan every output file, render what changed, keep what
     did not, and add the files no template makes; returns the digests of the site's posts."""
     report, config = run.report, run.request.config
-    digests = digest_step(run, workers)
+    digests = [d for d in digest_step(run, workers) if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
         site = S.group([d.post for d in digests], related_links(digests, run.cache))
@@ -206,20 +214,24 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
     pages = plan_pages(site, by_slug, config, views, run.request.search)
-    while True:
-        with report.step("plan"):
-            chunk = list(itertools.islice(pages, PLAN_CHUNK))
-        if not chunk:
-            break
-        with report.step("pages"):
-            render_or_keep(run, workers, render_pages, chunk)
-    with report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, config))
-    with report.step("images"):
-        render_or_keep(run, workers, copy_images,
-                       image_jobs(run.request.images_dir, run.scan.images))
+    feeds = feed_jobs(site, by_slug, config)
+    images = image_jobs(run.request.images_dir, run.scan.images)
+    with run.progress.phase("render", unit="file") as advance:
+        while True:
+            with report.step("plan"):
+                chunk = list(itertools.islice(pages, PLAN_CHUNK))
+            if not chunk:
+                break
+            with report.step("pages"):
+                render_or_keep(run, workers, render_pages, chunk)
+            advance(len(chunk))
+        with report.step("feeds"):
+            render_or_keep(run, workers, render_feeds, feeds)
+        with report.step("images"):
+            render_or_keep(run, workers, copy_images, images)
+        advance(len(feeds) + len(images))
     with report.step("static"):
-        for rel, source, data in extra_files(run.outputs, config, digests):
+        for rel, source, data in extra_files(run.outputs, config, digests, feeds):
             run.outputs.add(rel, source)
             state.writer.put(rel, data)
     return [by_slug[post.slug] for post in site.posts]
@@ -232,8 +244,8 @@ def digest_step(run: Run, workers: Workers) -> list[Digest]:
     with run.report.step("load cache"):
         cached = run.cache.digests()
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
-    with run.report.step("digest"):
-        fresh = dict(zip(todo, workers.map(digest_posts, todo)))
+    with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
+        fresh = dict(zip(todo, workers.map(digest_posts, todo, advance)))
     digests, parsed = {}, {}
     for f in files:
         result = cached.get(f.key) or fresh[f.key]
@@ -287,15 +299,24 @@ def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
     report.rendered += len(make)
 
 
-def extra_files(outputs: Output, config: Config, digests: list[Digest]):
-    """Static files, posts.json, sitemap.xml and robots.txt, as (path, what it is, bytes)."""
-    yield "posts.json", "posts.json", posts_json([d.post for d in digests], config.site_url,
-                                                 {d.post.slug: d.words for d in digests})
+def extra_files(outputs: Output, config: Config, digests: list[Digest], feeds: list[FeedJob]):
+    """Static files, posts.json, sitemap.xml, robots.txt and the redirect rules of the old
+    feed addresses, as (path, what it is, bytes). Drafts (there with --drafts) are in neither
+    posts.json nor the sitemap."""
+    published = [d for d in digests if not d.post.draft]
+    yield "posts.json", "posts.json", posts_json([d.post for d in published], config.site_url,
+                                                 {d.post.slug: d.words for d in published})
     for name, path in resources.static_files().items():
         rel = "static/" + name
         yield rel, f"static file {rel}", path.read_bytes()
-    yield "sitemap.xml", "sitemap", sitemap(list(outputs.sources), config.site_url)
+    drafts = {path for d in digests if d.post.draft
+              for path in (S.post_path(d.post), S.source_path(d.post))}
+    yield "sitemap.xml", "sitemap", sitemap([p for p in outputs.sources if p not in drafts],
+                                            config.site_url)
     yield "robots.txt", "robots.txt", robots(config.site_url)
+    base_path = S.rooted_url(config.site_url, "")
+    for name, text in redirect_files([job.path for job in feeds], base_path).items():
+        yield name, f"redirect rules {name}", text.encode("utf-8")
 
 
 def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
@@ -309,11 +330,11 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
     def intact(rel: str) -> bool:
         return rel in old_files and same_file(f"{out}/{rel}", old_files[rel].stat)
 
-    with run.report.step("search"):
+    with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
         run.report.indexed = update_index(
             [search_doc(d.post, d.key) for d in posts], state.writer.tmp, state.html_of,
             previous=out, intact=intact, language=run.request.config.language,
-            jobs=run.request.jobs)
+            jobs=run.request.jobs, advance=advance)
 
 
 def remember(run: Run, written: dict[str, FileStat]) -> None:

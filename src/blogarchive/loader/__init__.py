@@ -5,9 +5,9 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
 
 from ..post import Post
 from .chrome import learn_chrome
@@ -36,13 +36,14 @@ class LoadResult:
         return sum(len(p.posts) for p in self.parses) - len(self.posts)
 
 
-def load_dumps(dumps: list[tuple[str, str, Overrides | None]],
-               extra: list[DumpParse] = ()) -> LoadResult:
+def load_dumps(dumps: list[tuple[str, str, Overrides | None]], extra: list[DumpParse] = (),
+               advance: Callable[[int], None] = lambda n: None) -> LoadResult:
     """Parse every dump (name, text, overrides) and merge the posts they share with each other
     and with `extra`, the posts other readers found (HTML pages, WordPress exports).
 
     The dumps of one import are read together first: the chrome their pages share and where
-    the blog puts each kind of meta line are learned from all of them (chrome.py, classify.py)."""
+    the blog puts each kind of meta line are learned from all of them (chrome.py, classify.py).
+    advance(1) follows each dump cut into posts (for a progress bar)."""
     from .merge import merge_posts
 
     rows = {name: split_lines(text) for name, text, _ in dumps}
@@ -57,6 +58,7 @@ def load_dumps(dumps: list[tuple[str, str, Overrides | None]],
     for d in done:
         known = frozenset().union(*(t for n, t in titles.items() if n != d.result.name))
         parses.append(cut_posts(d, known))
+        advance(1)
     parses.extend(extra)
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts])
     return LoadResult(posts=posts, parses=parses, slug_of=slug_of,
