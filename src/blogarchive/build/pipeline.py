@@ -1,13 +1,13 @@
-"""The build: posts/ -> site/, rendered into a new folder that replaces the old one.
+"""The build: posts/ -> site/, made in the site's spare folder, which then takes its place.
 
 The steps, in order (each a function below, timed by `report.step`):
   scan posts/ (content keys) -> nothing changed since the last build? stop, writing nothing
   -> digest each post (front matter, HTML, summary: cached, else in worker processes)
   -> group -> plan every page and feed, each with a key of everything it is made from
-  -> render what changed in the workers, keep (hard-link) what did not from the old site
-  -> static files, sitemap -> index for search -> swap the new folder in -> remember.
-Everything is gathered before the swap: a failure anywhere before it leaves the old site
-untouched.
+  -> render what changed in the workers; keep what the spare already holds, or hard-link it
+  from the site -> static files, sitemap -> tidy the spare -> index for search -> remember
+  -> swap the spare and the site (output.py).
+Everything is made before the swap: a failure anywhere before it leaves the site untouched.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 from .. import resources
 from .. import site as S
@@ -34,8 +35,9 @@ from .cache import BuildCache
 from .digest import Digest
 from .keys import content_key, folder_keys, page_salt, renderer_fingerprint, site_fingerprint
 from .manifest import FileRecord, FileStat, Manifest
-from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
-                     same_file, swap, walk)
+from .output import (Output, SiteWriter, check_replaceable, folder_id, folder_times, folders_of,
+                     fresh_spare, intact, new_folder, output_lock, remove_stale, same_file,
+                     spare_folder, swap, tidy, walk)
 from .plan import PostPage, feed_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
@@ -71,8 +73,9 @@ class Scan:
 
 @dataclass
 class Run:
-    """One build in progress: its request and cache, the last build's manifest, the scan, and
-    what it has done so far (the report, the skipped files, every output path planned)."""
+    """One build in progress: its request and cache, the manifests of the site (the last
+    build) and of its spare folder, the scan, and what it has done so far (the report, the
+    skipped files, every output path planned, every file of the new site with its key)."""
     request: Request
     cache: BuildCache
     manifest: Manifest
@@ -80,7 +83,10 @@ class Run:
     report: Report
     errors: list[str]
     salt: str
+    spare: Path = Path()
+    spare_manifest: Manifest = Manifest()
     outputs: Output = dataclasses.field(default_factory=Output)
+    written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
 
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
@@ -121,7 +127,8 @@ def open_cache(out: Path, cache_dir: Path | None):
 def _build(request: Request, cache: BuildCache) -> Report:
     """The steps; returns early, writing nothing, when the last build is still right."""
     report = Report()
-    manifest = cache.manifest(request.out)
+    check_replaceable(request.out)
+    manifest = cache.manifest(request.out, folder_id(request.out))
     with report.step("scan"):
         scan = scan_step(request, manifest)
     report.read = sum(f.read for f in scan.files)
@@ -133,36 +140,47 @@ def _build(request: Request, cache: BuildCache) -> Report:
     compile_templates(env)      # a broken template fails before any work
     salt = page_salt(scan.renderer, request.config, request.search, request.template_dir)
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt)
-    written, search_key = replace_site(run, env)
-    with report.step("remember"):
-        remember(run, written, search_key)
+    replace_site(run, env)
     return report
 
 
-def replace_site(run: Run, env) -> tuple[dict[str, FileStat], str]:
-    """Make the whole site in a new folder beside the output, index it, and swap it in;
-    returns its files and the search index's key. On any failure the old site stays."""
+def replace_site(run: Run, env) -> None:
+    """Bring the spare folder up to date (what changed made, the rest kept), index it, record
+    it, and swap it in. On any failure the site stays as it was."""
     request, cache = run.request, run.cache
-    tmp = new_folder(request.out)
+    out = request.out
     try:
-        writer = SiteWriter(tmp, request.out)
+        take_spare(run)
+        writer = SiteWriter(run.spare, out)
         state = WorkerState(request.config, env, cache, {f.key: f.path for f in run.scan.files},
                             writer, run.scan.renderer)
         with Workers(request.jobs, state) as workers:
             make_site(run, workers, state)
-        search_key = index_step(run, writer)
-        written = walk(tmp)
-        cache.forget_manifest(request.out)
+        search_key = keep_index(run, writer)
+        with run.report.step("tidy"):
+            tidy(run.spare, run.written, run.spare_manifest.folders, run.spare_manifest.files)
+        search_key = search_key or index_step(run)
+        with run.report.step("remember"):
+            remember(run, search_key)
         with run.report.step("swap"):
-            swap(tmp, request.out)
+            swap(run.spare, out)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{request.out}: cannot write the site: {exc.strerror}; "
+        raise OutputError(f"{out}: cannot write the site: {exc.strerror}; "
                           "the previous site is untouched") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return written, search_key
+
+
+def take_spare(run: Run) -> None:
+    """The folder this build makes the site in: the spare, if this cache knows what it holds,
+    else a fresh one. Its record is forgotten first: a killed build leaves it unknown."""
+    out, cache = run.request.out, run.cache
+    spare = spare_folder(out)
+    check_replaceable(spare)
+    run.spare_manifest = cache.manifest(out, folder_id(spare))
+    if not run.spare_manifest.files:
+        with run.report.step("new spare"):
+            spare = fresh_spare(out)
+    cache.forget_manifest(out, folder_id(spare))
+    run.spare = spare
 
 
 def scan_step(request: Request, manifest: Manifest) -> Scan:
@@ -181,7 +199,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
 def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
     """Would this build write exactly what `out` already holds, untouched since?"""
     return (not scan.errors and manifest.fingerprint == scan.fingerprint
-            and intact(out, manifest.files))
+            and intact(out, manifest.files, manifest.folders))
 
 
 def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
@@ -206,9 +224,14 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
     with report.step("feeds"):
         render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, config))
     with report.step("static"):
-        for rel, source, data in extra_files(run.outputs, config, digests):
-            run.outputs.add(rel, source)
-            state.writer.put(rel, data)
+        for extra in extra_files(run, digests):
+            run.outputs.add(extra.path, extra.source)
+            held = holds(run, extra.path, extra.key)
+            if held is None:
+                held = FileRecord(extra.key, state.writer.put(extra.path, extra.make()))
+            elif held is LIVE:
+                held = FileRecord(extra.key, state.writer.link([extra.path])[0])
+            run.written[extra.path] = held
 
 
 def digest_step(run: Run, workers: Workers) -> list[Digest]:
@@ -256,62 +279,110 @@ def source_view_step(dumps_dir: Path | None, posts) -> dict:
 
 
 def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
-    """Where the build decides: a planned file whose key and file are what the last build
-    recorded is hard-linked from the old site; every other one is made by `task`."""
-    report, out = run.report, run.request.out
-    old_files = run.manifest.files
-    keep, make = [], []
+    """Where the build decides: a planned file whose key is the one the spare's file was made
+    with is left alone; one whose key is the site's is hard-linked from the site; every other
+    one is made by `task`."""
+    report = run.report
+    link, make = [], []
     for job in jobs:
         run.outputs.add(job.path, job.source)
         key = report.keys[job.path] = output_key(job, run.salt)
-        old = old_files.get(job.path)
-        unchanged = old and old.key == key and same_file(f"{out}/{job.path}", old.stat)
-        (keep if unchanged else make).append(job)
-    workers.map(link_files, [j.path for j in keep])
-    workers.map(task, make)
-    report.kept += len(keep)
+        held = holds(run, job.path, key)
+        if held is None:
+            make.append(job)
+        elif held is LIVE:
+            link.append(job)
+        else:
+            run.written[job.path] = held
+    for done, stats in ((link, workers.map(link_files, [j.path for j in link])),
+                        (make, workers.map(task, make))):
+        for job, st in zip(done, stats):
+            run.written[job.path] = FileRecord(report.keys[job.path], st)
+    report.kept += len(jobs) - len(make)
     report.rendered += len(make)
     report.indexed_keys += [report.keys[j.path] for j in jobs if isinstance(j, PostPage)]
 
 
-def extra_files(outputs: Output, config: Config, digests: list[Digest]):
-    """Static files, posts.json, sitemap.xml and robots.txt, as (path, what it is, bytes)."""
-    yield "posts.json", "posts.json", posts_json([d.post for d in digests], config.site_url,
-                                                 {d.post.slug: d.words for d in digests})
+LIVE = FileRecord("", FileStat(0, 0, 0))    # `holds`: the site's file will do, linked
+
+
+def holds(run: Run, rel: str, key: str) -> FileRecord | None:
+    """The spare's record of `rel` if its file was made with `key` and is untouched; LIVE if
+    the site's is; else None."""
+    for folder, manifest in ((run.spare, run.spare_manifest), (run.request.out, run.manifest)):
+        found = manifest.files.get(rel)
+        if found is not None and found.key == key and same_file(f"{folder}/{rel}", found.stat):
+            return found if folder is run.spare else LIVE
+    return None
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A file no template makes: its path, what it is, its key, and how to make its bytes."""
+    path: str
+    source: str
+    key: str
+    make: Callable[[], bytes]
+
+
+def extra_files(run: Run, digests: list[Digest]) -> Iterator[Extra]:
+    """Static files, posts.json, sitemap.xml and robots.txt, each made only when its key
+    changed (posts.json: the posts' keys; the sitemap: every path planned before it)."""
+    config, salt = run.request.config, run.salt
+    yield Extra("posts.json", "posts.json",
+                content_key("\n".join([salt, "posts.json", *(d.key for d in digests)])),
+                lambda: posts_json([d.post for d in digests], config.site_url,
+                                   {d.post.slug: d.words for d in digests}))
     for name, path in resources.static_files().items():
         rel = "static/" + name
-        yield rel, f"static file {rel}", path.read_bytes()
-    yield "sitemap.xml", "sitemap", sitemap(list(outputs.sources), config.site_url)
-    yield "robots.txt", "robots.txt", robots(config.site_url)
+        yield Extra(rel, f"static file {rel}", content_key(f"{salt}\n{rel}"), path.read_bytes)
+    paths = list(run.outputs.sources)
+    yield Extra("sitemap.xml", "sitemap", content_key("\n".join([salt, "sitemap", *paths])),
+                lambda: sitemap(paths, config.site_url))
+    yield Extra("robots.txt", "robots.txt", content_key(f"{salt}\nrobots.txt"),
+                lambda: robots(config.site_url))
 
 
-def index_step(run: Run, writer: SiteWriter) -> str:
-    """Index the new tree with Pagefind (when search is on), unless every post page is what
-    the old index was made from: then its files are linked in (indexing 10,000 pages takes
-    seconds; a change to a listing or a feed should not cost that). Returns the index's key."""
+def keep_index(run: Run, writer: SiteWriter) -> str:
+    """When search is on and every post page is what the spare's or the site's index was made
+    from, keep that index (indexing 10,000 pages takes seconds; a change to a listing or a
+    feed should not cost that) and return its key; else ''."""
     if not run.request.search:
         return ""
-    report = run.report
-    search_key = content_key(" ".join(report.indexed_keys))
-    old_files = run.manifest.files
-    old_index = [rel for rel in old_files if rel.startswith("pagefind/")]
-    if old_index and run.manifest.search_key == search_key and all(
-            same_file(f"{run.request.out}/{rel}", old_files[rel].stat) for rel in old_index):
-        with report.step("search (kept)"):
-            writer.link(old_index)
-        return search_key
-    with report.step("search"):
-        report.indexed = index_site(writer.tmp)
-    return search_key
+    search_key = content_key(" ".join(run.report.indexed_keys))
+    for folder, manifest in ((run.spare, run.spare_manifest), (run.request.out, run.manifest)):
+        old = {rel: r for rel, r in manifest.files.items() if rel.startswith("pagefind/")}
+        if old and manifest.search_key == search_key and all(
+                same_file(f"{folder}/{rel}", r.stat) for rel, r in old.items()):
+            with run.report.step("search (kept)"):
+                if folder is not run.spare:
+                    old = dict(zip(old, (FileRecord("", st) for st in writer.link(list(old)))))
+                run.written.update(old)
+            return search_key
+    return ""
 
 
-def remember(run: Run, written: dict[str, FileStat], search_key: str) -> None:
-    """Record this build in the cache: its fingerprint (none when files were skipped), every
-    file with its key and stat, and each post file's stat and key for the next scan."""
-    keys, scan = run.report.keys, run.scan
-    run.cache.put_manifest(run.request.out, Manifest(
-        fingerprint=scan.fingerprint if not run.errors else "",
-        files={rel: FileRecord(keys.get(rel, ""), stat) for rel, stat in written.items()},
+def index_step(run: Run) -> str:
+    """Index the spare (tidied: only this build's pages) with Pagefind, when search is on;
+    returns the index's key."""
+    if not run.request.search:
+        return ""
+    with run.report.step("search"):
+        shutil.rmtree(run.spare / "pagefind", ignore_errors=True)
+        run.report.indexed = index_site(run.spare)
+        run.written.update({f"pagefind/{rel}": FileRecord("", st)
+                            for rel, st in walk(run.spare / "pagefind").items()})
+    return content_key(" ".join(run.report.indexed_keys))
+
+
+def remember(run: Run, search_key: str) -> None:
+    """Record what the spare now holds, before it is swapped in: this build's fingerprint
+    (none when files were skipped), every file with its key and stat, every folder's mtime,
+    and each post file's stat and key for the next scan."""
+    scan, spare = run.scan, run.spare
+    run.cache.put_manifest(run.request.out, folder_id(spare), Manifest(
+        fingerprint=scan.fingerprint if not run.errors else "", files=run.written,
         posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-        renderer=scan.renderer, scanned_ns=scan.started_ns, search_key=search_key))
-    run.report.files = len(written)
+        renderer=scan.renderer, scanned_ns=scan.started_ns, search_key=search_key,
+        folders=folder_times(spare, folders_of(run.written))), keep=folder_id(run.request.out))
+    run.report.files = len(run.written)
