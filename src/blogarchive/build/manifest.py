@@ -26,8 +26,10 @@ class FileRecord(NamedTuple):
 class Manifest:
     """A build, as the folder it made holds it: the fingerprint of its inputs ('' when it
     skipped files), every file it wrote by output path and every folder's mtime, every post
-    file it scanned by name, the renderer it ran, when its scan began, and the key of the
-    post pages its search index was made from."""
+    file it scanned by name, the renderer it ran, when its scan began, the key of the
+    post pages its search index was made from, the key of everything but the posts' text
+    (`structure`: settings, code, templates, dumps, post file names) and of its related
+    posts."""
     fingerprint: str = ""
     files: Mapping[str, FileRecord] = field(default_factory=dict)
     posts: Mapping[str, FileRecord] = field(default_factory=dict)
@@ -35,6 +37,8 @@ class Manifest:
     scanned_ns: int = 0
     search_key: str = ""
     folders: Mapping[str, int] = field(default_factory=dict)
+    structure: str = ""
+    related_key: str = ""
 
 
 def manifest_to_json(m: Manifest, out: str) -> dict:
@@ -43,7 +47,8 @@ def manifest_to_json(m: Manifest, out: str) -> dict:
     return {"out": out, "fingerprint": m.fingerprint, "renderer": m.renderer,
             "scanned": m.scanned_ns, "search_key": m.search_key,
             "files": _columns(m.files), "posts": _columns(m.posts),
-            "folders": [list(m.folders), list(m.folders.values())]}
+            "folders": [list(m.folders), list(m.folders.values())],
+            "structure": m.structure, "related_key": m.related_key}
 
 
 def manifest_from_json(raw: dict, out: str) -> Manifest:
@@ -55,7 +60,7 @@ def manifest_from_json(raw: dict, out: str) -> Manifest:
         folders = dict(zip(map(str, names), map(int, times), strict=True))
         return Manifest(str(raw["fingerprint"]), _records(raw["files"]), _records(raw["posts"]),
                         str(raw["renderer"]), int(raw["scanned"]), str(raw["search_key"]),
-                        folders)
+                        folders, str(raw["structure"]), str(raw["related_key"]))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return Manifest()
 

@@ -17,9 +17,9 @@ import itertools
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .. import resources
 from .. import site as S
@@ -33,17 +33,44 @@ from ..search import index_site
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
-from .keys import content_key, folder_keys, page_salt, renderer_fingerprint, site_fingerprint
+from .keys import (
+    content_key,
+    folder_keys,
+    page_salt,
+    renderer_fingerprint,
+    site_fingerprint,
+)
 from .manifest import FileRecord, FileStat, Manifest
-from .output import (Output, SiteWriter, check_replaceable, folder_id, folder_times, folders_of,
-                     fresh_spare, intact, new_folder, output_lock, remove_stale, same_file,
-                     spare_folder, swap, tidy, walk)
-from .plan import PostPage, feed_jobs, output_key, plan_pages
+from .output import (
+    Output,
+    SiteWriter,
+    check_replaceable,
+    folder_id,
+    folder_times,
+    folders_of,
+    fresh_spare,
+    intact,
+    new_folder,
+    output_lock,
+    remove_stale,
+    same_file,
+    spare_folder,
+    swap,
+    tidy,
+    walk,
+)
+from .plan import feed_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
-from .workers import (WorkerState, digest_posts, know_digests, link_files, render_feeds,
-                      render_pages)
+from .workers import (
+    WorkerState,
+    digest_posts,
+    know_digests,
+    link_files,
+    render_feeds,
+    render_pages,
+)
 
 PLAN_CHUNK = 2000       # pages planned, then rendered, at a time: the plan never sits whole
 
@@ -69,6 +96,7 @@ class Scan:
     renderer: str
     fingerprint: str
     started_ns: int
+    dumps: tuple[str, ...]          # keys of the files in the dumps folder
 
 
 @dataclass
@@ -84,9 +112,17 @@ class Run:
     errors: list[str]
     salt: str
     spare: Path = Path()
-    spare_manifest: Manifest = Manifest()
+    spare_manifest: Manifest = dataclasses.field(default_factory=Manifest)
     outputs: Output = dataclasses.field(default_factory=Output)
     written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
+    related_key: str = ""
+    post_paths: list[str] = dataclasses.field(default_factory=list)   # in the site's order
+
+    @property
+    def structure(self) -> str:
+        """The key of everything a page is made from but the posts' own text."""
+        return content_key("\n".join([self.salt, *self.scan.dumps,
+                                      *sorted(f.path.name for f in self.scan.files)]))
 
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
@@ -190,10 +226,10 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     renderer = renderer_fingerprint()
     known = manifest.posts if manifest.renderer == renderer else {}
     files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
+    dumps = tuple(folder_keys(request.dumps_dir))
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
-        f"search={request.search}", *folder_keys(request.dumps_dir),
-        *(f"{f.path.name}:{f.key}" for f in files)])
-    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns)
+        f"search={request.search}", *dumps, *(f"{f.path.name}:{f.key}" for f in files)])
+    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, dumps)
 
 
 def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
@@ -203,26 +239,26 @@ def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
 
 
 def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
-    """Digest the posts, group them, plan every output file, render what changed, keep what
-    did not, and add the files no template makes."""
+    """Digest the posts, group them, plan the output files, render what changed, keep what
+    did not, and add the files no template makes. When only the text of some posts changed,
+    only their pages are planned; every other file is the last build's (`carry`)."""
     report, config = run.report, run.request.config
-    digests = digest_step(run, workers)
+    digests, changed = digest_step(run, workers)
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
-        site = S.group([d.post for d in digests], related_links(digests, run.cache))
+        site = S.group([d.post for d in digests], related_links(run, digests, changed))
         by_slug = {d.post.slug: d for d in digests}
+        run.post_paths = [S.post_path(p) for p in site.posts]
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
-    pages = plan_pages(site, by_slug, config, views, run.request.search)
-    while True:
-        with report.step("plan"):
-            chunk = list(itertools.islice(pages, PLAN_CHUNK))
-        if not chunk:
-            break
-        with report.step("pages"):
-            render_or_keep(run, workers, render_pages, chunk)
+    plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search, changed))
     with report.step("feeds"):
         render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, config))
+    if changed is not None and not carry(run, state.writer):
+        run.outputs, run.written = Output(), {}             # the last build's files will not do
+        plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search))
+        with report.step("feeds"):
+            render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, config))
     with report.step("static"):
         for extra in extra_files(run, digests):
             run.outputs.add(extra.path, extra.source)
@@ -234,9 +270,47 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
             run.written[extra.path] = held
 
 
-def digest_step(run: Run, workers: Workers) -> list[Digest]:
+def plan_step(run: Run, workers: Workers, pages: Iterator) -> None:
+    """Plan pages a chunk at a time, rendering or keeping each chunk."""
+    while True:
+        with run.report.step("plan"):
+            chunk = list(itertools.islice(pages, PLAN_CHUNK))
+        if not chunk:
+            break
+        with run.report.step("pages"):
+            render_or_keep(run, workers, render_pages, chunk)
+
+
+def carry(run: Run, writer: SiteWriter) -> bool:
+    """Every page the last build made and this one did not plan again, with its key: kept in
+    the spare or linked from the site. False (nothing to do but plan everything) if one of
+    them is missing or was changed by hand since."""
+    made = set(run.written) | {f"static/{n}" for n in resources.static_files()}
+    link, kept = [], 0
+    with run.report.step("carry"):
+        for rel, record in run.manifest.files.items():
+            if rel in made or rel in EXTRA_FILES or rel.startswith("pagefind/"):
+                continue
+            held = holds(run, rel, record.key)
+            if held is None:
+                return False
+            run.outputs.add(rel, f"{rel} (kept from the last build)")
+            run.report.keys[rel] = record.key
+            kept += 1
+            if held is LIVE:
+                link.append(rel)
+            else:
+                run.written[rel] = held
+        for rel, st in zip(link, writer.link(link)):
+            run.written[rel] = FileRecord(run.report.keys[rel], st)
+    run.report.kept += kept
+    return True
+
+
+def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str] | None]:
     """Every post's Digest (cached, else converted in the workers), in scan order, with
-    malformed posts and slugs used twice refused (or, with keep_going, skipped)."""
+    malformed posts and slugs used twice refused (or, with keep_going, skipped); and the
+    slugs of the posts whose text alone changed, if that is all (see `text_changes`)."""
     files = run.scan.files
     with run.report.step("load cache"):
         cached = run.cache.digests()
@@ -251,21 +325,53 @@ def digest_step(run: Run, workers: Workers) -> list[Digest]:
         else:
             parsed[f.path] = digests[f.key] = result
     kept = unique_slugs(parsed, lambda d: d.post.slug, run.errors, run.request.keep_going)
+    changed = text_changes(run, digests, cached)
     run.cache.put_digests(digests, cached)
     run.report.converted = len(todo)
-    return kept
+    return kept, changed
 
 
-def related_links(digests: list[Digest], cache: BuildCache) -> dict[str, tuple[str, ...]]:
+def text_changes(run: Run, digests: dict[str, Digest],
+                 cached: dict[str, Digest]) -> frozenset[str] | None:
+    """The slugs of the posts whose files changed since the last build (which skipped none)
+    though their headers and terms did not, when nothing else changed: no post added or
+    removed, the same settings, code, templates and dumps. Then every page but theirs and
+    the listing pages they are on is what the last build made. None otherwise."""
+    last = run.manifest
+    if (not last.fingerprint or run.errors or last.structure != run.structure
+            or len(last.posts) != len(run.scan.files)):
+        return None
+    changed = set()
+    for f in run.scan.files:
+        before = last.posts.get(f.path.name)
+        if before is None:
+            return None
+        if before.key == f.key:
+            continue
+        old, new = cached.get(before.key), digests.get(f.key)
+        if old is None or new is None or old.post != new.post or old.terms != new.terms:
+            return None
+        changed.add(new.post.slug)
+    return frozenset(changed)
+
+
+def related_links(run: Run, digests: list[Digest],
+                  changed: frozenset[str] | None) -> dict[str, tuple[str, ...]]:
     """Each post's related posts, from every post's terms; remembered in the cache while the
-    terms and categories of all posts stay the same (an edit seldom changes them)."""
+    terms and categories of all posts stay the same (an edit seldom changes them: when only
+    posts' text changed, the last build's are taken without even computing their key)."""
+    if changed is not None and run.manifest.related_key:
+        found = run.cache.related(run.manifest.related_key)
+        if found is not None:
+            run.related_key = run.manifest.related_key
+            return found
     items = [PostTerms(d.post.slug, d.terms, d.post.categories)
              for d in sorted(digests, key=lambda d: d.post.slug)]
-    key = content_key(repr(items))
-    found = cache.related(key)
+    run.related_key = content_key(repr(items))
+    found = run.cache.related(run.related_key)
     if found is None:
         found = related_from_terms(items)
-        cache.put_related(key, found)
+        run.cache.put_related(run.related_key, found)
     return found
 
 
@@ -300,7 +406,6 @@ def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
             run.written[job.path] = FileRecord(report.keys[job.path], st)
     report.kept += len(jobs) - len(make)
     report.rendered += len(make)
-    report.indexed_keys += [report.keys[j.path] for j in jobs if isinstance(j, PostPage)]
 
 
 LIVE = FileRecord("", FileStat(0, 0, 0))    # `holds`: the site's file will do, linked
@@ -314,6 +419,9 @@ def holds(run: Run, rel: str, key: str) -> FileRecord | None:
         if found is not None and found.key == key and same_file(f"{folder}/{rel}", found.stat):
             return found if folder is run.spare else LIVE
     return None
+
+
+EXTRA_FILES = ("posts.json", "sitemap.xml", "robots.txt")     # and static/*
 
 
 @dataclass(frozen=True)
@@ -336,7 +444,7 @@ def extra_files(run: Run, digests: list[Digest]) -> Iterator[Extra]:
     for name, path in resources.static_files().items():
         rel = "static/" + name
         yield Extra(rel, f"static file {rel}", content_key(f"{salt}\n{rel}"), path.read_bytes)
-    paths = list(run.outputs.sources)
+    paths = sorted(run.outputs.sources)
     yield Extra("sitemap.xml", "sitemap", content_key("\n".join([salt, "sitemap", *paths])),
                 lambda: sitemap(paths, config.site_url))
     yield Extra("robots.txt", "robots.txt", content_key(f"{salt}\nrobots.txt"),
@@ -349,6 +457,7 @@ def keep_index(run: Run, writer: SiteWriter) -> str:
     feed should not cost that) and return its key; else ''."""
     if not run.request.search:
         return ""
+    run.report.indexed_keys = [run.report.keys[p] for p in run.post_paths]
     search_key = content_key(" ".join(run.report.indexed_keys))
     for folder, manifest in ((run.spare, run.spare_manifest), (run.request.out, run.manifest)):
         old = {rel: r for rel, r in manifest.files.items() if rel.startswith("pagefind/")}
@@ -384,5 +493,6 @@ def remember(run: Run, search_key: str) -> None:
         fingerprint=scan.fingerprint if not run.errors else "", files=run.written,
         posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
         renderer=scan.renderer, scanned_ns=scan.started_ns, search_key=search_key,
-        folders=folder_times(spare, folders_of(run.written))), keep=folder_id(run.request.out))
+        folders=folder_times(spare, folders_of(run.written)), structure=run.structure,
+        related_key=run.related_key), keep=folder_id(run.request.out))
     run.report.files = len(run.written)
