@@ -99,8 +99,10 @@ def test_posts_json_lists_exactly_the_posts_in_posts_folder(real_posts):
     assert slugs == sorted(f.stem for f in (ROOT / "posts").glob("*.md"))
     liz = next(p for p in data["posts"] if p["slug"] == "liz-kendall-and-the-meanings-of-empowerment")
     assert liz["date"] == "2015-08-06" and liz["date_after"] is None and liz["categories"] == ["Labour Party News"]
-    assert liz["sources"] == [{"file": "001_09106894f584fb7a.txt", "first": 271, "last": 357},
-                              {"file": "003_7495873b7e09cbfc.txt", "first": 127, "last": 213}]
+    assert liz["sources"] == [
+        {"file": "001_09106894f584fb7a.txt", "first": 271, "last": 357, "element": None},
+        {"file": "003_7495873b7e09cbfc.txt", "first": 127, "last": 213, "element": None}]
+    assert liz["tags"] == [] and liz["author"] is None and liz["archived_comments"] == 0
     assert liz["url"] == BASE + "2015/08/06/liz-kendall-and-the-meanings-of-empowerment/"
     assert liz["words"] == counts[liz["slug"]] > 100
     undated = [p for p in data["posts"] if p["date"] is None]

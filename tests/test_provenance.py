@@ -1,4 +1,5 @@
 """The source view: exact dump lines, the loader's decision for each, every copy, notes not errors."""
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from bs4 import BeautifulSoup
 
 from blogarchive.config import Config
 from blogarchive.loader import load_dumps
+from blogarchive.post import Source
 from blogarchive.provenance import source_path, source_views, views_from_dumps
 from blogarchive.build.plan import source_page
 from blogarchive.render import make_env, render
@@ -185,3 +187,21 @@ def test_ids_source_page_greys_the_image_name(real):
     assert set(row["class"]) == {"dropped", "context"}
     assert row.select_one("td.text").get_text() == "IDS-spain-2014"
     assert row.select_one("td.fate").get_text() == "before the title, in no post; dropped as residue: between posts"
+
+
+def test_a_page_element_or_export_item_is_named_not_shown_as_lines(real, tmp_path):
+    """A post merged from a dump and an export: the dump's lines, and a note naming the item."""
+    posts, _ = real
+    liz = next(p for p in posts if p.slug == LIZ)
+    item = Source("export.xml", element="item 3 (wp:post_id 12)")
+    merged = dataclasses.replace(liz, sources=(*liz.sources, item))
+    view = source_views(DUMPS, [merged])[LIZ]
+    *from_dumps, from_export = view.copies
+    assert all(copy.lines for copy in from_dumps)
+    assert (from_export.file, from_export.element, from_export.lines) == (
+        "export.xml", "item 3 (wp:post_id 12)", ())
+    assert "export.xml, item 3 (wp:post_id 12)" in from_export.note
+    _, html = render_source_page(merged, view, Config(), make_env())
+    headings = [h.get_text() for h in BeautifulSoup(html, "html.parser").select(".source-copy h2")]
+    assert headings[-1] == "export.xml, item 3 (wp:post_id 12)"
+    assert headings[0] == f"{liz.sources[0].file}, lines {liz.sources[0].first}–{liz.sources[0].last}"

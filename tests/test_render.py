@@ -95,6 +95,16 @@ def test_markdown_footnotes_and_line_breaks():
     assert "one<br>\ntwo" in html and 'href="#fn:1"' in html and 'id="fn:1"' in html
 
 
+@pytest.mark.parametrize("markdown, levels", [
+    ("## A\n\n### B\n\n## C", ["h2", "h3", "h2"]),        # the loader's: unchanged
+    ("### Notes\n\ntext", ["h2"]),                          # an import's h3 under the title
+    ("# A\n\n#### B\n\n> ###### C", ["h2", "h3", "h4"]),   # no second h1, no skipped level
+])
+def test_body_headings_fit_under_the_title(markdown, levels):
+    doc = BeautifulSoup(post_html(markdown), "html.parser")
+    assert [h.name for h in doc.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])] == levels
+
+
 def test_summary_is_plain_text_of_about_sixty_words():
     html = post_html("Short *first* para.[^1]\n\n" + " ".join(["word"] * 100) + "\n\n[^1]: Note.")
     text = summary(html)

@@ -138,6 +138,9 @@ def add_build_options(p) -> None:
     p.add_argument("--dumps", default="dumps", metavar="DIR",
                    help="the raw dumps, for each post's source view "
                         "(default: dumps; skipped if absent)")
+    p.add_argument("--images", default=None, metavar="DIR",
+                   help="the images import copied, copied into the site's images/ "
+                        "(default: images/ beside the posts folder; skipped if absent)")
     p.add_argument("--no-search", action="store_true",
                    help="do not build the Pagefind search index")
 
@@ -162,7 +165,13 @@ def build_options(args) -> dict:
     if args.jobs is not None and args.jobs < 1:
         raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
     return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache),
-            "dumps_dir": Path(args.dumps), "search": not args.no_search}
+            "dumps_dir": Path(args.dumps), "search": not args.no_search,
+            "images_dir": images_folder(args)}
+
+
+def images_folder(args) -> Path:
+    """--images, else images/ beside the posts folder (where import puts them)."""
+    return Path(args.images) if args.images else Path(args.posts).parent / "images"
 
 
 def warn_placeholder(config: Config) -> None:

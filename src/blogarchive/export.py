@@ -13,7 +13,8 @@ import json
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from .feed import FeedInfo, FeedItem, _ordered as feed_order, undated_note
+from .feed import (FeedInfo, FeedItem, _ordered as feed_order, author_of, feed_terms,
+                   undated_note)
 from .post import Post
 from .site import absolute_url, post_path
 from .text import DROP_SURROGATES, is_absolute_http, midnight
@@ -45,9 +46,9 @@ def _json_feed_item(info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> dict:
            "summary": _summary(item)}
     if post.date is not None:
         out["date_published"] = midnight(post.date, tz).isoformat()
-    if post.categories:
-        out["tags"] = list(post.categories)
-    out["authors"] = [{"name": info.author}]
+    if feed_terms(post):
+        out["tags"] = feed_terms(post)
+    out["authors"] = [{"name": author_of(item, info)}]
     return out
 
 
@@ -85,10 +86,15 @@ or disappears; new fields may be added within a version):
   date_after   undated posts: the day it must come after (from neighbouring posts), else null
   date_before  undated posts: the day it must come before, else null
   categories   list of category names as written in the post
+  tags         list of tag names as written in the post
+  author       the author a byline or export names, or null when none did
   comments     comment count as archived, or null when the dump had no date line
+  archived_comments  how many comments are kept with the post (shown under it)
   excerpt      true when the dump held only the post's opening (a teaser)
   words        words of the rendered post
-  sources      [{file, first, last}]: dump file and 1-based lines, title to last line
+  sources      [{file, first, last, element}]: a dump file and 1-based lines, title to last
+               line (element null); or a saved page's element or an export's item (first
+               and last null), e.g. "item 3 (wp:post_id 12)"
 """
 
 
@@ -98,9 +104,12 @@ def _post_record(post: Post, site_url: str, words: int) -> dict:
             "date": _iso(post.date),
             "date_after": None if post.date else _iso(post.date_after),
             "date_before": None if post.date else _iso(post.date_before),
-            "categories": list(post.categories), "comments": post.comments,
+            "categories": list(post.categories), "tags": list(post.tags),
+            "author": post.author, "comments": post.comments,
+            "archived_comments": len(post.archived_comments),
             "excerpt": post.excerpt, "words": words,
-            "sources": [{"file": s.file, "first": s.first, "last": s.last} for s in post.sources]}
+            "sources": [{"file": s.file, "first": s.first, "last": s.last, "element": s.element}
+                        for s in post.sources]}
 
 
 def json_ld(info: FeedInfo, item: FeedItem, words: int) -> str:
@@ -113,9 +122,10 @@ def json_ld(info: FeedInfo, item: FeedItem, words: int) -> str:
             "url": item.url, "mainEntityOfPage": item.url}
     if post.date is not None:
         data["datePublished"] = post.date.isoformat()
-    data["author"] = {"@type": "Person", "name": info.author}
+    data["author"] = {"@type": "Person", "name": author_of(item, info)}
+    if feed_terms(post):
+        data["keywords"] = feed_terms(post)
     if post.categories:
-        data["keywords"] = list(post.categories)
         data["articleSection"] = list(post.categories)
     data["wordCount"] = words
     if item.summary.strip():
@@ -142,6 +152,7 @@ def open_graph(info: FeedInfo, item: FeedItem) -> list[tuple[str, str]]:
         pairs.append(("article:published_time",
                       midnight(post.date, ZoneInfo(info.timezone)).isoformat()))
     pairs += [("article:section", c) for c in post.categories]
+    pairs += [("article:tag", t) for t in post.tags]
     return pairs
 
 

@@ -40,6 +40,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from .post import Post, undated_label
+from .site import category_key
 from .text import MONTHS, NOT_IN_XML_RE, is_absolute_http, midnight
 
 _REQUIRED = ("title", "description", "author", "site_url", "feed_url", "timezone")
@@ -75,8 +76,25 @@ def rss_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
         entry = _entry(fg, info, item, tz)
         entry.guid(_clean(item.url), permalink=True)
         entry.description(_rss_description(item), isSummary=True)
-        entry.dc.dc_creator(_clean(info.author))
+        entry.dc.dc_creator(_clean(author_of(item, info)))
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def author_of(item: FeedItem, info: FeedInfo) -> str:
+    """The post's author where a byline or export names one, else the site's (site.yaml)."""
+    return item.post.author or info.author
+
+
+def feed_terms(post: Post) -> list[str]:
+    """What feeds list as the post's categories: its categories, then its tags, each name once
+    (case and spacing aside, as the site groups them)."""
+    seen, out = set(), []
+    for name in (*post.categories, *post.tags):
+        key = category_key(name)
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
 
 
 def has_atom_entries(posts) -> bool:
@@ -195,9 +213,9 @@ def _entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> F
     entry = fg.add_entry(order="append")
     entry.title(_clean(post.title))
     entry.link(href=_clean(item.url), rel="alternate")
-    entry.author(name=_clean(info.author))
-    for category in post.categories:
-        entry.category(term=_clean(category))
+    entry.author(name=_clean(author_of(item, info)))
+    for term in feed_terms(post):
+        entry.category(term=_clean(term))
     entry.content(_clean(item.html), type="html")    # Atom content type=html; RSS content:encoded
     if post.date is not None:
         entry.published(midnight(post.date, tz))   # RSS pubDate, Atom published

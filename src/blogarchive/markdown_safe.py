@@ -50,6 +50,22 @@ class _NoRawHtml(markdown.Extension):
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
 
 
+class _Outline(Treeprocessor):
+    """Body headings fit under the page's <h1> (the title): none is h1, and none skips a
+    level below the one before it (an imported "### Notes" right under the title becomes h2),
+    so a post's outline is whole whatever levels its Markdown used."""
+
+    def run(self, root):
+        above = 1
+        for el in root.iter():
+            if el.tag in _HEADINGS:
+                above = max(2, min(int(el.tag[1]), above + 1))
+                el.tag = f"h{above}"
+
+
+_HEADINGS = {f"h{n}" for n in range(1, 7)}
+
+
 # Every inline pattern the converter below registers needs one of these characters to match
 # (code `, escape \\, links/images/footnotes [, autolinks <, entities &, emphasis * _, and
 # nl2br's and hard breaks' newline). Text without any of them comes out of the inline stage
@@ -74,6 +90,7 @@ class _QuickInline(InlineProcessor):
 def markdown_converter() -> markdown.Markdown:
     """The extensions the loader's output needs: footnotes and kept line breaks."""
     md = markdown.Markdown(extensions=["footnotes", "nl2br", _NoRawHtml()], output_format="html")
+    md.treeprocessors.register(_Outline(md), "outline", 1)
     names = {item.name for item in md.inlinePatterns._priority}
     if names <= _KNOWN_INLINE and hasattr(InlineProcessor, "_InlineProcessor__handleInline"):
         md.treeprocessors.register(_QuickInline(md), "inline", 20)

@@ -56,12 +56,14 @@ class SourceLine:
 
 @dataclass(frozen=True)
 class SourceCopy:
-    """The lines of one source of a post (file, first..last), plus any residue just before them."""
+    """The lines of one source of a post (file, first..last), plus any residue just before them;
+    or, for a saved page or an export, the element or item it came from (no lines)."""
     file: str
-    first: int
-    last: int
+    first: int | None
+    last: int | None
     lines: tuple[SourceLine, ...] = ()
     note: str = ""      # why lines are missing, or why they may not match the post
+    element: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,13 @@ def views_from_dumps(dumps: list, posts: Sequence[Post], problems: dict[str, str
 
 
 def _copy(source: Source, parse: DumpParse | None, problem: str | None, folder: str) -> SourceCopy:
-    """The lines of one source; a note instead when its dump is missing or has changed."""
+    """The lines of one source; a note instead when its dump is missing or has changed, or
+    when it is an element of a page or an item of an export (read as markup, not lines)."""
+    if source.element is not None or source.first is None:
+        where = f"{source.file}, {source.element}" if source.element else source.file
+        return SourceCopy(source.file, source.first, source.last, element=source.element,
+                          note=f"Read from {where}: a saved page or a WordPress export is read "
+                               "as markup, not line by line, so there are no dump lines to show.")
     if parse is None:
         note = problem or f"{folder}/{source.file}: not found, so these lines cannot be shown"
         return SourceCopy(source.file, source.first, source.last, note=note)

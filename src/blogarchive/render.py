@@ -19,10 +19,6 @@ from .config import Config
 from .errors import InputError
 from .text import NOT_IN_HTML_RE
 
-_NAV = (("Home", "index.html"), ("Categories", "category/index.html"),
-        ("Archives", "archives/index.html"), ("Undated", "undated/index.html"))
-
-
 class TemplateError(InputError):
     """A template that does not compile or uses a name the renderer does not provide."""
 
@@ -71,11 +67,11 @@ def template_errors():
 
 
 def render(page, env: Environment, config: Config, context: dict) -> str:
-    """A planned page (its path, template, title, feeds, rooted) with its own `context`.
+    """A planned page (its path, template, title, feeds, nav, rooted) with its own `context`.
 
-    `feeds` are the feed sets it links (plan.FeedLink). Links are relative to the
-    page's path, except on a `rooted` page (404.html), which a server shows at any depth and
-    which therefore links from the root path of base_url."""
+    `feeds` are the feed sets it links (plan.FeedLink), `nav` the site's navigation. Links
+    are relative to the page's path, except on a `rooted` page (404.html), which a server
+    shows at any depth and which therefore links from the root path of base_url."""
     path, rooted = page.path, page.rooted
 
     def link(target: str) -> str:
@@ -84,8 +80,8 @@ def render(page, env: Environment, config: Config, context: dict) -> str:
     feed_views = [{"label": f.label, "rss": link(f.folder + "feed.xml"),
                    "atom": link(f.folder + "atom.xml") if f.atom else "",
                    "json": link(f.folder + "feed.json")} for f in page.feeds]
-    nav = [{"label": label, "url": link(target), "current": target == path}
-           for label, target in _NAV]
+    nav = [{"label": item.label, "url": link(item.path), "current": item.path == path}
+           for item in page.nav]
     return env.get_template(page.template).render(
         config=config, title=page.title, canonical=S.absolute_url(config.site_url, path),
         link=link, feeds=feed_views, nav=nav, **context)

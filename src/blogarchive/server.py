@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from . import livereload, resources
 from .build import build
-from .cli import add_build_options, build_options, port_number
+from .cli import add_build_options, build_options, images_folder, port_number
 from .config import load_config
 from .errors import BlogArchiveError
 
@@ -344,14 +344,15 @@ def served_url(host: str, port: int) -> str:
 class Sources:
     """What a build reads, as absolute paths; the watchers' filter is pure path logic over these."""
     posts: Path
-    folders: tuple[Path, ...]         # templates, static, --templates: any file in them counts
+    folders: tuple[Path, ...]         # templates, static, --templates, images: any file counts
     config: Path
     out: Path
     written: tuple[Path, ...] = ()    # the build cache: written by builds, never a source
 
     @classmethod
     def of(cls, args) -> Sources:
-        folders = (*resources.template_dirs(args.templates), *resources.static_dirs())
+        folders = (*resources.template_dirs(args.templates), *resources.static_dirs(),
+                   images_folder(args))
         cache = getattr(args, "cache", None)
         return cls(Path(args.posts).resolve(), tuple(f.resolve() for f in folders),
                    Path(args.config).resolve(), Path(args.out).resolve(),
@@ -415,7 +416,7 @@ def watch(sources: Sources, changes: queue.Queue, stop: threading.Event) -> list
 
     posts/ and site.yaml's folder are watched flat (builds read only posts/*.md, and the
     config's folder may hold the site itself); a single file is never watched, since an
-    editor that saves by renaming would end the watch. Templates and static go deep."""
+    editor that saves by renaming would end the watch. Templates, static and images go deep."""
     from watchfiles import watch as watch_paths
 
     def run(paths: list[Path], recursive: bool) -> None:

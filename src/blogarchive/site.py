@@ -9,6 +9,7 @@ import functools
 import re
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from .post import Post
 from .text import safe_slug, series_key, unique_slug
@@ -36,9 +37,15 @@ def category_key(name: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def category_slug(name: str) -> str:
-    """The slug a category name asks for (`_categories` settles collisions): a valid folder
+    """The slug a category name asks for (`_terms` settles collisions): a valid folder
     name everywhere, never empty, never a Windows device name, at most 80 characters."""
     return safe_slug(name, "category")
+
+
+@functools.lru_cache(maxsize=None)
+def tag_slug(name: str) -> str:
+    """The slug a tag name asks for, by the same rules as a category's."""
+    return safe_slug(name, "tag")
 
 
 SEARCH_PATH = "search/index.html"
@@ -51,6 +58,19 @@ def source_path(post: Post) -> str:
 
 def category_path(slug: str, page: int = 1) -> str:
     return paged(f"category/{slug}/", page)
+
+
+def tag_path(slug: str, page: int = 1) -> str:
+    """WordPress's shape: /tag/<slug>/, page N at /tag/<slug>/page/N/."""
+    return paged(f"tag/{slug}/", page)
+
+
+CATEGORIES_PATH = "category/index.html"
+TAGS_PATH = "tag/index.html"
+ARCHIVES_PATH = "archives/index.html"
+UNDATED_PATH = "undated/index.html"
+IMAGES_FOLDER = "images/"       # the project's images/, copied whole: the links import wrote
+                                # (readers/links.py) lead here
 
 
 def paged(folder: str, page: int) -> str:
@@ -101,13 +121,25 @@ def newest_first(posts: list[Post]) -> list[Post]:
 
 @dataclass(frozen=True)
 class Category:
+    """A category: its name in the commonest spelling, its slug, its posts newest first."""
     name: str
     slug: str
     posts: tuple[Post, ...]
+    kind: ClassVar[str] = "category"
+
+    @property
+    def folder(self) -> str:
+        return f"{self.kind}/{self.slug}/"
 
     @property
     def path(self) -> str:
-        return category_path(self.slug)
+        return paged(self.folder, 1)
+
+
+@dataclass(frozen=True)
+class Tag(Category):
+    """A tag: named, slugged and grouped like a category, at /tag/<slug>/."""
+    kind: ClassVar[str] = "tag"
 
 
 @dataclass(frozen=True)
@@ -139,6 +171,8 @@ class Site:
     years: tuple[Year, ...]                 # newest first
     undated: tuple[Post, ...]
     category_of: dict = field(default_factory=dict)  # category_key(name) -> Category
+    tags: tuple[Tag, ...] = ()              # by name
+    tag_of: dict = field(default_factory=dict)      # category_key(name) -> Tag
     series: dict = field(default_factory=dict)      # slug -> tuple of posts in part order
     neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
     related: dict = field(default_factory=dict)     # slug -> related posts, best first
@@ -148,11 +182,20 @@ class Site:
         wanted = {self.category_of[category_key(c)].slug for c in post.categories or (UNCATEGORIZED,)}
         return [c for c in self.categories if c.slug in wanted]
 
+    def tags_of(self, post: Post) -> list[Tag]:
+        """The post's tags, in index order (none when it has none)."""
+        wanted = {self.tag_of[category_key(t)].slug for t in post.tags}
+        return [t for t in self.tags if t.slug in wanted]
+
+    def nav(self) -> tuple[Link, ...]:
+        return site_nav(bool(self.tags))
+
     def context(self, post: Post) -> PostContext:
         """Everything a post page shows besides the post, as small plain data (cacheable)."""
         newer, older = self.neighbours[post.slug]
         return PostContext(
             categories=tuple(Link(c.name, c.path) for c in self.categories_of(post)),
+            tags=tuple(Link(t.name, t.path) for t in self.tags_of(post)),
             newer=_link(newer), older=_link(older),
             series=tuple(Link(p.title, post_path(p)) for p in self.series.get(post.slug, ())),
             related=tuple(Link(p.title, post_path(p)) for p in self.related.get(post.slug, ())))
@@ -164,10 +207,20 @@ class Link:
     path: str       # output path; made relative by the page that shows it
 
 
+def site_nav(tags: bool) -> tuple[Link, ...]:
+    """The site's navigation, kept short: Tags only on a site where some post has a tag."""
+    return tuple(Link(label, path) for label, path in (
+        ("Home", "index.html"), ("Categories", CATEGORIES_PATH),
+        *((("Tags", TAGS_PATH),) if tags else ()),
+        ("Archives", ARCHIVES_PATH), ("Undated", UNDATED_PATH)))
+
+
 @dataclass(frozen=True)
 class PostContext:
-    """A post's neighbourhood: its categories, newer/older posts and the parts of its series."""
+    """A post's neighbourhood: its categories and tags, newer/older posts and the parts of its
+    series, related posts."""
     categories: tuple[Link, ...] = ()
+    tags: tuple[Link, ...] = ()
     newer: Link | None = None
     older: Link | None = None
     series: tuple[Link, ...] = ()
@@ -183,25 +236,31 @@ def group(posts: list[Post], related: dict[str, tuple[str, ...]] | None = None) 
     each post's related posts, from related.py)."""
     ordered = tuple(newest_first(posts))
     by_slug = {p.slug: p for p in ordered}
-    category_of = _categories(ordered)
-    return Site(posts=ordered, categories=tuple(sorted(category_of.values(), key=lambda c: (c.name.casefold(), c.slug))),
-                category_of=category_of, years=_years(ordered),
+    category_of = _terms(ordered, lambda p: p.categories or (UNCATEGORIZED,), Category,
+                         category_slug)
+    tag_of = _terms(ordered, lambda p: p.tags, Tag, tag_slug)
+    return Site(posts=ordered, categories=_by_name(category_of), category_of=category_of,
+                tags=_by_name(tag_of), tag_of=tag_of, years=_years(ordered),
                 undated=tuple(p for p in ordered if p.date is None), series=_series(ordered),
                 neighbours=_neighbours(ordered),
                 related={slug: tuple(by_slug[s] for s in others if s in by_slug)
                          for slug, others in (related or {}).items()})
 
 
-def _categories(posts) -> dict[str, Category]:
-    """category_key -> Category, shown in the commonest spelling. Names that differ only in
-    case and spacing are one category; different names whose slugs collide ("C" and "C++"
-    both slugify to "c") stay apart, the later key taking "c-2"; names that slugify to
+def _by_name(groups: dict) -> tuple:
+    return tuple(sorted(groups.values(), key=lambda c: (c.name.casefold(), c.slug)))
+
+
+def _terms(posts, names_of, kind: type[Category], slug_of) -> dict[str, Category]:
+    """category_key -> Category (or Tag: `kind`), shown in the commonest spelling. Names that
+    differ only in case and spacing are one; different names whose slugs collide ("C" and
+    "C++" both slugify to "c") stay apart, the later key taking "c-2"; names that slugify to
     nothing or to a Windows device name ("???", "con") get a slug that is a valid folder."""
     members: dict[str, list[Post]] = {}
     spellings: dict[str, dict[str, int]] = {}
     for post in posts:
         keys = set()
-        for name in post.categories or (UNCATEGORIZED,):
+        for name in names_of(post):
             key = category_key(name)
             if key not in keys:
                 keys.add(key)
@@ -211,7 +270,7 @@ def _categories(posts) -> dict[str, Category]:
     out, taken = {}, set()
     for key in sorted(members):
         name = max(sorted(spellings[key]), key=lambda n: spellings[key][n])
-        out[key] = Category(name, unique_slug(category_slug(name), taken), tuple(members[key]))
+        out[key] = kind(name, unique_slug(slug_of(name), taken), tuple(members[key]))
     return out
 
 

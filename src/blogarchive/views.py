@@ -4,6 +4,7 @@ Templates only loop and print; every URL here is already relative to the page sh
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -12,7 +13,8 @@ from . import site as S
 from .config import Config
 from .export import json_ld, open_graph
 from .feed import FeedInfo, FeedItem
-from .post import Post, undated_label
+from .markdown_safe import post_html
+from .post import Comment, Post, Source, undated_label
 from .related import reading_minutes
 from .text import plural
 
@@ -41,20 +43,36 @@ def comments_label(post: Post) -> str:
 
 
 def source_label(post: Post) -> str:
-    """'001_dump.txt, lines 12–80': where in the raw dumps the post was recovered from."""
+    """'001_dump.txt, lines 12–80': where in the raw dumps (or pages, or export) the post was
+    recovered from."""
     if not post.sources:
         return "source not recorded"
-    return "; ".join(f"{s.file}, lines {s.first}–{s.last}" for s in post.sources)
+    return "; ".join(where_from(s) for s in post.sources)
 
 
-def entry_view(d: Digest, categories: tuple[S.Link, ...], here: str, config: Config) -> dict:
+def where_from(source: Source, lines: str = ", lines") -> str:
+    """One source: '001_dump.txt, lines 12–80' (`lines` names the range), or the page's
+    element or the export's item: 'export.xml, item 3 (wp:post_id 12)'."""
+    if source.element:
+        return f"{source.file}, {source.element}"
+    if source.first is None:
+        return source.file
+    return f"{source.file}{lines} {source.first}–{source.last}"
+
+
+def term_views(links: tuple[S.Link, ...], here: str) -> list[dict]:
+    """Category or tag links, relative to the page showing them."""
+    return [{"name": link.label, "url": S.relative_url(here, link.path)} for link in links]
+
+
+def entry_view(d: Digest, categories: tuple[S.Link, ...], here: str, config: Config,
+               tags: tuple[S.Link, ...] = ()) -> dict:
     """What a page shows of a post: ready links and labels, no logic left for templates."""
     post = d.post
     return {"title": post.title, "url": S.relative_url(here, S.post_path(post)),
             "date": date_label(post, config.date_format),
             "iso": post.date.isoformat() if post.date else "",
-            "categories": [{"name": c.label, "url": S.relative_url(here, c.path)}
-                           for c in categories],
+            "categories": term_views(categories, here), "tags": term_views(tags, here),
             "summary": d.summary, "excerpt": post.excerpt, "words": d.words,
             "minutes": reading_minutes(d.words),
             "comments": comments_label(post), "source": source_label(post)}
@@ -71,14 +89,50 @@ def post_view(d: Digest, context: S.PostContext, config: Config, has_source: boo
     info = FeedInfo(config.title, config.description, config.author, config.language,
                     config.site_url, config.site_url + "feed.json", config.timezone, None)
     item = FeedItem(post, url, "", d.summary)
-    return {"post": entry_view(d, context.categories, path, config),
+    return {"post": entry_view(d, context.categories, path, config, tags=context.tags),
+            "author": post.author or "",      # only a byline's or export's: never site.yaml's
+            "comments": comment_tree(post.archived_comments, config.date_format),
+            "comments_count": len(post.archived_comments),
             "newer": link_view(context.newer, path), "older": link_view(context.older, path),
             "series": [{"title": part.label, "url": S.relative_url(path, part.path),
                         "current": part.path == path} for part in context.series],
             "related": [link_view(link, path) for link in context.related],
-            "sources": [{"file": s.file, "first": s.first, "last": s.last} for s in post.sources],
+            "sources": [where_from(s, lines=" lines") for s in post.sources],
             "source_url": S.relative_url(path, S.source_path(post)) if has_source else "",
             "og": open_graph(info, item), "ld": Markup(json_ld(info, item, d.words))}
+
+
+COMMENT_HEADING = 3     # a comment's heading level under the "Archived comments" <h2>
+
+
+def comment_tree(comments: tuple[Comment, ...], fmt: str) -> list[dict]:
+    """Archived comments as nested data: each with its number, author, date (none when not
+    archived), text as HTML (the body's converter: text, never markup) and its replies.
+    A reply naming no earlier comment as its parent stays at the top level."""
+    nodes: list[dict] = []
+    top: list[dict] = []
+    for n, comment in enumerate(comments, 1):
+        parent = nodes[comment.parent - 1] if comment.parent and 0 < comment.parent < n else None
+        depth = parent["depth"] + 1 if parent else 0
+        node = {"number": n, "id": f"comment-{n}", "author": comment.author or "Anonymous",
+                "date": format_date(comment.date, fmt) if comment.date else "",
+                "iso": comment.date.isoformat() if comment.date else "",
+                "html": Markup(comment_html(comment.text, n)), "depth": depth,
+                "level": min(COMMENT_HEADING + depth, 6), "replies": [],
+                "reply_to": {"author": parent["author"], "id": parent["id"]} if parent else None}
+        nodes.append(node)
+        (parent["replies"] if parent else top).append(node)
+    return top
+
+
+# Footnote anchors python-markdown writes (id="fn:1", href="#fnref:1"): a comment's own get
+# its number, so they cannot clash with the body's or another comment's.
+_FOOTNOTE_ANCHOR = re.compile(r'\b(id|href)="(#?)(fn|fnref):')
+
+
+def comment_html(text: str, number: int) -> str:
+    """A comment's Markdown as HTML, through the same safe converter as post bodies."""
+    return _FOOTNOTE_ANCHOR.sub(rf'\1="\2comment-{number}-\3:', post_html(text))
 
 
 def pager_view(folder: str, n: int, count: int, around: int = PAGER_AROUND) -> dict:

@@ -61,6 +61,17 @@ def folder_keys(folder: Path | None) -> list[str]:
             for p in sorted(folder.rglob("*")) if p.is_file()]
 
 
+def image_keys(folder: Path | None) -> dict[str, str]:
+    """'relative/path' -> content key of every file under the images folder, in path order;
+    hidden files and folders (.DS_Store, editors' scratch) aside; {} when there is none."""
+    if folder is None or not folder.is_dir():
+        return {}
+    found = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*")
+             if p.is_file() and not any(part.startswith(".")
+                                        for part in p.relative_to(folder).parts)}
+    return {rel: content_key(found[rel].read_bytes()) for rel in sorted(found)}
+
+
 def site_fingerprint(renderer: str, config: Config, template_dir: Path | None,
                      inputs: list[str]) -> str:
     """Every input of the whole site: a build with the same fingerprint would write the same

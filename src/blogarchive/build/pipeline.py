@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from .. import resources
 from .. import site as S
@@ -33,44 +34,18 @@ from ..search import index_site
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
-from .keys import (
-    content_key,
-    folder_keys,
-    page_salt,
-    renderer_fingerprint,
-    site_fingerprint,
-)
+from .keys import (content_key, folder_keys, image_keys, page_salt, renderer_fingerprint,
+                   site_fingerprint)
 from .manifest import FileRecord, FileStat, Manifest
-from .output import (
-    Output,
-    SiteWriter,
-    check_replaceable,
-    folder_id,
-    folder_times,
-    folders_of,
-    fresh_spare,
-    intact,
-    new_folder,
-    output_lock,
-    remove_stale,
-    same_file,
-    spare_folder,
-    swap,
-    tidy,
-    walk,
-)
-from .plan import feed_jobs, output_key, plan_pages
+from .output import (Output, SiteWriter, check_replaceable, folder_id, folder_times, folders_of,
+                     fresh_spare, intact, new_folder, output_lock, remove_stale, same_file,
+                     spare_folder, swap, tidy, walk)
+from .plan import feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
-from .workers import (
-    WorkerState,
-    digest_posts,
-    know_digests,
-    link_files,
-    render_feeds,
-    render_pages,
-)
+from .workers import (WorkerState, copy_images, digest_posts, know_digests, link_files,
+                      render_feeds, render_pages)
 
 PLAN_CHUNK = 2000       # pages planned, then rendered, at a time: the plan never sits whole
 
@@ -86,17 +61,20 @@ class Request:
     jobs: int
     dumps_dir: Path | None      # None when there is no such folder
     search: bool
+    images_dir: Path | None = None  # the project's images/, copied into the site; None: none
 
 
 @dataclass(frozen=True)
 class Scan:
-    """What the scan found: the post files, the unreadable ones, and the site's fingerprint."""
+    """What the scan found: the post files, the unreadable ones, the site's fingerprint, and
+    the images to copy (path in the images folder -> content key)."""
     files: tuple[PostFile, ...]
     errors: tuple[str, ...]
     renderer: str
     fingerprint: str
     started_ns: int
-    dumps: tuple[str, ...]          # keys of the files in the dumps folder
+    dumps: tuple[str, ...] = ()     # keys of the files in the dumps folder
+    images: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -127,16 +105,19 @@ class Run:
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
-          dumps_dir: Path | None = None, search: bool = False) -> Report:
+          dumps_dir: Path | None = None, search: bool = False,
+          images_dir: Path | None = None) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
-    site is indexed by Pagefind before it is swapped in."""
+    site is indexed by Pagefind before it is swapped in; the files of images_dir (the images
+    import copied) are copied into the site's images/."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
+    images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
     request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search)
+                      jobs or os.cpu_count() or 1, dumps, search, images)
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
@@ -220,16 +201,19 @@ def take_spare(run: Run) -> None:
 
 
 def scan_step(request: Request, manifest: Manifest) -> Scan:
-    """Every post file's content key (reusing the last build's where the file is untouched)
-    and the fingerprint of everything the site is made from."""
+    """Every post file's content key (reusing the last build's where the file is untouched),
+    every image's, and the fingerprint of everything the site is made from."""
     started_ns = time.time_ns()
     renderer = renderer_fingerprint()
     known = manifest.posts if manifest.renderer == renderer else {}
     files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
     dumps = tuple(folder_keys(request.dumps_dir))
+    images = image_keys(request.images_dir)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
-        f"search={request.search}", *dumps, *(f"{f.path.name}:{f.key}" for f in files)])
-    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, dumps)
+        f"search={request.search}", *dumps,
+        *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
+        *(f"{f.path.name}:{f.key}" for f in files)])
+    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, dumps, images)
 
 
 def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
@@ -252,13 +236,11 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
     plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search, changed))
-    with report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, config))
+    feeds_and_images(run, workers, site, by_slug)
     if changed is not None and not carry(run, state.writer):
         run.outputs, run.written = Output(), {}             # the last build's files will not do
         plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search))
-        with report.step("feeds"):
-            render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, config))
+        feeds_and_images(run, workers, site, by_slug)
     with report.step("static"):
         for extra in extra_files(run, digests):
             run.outputs.add(extra.path, extra.source)
@@ -268,6 +250,15 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
             elif held is LIVE:
                 held = FileRecord(extra.key, state.writer.link([extra.path])[0])
             run.written[extra.path] = held
+
+
+def feeds_and_images(run: Run, workers: Workers, site: S.Site, by_slug: dict) -> None:
+    """Every feed and every image of the images folder, made or kept."""
+    with run.report.step("feeds"):
+        render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, run.request.config))
+    with run.report.step("images"):
+        render_or_keep(run, workers, copy_images,
+                       image_jobs(run.request.images_dir, run.scan.images))
 
 
 def plan_step(run: Run, workers: Workers, pages: Iterator) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, ClassVar, Iterator, Mapping
 
 from markupsafe import Markup
@@ -49,6 +50,7 @@ class PostPage:
     links: S.PostContext
     has_source: bool
     feeds: tuple[FeedLink, ...] = ()
+    nav: tuple[S.Link, ...] = S.site_nav(False)
     template: ClassVar[str] = "post.html"
     rooted: ClassVar[bool] = False
 
@@ -60,9 +62,10 @@ class PostPage:
 
 @dataclass(frozen=True)
 class ListEntry:
-    """All a listing shows of a post: its digest and its category links."""
+    """All a listing shows of a post: its digest and its category and tag links."""
     digest_key: str
     categories: tuple[S.Link, ...]
+    tags: tuple[S.Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,14 @@ class ListPage:
     count: int
     show_source: bool = False
     feeds: tuple[FeedLink, ...] = ()
+    nav: tuple[S.Link, ...] = S.site_nav(False)
     template: ClassVar[str] = "list.html"
     rooted: ClassVar[bool] = False
 
     def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
         return {"intro": self.intro, "heading": self.heading, "show_source": self.show_source,
-                "entries": [entry_view(digests[e.digest_key], e.categories, self.path, config)
-                            for e in self.entries],
+                "entries": [entry_view(digests[e.digest_key], e.categories, self.path, config,
+                                       tags=e.tags) for e in self.entries],
                 "pager": pager_view(self.folder, self.number, self.count)}
 
 
@@ -99,6 +103,7 @@ class PlainPage:
     values: Mapping
     rooted: bool = False
     feeds: tuple[FeedLink, ...] = ()
+    nav: tuple[S.Link, ...] = S.site_nav(False)
 
     def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
         return dict(self.values)
@@ -117,7 +122,7 @@ class FeedEntry:
 
 @dataclass(frozen=True)
 class FeedJob:
-    """One feed file: RSS, Atom or JSON Feed of the site or of a category."""
+    """One feed file: RSS, Atom or JSON Feed of the site, of a category or of a tag."""
     path: str
     source: str
     kind: str                   # "rss", "atom" or "json"
@@ -125,19 +130,36 @@ class FeedJob:
     entries: tuple[FeedEntry, ...]
 
 
+@dataclass(frozen=True)
+class ImageJob:
+    """One file of the project's images folder, copied into the site's images/ as it is."""
+    path: str                   # images/<its path in the folder>
+    source: str
+    file: str                   # the file to copy
+    key: str                    # its content key: a changed image is copied again
+
+
+def image_jobs(folder: Path | None, keys: Mapping[str, str]) -> list[ImageJob]:
+    """Every image to copy, by its path in the folder and content key (keys.image_keys)."""
+    return [ImageJob(S.IMAGES_FOLDER + rel, f"image {rel}", str(folder / rel), key)
+            for rel, key in keys.items()] if folder else []
+
+
 def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
                views: dict | None = None, search: bool = False,
                only: frozenset[str] | None = None) -> Iterator[Page]:
     """Every HTML page of the site, in a fixed order: posts, source views, listings,
     indexes, search, 404. `views` holds the source views of the posts whose dumps are here.
-    Every page links the site's feeds first, then its own (a category's).
+    Every page has the site's navigation and links the site's feeds first, then its own (a
+    category's or a tag's).
 
     With `only` (slugs), just the pages showing something of those posts besides their
     headers (their own pages, the listing pages they are on): when only their text changed,
     every other page is what the last build planned."""
     site_feed = FeedLink("All posts", "", has_atom_entries(site.posts))
+    nav = site.nav()
     for page in _plan_pages(site, digests, config, views or {}, search, only):
-        yield dataclasses.replace(page, feeds=(site_feed, *page.feeds))
+        yield dataclasses.replace(page, feeds=(site_feed, *page.feeds), nav=nav)
 
 
 def _plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: dict,
@@ -154,6 +176,8 @@ def _plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views:
     if only is not None:
         return
     yield categories_page(site)
+    if site.tags:
+        yield tags_page(site)
     yield archives_page(site)
     if search:
         yield PlainPage(S.SEARCH_PATH, "search page", "search.html", "Search", {})
@@ -169,16 +193,21 @@ def source_page(post: Post, view) -> PlainPage:
 
 
 def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPage]:
-    """Home, category, year, month and undated listings, each paginated."""
+    """Home, category, tag, year, month and undated listings, each paginated."""
     yield from lister.listing(site.posts, "", config.title, "Newest first.",
                               source="home page", heading="All posts")
     for cat in site.categories:
-        folder = f"category/{cat.slug}/"
-        yield from lister.listing(cat.posts, folder, f"Category: {cat.name}",
+        yield from lister.listing(cat.posts, cat.folder, f"Category: {cat.name}",
                                   f"{_count(cat.posts)} filed under {cat.name}.",
-                                  feeds=(FeedLink(cat.name, folder,
+                                  feeds=(FeedLink(cat.name, cat.folder,
                                                   has_atom_entries(cat.posts)),),
                                   source=f"category {cat.name!r}")
+    for tag in site.tags:
+        yield from lister.listing(tag.posts, tag.folder, f"Tag: {tag.name}",
+                                  f"{_count(tag.posts)} tagged {tag.name}.",
+                                  feeds=(FeedLink(tag_label(tag), tag.folder,
+                                                  has_atom_entries(tag.posts)),),
+                                  source=f"tag {tag.name!r}")
     for year in site.years:
         yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
                                   f"{_count(year.posts)} from {year.year}.",
@@ -198,6 +227,11 @@ def _count(posts) -> str:
     return plural(len(posts), "post")
 
 
+def tag_label(tag: S.Tag) -> str:
+    """What a tag's feeds are called: 'posts tagged leeks'."""
+    return f"posts tagged {tag.name}"
+
+
 class _Lister:
     """Paginated lists of posts: <folder>index.html, then <folder>page/N/index.html (with
     `only`, just the pages listing one of those slugs)."""
@@ -210,7 +244,8 @@ class _Lister:
     def entry(self, post: Post) -> ListEntry:
         if post.slug not in self.entries:
             cats = tuple(S.Link(c.name, c.path) for c in self.site.categories_of(post))
-            self.entries[post.slug] = ListEntry(self.digests[post.slug].key, cats)
+            tags = tuple(S.Link(t.name, t.path) for t in self.site.tags_of(post))
+            self.entries[post.slug] = ListEntry(self.digests[post.slug].key, cats, tags)
         return self.entries[post.slug]
 
     def listing(self, posts, folder: str, title: str, intro: str, source: str,
@@ -229,16 +264,25 @@ class _Lister:
 
 def categories_page(site: S.Site) -> PlainPage:
     """The categories index with a post count for each."""
-    path = "category/index.html"
-    cats = [{"name": c.name, "url": S.relative_url(path, c.path), "count": len(c.posts)}
-            for c in site.categories]
+    path = S.CATEGORIES_PATH
     return PlainPage(path, "categories index", "categories.html", "Categories",
-                     {"categories": cats})
+                     {"categories": _counts(path, site.categories)})
+
+
+def tags_page(site: S.Site) -> PlainPage:
+    """The tags index with a post count for each (only on a site where some post has one)."""
+    path = S.TAGS_PATH
+    return PlainPage(path, "tags index", "tags.html", "Tags", {"tags": _counts(path, site.tags)})
+
+
+def _counts(path: str, groups) -> list[dict]:
+    return [{"name": g.name, "url": S.relative_url(path, g.path), "count": len(g.posts)}
+            for g in groups]
 
 
 def archives_page(site: S.Site) -> PlainPage:
     """Every year and month with its count, and the undated posts."""
-    path = "archives/index.html"
+    path = S.ARCHIVES_PATH
     years = [{"year": y.year, "url": S.relative_url(path, y.path), "count": len(y.posts),
               "months": [{"name": format_date(m.posts[0].date, "%B %Y"),
                           "url": S.relative_url(path, m.path), "count": len(m.posts)}
@@ -246,7 +290,7 @@ def archives_page(site: S.Site) -> PlainPage:
     bars = month_bars(site.posts, lambda y, m: S.relative_url(path, S.month_path(y, m)))
     activity = {"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
                 "months": SHORT_MONTHS}
-    undated = {"count": len(site.undated), "url": S.relative_url(path, "undated/index.html")}
+    undated = {"count": len(site.undated), "url": S.relative_url(path, S.UNDATED_PATH)}
     return PlainPage(path, "archive overview", "archives.html", "Archives",
                      {"activity": activity, "years": years, "undated": undated})
 
@@ -255,11 +299,12 @@ FEED_FILES = (("feed.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json"))
 
 
 def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[FeedJob]:
-    """feed.xml, atom.xml and feed.json for the whole site and for each category (no atom.xml
-    where no post is dated: Atom requires a date on every entry and on the feed)."""
+    """feed.xml, atom.xml and feed.json for the whole site, each category and each tag (no
+    atom.xml where no post is dated: Atom requires a date on every entry and on the feed)."""
     base = config.site_url
-    groups = [("", config.title, site.posts)] + [
-        (f"category/{c.slug}/", f"{config.title}: {c.name}", c.posts) for c in site.categories]
+    groups = [("", config.title, site.posts),
+              *((c.folder, f"{config.title}: {c.name}", c.posts) for c in site.categories),
+              *((t.folder, f"{config.title}: {tag_label(t)}", t.posts) for t in site.tags)]
     jobs = []
     for folder, title, posts in groups:
         entries = tuple(FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)

@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from ..config import Config
-from ..errors import PostError
+from ..errors import InputError, PostError
 from ..export import json_feed
 from ..feed import FeedItem, absolutize, atom_xml, rss_xml
 from ..markdown_safe import post_html, summary
@@ -21,7 +21,7 @@ from .digest import Digest, make_digest
 from .keys import post_key
 from .manifest import FileStat
 from .output import SiteWriter
-from .plan import FeedEntry, FeedJob, Page
+from .plan import FeedEntry, FeedJob, ImageJob, Page
 from .scan import parse_post
 
 FEED_WRITERS = {"rss": rss_xml, "atom": atom_xml, "json": json_feed}
@@ -102,6 +102,18 @@ def render_feeds(state: WorkerState, jobs: list[FeedJob]) -> list[FileStat]:
     for job in jobs:
         items = [state.feed_item(entry) for entry in job.entries]
         out.append(state.writer.put(job.path, FEED_WRITERS[job.kind](job.info, items)))
+    return out
+
+
+def copy_images(state: WorkerState, jobs: list[ImageJob]) -> list[FileStat]:
+    """Copy each image into the spare as it is."""
+    out = []
+    for job in jobs:
+        try:
+            data = Path(job.file).read_bytes()
+        except OSError as exc:
+            raise InputError(job.file, None, f"cannot read: {exc.strerror}") from None
+        out.append(state.writer.put(job.path, data))
     return out
 
 
