@@ -256,3 +256,26 @@ def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):
     report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
     assert report.read >= 1 and not report.up_to_date
     assert tree(out) == cold(tmp_path, posts)
+
+
+def test_index_later_swaps_the_pages_in_with_the_last_whole_index_then_catches_up(work):
+    """serve's order: the edited pages first, with the search index of the last build (whole,
+    never half-made); the next build, though nothing changed, brings the index up to date."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True)
+    index = {p: b for p, b in tree(out).items() if p.startswith("pagefind/")}
+    assert "pagefind/pagefind.js" in index
+    victim = sorted(posts.glob("*.md"))[12]
+    victim.write_text(victim.read_text("utf-8") + "\nZanzibarquokka appears once.\n", "utf-8")
+
+    first = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    assert first.index_pending and first.rendered > 0
+    assert {p: b for p, b in tree(out).items() if p.startswith("pagefind/")} == index
+    assert any("Zanzibarquokka" in b.decode("utf-8", "replace") for b in tree(out).values())
+
+    second = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    assert not second.up_to_date and not second.index_pending and second.indexed
+    assert second.rendered == 0
+    third = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    assert third.up_to_date

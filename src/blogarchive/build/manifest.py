@@ -39,6 +39,7 @@ class Manifest:
     folders: Mapping[str, int] = field(default_factory=dict)
     structure: str = ""
     related_key: str = ""
+    index_pending: bool = False     # its search index is an older build's (serve, index later)
 
 
 def manifest_to_json(m: Manifest, out: str) -> dict:
@@ -48,7 +49,8 @@ def manifest_to_json(m: Manifest, out: str) -> dict:
             "scanned": m.scanned_ns, "search_key": m.search_key,
             "files": _columns(m.files), "posts": _columns(m.posts),
             "folders": [list(m.folders), list(m.folders.values())],
-            "structure": m.structure, "related_key": m.related_key}
+            "structure": m.structure, "related_key": m.related_key,
+            "index_pending": m.index_pending}
 
 
 def manifest_from_json(raw: dict, out: str) -> Manifest:
@@ -60,7 +62,8 @@ def manifest_from_json(raw: dict, out: str) -> Manifest:
         folders = dict(zip(map(str, names), map(int, times), strict=True))
         return Manifest(str(raw["fingerprint"]), _records(raw["files"]), _records(raw["posts"]),
                         str(raw["renderer"]), int(raw["scanned"]), str(raw["search_key"]),
-                        folders, str(raw["structure"]), str(raw["related_key"]))
+                        folders, str(raw["structure"]), str(raw["related_key"]),
+                        raw["index_pending"] is True)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return Manifest()
 

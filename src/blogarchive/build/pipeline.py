@@ -62,6 +62,7 @@ class Request:
     dumps_dir: Path | None      # None when there is no such folder
     search: bool
     images_dir: Path | None = None  # the project's images/, copied into the site; None: none
+    index_later: bool = False       # keep the last complete search index; a later build updates it
 
 
 @dataclass(frozen=True)
@@ -106,18 +107,21 @@ class Run:
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
           dumps_dir: Path | None = None, search: bool = False,
-          images_dir: Path | None = None) -> Report:
+          images_dir: Path | None = None, index_later: bool = False) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
     site is indexed by Pagefind before it is swapped in; the files of images_dir (the images
-    import copied) are copied into the site's images/."""
+    import copied) are copied into the site's images/. With index_later (serve), the
+    site is swapped in with the last complete search index when the new one would take time
+    to make (report.index_pending): the next build makes it, even if nothing changed (and
+    never leaves it for later twice in a row)."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
     images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
     request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search, images)
+                      jobs or os.cpu_count() or 1, dumps, search, images, index_later)
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
@@ -176,7 +180,11 @@ def replace_site(run: Run, env) -> None:
         search_key = keep_index(run, writer)
         with run.report.step("tidy"):
             tidy(run.spare, run.written, run.spare_manifest.folders, run.spare_manifest.files)
-        search_key = search_key or index_step(run)
+        if (not search_key and request.index_later and not run.manifest.index_pending
+                and keep_last_index(run, writer)):
+            run.report.index_pending = True
+        else:
+            search_key = search_key or index_step(run)
         with run.report.step("remember"):
             remember(run, search_key)
         with run.report.step("swap"):
@@ -219,7 +227,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
 def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
     """Would this build write exactly what `out` already holds, untouched since?"""
     return (not scan.errors and manifest.fingerprint == scan.fingerprint
-            and intact(out, manifest.files, manifest.folders))
+            and not manifest.index_pending and intact(out, manifest.files, manifest.folders))
 
 
 def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
@@ -462,6 +470,17 @@ def keep_index(run: Run, writer: SiteWriter) -> str:
     return ""
 
 
+def keep_last_index(run: Run, writer: SiteWriter) -> bool:
+    """Link the site's search index, made from an older build's pages but whole, into the
+    spare (search catches up in the next build); False if there is none intact."""
+    old = {rel: r for rel, r in run.manifest.files.items() if rel.startswith("pagefind/")}
+    if not old or not all(same_file(f"{run.request.out}/{rel}", r.stat) for rel, r in old.items()):
+        return False
+    with run.report.step("search (later)"):
+        run.written.update(zip(old, (FileRecord("", st) for st in writer.link(list(old)))))
+    return True
+
+
 def index_step(run: Run) -> str:
     """Index the spare (tidied: only this build's pages) with Pagefind, when search is on;
     returns the index's key."""
@@ -485,5 +504,6 @@ def remember(run: Run, search_key: str) -> None:
         posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
         renderer=scan.renderer, scanned_ns=scan.started_ns, search_key=search_key,
         folders=folder_times(spare, folders_of(run.written)), structure=run.structure,
-        related_key=run.related_key), keep=folder_id(run.request.out))
+        related_key=run.related_key, index_pending=run.report.index_pending),
+        keep=folder_id(run.request.out))
     run.report.files = len(run.written)
