@@ -1,4 +1,7 @@
-/* The search page: Pagefind UI on #search, fed from ?q= (and ?category=, ?year=) in the URL.
+/* The search page: Pagefind UI on #search, fed from ?q= (and ?category=, ?year=, ?tags=).
+   The index is in shards (pagefind/shards.json lists them; the primary one carries Pagefind's
+   code): the UI imports static/pagefind-shards/pagefind.js, which searches them all and answers
+   as one whole index would.
    No inline script anywhere, so the page keeps a strict Content-Security-Policy; Pagefind's
    WebAssembly needs 'wasm-unsafe-eval' in script-src on this page. */
 (function () {
@@ -20,16 +23,29 @@
       show("search-missing");
       return;
     }
+    // Result URLs are site-rooted; the site may live under a sub-path (e.g. /blog/).
+    var siteRoot = new URL(root.getAttribute("data-site-root"), location.href);
+    var base = siteRoot.pathname.replace(/index\.html$/, "");
+    fetch(new URL("pagefind/shards.json", siteRoot))
+      .then(function (response) {
+        if (!response.ok) { throw new Error("no shards.json"); }
+        return response.json();
+      })
+      .then(function (listing) { open(listing, base + "pagefind/", base); },
+            function () { show("search-missing"); });
+  }
+
+  function open(listing, bundle, base) {
     var params = new URLSearchParams(location.search);
-    // Result URLs are site-relative; the site may live under a sub-path (e.g. /blog/).
-    var base = new URL(root.getAttribute("data-site-root"), location.href).pathname.replace(/index\.html$/, "");
     var ui = new window.PagefindUI({
       element: "#search",
+      bundlePath: base + "static/pagefind-shards/",
       baseUrl: base,
+      shards: { bundle: bundle, listing: listing },      // passed on to pagefind-shards/pagefind.js
       showImages: false,
       showSubResults: false,
       excerptLength: 30,
-      openFilters: ["category", "year"],
+      openFilters: ["category", "year", "tags"],
       processTerm: function (term) {
         var url = new URL(location.href);
         if (term) { url.searchParams.set("q", term); } else { url.searchParams.delete("q"); }
@@ -38,7 +54,7 @@
       }
     });
     var filters = {};
-    ["category", "year"].forEach(function (name) {
+    ["category", "year", "tags"].forEach(function (name) {
       var values = params.getAll(name);
       if (values.length) { filters[name] = values; }
     });

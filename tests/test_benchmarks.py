@@ -69,6 +69,16 @@ def test_build_table_has_the_three_cases_with_sane_numbers(bench_output):
         assert median(ms) == pytest.approx(1000 * median(wall) / count, abs=5000 / count / 1000 + 0.01)
 
 
+def test_rows_with_search_on_and_off(bench_output):
+    """Row "blogarchive" is the default build (search on, so its site has the index); the same
+    three cases follow with --no-search, which makes fewer files."""
+    on = {r[2]: r for r in table_rows(bench_output, "blogarchive")}
+    off = {r[2]: r for r in table_rows(bench_output, "blogarchive --no-search")}
+    assert list(off) == list(on) == ["cold", "warm, one edit", "no change"]
+    assert off["warm, one edit"][-1] == "edit shown: 1/1; = cold build: 1/1"
+    assert off["no change"][-1] == "files written: 0"
+
+
 def test_warm_rebuild_equals_a_cold_build(bench_output):
     (row,) = [r for r in table_rows(bench_output, "blogarchive") if r[2] == "warm, one edit"]
     assert row[-1] == "edit shown: 1/1; = cold build: 1/1"

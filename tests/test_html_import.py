@@ -100,9 +100,6 @@ def test_pages_text_and_export_together_give_every_post_right(tmp_path, blog):
         assert post.slug == expected_slug(folder, expected["title"])
 
 
-@pytest.mark.xfail(reason="the text loader on main cuts these themes' dumps into extra posts "
-                          "(comment lines, widgets); the loader branch handles any theme",
-                   strict=False)
 @pytest.mark.parametrize("blog", BLOGS)
 def test_pages_text_and_export_together_give_no_other_post(tmp_path, blog):
     folder = EXAMPLES / blog

@@ -265,7 +265,7 @@ def test_index_later_swaps_the_pages_in_with_the_last_whole_index_then_catches_u
     out, cache = tmp_path / "site", tmp_path / "cache"
     build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True)
     index = {p: b for p, b in tree(out).items() if p.startswith("pagefind/")}
-    assert "pagefind/pagefind.js" in index
+    assert "pagefind/shards.json" in index
     victim = sorted(posts.glob("*.md"))[12]
     victim.write_text(victim.read_text("utf-8") + "\nZanzibarquokka appears once.\n", "utf-8")
 

@@ -51,7 +51,13 @@ def test_a_dated_post_field_by_field(posts):
     assert p.categories == ("Labour Party News",)
     assert [(s.file[:3], s.first, s.last) for s in p.sources] == [("001", 271, 357), ("003", 127, 213)]
     assert p.body.startswith("Alex has an interesting post at Progress Online")
-    assert "## Statement pair" in p.body
+    assert "Statement pair" not in p.body      # alt text over the image's 13 spacer lines
+
+
+def test_alt_text_over_an_image_is_residue(result):
+    notes = {n.no: n for n in result.parses[1].notes}
+    assert notes[285].text == "Statement pair" and notes[285].role == "residue"
+    assert "spacer lines" in notes[285].reason
 
 
 def test_duplicate_merged_across_category_dumps(posts):
@@ -132,7 +138,11 @@ def test_import_report_lists_every_line(tmp_path):
     report = tmp_path / "report.txt"
     main(["import", "--posts", str(tmp_path / "p"), "--report", str(report)])
     text = report.read_text(encoding="utf-8")
-    assert "000_88592d1620cdd0b6.txt:21: dropped as residue" in text
+    assert "000_88592d1620cdd0b6.txt:21: (weak) dropped as residue" in text
+    guesses = text.split("Guesses")[1].split("\n\n")[0].splitlines()[1:]
+    weak = [": (weak) " in g for g in guesses]
+    assert weak == sorted(weak, reverse=True) and any(weak) and not all(weak)   # weakest first
+    assert "page: category archive (Labour Party News); date format: F j, Y" in text
     for dump in DUMPS:
         section = text.split(f"== {dump.name}")[1]
         numbers = re.findall(r"^\s*(\d+)  ", section, re.M)

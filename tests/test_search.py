@@ -1,7 +1,7 @@
-"""Search end to end: build the real posts with search on (Pagefind indexes the new tree before
-it is swapped in), then use it in Chromium, served by `python build.py serve` and from file://."""
+"""Search end to end: build the real posts with search on (Pagefind indexes the posts in shards
+into the new tree before it is swapped in), then use it in Chromium, served by
+`python build.py serve` and from file://."""
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,7 +9,9 @@ import pytest
 from blogarchive import site as S
 from blogarchive.errors import OutputError
 from blogarchive.site import SEARCH_PATH
-from blogarchive.search import index_site, pagefind_binary
+from blogarchive.build.keys import content_key
+from blogarchive.markdown_safe import post_html
+from blogarchive.search import pagefind_binary, search_doc, update_index
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +33,10 @@ def test_index_covers_exactly_the_post_pages(indexed_site):
     out, stats, posts = indexed_site
     assert stats.pages == len(posts) == 33
     assert stats.files > 10 and stats.bytes > 0 and stats.seconds < 60
-    assert (out / "pagefind" / "pagefind-ui.js").is_file() and (out / "pagefind" / "pagefind-ui.css").is_file()
+    ui = out / "pagefind" / "shard-00"
+    assert (ui / "pagefind-ui.js").is_file() and (ui / "pagefind-ui.css").is_file()
+    fragments = list((out / "pagefind").glob("shard-*/fragment/*.pf_fragment"))
+    assert len(fragments) == 33
 
 
 def test_search_page_has_no_inline_script_and_a_noscript_note(indexed_site):
@@ -39,36 +44,57 @@ def test_search_page_has_no_inline_script_and_a_noscript_note(indexed_site):
     html = (out / SEARCH_PATH).read_text(encoding="utf-8")
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts] == [
-        "../pagefind/pagefind-ui.js", "../static/search.js"]
+        "../pagefind/shard-00/pagefind-ui.js", "../static/search.js"]
     assert all(body.strip() == "" for _, body in scripts)
     assert "<noscript>" in html and "Search needs JavaScript" in html
     assert " on" not in re.sub(r'"[^"]*"', '""', html).split("<body>")[1].split(">")[0]   # no inline handlers
 
 
-def test_index_site_reports_pagefind_failures(tmp_path):
-    with pytest.raises(OutputError, match="no such folder"):
-        index_site(tmp_path / "missing")
-    (tmp_path / "site").mkdir()
-    with pytest.raises(OutputError, match="Pagefind"):
-        index_site(tmp_path / "site")          # no HTML at all: Pagefind refuses
+def records(posts) -> tuple[list, dict[str, str]]:
+    """The posts' search docs and their HTML by body key (a hash of the HTML, as the build's is
+    of the post file), which the index reads through `text_of`."""
+    html = {p.slug: post_html(p.body) for p in posts}
+    docs = [search_doc(p, content_key(html[p.slug])) for p in posts]
+    return docs, {content_key(h): h for h in html.values()}
+
+
+def test_a_failed_index_names_its_cause_and_leaves_no_shard(indexed_site, tmp_path, monkeypatch):
+    _, _, posts = indexed_site
+    docs, bodies = records(posts)
+    del bodies[docs[3].body_key]
+    with pytest.raises(KeyError, match=docs[3].body_key):    # the build's reader: its own error
+        update_index(docs, tmp_path / "a", bodies.__getitem__)
+    assert not (tmp_path / "a" / "pagefind" / "shard-00").exists()
+    assert [p.name for p in (tmp_path / "a" / "pagefind").iterdir() if "shard" in p.name] == []
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-pagefind"))
+    from blogarchive import search
+    search.pagefind_version.cache_clear()
+    try:
+        with pytest.raises(OutputError, match="no-such-pagefind"):
+            update_index(docs, tmp_path / "b", records(posts)[1].__getitem__)
+    finally:
+        search.pagefind_version.cache_clear()
 
 
 def bundle(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "pagefind").rglob("*") if p.is_file()}
 
 
+def varying(name: str) -> bool:
+    """The files Pagefind writes differently on every run (its filter chunks list their values in
+    hash-map order, Pagefind issue #638), and the .pf_meta and pagefind-entry.json naming them."""
+    return "/filter/" in name or name.endswith((".pf_meta", "/pagefind-entry.json"))
+
+
 def test_index_is_deterministic_but_for_pagefinds_filter_files(indexed_site, tmp_path):
-    """Pagefind >= 1.3 writes the same index and fragments for the same pages; its filter files
-    (and the .pf_meta and pagefind-entry.json naming them) still vary between runs (Pagefind issue #638)."""
-    out, _, _ = indexed_site
-    copy = tmp_path / "site"
-    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("pagefind"))
-    index_site(copy)
-    first, second = bundle(out), bundle(copy)
-    varying = lambda name: (name.startswith("pagefind/filter/") or name.endswith(".pf_meta")
-                            or name == "pagefind/pagefind-entry.json")
+    """The same posts give the same files, but for Pagefind's filter chunks (and what names them)."""
+    _, _, posts = indexed_site
+    docs, bodies = records(posts)
+    for name in ("one", "two"):
+        update_index(docs, tmp_path / name, bodies.__getitem__, count=4)
+    first, second = bundle(tmp_path / "one"), bundle(tmp_path / "two")
     assert {k: v for k, v in first.items() if not varying(k)} == {k: v for k, v in second.items() if not varying(k)}
-    assert len(first) == len(second)
+    assert sorted(first) != [] and len(first) == len(second)
 
 
 # ---- in the browser -------------------------------------------------------------------------

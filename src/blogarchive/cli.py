@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config, load_config
 from .errors import BlogArchiveError, PostWarning
+from .progress import Progress
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,6 +136,7 @@ def add_build_options(p) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the build cache: a cold build")
     p.add_argument("--timings", action="store_true", help="print how long each step took")
+    add_quiet_option(p)
     p.add_argument("--dumps", default="dumps", metavar="DIR",
                    help="the raw dumps, for each post's source view "
                         "(default: dumps; skipped if absent)")
@@ -143,6 +145,14 @@ def add_build_options(p) -> None:
                         "(default: images/ beside the posts folder; skipped if absent)")
     p.add_argument("--no-search", action="store_true",
                    help="do not build the Pagefind search index")
+    p.add_argument("--drafts", action="store_true",
+                   help="include posts marked draft: true, marked Draft (never in feeds, "
+                        "sitemap or posts.json)")
+
+
+def add_quiet_option(p) -> None:
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print no progress and no summary (warnings and errors still)")
 
 
 def run_build(args) -> int:
@@ -153,7 +163,8 @@ def run_build(args) -> int:
     report = build(Path(args.posts), Path(args.out), config,
                    Path(args.templates) if args.templates else None, args.keep_going,
                    **build_options(args))
-    print(report.summary(args.out))
+    if not args.quiet:
+        print(report.summary(args.out))
     if args.timings:
         print("  " + report.timings())
     warn_placeholder(config)
@@ -166,7 +177,8 @@ def build_options(args) -> dict:
         raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
     return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache),
             "dumps_dir": Path(args.dumps), "search": not args.no_search,
-            "images_dir": images_folder(args)}
+            "images_dir": images_folder(args), "drafts": args.drafts,
+            "progress": Progress.for_stderr(args.quiet)}
 
 
 def images_folder(args) -> Path:

@@ -17,10 +17,13 @@ from pathlib import Path
 
 import yaml
 
+from .cli import add_quiet_option
 from .errors import BlogArchiveError, DumpError, OutputError
 from .fsutil import atomic_write, clean_stale_temps
 from .loader import LoadResult, load_dumps, parse_overrides
+from .loader.sniff import refuse_non_text
 from .post import to_markdown
+from .progress import Progress
 
 MANIFEST = ".import-manifest.json"
 
@@ -41,6 +44,7 @@ def register(sub) -> None:
     p.add_argument("--images", metavar="DIR",
                    help="where images found beside saved pages are copied (default: images/ "
                         "beside the posts folder)")
+    add_quiet_option(p)
     p.set_defaults(func=run)
 
 
@@ -54,8 +58,10 @@ def run(args) -> int:
     inputs = readers.gather(paths)                  # text, HTML or WXR, by content
     texts = [str(i.path) for i in inputs if i.kind == readers.TEXT]
     dumps, warnings = read_dumps(texts) if texts else ([], [])
-    rich = readers.read_rich(inputs)
-    result = readers.link_posts(load_dumps(dumps, extra=rich.parses), rich)
+    with Progress.for_stderr(args.quiet).phase("import", len(inputs)) as advance:
+        rich = readers.read_rich(inputs, advance)
+        loaded = load_dumps(dumps, extra=rich.parses, advance=advance)
+    result = readers.link_posts(loaded, rich)
     _refuse_empty(result, texts)
     readers.write_images(rich.images, Path(args.images) if args.images
                          else Path(args.posts).parent / "images")
@@ -65,8 +71,9 @@ def run(args) -> int:
     atomic_write(Path(args.report), report.encode("utf-8"))
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(format_summary(result, outcome, len(result.parses), time.perf_counter() - started,
-                         args.report))
+    if not args.quiet:
+        print(format_summary(result, outcome, len(result.parses),
+                             time.perf_counter() - started, args.report))
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0
@@ -93,7 +100,8 @@ def read_dumps(paths: list[str]) -> tuple[list, list[str]]:
 
 
 def read_dump_text(path: Path) -> tuple[str, str | None]:
-    """Decode a dump: UTF-8 (BOM allowed), else cp1252 with a warning; refuse binary and empty."""
+    """Decode a dump: UTF-8 (BOM allowed), else cp1252 with a warning; refuse what is not a
+    text dump (empty, binary, HTML, XML, JSON: see loader.sniff)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -102,11 +110,7 @@ def read_dump_text(path: Path) -> tuple[str, str | None]:
         raise DumpError(path, None, "is a folder, not a dump file") from None
     except OSError as exc:
         raise DumpError(path, None, f"cannot read: {exc.strerror}") from None
-    if b"\x00" in data:
-        raise DumpError(path, data[: data.index(b"\x00")].count(b"\n") + 1,
-                        "binary file (NUL byte); a dump must be text")
-    if not data.strip():
-        raise DumpError(path, None, "empty file; nothing to import")
+    refuse_non_text(data, path)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -258,19 +262,31 @@ def format_summary(result: LoadResult, outcome: WriteOutcome, dumps: int, second
     return "\n".join(lines)
 
 
+def _page_line(parse) -> str:
+    """What the loader took the page to be, and the date formats it read there."""
+    kinds = "; ".join(dict.fromkeys(parse.page_kinds)) or "unknown"
+    dates = ", ".join(parse.date_formats) or "none found"
+    chrome = sum(1 for n in parse.notes if n.role in ("chrome", "footer"))
+    return f"   page: {kinds}; date format: {dates}; {chrome} lines of chrome and meta"
+
+
 def format_report(result: LoadResult, outcome: WriteOutcome) -> str:
     """Which lines of each dump went where: post (title, body, heading…), chrome or residue."""
     out = ["blogarchive import report", ""]
     out.append(f"{len(result.posts)} posts from {len(result.parses)} dumps; "
                f"{result.duplicates_merged} duplicates merged")
-    out += ["", "Guesses (correct any of them in dumps/<dump>.overrides.yaml, see README):"]
-    out += [f"  {g.file}:{g.line}: {g.what}: {g.text[:70]!r}" for g in result.guesses] or ["  none"]
+    out += ["", "Learned from all the dumps together:"] + [f"  {line}" for line in result.learned]
+    out += ["", "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, "
+                "see README):"]
+    guesses = sorted(result.guesses, key=lambda g: not g.weak)
+    out += [f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
+            for g in guesses] or ["  none"]
     if outcome.kept_edited:
         out += ["", "Kept because edited by a person:"] + [f"  {n}" for n in outcome.kept_edited]
     if outcome.blocked:
         out += ["", "Not written:"] + [f"  {n}" for n in outcome.blocked]
     for parse in result.parses:
-        out += ["", f"== {parse.name} ({len(parse.posts)} posts) =="]
+        out += ["", f"== {parse.name} ({len(parse.posts)} posts) ==", _page_line(parse)]
         for note in parse.notes:
             slug = result.slug_of.get((parse.name, note.post), "-") if note.post is not None else "-"
             text = note.text.strip()[:60]

@@ -1,17 +1,27 @@
 """Post Markdown -> HTML with python-markdown: text stays text, unsafe links become text.
 
-The converter is the one the loader's output needs (footnotes, kept line breaks), with raw
-HTML switched off and a faster inline stage; `post_html` is a pure function of the body.
+Imported posts get the converter the loader's output needs (footnotes, kept line breaks);
+hand-written posts (no `sources`) also get fenced code highlighted by Pygments, tables and
+heading ids. Both have raw HTML switched off and a faster inline stage; `post_html` is a pure
+function of the body. Imported text never meets the extra extensions: the loader escapes
+what Markdown acts on, but not `~~~` fences, table pipes, or headings (which would gain ids).
 """
 from __future__ import annotations
 
 import functools
 import html
 import re
+from typing import TYPE_CHECKING
 
 import markdown
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.toc import TocExtension, slugify_unicode
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
+from pygments.formatters.html import HtmlFormatter
+
+if TYPE_CHECKING:
+    from .post import Post
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
@@ -87,9 +97,67 @@ class _QuickInline(InlineProcessor):
         return InlineProcessor._InlineProcessor__handleInline(self, data, patternIndex)
 
 
-def markdown_converter() -> markdown.Markdown:
-    """The extensions the loader's output needs: footnotes and kept line breaks."""
-    md = markdown.Markdown(extensions=["footnotes", "nl2br", _NoRawHtml()], output_format="html")
+class _CodeFormatter(HtmlFormatter):
+    """Pygments' HTML with CSS classes (static/highlight.css), the block's language named on
+    <code> (class="language-python") as codehilite's lang_str asks."""
+
+    def __init__(self, lang_str: str = "", **options):
+        super().__init__(**options)
+        self.lang_str = lang_str
+
+    def _wrap_code(self, source):
+        yield 0, f'<code class="{html.escape(self.lang_str)}">' if self.lang_str else "<code>"
+        yield from source
+        yield 0, "</code>"
+
+
+# ids the page around a post already uses (templates/base.html): a heading must not take them
+PAGE_IDS = frozenset({"content", "site-search-q"})
+HIGHLIGHT_CLASS = "highlight"
+
+
+def heading_id(value: str, separator: str) -> str:
+    """A heading's id: its words, slugified as toc does (any script kept), never a page's id."""
+    slug = slugify_unicode(value, separator)
+    return slug + separator + "section" if slug in PAGE_IDS else slug
+
+
+class _AlignClasses(Treeprocessor):
+    """Table cells' alignment as a class (align-right), not the style attribute the tables
+    extension writes: every page's Content-Security-Policy forbids inline styles."""
+
+    def run(self, root):
+        for el in root.iter():
+            if el.tag not in ("th", "td"):
+                continue
+            align = el.attrib.pop("style", "").removeprefix("text-align: ").rstrip(";")
+            if align in ("left", "center", "right"):
+                el.set("class", f"align-{align}")
+
+
+class _HandWritten(markdown.Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_AlignClasses(md), "align_classes", 1)
+
+
+def _hand_written_extensions() -> list:
+    """Fenced code (highlighted with classes, not inline styles), tables (alignment as classes),
+    and heading ids with the heading's text as a link to itself (toc's anchorlink: the link's
+    name is the heading's, so a screen reader hears no extra "¶"); toc's [TOC] marker is off."""
+    return ["fenced_code", "tables",
+            CodeHiliteExtension(css_class=HIGHLIGHT_CLASS, guess_lang=False, use_pygments=True,
+                                noclasses=False, pygments_formatter=_CodeFormatter),
+            TocExtension(anchorlink=True, marker="", slugify=heading_id), _HandWritten()]
+
+
+def markdown_converter(hand_written: bool = False) -> markdown.Markdown:
+    """The extensions the loader's output needs: footnotes and kept line breaks; for
+    hand-written posts, fenced code, tables and heading ids too. None adds an inline pattern,
+    so the quick inline stage stays exact (checked here, not assumed)."""
+    extensions = ["footnotes", "nl2br", _NoRawHtml()]
+    if hand_written:
+        extensions += _hand_written_extensions()
+    md = markdown.Markdown(extensions=extensions, output_format="html")
     md.treeprocessors.register(_Outline(md), "outline", 1)
     names = {item.name for item in md.inlinePatterns._priority}
     if names <= _KNOWN_INLINE and hasattr(InlineProcessor, "_InlineProcessor__handleInline"):
@@ -97,17 +165,45 @@ def markdown_converter() -> markdown.Markdown:
     return md
 
 
+def body_html(post: Post) -> str:
+    """A post's body as HTML: hand-written posts (no sources) with the fuller Markdown."""
+    return post_html(post.body, hand_written=not post.sources)
+
+
 @functools.lru_cache(maxsize=4096)
-def post_html(body: str) -> str:
+def post_html(body: str, hand_written: bool = False) -> str:
     """A post body as HTML; a pure function of the Markdown, so it is converted once per build."""
-    md = _converter()
+    md = _converter(hand_written)
     md.reset()
     return md.convert(body)
 
 
-@functools.lru_cache(maxsize=1)
-def _converter() -> markdown.Markdown:
-    return markdown_converter()
+@functools.lru_cache(maxsize=2)
+def _converter(hand_written: bool) -> markdown.Markdown:
+    return markdown_converter(hand_written)
+
+
+def has_highlighting(body: str) -> bool:
+    """Whether a post's HTML holds highlighted code (its page then links highlight.css). Text
+    cannot fake it: a '<' in a post's text is always escaped."""
+    return f'<div class="{HIGHLIGHT_CLASS}">' in body
+
+
+HIGHLIGHT_STYLES = ("default", "github-dark")      # Pygments styles: light, dark
+
+
+def highlight_css(light: str = HIGHLIGHT_STYLES[0], dark: str = HIGHLIGHT_STYLES[1]) -> str:
+    """static/highlight.css: Pygments' rules for the light style, and for the dark one under
+    prefers-color-scheme: dark. Committed; regenerate with the command in its first line."""
+    def rules(style: str, indent: str = "") -> str:
+        lines = HtmlFormatter(style=style).get_style_defs(f".{HIGHLIGHT_CLASS}").splitlines()
+        return "".join(f"{indent}{line}\n" for line in lines    # line numbers are not used
+                       if line.startswith(f".{HIGHLIGHT_CLASS}"))
+    return ("/* Code highlighting: Pygments styles '%s', and '%s' when dark. Generated by\n"
+            "   python -c 'from blogarchive.markdown_safe import highlight_css; "
+            "print(highlight_css(), end=\"\")' > static/highlight.css */\n%s"
+            "@media (prefers-color-scheme: dark) {\n%s}\n"
+            % (light, dark, rules(light), rules(dark, "  ")))
 
 
 _PARA = re.compile(r"<p>(.*?)</p>", re.S)

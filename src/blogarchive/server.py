@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from . import livereload, resources
+from . import livereload, redirects, resources
 from .build import build
 from .cli import add_build_options, build_options, images_folder, port_number
 from .config import load_config
@@ -110,6 +110,12 @@ def inside(root: str, parts: tuple[str, ...]) -> str | None:
     """The real path of root/parts, or None when links lead it out of root."""
     real = os.path.realpath(os.path.join(root, *parts))
     return real if real.startswith(root + os.sep) else None
+
+
+def old_address(root: str, parts: tuple[str, ...], query: str) -> redirects.Rule | None:
+    """The redirect rule (the same the build writes for hosts) for an old WordPress address."""
+    return redirects.resolve("/".join(parts), query,
+                             lambda rel: os.path.isfile(os.path.join(root, rel)))
 
 
 # --- Serving ---------------------------------------------------------------------------------
@@ -210,8 +216,12 @@ class Handler(BaseHTTPRequestHandler):
             self.live_reload("/" + "/".join(target[0]), with_body)
             return
         root = self.server.root
-        found = lookup(root, *target, urlsplit(self.path).query) if target else None
-        if isinstance(found, Redirect):
+        query = urlsplit(self.path).query
+        rule = old_address(root, target[0], query) if target else None
+        found = None if rule or not target else lookup(root, *target, query)
+        if rule:
+            self.send_rule(rule, with_body)
+        elif isinstance(found, Redirect):
             self.send_response(301)
             self.send_header("Location", found)
             self.send_header("Content-Length", "0")
@@ -224,6 +234,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_file(404, page, with_body)
             else:
                 self.send_error(404)
+
+    def send_rule(self, rule: redirects.Rule, with_body: bool) -> None:
+        """An old WordPress address: 301 to the file that replaces it, or 410 Gone."""
+        if rule.target:
+            self.send_response(301)
+            self.send_header("Location", "/" + quote(rule.target))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.send_bytes(410, TYPES[".txt"], b"gone: this archive has no comment feeds\n",
+                            with_body)
 
     def send_file(self, status: int, found: Found, with_body: bool) -> None:
         """Headers, then the open file's bytes; the descriptor is closed whatever the client does.
@@ -407,7 +428,8 @@ def rebuild(args, url: str = "", index_later: bool = False) -> Outcome:
         report = build(Path(args.posts), Path(args.out), config,
                        Path(args.templates) if args.templates else None, args.keep_going,
                        **build_options(args), index_later=index_later)
-        print(report.summary(args.out), file=sys.stderr)
+        if not args.quiet:
+            print(report.summary(args.out), file=sys.stderr)
         return Outcome(keys={} if report.up_to_date else dict(report.keys),
                        index_pending=report.index_pending)
     except BlogArchiveError as exc:
@@ -490,9 +512,10 @@ class Rebuilder:
             traceback.print_exc()
             outcome = Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
         if outcome.error is None:
-            what = "search index updated" if not index_later else "rebuilt"
-            print(f"{what} in {time.perf_counter() - started:.2f} s ({describe(paths)} changed)",
-                  file=sys.stderr, flush=True)
+            if not self.args.quiet:
+                what = "search index updated" if not index_later else "rebuilt"
+                print(f"{what} in {time.perf_counter() - started:.2f} s "
+                      f"({describe(paths)} changed)", file=sys.stderr, flush=True)
         else:
             print("(still serving the last good build)", file=sys.stderr, flush=True)
         return outcome

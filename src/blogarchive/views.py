@@ -73,7 +73,7 @@ def entry_view(d: Digest, categories: tuple[S.Link, ...], here: str, config: Con
             "date": date_label(post, config.date_format),
             "iso": post.date.isoformat() if post.date else "",
             "categories": term_views(categories, here), "tags": term_views(tags, here),
-            "summary": d.summary, "excerpt": post.excerpt, "words": d.words,
+            "summary": d.summary, "excerpt": post.excerpt, "draft": post.draft, "words": d.words,
             "minutes": reading_minutes(d.words),
             "comments": comments_label(post), "source": source_label(post)}
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jinja2
 import markdown
+import pygments
 
 from .. import resources
 from ..config import Config
@@ -39,11 +40,11 @@ def theme_keys(template_dir: Path | None) -> list[str]:
 
 def renderer_fingerprint() -> str:
     """Everything besides a post's own bytes that its HTML depends on: our code and the
-    versions of python-markdown, Jinja2 and feedgen."""
+    versions of python-markdown, Pygments (code highlighting), Jinja2 and feedgen."""
     parts = [f"{path.relative_to(PACKAGE).as_posix()}:{content_key(path.read_bytes())}"
              for path in sorted(PACKAGE.rglob("*.py"))]
-    return content_key("\n".join([markdown.__version__, jinja2.__version__, _version("feedgen"),
-                                  *parts]))
+    return content_key("\n".join([markdown.__version__, pygments.__version__,
+                                  jinja2.__version__, _version("feedgen"), *parts]))
 
 
 def _version(package: str) -> str:
@@ -80,6 +81,8 @@ def site_fingerprint(renderer: str, config: Config, template_dir: Path | None,
                                   *theme_keys(template_dir), *inputs]))
 
 
-def page_salt(renderer: str, config: Config, search: bool, template_dir: Path | None) -> str:
-    """What every page's key includes: code, settings, the search switch, the templates."""
-    return content_key(repr((renderer, config, search, theme_keys(template_dir))))
+def page_salt(renderer: str, config: Config, template_dir: Path | None, *, search: bool,
+              drafts: bool) -> str:
+    """What every page's key includes: code, settings, the templates, the search and drafts
+    switches (a listing with drafts differs from one without; so may any page, by its links)."""
+    return content_key(repr((renderer, config, search, drafts, theme_keys(template_dir))))

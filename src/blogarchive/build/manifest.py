@@ -26,16 +26,14 @@ class FileRecord(NamedTuple):
 class Manifest:
     """A build, as the folder it made holds it: the fingerprint of its inputs ('' when it
     skipped files), every file it wrote by output path and every folder's mtime, every post
-    file it scanned by name, the renderer it ran, when its scan began, the key of the
-    post pages its search index was made from, the key of everything but the posts' text
-    (`structure`: settings, code, templates, dumps, post file names) and of its related
-    posts."""
+    file it scanned by name, the renderer it ran, when its scan began, the key of everything
+    but the posts' text (`structure`: settings, code, templates, dumps, post file names) and
+    of its related posts, and whether its search index is left for the next build."""
     fingerprint: str = ""
     files: Mapping[str, FileRecord] = field(default_factory=dict)
     posts: Mapping[str, FileRecord] = field(default_factory=dict)
     renderer: str = ""
     scanned_ns: int = 0
-    search_key: str = ""
     folders: Mapping[str, int] = field(default_factory=dict)
     structure: str = ""
     related_key: str = ""
@@ -46,7 +44,7 @@ def manifest_to_json(m: Manifest, out: str) -> dict:
     """The JSON payload, in columns (15,000 files encode and decode in milliseconds): paths,
     keys and [size, mtime_ns, inode, ...] of the files and of the posts; folders' mtimes."""
     return {"out": out, "fingerprint": m.fingerprint, "renderer": m.renderer,
-            "scanned": m.scanned_ns, "search_key": m.search_key,
+            "scanned": m.scanned_ns,
             "files": _columns(m.files), "posts": _columns(m.posts),
             "folders": [list(m.folders), list(m.folders.values())],
             "structure": m.structure, "related_key": m.related_key,
@@ -61,7 +59,7 @@ def manifest_from_json(raw: dict, out: str) -> Manifest:
         names, times = raw["folders"]
         folders = dict(zip(map(str, names), map(int, times), strict=True))
         return Manifest(str(raw["fingerprint"]), _records(raw["files"]), _records(raw["posts"]),
-                        str(raw["renderer"]), int(raw["scanned"]), str(raw["search_key"]),
+                        str(raw["renderer"]), int(raw["scanned"]),
                         folders, str(raw["structure"]), str(raw["related_key"]),
                         raw["index_pending"] is True)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):

@@ -27,10 +27,12 @@ from .. import site as S
 from ..config import Config
 from ..errors import OutputError
 from ..export import posts_json
+from ..progress import QUIET, Progress
 from ..provenance import source_views
+from ..redirects import redirect_files
 from ..related import PostTerms, related_from_terms
 from ..render import compile_templates, make_env
-from ..search import index_site
+from ..search import BUNDLE, search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
@@ -40,7 +42,7 @@ from .manifest import FileRecord, FileStat, Manifest
 from .output import (Output, SiteWriter, check_replaceable, folder_id, folder_times, folders_of,
                      fresh_spare, intact, new_folder, output_lock, remove_stale, same_file,
                      spare_folder, swap, tidy, walk)
-from .plan import feed_jobs, image_jobs, output_key, plan_pages
+from .plan import FeedJob, feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
@@ -62,7 +64,8 @@ class Request:
     dumps_dir: Path | None      # None when there is no such folder
     search: bool
     images_dir: Path | None = None  # the project's images/, copied into the site; None: none
-    index_later: bool = False       # keep the last complete search index; a later build updates it
+    drafts: bool = False        # include posts marked draft (never in feeds, sitemap, posts.json)
+    index_later: bool = False   # keep the last complete search index; the next build updates it
 
 
 @dataclass(frozen=True)
@@ -95,37 +98,40 @@ class Run:
     outputs: Output = dataclasses.field(default_factory=Output)
     written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
     related_key: str = ""
-    post_paths: list[str] = dataclasses.field(default_factory=list)   # in the site's order
 
     @property
     def structure(self) -> str:
         """The key of everything a page is made from but the posts' own text."""
         return content_key("\n".join([self.salt, *self.scan.dumps,
                                       *sorted(f.path.name for f in self.scan.files)]))
+    progress: Progress = QUIET
 
 
 def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
           dumps_dir: Path | None = None, search: bool = False,
-          images_dir: Path | None = None, index_later: bool = False) -> Report:
+          images_dir: Path | None = None, drafts: bool = False,
+          progress: Progress = QUIET, index_later: bool = False) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
     site is indexed by Pagefind before it is swapped in; the files of images_dir (the images
-    import copied) are copied into the site's images/. With index_later (serve), the
-    site is swapped in with the last complete search index when the new one would take time
-    to make (report.index_pending): the next build makes it, even if nothing changed (and
-    never leaves it for later twice in a row)."""
+    import copied) are copied into the site's images/; with drafts, posts marked draft are
+    pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
+    shows converting, rendering and indexing as they go (see progress.py). With index_later
+    (serve), the site is swapped in with the last complete search index when the new one
+    would take time to make (report.index_pending): the next build makes it, even if nothing
+    changed (and never leaves it for later twice in a row)."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
     images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
     request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search, images, index_later)
+                      jobs or os.cpu_count() or 1, dumps, search, images, drafts, index_later)
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
-            report = _build(request, cache)
+            report = _build(request, cache, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -145,7 +151,7 @@ def open_cache(out: Path, cache_dir: Path | None):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _build(request: Request, cache: BuildCache) -> Report:
+def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
     """The steps; returns early, writing nothing, when the last build is still right."""
     report = Report()
     check_replaceable(request.out)
@@ -159,8 +165,9 @@ def _build(request: Request, cache: BuildCache) -> Report:
             return report
     env = make_env(request.template_dir, request.search)
     compile_templates(env)      # a broken template fails before any work
-    salt = page_salt(scan.renderer, request.config, request.search, request.template_dir)
-    run = Run(request, cache, manifest, scan, report, list(scan.errors), salt)
+    salt = page_salt(scan.renderer, request.config, request.template_dir,
+                     search=request.search, drafts=request.drafts)
+    run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
     replace_site(run, env)
     return report
 
@@ -176,17 +183,16 @@ def replace_site(run: Run, env) -> None:
         state = WorkerState(request.config, env, cache, {f.key: f.path for f in run.scan.files},
                             writer, run.scan.renderer)
         with Workers(request.jobs, state) as workers:
-            make_site(run, workers, state)
-        search_key = keep_index(run, writer)
+            posts = make_site(run, workers, state)
         with run.report.step("tidy"):
+            shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)   # made anew or linked below
             tidy(run.spare, run.written, run.spare_manifest.folders, run.spare_manifest.files)
-        if (not search_key and request.index_later and not run.manifest.index_pending
-                and keep_last_index(run, writer)):
+        if request.index_later and not run.manifest.index_pending and keep_last_index(run, writer):
             run.report.index_pending = True
         else:
-            search_key = search_key or index_step(run)
+            index_step(run, posts, state)
         with run.report.step("remember"):
-            remember(run, search_key)
+            remember(run)
         with run.report.step("swap"):
             swap(run.spare, out)
     except OSError as exc:
@@ -218,7 +224,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     dumps = tuple(folder_keys(request.dumps_dir))
     images = image_keys(request.images_dir)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
-        f"search={request.search}", *dumps,
+        f"search={request.search}", f"drafts={request.drafts}", *dumps,
         *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
         *(f"{f.path.name}:{f.key}" for f in files)])
     return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, dumps, images)
@@ -230,46 +236,60 @@ def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
             and not manifest.index_pending and intact(out, manifest.files, manifest.folders))
 
 
-def make_site(run: Run, workers: Workers, state: WorkerState) -> None:
+def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     """Digest the posts, group them, plan the output files, render what changed, keep what
-    did not, and add the files no template makes. When only the text of some posts changed,
-    only their pages are planned; every other file is the last build's (`carry`)."""
+    did not, and add the files no template makes; returns the digests of the site's posts.
+    When only the text of some posts changed, only their pages are planned; every other
+    file is the last build's (`carry`)."""
     report, config = run.report, run.request.config
     digests, changed = digest_step(run, workers)
+    digests = [d for d in digests if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
         site = S.group([d.post for d in digests], related_links(run, digests, changed))
         by_slug = {d.post.slug: d for d in digests}
-        run.post_paths = [S.post_path(p) for p in site.posts]
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
-    plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search, changed))
-    feeds_and_images(run, workers, site, by_slug)
-    if changed is not None and not carry(run, state.writer):
-        run.outputs, run.written = Output(), {}             # the last build's files will not do
-        plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search))
-        feeds_and_images(run, workers, site, by_slug)
-    with report.step("static"):
-        for extra in extra_files(run, digests):
+    feeds = feed_jobs(site, by_slug, config)
+    with run.progress.phase("render", unit="file") as advance:
+        plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search,
+                                           changed), advance)
+        feeds_and_images(run, workers, feeds, advance)
+        put_extras(run, state.writer, extra_files(run, digests, feeds))
+        if changed is not None and not carry(run, state.writer):
+            run.outputs, run.written = Output(), {}         # the last build's files will not do
+            plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search),
+                      advance)
+            feeds_and_images(run, workers, feeds, advance)
+            put_extras(run, state.writer, extra_files(run, digests, feeds))
+    put_extras(run, state.writer, [sitemap_file(run, digests)])
+    return [by_slug[post.slug] for post in site.posts]
+
+
+def put_extras(run: Run, writer: SiteWriter, extras) -> None:
+    """Files no template makes: kept, linked or made like pages, by their keys."""
+    with run.report.step("static"):
+        for extra in extras:
             run.outputs.add(extra.path, extra.source)
             held = holds(run, extra.path, extra.key)
             if held is None:
-                held = FileRecord(extra.key, state.writer.put(extra.path, extra.make()))
+                held = FileRecord(extra.key, writer.put(extra.path, extra.make()))
             elif held is LIVE:
-                held = FileRecord(extra.key, state.writer.link([extra.path])[0])
+                held = FileRecord(extra.key, writer.link([extra.path])[0])
             run.written[extra.path] = held
 
 
-def feeds_and_images(run: Run, workers: Workers, site: S.Site, by_slug: dict) -> None:
+def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) -> None:
     """Every feed and every image of the images folder, made or kept."""
+    images = image_jobs(run.request.images_dir, run.scan.images)
     with run.report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feed_jobs(site, by_slug, run.request.config))
+        render_or_keep(run, workers, render_feeds, feeds)
     with run.report.step("images"):
-        render_or_keep(run, workers, copy_images,
-                       image_jobs(run.request.images_dir, run.scan.images))
+        render_or_keep(run, workers, copy_images, images)
+    advance(len(feeds) + len(images))
 
 
-def plan_step(run: Run, workers: Workers, pages: Iterator) -> None:
+def plan_step(run: Run, workers: Workers, pages: Iterator, advance) -> None:
     """Plan pages a chunk at a time, rendering or keeping each chunk."""
     while True:
         with run.report.step("plan"):
@@ -278,17 +298,17 @@ def plan_step(run: Run, workers: Workers, pages: Iterator) -> None:
             break
         with run.report.step("pages"):
             render_or_keep(run, workers, render_pages, chunk)
+        advance(len(chunk))
 
 
 def carry(run: Run, writer: SiteWriter) -> bool:
     """Every page the last build made and this one did not plan again, with its key: kept in
     the spare or linked from the site. False (nothing to do but plan everything) if one of
     them is missing or was changed by hand since."""
-    made = set(run.written) | {f"static/{n}" for n in resources.static_files()}
     link, kept = [], 0
     with run.report.step("carry"):
         for rel, record in run.manifest.files.items():
-            if rel in made or rel in EXTRA_FILES or rel.startswith("pagefind/"):
+            if rel in run.written or rel == SITEMAP or rel.startswith(BUNDLE + "/"):
                 continue
             held = holds(run, rel, record.key)
             if held is None:
@@ -314,8 +334,8 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
     with run.report.step("load cache"):
         cached = run.cache.digests()
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
-    with run.report.step("digest"):
-        fresh = dict(zip(todo, workers.map(digest_posts, todo)))
+    with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
+        fresh = dict(zip(todo, workers.map(digest_posts, todo, advance)))
     digests, parsed = {}, {}
     for f in files:
         result = cached.get(f.key) or fresh[f.key]
@@ -420,9 +440,6 @@ def holds(run: Run, rel: str, key: str) -> FileRecord | None:
     return None
 
 
-EXTRA_FILES = ("posts.json", "sitemap.xml", "robots.txt")     # and static/*
-
-
 @dataclass(frozen=True)
 class Extra:
     """A file no template makes: its path, what it is, its key, and how to make its bytes."""
@@ -432,48 +449,45 @@ class Extra:
     make: Callable[[], bytes]
 
 
-def extra_files(run: Run, digests: list[Digest]) -> Iterator[Extra]:
-    """Static files, posts.json, sitemap.xml and robots.txt, each made only when its key
-    changed (posts.json: the posts' keys; the sitemap: every path planned before it)."""
+def extra_files(run: Run, digests: list[Digest], feeds: list[FeedJob]) -> Iterator[Extra]:
+    """Static files, posts.json, robots.txt and the redirect rules of the old feed addresses,
+    each made only when its key changed (posts.json: the posts' keys). Drafts (there with
+    --drafts) are not in posts.json."""
     config, salt = run.request.config, run.salt
+    published = [d for d in digests if not d.post.draft]
     yield Extra("posts.json", "posts.json",
-                content_key("\n".join([salt, "posts.json", *(d.key for d in digests)])),
-                lambda: posts_json([d.post for d in digests], config.site_url,
-                                   {d.post.slug: d.words for d in digests}))
+                content_key("\n".join([salt, "posts.json", *(d.key for d in published)])),
+                lambda: posts_json([d.post for d in published], config.site_url,
+                                   {d.post.slug: d.words for d in published}))
     for name, path in resources.static_files().items():
         rel = "static/" + name
         yield Extra(rel, f"static file {rel}", content_key(f"{salt}\n{rel}"), path.read_bytes)
-    paths = sorted(run.outputs.sources)
-    yield Extra("sitemap.xml", "sitemap", content_key("\n".join([salt, "sitemap", *paths])),
-                lambda: sitemap(paths, config.site_url))
     yield Extra("robots.txt", "robots.txt", content_key(f"{salt}\nrobots.txt"),
                 lambda: robots(config.site_url))
+    feed_paths = [job.path for job in feeds]
+    rules = redirect_files(feed_paths, S.rooted_url(config.site_url, ""))
+    for name, text in rules.items():
+        yield Extra(name, f"redirect rules {name}",
+                    content_key("\n".join([salt, name, *feed_paths])),
+                    lambda text=text: text.encode("utf-8"))
 
 
-def keep_index(run: Run, writer: SiteWriter) -> str:
-    """When search is on and every post page is what the spare's or the site's index was made
-    from, keep that index (indexing 10,000 pages takes seconds; a change to a listing or a
-    feed should not cost that) and return its key; else ''."""
-    if not run.request.search:
-        return ""
-    run.report.indexed_keys = [run.report.keys[p] for p in run.post_paths]
-    search_key = content_key(" ".join(run.report.indexed_keys))
-    for folder, manifest in ((run.spare, run.spare_manifest), (run.request.out, run.manifest)):
-        old = {rel: r for rel, r in manifest.files.items() if rel.startswith("pagefind/")}
-        if old and manifest.search_key == search_key and all(
-                same_file(f"{folder}/{rel}", r.stat) for rel, r in old.items()):
-            with run.report.step("search (kept)"):
-                if folder is not run.spare:
-                    old = dict(zip(old, (FileRecord("", st) for st in writer.link(list(old)))))
-                run.written.update(old)
-            return search_key
-    return ""
+SITEMAP = "sitemap.xml"
+
+
+def sitemap_file(run: Run, digests: list[Digest]) -> Extra:
+    """sitemap.xml of every page planned (drafts aside), keyed by their paths."""
+    drafts = {path for d in digests if d.post.draft
+              for path in (S.post_path(d.post), S.source_path(d.post))}
+    paths = sorted(p for p in run.outputs.sources if p not in drafts)
+    return Extra(SITEMAP, "sitemap", content_key("\n".join([run.salt, SITEMAP, *paths])),
+                 lambda: sitemap(paths, run.request.config.site_url))
 
 
 def keep_last_index(run: Run, writer: SiteWriter) -> bool:
-    """Link the site's search index, made from an older build's pages but whole, into the
+    """Link the site's search index, made from an older build's posts but whole, into the
     spare (search catches up in the next build); False if there is none intact."""
-    old = {rel: r for rel, r in run.manifest.files.items() if rel.startswith("pagefind/")}
+    old = {rel: r for rel, r in run.manifest.files.items() if rel.startswith(BUNDLE + "/")}
     if not old or not all(same_file(f"{run.request.out}/{rel}", r.stat) for rel, r in old.items()):
         return False
     with run.report.step("search (later)"):
@@ -481,20 +495,28 @@ def keep_last_index(run: Run, writer: SiteWriter) -> bool:
     return True
 
 
-def index_step(run: Run) -> str:
-    """Index the spare (tidied: only this build's pages) with Pagefind, when search is on;
-    returns the index's key."""
+def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
+    """Index the site's posts for search (when it is on), in shards, into the spare (whose
+    old index is gone): a shard none of whose posts changed is linked from the site, if its
+    files are the ones the last build wrote; the others are indexed again
+    (search.update_index)."""
     if not run.request.search:
-        return ""
-    with run.report.step("search"):
-        shutil.rmtree(run.spare / "pagefind", ignore_errors=True)
-        run.report.indexed = index_site(run.spare)
-        run.written.update({f"pagefind/{rel}": FileRecord("", st)
-                            for rel, st in walk(run.spare / "pagefind").items()})
-    return content_key(" ".join(run.report.indexed_keys))
+        return
+    out, old_files = run.request.out, run.manifest.files
+
+    def intact(rel: str) -> bool:
+        return rel in old_files and same_file(f"{out}/{rel}", old_files[rel].stat)
+
+    with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
+        run.report.indexed = update_index(
+            [search_doc(d.post, d.key) for d in posts], run.spare, state.html_of,
+            previous=out, intact=intact, language=run.request.config.language,
+            jobs=run.request.jobs, advance=advance)
+        run.written.update({f"{BUNDLE}/{rel}": FileRecord("", st)
+                            for rel, st in walk(run.spare / BUNDLE).items()})
 
 
-def remember(run: Run, search_key: str) -> None:
+def remember(run: Run) -> None:
     """Record what the spare now holds, before it is swapped in: this build's fingerprint
     (none when files were skipped), every file with its key and stat, every folder's mtime,
     and each post file's stat and key for the next scan."""
@@ -502,7 +524,7 @@ def remember(run: Run, search_key: str) -> None:
     run.cache.put_manifest(run.request.out, folder_id(spare), Manifest(
         fingerprint=scan.fingerprint if not run.errors else "", files=run.written,
         posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-        renderer=scan.renderer, scanned_ns=scan.started_ns, search_key=search_key,
+        renderer=scan.renderer, scanned_ns=scan.started_ns,
         folders=folder_times(spare, folders_of(run.written)), structure=run.structure,
         related_key=run.related_key, index_pending=run.report.index_pending),
         keep=folder_id(run.request.out))

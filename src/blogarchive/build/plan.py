@@ -16,6 +16,7 @@ from .. import site as S
 from ..chart import SHORT_MONTHS, activity_svg, activity_table, month_bars
 from ..config import Config
 from ..feed import FeedInfo, has_atom_entries
+from ..markdown_safe import has_highlighting
 from ..post import Post
 from ..text import plural
 from ..views import entry_view, format_date, pager_view, post_view
@@ -32,6 +33,11 @@ class FeedLink:
     label: str
     folder: str
     atom: bool = True
+
+
+def published(posts) -> tuple[Post, ...]:
+    """The posts not marked draft: what feeds show, whether or not the site shows drafts."""
+    return tuple(p for p in posts if not p.draft)
 
 
 def output_key(planned, salt: str) -> str:
@@ -56,7 +62,8 @@ class PostPage:
 
     def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
         ctx = post_view(digests[self.digest_key], self.links, config, self.has_source)
-        ctx["body"] = Markup(html_of(self.digest_key))
+        body = html_of(self.digest_key)
+        ctx["body"], ctx["highlight"] = Markup(body), has_highlighting(body)
         return ctx
 
 
@@ -156,7 +163,7 @@ def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
     With `only` (slugs), just the pages showing something of those posts besides their
     headers (their own pages, the listing pages they are on): when only their text changed,
     every other page is what the last build planned."""
-    site_feed = FeedLink("All posts", "", has_atom_entries(site.posts))
+    site_feed = FeedLink("All posts", "", has_atom_entries(published(site.posts)))
     nav = site.nav()
     for page in _plan_pages(site, digests, config, views or {}, search, only):
         yield dataclasses.replace(page, feeds=(site_feed, *page.feeds), nav=nav)
@@ -200,13 +207,13 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
         yield from lister.listing(cat.posts, cat.folder, f"Category: {cat.name}",
                                   f"{_count(cat.posts)} filed under {cat.name}.",
                                   feeds=(FeedLink(cat.name, cat.folder,
-                                                  has_atom_entries(cat.posts)),),
+                                                  has_atom_entries(published(cat.posts))),),
                                   source=f"category {cat.name!r}")
     for tag in site.tags:
         yield from lister.listing(tag.posts, tag.folder, f"Tag: {tag.name}",
                                   f"{_count(tag.posts)} tagged {tag.name}.",
                                   feeds=(FeedLink(tag_label(tag), tag.folder,
-                                                  has_atom_entries(tag.posts)),),
+                                                  has_atom_entries(published(tag.posts))),),
                                   source=f"tag {tag.name!r}")
     for year in site.years:
         yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
@@ -300,13 +307,15 @@ FEED_FILES = (("feed.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json"))
 
 def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[FeedJob]:
     """feed.xml, atom.xml and feed.json for the whole site, each category and each tag (no
-    atom.xml where no post is dated: Atom requires a date on every entry and on the feed)."""
+    atom.xml where no post is dated: Atom requires a date on every entry and on the feed).
+    Drafts, there when built with --drafts, are never in a feed."""
     base = config.site_url
     groups = [("", config.title, site.posts),
               *((c.folder, f"{config.title}: {c.name}", c.posts) for c in site.categories),
               *((t.folder, f"{config.title}: {tag_label(t)}", t.posts) for t in site.tags)]
     jobs = []
-    for folder, title, posts in groups:
+    for folder, title, shown in groups:
+        posts = published(shown)
         entries = tuple(FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
                         for p in posts[: _feed_window(config, posts)])
         for name, kind in FEED_FILES:

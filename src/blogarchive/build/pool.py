@@ -13,6 +13,7 @@ import traceback
 from typing import Any, Callable
 
 Task = Callable[[Any, Any], Any]    # (state, batch) -> results
+PROGRESS_SLICES = 20                # a batch followed by a progress bar goes in this many parts
 
 from ..errors import BlogArchiveError, OutputError
 
@@ -32,8 +33,20 @@ class Workers:
         self.procs: list = []
         self.conns: list = []
 
-    def map(self, task: Task, items: list) -> list:
-        """Results for `items`, in order, shared round robin; small batches run here, unforked."""
+    def map(self, task: Task, items: list, advance: Callable[[int], None] | None = None) -> list:
+        """Results for `items`, in order, shared round robin; small batches run here, unforked.
+        With `advance`, the items go in a few slices, each followed by advance(its size), so a
+        progress bar can follow."""
+        if advance is None:
+            return self._map(task, items)
+        results: list = []
+        size = max(self.threshold, -(-len(items) // PROGRESS_SLICES))
+        for start in range(0, len(items), size):
+            results += self._map(task, items[start:start + size])
+            advance(len(results) - start)
+        return results
+
+    def _map(self, task: Task, items: list) -> list:
         if self.count == 1 or (len(items) < self.threshold and not self.procs):
             return task(self.state, items)
         self._start()

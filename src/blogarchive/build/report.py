@@ -14,7 +14,6 @@ class Report:
     kept: int = 0
     converted: int = 0
     read: int = 0                   # post files read (the rest matched the last build's record)
-    indexed_keys: list = dataclasses.field(default_factory=list, repr=False)  # of the post pages
     indexed: object = None          # search.IndexStats, when Pagefind ran
     up_to_date: bool = False
     index_pending: bool = False     # swapped in with the last search index; the next build updates it
@@ -36,9 +35,10 @@ class Report:
         if self.up_to_date:
             return (f"{out}/ is up to date ({self.files} files); "
                     f"nothing written in {self.seconds:.2f} s")
-        searched = (f"; search index of {self.indexed.pages} pages, "
-                    f"{self.indexed.bytes / 1e6:.1f} MB, in {self.indexed.seconds:.2f} s"
-                    if self.indexed else "")
+        index = self.indexed
+        searched = (f"; search index of {index.pages} pages in {index.shards} shards, "
+                    f"{index.indexed} indexed ({index.bytes / 1e6:.1f} MB) in {index.seconds:.2f} s"
+                    if index else "")
         return (f"built {self.files} files into {out}/ in {self.seconds:.2f} s "
                 f"({self.converted} posts converted, {self.rendered} files rendered, "
                 f"{self.kept} unchanged{searched})")

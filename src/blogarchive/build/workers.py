@@ -13,7 +13,7 @@ from ..config import Config
 from ..errors import InputError, PostError
 from ..export import json_feed
 from ..feed import FeedItem, absolutize, atom_xml, rss_xml
-from ..markdown_safe import post_html, summary
+from ..markdown_safe import body_html, summary
 from ..post import Post
 from ..render import render, template_errors
 from .cache import BuildCache
@@ -41,7 +41,7 @@ class WorkerState:
     def html_of(self, key: str) -> str:
         """A post's HTML: from the cache (or scratch folder), else converted again from its file."""
         body = self.cache.html(key)
-        return post_html(self.post(key).body) if body is None else body
+        return body_html(self.post(key)) if body is None else body
 
     def post(self, key: str) -> Post:
         """The post with this content key (its file must still hold exactly that content)."""
@@ -79,7 +79,7 @@ def digest_posts(state: WorkerState, keys: list[str]) -> list[Digest | str]:
         except PostError as exc:
             out.append(str(exc))
             continue
-        body = post_html(post.body)
+        body = body_html(post)
         state.cache.put_html(key, body)
         out.append(make_digest(post, key, body))
     return out

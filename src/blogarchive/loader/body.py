@@ -96,8 +96,8 @@ def _note_numbers(blocks: list[Block]) -> tuple[int, set[int]]:
                 found.append(int(note.group("n")))
             continue
         for _, text in block:
-            markers.update(int(m.group("n")) for m in L.MARKER_RE.finditer(text))
-            stars.update(len(m.group("stars")) for m in L.STAR_MARKER_RE.finditer(text))
+            markers.update(L.markers_in(text))
+            stars.update(L.star_markers_in(text))
     defined: set[int] = set()
     for n in found:
         if n == len(defined) + 1:

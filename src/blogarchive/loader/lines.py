@@ -41,6 +41,16 @@ _SENTENCE_END = tuple(".,;:!?…\"”'’")
 _NUMBERED_HEADING_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\S")
 
 
+def markers_in(text: str) -> set[int]:
+    """Numbers of the '[n]' note markers in a line (the cheap test first: most lines have none)."""
+    return {int(m.group("n")) for m in MARKER_RE.finditer(text)} if "[" in text else set()
+
+
+def star_markers_in(text: str) -> set[int]:
+    """Lengths of the '*' note markers ('sometimes*', '**') in a line."""
+    return {len(m.group("stars")) for m in STAR_MARKER_RE.finditer(text)} if "*" in text else set()
+
+
 def is_blank(text: str) -> bool:
     """Empty, or only spaces, no-break spaces and zero-width characters."""
     return bool(_BLANK_RE.match(text))

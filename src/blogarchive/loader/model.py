@@ -41,6 +41,7 @@ class Guess:
     line: int
     text: str
     what: str
+    weak: bool = False          # listed first in the report: the likeliest to be wrong
 
 
 @dataclass
@@ -68,12 +69,15 @@ class RawPost:
 
 @dataclass
 class DumpParse:
+    """One dump read: its lines' fates, its posts, the guesses made and what the page is."""
     name: str
     notes: list[LineNote]
     posts: list[RawPost] = field(default_factory=list)
     guesses: list[Guess] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     header_categories: list[str] = field(default_factory=list)
+    page_kinds: list[str] = field(default_factory=list)     # from archive headers, threads…
+    date_formats: list[str] = field(default_factory=list)   # WordPress formats of its dates
 
 
 @dataclass(frozen=True)

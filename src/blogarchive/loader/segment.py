@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..text import FORBIDDEN_RE, normalise_title
+from . import grammar as G
 from . import lines as L
 from .body import build_body
+from .classify import Classified, classify, date_formats, decide_places, place_votes, resolve_meta
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
 
 
@@ -41,9 +43,9 @@ def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
     return out
 
 
-def dated_titles(text: str) -> set[str]:
+def dated_titles(text: str, rows: list[str] | None = None) -> set[str]:
     """Normalised titles that a date line confirms; other dumps use them to spot undated copies."""
-    rows = [t for t in split_lines(text) if not L.is_blank(t)]
+    rows = [t for t in (split_lines(text) if rows is None else rows) if not L.is_blank(t)]
     return {normalise_title(a) for a, b in zip(rows, rows[1:]) if _dateline(b) and L.is_title_like(a, 200, 40)}
 
 
@@ -73,8 +75,8 @@ class _Notes:
             self.in_notes = True
             self.star_seen.add(len(star.group("stars")))
         elif not self.in_notes:
-            self.markers.update(int(m.group("n")) for m in L.MARKER_RE.finditer(s))
-            self.stars.update(len(m.group("stars")) for m in L.STAR_MARKER_RE.finditer(s))
+            self.markers.update(L.markers_in(s))
+            self.stars.update(L.star_markers_in(s))
 
     @property
     def complete(self) -> bool:
@@ -83,61 +85,75 @@ class _Notes:
 
 
 def parse_dump(text: str, name: str, overrides: Overrides | None = None,
-               known_titles: frozenset[str] = frozenset()) -> DumpParse:
-    """Every post in one dump, with what became of each of its lines."""
-    ov = overrides or Overrides()
-    rows = split_lines(text)
+               known_titles: frozenset[str] = frozenset(), chrome: dict[int, str] | None = None,
+               places: dict[str, str] | None = None) -> DumpParse:
+    """Every post in one dump, with what became of each of its lines.
+
+    `chrome` (line index -> why) and `places` (where this blog puts each kind of meta line)
+    come from the whole import (see load_dumps); alone, a dump is judged on its own."""
+    done = first_pass(text, name, overrides, chrome or {})
+    resolve_meta(done, places or decide_places(place_votes(done)))
+    return cut_posts(done, known_titles)
+
+
+def first_pass(text: str, name: str, overrides: Overrides | None, chrome: dict[int, str],
+               rows: list[str] | None = None) -> Classified:
+    """Split and classify a dump's lines (before meta lines are placed and posts cut)."""
+    rows = split_lines(text) if rows is None else rows
     notes = [LineNote(i + 1, t, "blank" if L.is_blank(t) else "") for i, t in enumerate(rows)]
     result = DumpParse(name=name, notes=notes, warnings=control_warnings(text, name))
-    _classify(rows, notes, ov, result)
+    return classify(rows, result, overrides or Overrides(), chrome)
+
+
+def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> DumpParse:
+    """Second and third passes: find the titles, then gather each post's lines."""
+    rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
     titles = _find_titles(rows, notes, ov, known_titles, result)
-    _assemble(rows, notes, titles, ov, result)
+    _assemble(done, titles)
     _bound_undated(result.posts)
+    _grade_title_guesses(result)
+    result.date_formats = date_formats(done)
+    if not result.page_kinds:
+        result.page_kinds.append(_page_kind(done, result))
     return result
 
 
-def _classify(rows, notes, ov: Overrides, result: DumpParse) -> None:
-    """First pass: what each line is on its own (chrome, date line, terminator, text)."""
-    seen_text = False
-    for i, t in enumerate(rows):
-        note = notes[i]
+def _page_kind(done: Classified, result: DumpParse) -> str:
+    """What a page without an archive header is, from what it holds."""
+    if done.page.threads:
+        return "single post (with its comment thread)"
+    if len(result.posts) > 1:
+        return "list of posts, no archive header (a home page or one of its pages)"
+    return "one post, no archive header"
+
+
+def _grade_title_guesses(result: DumpParse) -> None:
+    """A title found by its place is weak unless a meta line after the body dates its post."""
+    dated = {p.title_line: p for p in result.posts if p.date}
+    for k, g in enumerate(result.guesses):
+        if not g.what.startswith("undated post title ("):
+            continue
+        post = dated.get(g.line)
+        what = f"post title ({g.what[20:-1]}; dated {post.date} by the meta line closing it)" \
+            if post else g.what
+        result.guesses[k] = Guess(g.file, g.line, g.text, what, weak=post is None)
+
+
+def known_titles_of(done: Classified) -> set[str]:
+    """Titles a dump confirms: above a date or meta line under a title, or named by a
+    comment link or thread heading; other dumps use them to spot undated copies."""
+    out = dated_titles("", done.rows)
+    prev = None
+    for i, note in enumerate(done.notes):
         if note.role == "blank":
             continue
-        forced = ov.lines.get(i + 1)
-        if forced in ("chrome", "residue"):
-            note.role, note.reason = forced, "forced by overrides"
-            continue
-        if forced in ("title", "text", "heading"):
-            note.role = "text"
-            seen_text = True
-            continue
-        cat = L.header_category(t)
-        try:
-            date = L.parse_dateline(t)
-        except ValueError as exc:
-            result.warnings.append(f"{result.name}:{i + 1}: impossible date in date line ({exc}); kept as text")
-            date = None
-        if cat:
-            note.role, note.reason = "chrome", f"category archive header ({cat})"
-            result.header_categories.append(cat)
-        elif L.ARCHIVE_RE.match(t) and not seen_text:
-            note.role, note.reason = "chrome", "archive page heading"
-        elif date is not None:
-            note.role, note.data = "date", date
-        elif L.is_more(t):
-            note.role, note.reason = "more", "teaser link"
-        elif L.categories_of(t) is not None:
-            note.role, note.data = "cats", L.categories_of(t)
-        elif L.is_footer(t) or (L.FOLLOW_RE.match(t) and _next_is_footer(rows, notes, i)):
-            note.role, note.reason = "footer", "page footer"
-        else:
-            note.role = "text"
-            seen_text = True
-
-
-def _next_is_footer(rows, notes, i) -> bool:
-    j = _next_nonblank(notes, i)
-    return j is None or L.is_footer(rows[j])
+        if note.role == "date" and prev is not None and done.notes[prev].role == "text":
+            out.add(normalise_title(done.rows[prev]))
+        if isinstance(note.data, G.Meta) and note.data.about:
+            out.add(normalise_title(note.data.about))
+        prev = i
+    out.update(normalise_title(t.title) for t in done.page.threads if t.title)
+    return out
 
 
 def _next_nonblank(notes, i):
@@ -162,13 +178,14 @@ def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse
     for line, kind in ov.lines.items():
         if kind == "title" and 0 < line <= len(rows):
             titles[line - 1] = "forced by overrides"
-    no_dates = not any(n.role == "date" for n in notes)
+    no_dates = not any(n.role == "date" or (n.role == "cats" and n.data and n.data.date)
+                       for n in notes)
     ctx_open, tracker = True, _Notes()
     for i, note in enumerate(notes):
         if i in titles:
             ctx_open, tracker = False, _Notes()
             continue
-        if note.role in ("more", "cats", "footer"):
+        if note.role in ("more", "cats", "footer", "thread"):
             ctx_open = True
             continue
         if note.role != "text" or ov.lines.get(i + 1) in ("text", "heading"):
@@ -185,9 +202,11 @@ def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse
     return titles
 
 
-def _could_head_date(text: str, dateline) -> bool:
+def _could_head_date(text: str, meta) -> bool:
     """A line above a date line is its post's title; a bare date needs a title-like line."""
-    if dateline[1] is None:
+    if meta is None:
+        return False
+    if meta.shape != "dateline" or meta.comments is None:
         return L.is_title_like(text, 200, 40)
     return len(text.strip()) <= 300
 
@@ -219,78 +238,150 @@ def _is_paragraph(rows, notes, j) -> bool:
         and not L.is_lower_phrase(t)
 
 
-def _assemble(rows, notes, titles: dict[int, str], ov: Overrides, result: DumpParse) -> None:
-    """Second pass: gather each post's lines and turn them into a RawPost."""
+def _assemble(done: Classified, titles: dict[int, str]) -> None:
+    """Third pass: gather each post's lines and turn them into a RawPost."""
+    notes, result = done.notes, done.result
     spans: list[tuple[int, list[int], list[int]]] = []   # (title, content idx, closing idx)
-    current = closed = None         # closed: a post just ended by "Continue reading →"
+    current = closed = None         # closed: the post a teaser link, meta line or chrome just ended
     for i, note in enumerate(notes):
         role = note.role
         if i in titles:
-            current = (i, [], [])
+            current, closed = (i, [], []), None
             spans.append(current)
             note.role, note.reason = "title", titles[i]
-        elif role == "blank":
-            continue
-        elif current is None and closed is not None and role == "cats":
-            closed[2].append(i)         # the teaser's post's own "Categories:" line
-            closed = None
+        elif role in ("blank", "thread"):
+            current = None if role == "thread" else current
         elif current is None:
-            closed = None
-            if role == "text":
-                note.role, note.reason = "residue", "between posts"
-                result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), "dropped as residue between posts"))
-        elif role == "date" and not current[1] and not current[2] and _is_first_date(notes, current[0], i):
+            closed = _between_posts(done, i, closed)
+        elif role == "date" and _opens_post(notes, current, i):
             current[2].append(i)
-        elif role in ("more", "cats"):
+        elif role in ("more", "cats") or (role == "date" and note.data.shape != "dateline"):
             current[2].append(i)
-            current, closed = None, (current if role == "more" else None)
+            current, closed = None, current
         elif role == "footer":
             note.reason = note.reason or "page footer"
-            current = None
+            current, closed = None, current
         elif role == "text":
             current[1].append(i)
         elif role == "date":
             note.role, note.reason = "text", ""
             current[1].append(i)
+    threads = _attach_threads(done, spans)
     for index, (title, content, closing) in enumerate(spans):
-        result.posts.append(_make_post(rows, notes, index, title, content, closing, titles, ov, result))
+        post = _make_post(done, index, title, content, closing, threads.get(index, []))
+        result.posts.append(post)
+
+
+def _between_posts(done: Classified, i: int, closed):
+    """A line outside any post: the closing meta of the post just ended, chrome, or residue."""
+    note = done.notes[i]
+    if closed is not None and note.role in ("cats", "more"):
+        closed[2].append(i)         # the ended post's own meta ("Categories:", "Posted in …")
+        return closed
+    if note.role in ("footer", "chrome"):
+        return closed
+    if note.role == "text":
+        note.role, note.reason = "residue", "between posts"
+        done.result.guesses.append(Guess(done.result.name, i + 1, done.rows[i].strip(),
+                                         "dropped as residue between posts", weak=True))
+    return None
+
+
+def _opens_post(notes, current, i) -> bool:
+    """A date line right under the title (or under its other header lines) dates the post."""
+    if current[1] or any(notes[k].role != "date" for k in current[2]):
+        return False
+    between = [notes[k] for k in range(current[0] + 1, i) if notes[k].role != "blank"]
+    return not between or (notes[i].data is None or notes[i].data.shape != "dateline") \
+        and all(n.role == "date" for n in between)
+
+
+def _attach_threads(done: Classified, spans) -> dict[int, list]:
+    """Each comment thread goes to the post it names, else to the post above it."""
+    out: dict[int, list] = {}
+    for thread in done.page.threads:
+        named = [k for k, (t, _, _) in enumerate(spans) if thread.title
+                 and normalise_title(done.rows[t]) == normalise_title(thread.title)]
+        above = [k for k, (t, _, _) in enumerate(spans) if t < thread.head]
+        target = named[0] if named else (above[-1] if above else None)
+        if target is None:
+            continue
+        out.setdefault(target, []).append(thread)
+        for i in thread.lines:
+            if done.notes[i].role != "blank":
+                done.notes[i].post = target
+                done.notes[i].role = "chrome"
+    return out
 
 
 def _is_first_date(notes, title, i) -> bool:
     return all(notes[k].role == "blank" for k in range(title + 1, i))
 
 
-def _make_post(rows, notes, index, title, content, closing, titles, ov, result) -> RawPost:
-    """One RawPost from its title line, content lines and closing lines (date, categories…)."""
-    date = comments = None
-    categories = list(result.header_categories)
-    excerpt = False
+def _make_post(done: Classified, index, title, content, closing, threads) -> RawPost:
+    """One RawPost from its title line, content lines and closing lines (date, meta lines…)."""
+    rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
+    ended_by_title = not closing or notes[closing[-1]].role == "date"
+    facts = _Facts(categories=list(result.header_categories), tags=list(done.header_tags),
+                   author=done.header_author)
     for i in closing:
-        note = notes[i]
-        note.post = index
-        if note.role == "date":
-            date, comments = note.data
-            note.role, note.reason = "chrome", "date line"
-        elif note.role == "more":
-            excerpt = True
-            note.role, note.reason = "chrome", "teaser link (the dump holds only the opening)"
-        elif note.role == "cats":
-            categories = unite(categories + note.data)
-            note.role, note.reason = "chrome", "categories line"
+        facts.take(notes[i])
+        notes[i].post = index
+    for thread in threads:
+        facts.count(thread.count)
     notes[title].post = index
-    ended_by_title = not closing or notes[closing[-1]].reason == "date line"
     kept = _drop_residue(rows, notes, content, ended_by_title, ov, result)
     for i in content:
         notes[i].post = index
-    blocks = _blocks(rows, kept)
-    body, roles = build_body(blocks, result.name, result.guesses, forced=ov.lines)
+    body, roles = build_body(_blocks(rows, kept), result.name, result.guesses, forced=ov.lines)
     for line_no, (role, reason) in roles.items():
         notes[line_no - 1].role, notes[line_no - 1].reason = role, reason
     last = max([title] + kept + closing)
     post = RawPost(title=" ".join(rows[title].split()), title_line=title + 1, last_line=last + 1,
-                   date=date, comments=comments, categories=categories, excerpt=excerpt,
-                   blocks=body, dump=result.name, index=index)
+                   date=facts.date, comments=facts.comments,
+                   categories=[c for c in facts.categories if c.casefold() != "uncategorized"],
+                   excerpt=facts.excerpt, blocks=body, dump=result.name, index=index,
+                   tags=unite(facts.tags), author=facts.author,
+                   thread=[c for t in threads for c in t.comments])
     return ov.apply(post, result.name)
+
+
+@dataclass
+class _Facts:
+    """What a post's date, meta and teaser lines say about it, gathered line by line."""
+    categories: list
+    tags: list
+    author: str | None = None
+    date: object = None
+    comments: int | None = None
+    excerpt: bool = False
+
+    def count(self, n: int | None) -> None:
+        if n is not None:
+            self.comments = n if self.comments is None else max(self.comments, n)
+
+    def take(self, note: LineNote) -> None:
+        """Fold one closing line in, and mark it as read (chrome, with the reason)."""
+        meta = note.data if isinstance(note.data, G.Meta) else None
+        if note.role == "more":
+            self.excerpt = True
+            note.role, note.reason = "chrome", "teaser link (the dump holds only the opening)"
+            return
+        if meta is None:
+            note.role = "chrome"
+            note.reason = note.reason or "meta line"
+            return
+        if meta.date and (self.date is None or note.role == "date"):
+            self.date = meta.date
+        self.count(meta.comments)
+        self.author = self.author or meta.author
+        self.categories = unite(self.categories + list(meta.categories))
+        self.tags += list(meta.tags)
+        if meta.shape == "dateline":
+            note.reason = "date line"
+        elif meta.shape == "categories":
+            note.reason = "categories line"
+        note.role = "chrome"
 
 
 def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]:
@@ -307,6 +398,10 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
                     and L.is_title_like(rows[nxt]) and not L.is_numbered_heading(rows[nxt]) \
                     and _only_blanks_between(notes, i, nxt):
                 drop[nxt] = "image caption after an image file name"
+        elif _alone(notes, i) and _caption_like(rows[i]) \
+                and _spacers_after(rows, i) >= IMAGE_SPACERS:
+            drop[i] = ("alt text standing over an image's empty lines "
+                       f"({_spacers_after(rows, i)} spacer lines)")
     if ended_by_title:
         for i in reversed(content):
             if i in drop:
@@ -318,6 +413,19 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
         notes[i].role, notes[i].reason = "residue", why
         result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), f"dropped as residue: {why}"))
     return [i for i in content if i not in drop]
+
+
+IMAGE_SPACERS = 3      # no-break-space lines in a row: the room an image took on the page
+
+
+def _spacers_after(rows, i) -> int:
+    """Spacer lines (only no-break spaces) before the next line of text below line i."""
+    count = 0
+    for t in rows[i + 1:]:
+        if t.strip():
+            break
+        count += bool(t)
+    return count
 
 
 def _caption_like(text: str) -> bool:

@@ -9,6 +9,7 @@ importer.py; everything else is pure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 from ..errors import BlogArchiveError, DumpError
@@ -94,8 +95,9 @@ def _kind(path: Path) -> str:
     return sniff(head)
 
 
-def read_rich(inputs: list[Input]) -> RichRead:
-    """Read every HTML page and export (text dumps are the loader's); errors all at once."""
+def read_rich(inputs: list[Input], advance: Callable[[int], None] = lambda n: None) -> RichRead:
+    """Read every HTML page and export (text dumps are the loader's); errors all at once.
+    advance(1) follows each file read (for a progress bar)."""
     rich, errors = RichRead(), []
     for item in inputs:
         if item.kind not in (HTML, WXR):
@@ -104,6 +106,7 @@ def read_rich(inputs: list[Input]) -> RichRead:
             rich.files.append(_read_one(item))
         except DumpError as exc:
             errors.append(str(exc))
+        advance(1)
     if errors:
         raise BlogArchiveError("cannot import:\n  " + "\n  ".join(errors))
     return rich

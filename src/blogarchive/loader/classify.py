@@ -1,0 +1,178 @@
+"""First pass over a dump: what each line is before posts are cut (pure: lines in, notes out).
+
+Evidence, strongest first: a person's overrides; runs of lines page.py reads as a whole
+(comment threads, forms, navigation, meta blocks under labels); the single-line rules of
+lines.py (the committed dumps' theme); the chrome learned across the import's pages and
+WordPress's own words (page.py); otherwise the line is text.  Meta lines whose place a theme
+decides ("Posted on … by …", "5 Replies") are read as under-the-title or after-the-body by
+how such lines stand across the whole import (`place_votes`, `decide_places`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import grammar as G
+from . import lines as L
+from .model import DumpParse, LineNote, Overrides
+from .page import Mark, PageStructure, describe, read_structure
+
+DEFAULT_PLACE = {"count": "header", "byline": "header", "labelled": "footer"}
+
+
+@dataclass
+class Classified:
+    """A dump after the first pass: its lines, their notes, the page's structure."""
+
+    rows: list[str]
+    notes: list[LineNote]
+    result: DumpParse
+    page: PageStructure
+    overrides: Overrides
+    header_tags: list[str] = field(default_factory=list)
+    header_author: str | None = None
+
+
+def classify(
+    rows: list[str], result: DumpParse, ov: Overrides, chrome: dict[int, str]
+) -> Classified:
+    """Give every non-blank line its first role: text, date, cats, more, footer, chrome, meta…"""
+    page = read_structure(rows, chrome)
+    done = Classified(rows, result.notes, result, page, ov)
+    seen_text = False
+    for i, t in enumerate(rows):
+        note = result.notes[i]
+        if note.role == "blank":
+            continue
+        forced = ov.lines.get(i + 1)
+        mark = page.marks.get(i)
+        if forced in ("chrome", "residue"):
+            note.role, note.reason = forced, "forced by overrides"
+        elif forced in ("title", "text", "heading"):
+            note.role = "text"
+        elif mark is not None and mark.zone:
+            _apply(done, note, mark)
+        elif not _legacy(t, note, i, seen_text, rows, result):
+            if mark is not None:
+                _apply(done, note, mark)
+            else:
+                note.role = "text"
+        seen_text = seen_text or note.role == "text"
+    return done
+
+
+def _legacy(t: str, note: LineNote, i: int, seen_text: bool, rows, result: DumpParse) -> bool:
+    """The committed dumps' single-line rules (lines.py); False if none applies."""
+    cat = L.header_category(t)
+    try:
+        date = L.parse_dateline(t)
+    except ValueError as exc:
+        result.warnings.append(
+            f"{result.name}:{i + 1}: impossible date in date line ({exc}); kept as text"
+        )
+        date = None
+    if cat:
+        note.role, note.reason = "chrome", f"category archive header ({cat})"
+        result.header_categories.append(cat)
+        result.page_kinds.append(f"category archive ({cat})")
+    elif L.ARCHIVE_RE.match(t) and not seen_text:
+        note.role, note.reason = "chrome", "archive page heading"
+    elif date is not None:
+        hit = G.find_date(t)
+        note.role = "date"
+        note.data = G.Meta(
+            "dateline", "header", date=date[0], fmt=hit[1] if hit else None, comments=date[1]
+        )
+    elif L.is_more(t):
+        note.role, note.reason = "more", "teaser link"
+    elif L.categories_of(t) is not None:
+        note.role, note.data = "cats", G.Meta(
+            "categories", "footer", categories=tuple(L.categories_of(t))
+        )
+    elif L.is_footer(t) or (L.FOLLOW_RE.match(t) and _next_is_footer(rows, i)):
+        note.role, note.reason = "footer", "page footer"
+    else:
+        return False
+    return True
+
+
+def _next_is_footer(rows, i) -> bool:
+    j = next((j for j in range(i + 1, len(rows)) if not L.is_blank(rows[j])), None)
+    return j is None or L.is_footer(rows[j])
+
+
+def _apply(done: Classified, note: LineNote, mark: Mark) -> None:
+    note.role, note.reason, note.data = mark.role, mark.reason, mark.data
+    header = mark.data if isinstance(mark.data, G.PageHeader) else None
+    if header is None:
+        return
+    note.data = None
+    done.result.page_kinds.append(f"{header.kind} archive ({header.label})")
+    if header.kind == "category":
+        done.result.header_categories.append(header.label)
+    elif header.kind == "tag":
+        done.header_tags.append(header.label)
+    elif header.kind == "author":
+        done.header_author = header.label
+
+
+def place_votes(done: Classified) -> Counter:
+    """(shape, place) votes from this dump: a meta line under a title-like line is a header;
+    one under prose closes the post above it."""
+    votes: Counter = Counter()
+    prev = None
+    for i, note in enumerate(done.notes):
+        if note.role == "blank":
+            continue
+        meta = note.data if note.role == "meta" else None
+        if (
+            meta is not None
+            and meta.place == "either"
+            and prev is not None
+            and done.notes[prev].role == "text"
+        ):
+            title_like = L.is_title_like(done.rows[prev], 200, 40)
+            votes[(meta.shape, "header" if title_like else "footer")] += 1
+        prev = i
+    return votes
+
+
+def decide_places(votes: Counter) -> dict[str, str]:
+    """Per shape of meta line, where this blog puts it: the majority of the votes."""
+    out = dict(DEFAULT_PLACE)
+    for shape in {s for s, _ in votes}:
+        head, foot = votes[(shape, "header")], votes[(shape, "footer")]
+        if head != foot:
+            out[shape] = "header" if head > foot else "footer"
+    return out
+
+
+def resolve_meta(done: Classified, places: dict[str, str]) -> None:
+    """Turn each meta block into a header ('date', under its title) or a closing line ('cats')."""
+    prev, head_role = None, "cats"
+    for i, note in enumerate(done.notes):
+        if note.role == "blank":
+            continue
+        if note.role == "meta":
+            meta = note.data
+            if meta is None:
+                note.role = head_role
+            else:
+                place = meta.place if meta.place != "either" else places.get(meta.shape, "footer")
+                above = done.notes[prev] if prev is not None else None
+                header = (
+                    place == "header"
+                    and above is not None
+                    and above.role == "text"
+                    and L.is_title_like(done.rows[prev], 200, 40)
+                )
+                note.role = head_role = "date" if header else "cats"
+                note.reason = (
+                    f"{describe(meta)} ({'under its title' if header else 'closing its post'})"
+                )
+        prev = i
+
+
+def date_formats(done: Classified) -> list[str]:
+    return sorted({n.data.fmt for n in done.notes if isinstance(n.data, G.Meta) and n.data.fmt})

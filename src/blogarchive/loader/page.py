@@ -1,0 +1,321 @@
+"""What a page is made of around its posts: chrome, meta blocks, archive headers, navigation,
+comment threads and forms, sharing blocks (pure: a dump's lines in, marks per line out).
+
+grammar.py judges single lines; here runs of lines are read together: the labels a browser
+copy puts on lines of their own ("Posted on" / "19 April 2015" / "Author" / …), a comment
+thread from its "N thoughts on “Title”" to the comment form, the links under "Post navigation".
+segment.py then cuts the posts from what is left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import grammar as G
+from . import lines as L
+from .thread import Thread, parse_thread
+
+SHORT_WORDS = 12  # navigation and form lines are short labels, not prose
+LONGEST = 500  # characters: longer lines are prose, never page structure
+
+NAV_LINE_RE = re.compile(
+    r"^\s*(?:←.{1,120}|.{1,120}→|(?:[«‹]\s*)?(?:Older|Newer|Previous|Next) "
+    r"(?:posts|entries|Posts|Entries|page|Page|post|Post)(?:\s*[»›])?|Page \d+ of \d+)\s*$"
+)
+STICKY_RE = re.compile(r"^\s*(?:Featured(?: post)?|Sticky(?: post)?)\s*$", re.I)
+
+
+@dataclass
+class Mark:
+    """What page.py found a line to be.  role: footer (chrome that ends a post), chrome (chrome
+    that does not), meta, more, thread.  zone: part of a run read as a whole (it outranks the
+    single-line rules of lines.py)."""
+
+    role: str
+    reason: str
+    data: object = None  # a Meta on a meta block's first line, a PageHeader on a header
+    zone: bool = False
+
+
+@dataclass
+class PageStructure:
+    marks: dict[int, Mark] = field(default_factory=dict)
+    threads: list[Thread] = field(default_factory=list)
+    headers: list[G.PageHeader] = field(default_factory=list)
+
+
+def read_structure(rows: list[str], chrome: dict[int, str]) -> PageStructure:
+    """Marks for the lines of one page whose part in it WordPress's grammar or the learned
+    chrome tells; lines left unmarked are text for segment.py."""
+    page = PageStructure()
+    for i, reason in chrome.items():
+        page.marks[i] = Mark("footer", reason)
+    nb = [i for i, t in enumerate(rows) if t.strip()]
+    earlier: set[str] = set()
+    k = 0
+    while k < len(nb):
+        i = nb[k]
+        if len(rows[i]) > LONGEST:  # a paragraph: no heading, label or link runs this long
+            k += 1
+            continue
+        if i not in page.marks:
+            for step in (_thread, _form, _nav, _share, _related, _labels):
+                nxt = step(rows, nb, k, page)
+                if nxt is not None:
+                    for j in nb[k:nxt]:
+                        earlier.add(G.norm(rows[j]))
+                    k = nxt
+                    break
+            else:
+                _single(rows, nb, k, page, earlier)
+                earlier.add(G.norm(rows[i]))
+                k += 1
+            continue
+        earlier.add(G.norm(rows[i]))
+        k += 1
+    return page
+
+
+def _mark(page: PageStructure, lines, role: str, reason: str) -> None:
+    for i in lines:
+        page.marks.setdefault(i, Mark(role, reason, zone=True))
+
+
+def _short(text: str, words: int = SHORT_WORDS) -> bool:
+    return len(text.split()) <= words and not G.is_sentence(text)
+
+
+def _stops(rows, i: int, page: PageStructure) -> bool:
+    t = rows[i]
+    return i in page.marks or bool(
+        G.THREAD_RE.match(t) or G.NAV_HEAD_RE.match(t) or G.FORM_HEAD_RE.match(t)
+    )
+
+
+def _thread(rows, nb, k, page) -> int | None:
+    """'6 thoughts on “Title”' and the comments under it, up to the comment form or chrome."""
+    if not G.THREAD_RE.match(rows[nb[k]]):
+        return None
+    j = k + 1
+    while j < len(nb) and not _stops(rows, nb[j], page):
+        j += 1
+    end = nb[j] if j < len(nb) else len(rows)
+    thread = parse_thread(rows, nb[k], end)
+    page.threads.append(thread)
+    page.marks[nb[k]] = Mark(
+        "thread",
+        f"comment thread heading ({len(thread.comments)} comments "
+        "read, kept as archived comments)",
+        zone=True,
+    )
+    _mark(page, nb[k + 1 : j], "thread", "comment thread (an archived comment, not the post)")
+    return j
+
+
+def _form(rows, nb, k, page) -> int | None:
+    """'Leave a Reply' and the comment form's labels."""
+    t = rows[nb[k]]
+    if not G.FORM_HEAD_RE.match(t):
+        return None
+    ahead = [rows[i] for i in nb[k + 1 : k + 4]]
+    if not (
+        any(G.FORM_RE.match(a) for a in ahead) or "cancel" in t.lower() or "closed" in t.lower()
+    ):
+        return None
+    j = k + 1
+    while (
+        j < len(nb)
+        and not _stops(rows, nb[j], page)
+        and (G.FORM_RE.match(rows[nb[j]]) or _short(rows[nb[j]], 8))
+    ):
+        j += 1
+    _mark(page, nb[k:j], "footer", "comment form")
+    return j
+
+
+def _nav(rows, nb, k, page) -> int | None:
+    """'Post navigation' and the short links under it (older/newer, page numbers, titles)."""
+    if not G.NAV_HEAD_RE.match(rows[nb[k]]):
+        return None
+    j = k + 1
+    while j < len(nb) and not _stops(rows, nb[j], page) and _short(rows[nb[j]]):
+        j += 1
+    _mark(page, nb[k:j], "footer", "post navigation")
+    return j
+
+
+def _share(rows, nb, k, page) -> int | None:
+    """Jetpack's 'Share this:' / 'Like this:' block and its buttons."""
+    if not G.SHARE_HEAD_RE.match(rows[nb[k]]):
+        return None
+    j = k + 1
+    while (
+        j < len(nb)
+        and nb[j] not in page.marks
+        and (G.SHARE_ITEM_RE.match(rows[nb[j]]) or G.SHARE_HEAD_RE.match(rows[nb[j]]))
+    ):
+        j += 1
+    _mark(page, nb[k:j], "footer", "sharing buttons")
+    return j
+
+
+def _related(rows, nb, k, page) -> int | None:
+    """Jetpack's 'Related' block: titles of other posts, each with a date or 'In “Category”'."""
+    if not G.RELATED_HEAD_RE.match(rows[nb[k]]):
+        return None
+    j = k + 1
+    while j < len(nb) and nb[j] not in page.marks:
+        ahead = [rows[i] for i in nb[j : j + 3]]
+        if G.RELATED_CONTEXT_RE.match(ahead[0]):
+            j += 1
+        elif len(ahead) > 1 and G.RELATED_CONTEXT_RE.match(ahead[1]):
+            j += 2
+        elif len(ahead) > 2 and G.date_line(ahead[1]) and G.RELATED_CONTEXT_RE.match(ahead[2]):
+            j += 3
+        else:
+            break
+    _mark(page, nb[k:j], "footer", "related posts")
+    return j
+
+
+def _labels(rows, nb, k, page) -> int | None:
+    """A meta block under screen-reader labels, on one line or a line per label and value."""
+    t = rows[nb[k]].strip()
+    if G.is_label(t):
+        parts, j = [], k
+        while (
+            j + 1 < len(nb)
+            and G.is_label(rows[nb[j]])
+            and nb[j + 1] not in page.marks
+            and not G.is_label(rows[nb[j + 1]])
+        ):
+            parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
+            j += 2
+        if (
+            parts
+            and j < len(nb)
+            and rows[nb[j]].strip().startswith("on ")
+            and G.strip_count(parts[-1])[2]
+        ):
+            parts.append(rows[nb[j]].strip())
+            j += 1
+        meta = G.labelled_meta(" ".join(parts)) if parts else None
+    elif G.entry_meta(t) or G.byline(t):
+        return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
+    else:
+        meta, j = G.labelled_meta(t), k + 1
+    if meta is None:
+        return None
+    page.marks[nb[k]] = Mark("meta", describe(meta), meta, zone=True)
+    _mark(page, nb[k + 1 : j], "meta", "part of the meta block above")
+    return j
+
+
+def _single(rows, nb, k, page, earlier: set[str]) -> None:
+    """One line on its own: a teaser link, an archive header, a meta line, site words."""
+    i, t = nb[k], rows[nb[k]].strip()
+    if len(t) > 250:
+        return
+    nxt = nb[k + 1] if k + 1 < len(nb) else None
+    if G.more_link(t, earlier):
+        page.marks[i] = Mark("more", "teaser link")
+        if (
+            nxt == i + 1
+            and G.MORE_RE.match(t).group("rest").strip(G._ARROWS) == ""
+            and G.norm(rows[nxt]) in earlier
+        ):
+            page.marks[nxt] = Mark(
+                "footer", "the teaser link's hidden words (its post's title)", zone=True
+            )
+        return
+    header = G.page_header(t)
+    if header and (header.anywhere or _above_posts(rows, nb, k, page)):
+        page.headers.append(header)
+        page.marks[i] = Mark(
+            "chrome",
+            f"page header: {header.kind} archive ({header.label})",
+            header,
+            zone=not header.anywhere,
+        )
+        _description(rows, nb, k, page)
+        return
+    meta = G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t)
+    if meta:
+        page.marks[i] = Mark("meta", describe(meta), meta)
+    elif (
+        t.startswith("on ")
+        and G.norm(t[3:]) in earlier
+        and k > 0
+        and G.strip_count(rows[nb[k - 1]])[2]
+    ):
+        page.marks[i] = Mark("footer", "the comment link's hidden words (its post's title)")
+    elif STICKY_RE.match(t):
+        page.marks[i] = Mark("chrome", "sticky post label")
+    elif G.SITE_RE.match(t) or NAV_LINE_RE.match(t):
+        page.marks[i] = Mark("footer", "WordPress page furniture")
+    elif G.SITE_WEAK_RE.match(t) and _beside_chrome(rows, nb, k, page):
+        page.marks[i] = Mark("footer", "WordPress page furniture (beside other chrome)")
+
+
+def _beside_chrome(rows, nb, k, page) -> bool:
+    """The line above or below is chrome too (or more of WordPress's words)."""
+    near = [nb[j] for j in (k - 1, k + 1) if 0 <= j < len(nb)]
+    return any(
+        (i in page.marks and page.marks[i].role in ("footer", "chrome"))
+        or G.SITE_RE.match(rows[i])
+        or G.SITE_WEAK_RE.match(rows[i])
+        for i in near
+    )
+
+
+def _dateline(text: str) -> G.Meta | None:
+    hit = G.date_line(text)
+    return G.Meta("dateline", "header", date=hit[0], fmt=hit[1]) if hit else None
+
+
+def _above_posts(rows, nb, k, page) -> bool:
+    """Nothing but chrome and short lines above: the page's own header, not a post's line."""
+    return all(
+        page.marks[i].role in ("footer", "chrome") if i in page.marks else _short(rows[i], 8)
+        for i in nb[:k]
+    )
+
+
+def _description(rows, nb, k, page) -> None:
+    """An archive's description: sentences between its header and the first post's title."""
+    j = k + 1
+    while (
+        j + 1 < len(nb)
+        and j <= k + 2
+        and nb[j] not in page.marks
+        and rows[nb[j]].strip().endswith(".")
+        and len(rows[nb[j]].split()) >= 3
+        and _short(rows[nb[j + 1]], 25)
+        and not _meta_like(rows[nb[j + 1]])
+    ):
+        page.marks[nb[j]] = Mark("chrome", "archive description (under the page header)")
+        j += 1
+
+
+def _meta_like(text: str) -> bool:
+    """A line that dates or counts the post above it: the line before it is a title."""
+    return bool(
+        G.date_line(text) or G.count_line(text) or G.byline(text) or L.DATELINE_RE.match(text)
+    )
+
+
+def describe(meta: G.Meta) -> str:
+    """'meta line: date 2015-04-19 (j F Y), author …, categories …' for the report."""
+    parts = []
+    if meta.date:
+        parts.append(f"date {meta.date.isoformat()} ({meta.fmt})")
+    if meta.author:
+        parts.append(f"author {meta.author}")
+    if meta.categories:
+        parts.append("categories " + ", ".join(meta.categories))
+    if meta.tags:
+        parts.append("tags " + ", ".join(meta.tags))
+    if meta.comments is not None:
+        parts.append(f"{meta.comments} comments")
+    return f"{meta.shape} meta: " + ("; ".join(parts) or "nothing")
