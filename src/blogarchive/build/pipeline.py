@@ -195,9 +195,13 @@ def replace_site(run: Run, env) -> None:
             remember(run)
         with run.report.step("swap"):
             swap(run.spare, out)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write the site: {exc.strerror}; "
-                          "the previous site is untouched") from None
+    except BaseException as exc:
+        if not out.exists():    # a first build that failed leaves no folder behind
+            shutil.rmtree(spare_folder(out), ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{out}: cannot write the site: {exc.strerror}; "
+                              "the previous site is untouched") from None
+        raise
 
 
 def take_spare(run: Run) -> None:
@@ -302,13 +306,15 @@ def plan_step(run: Run, workers: Workers, pages: Iterator, advance) -> None:
 
 
 def carry(run: Run, writer: SiteWriter) -> bool:
-    """Every page the last build made and this one did not plan again, with its key: kept in
+    """Every page the last build made and this one did not plan again (images aside: each
+    build plans all of them, so one removed is gone), with its key: kept in
     the spare or linked from the site. False (nothing to do but plan everything) if one of
     them is missing or was changed by hand since."""
     link, kept = [], 0
     with run.report.step("carry"):
         for rel, record in run.manifest.files.items():
-            if rel in run.written or rel == SITEMAP or rel.startswith(BUNDLE + "/"):
+            if (rel in run.written or rel == SITEMAP or rel.startswith(BUNDLE + "/")
+                    or rel.startswith(S.IMAGES_FOLDER)):     # images are made or kept anyway
                 continue
             held = holds(run, rel, record.key)
             if held is None:
