@@ -37,6 +37,9 @@ def rewrite_links(posts: list[Post], addresses: dict[str, str]) -> list[Post]:
     table = {url_key(u): by_slug[s] for u, s in addresses.items() if s in by_slug and url_key(u)}
     out = []
     for post in posts:
+        if "](" not in post.body:   # the cheap test first: dump posts hold no link
+            out.append(post)
+            continue
         here = post_path(post)
 
         def new_target(m: re.Match) -> str:
