@@ -11,6 +11,7 @@ caller uses PyYAML.  tests/test_post_record.py checks the two agree.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 import yaml
@@ -77,10 +78,20 @@ def _flow_mapping(mapping: dict) -> str | None:
     return "{" + ", ".join(parts) + "}"
 
 
+# Strings the analysis would allow plain (the common case, told without it): printable, no
+# YAML indicator first, no ": " or " #" (no ":" or "#" at all), no space at either end, and
+# in a flow collection none of ",?[]{}" ("---" and "..." open a document: quoted too).
+_BLOCK_UNSAFE = re.compile(r"^(?:[-?:,\[\]{}#&*!|>'\"%@`\s]|\.\.\.)|[:#]|\s$")
+_FLOW_UNSAFE = re.compile(r"^(?:[-?:,\[\]{}#&*!|>'\"%@`\s]|\.\.\.)|[:#,?\[\]{}]|\s$")
+
+
 @lru_cache(maxsize=4096)
 def _scalar(text: str, flow: bool) -> str | None:
     """A string as the emitter writes it (plain or single-quoted) as a value in a block
     (flow=False) or flow collection; None where it would need double quotes or line breaks."""
+    if text and text.isprintable() and not (_FLOW_UNSAFE if flow else _BLOCK_UNSAFE).search(text):
+        implicit = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR
+        return text if implicit else "'" + text.replace("'", "''") + "'"
     analysis = _ANALYSER.analyze_scalar(text)
     if analysis.multiline or not analysis.allow_single_quoted:     # double quotes, breaks
         return None
