@@ -103,8 +103,8 @@ class ReportFile:
             self.sections.seek(0)
             for name in self.names:
                 text = self.sections.read(int(self.sections.readline()))
-                out.write("\n" + _SLUG_RE.sub(
-                    lambda m: f"{result.slug_of.get((name, int(m[1])), '-')[:44]:44}", text))
+                out.write("\n" + _SLUG_RE.sub(lambda m, name=name: f"{result.slug_of.get(
+                    (name, int(m[1])), '-')[:44]:44}", text))
             for parse in result.parses[len(self.names):]:      # not streamed: other readers'
                 out.write("\n" + section(parse, result.slug_of))
             out.write("\n")

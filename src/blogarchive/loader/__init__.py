@@ -6,9 +6,9 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..post import Post
 from . import passes as P

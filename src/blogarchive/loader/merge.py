@@ -9,9 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Sequence
-from typing import Callable
-
+from collections.abc import Callable, Sequence
 
 from ..post import Post, Source
 from ..text import normalise_title, safe_slug, unique_slug
@@ -219,7 +217,7 @@ class MergedPosts(Sequence):
             return [self.build(i) for i in range(len(self))[k]]
         return self.build(range(len(self))[k])
 
-    def mapped(self, change: Callable[[Post], Post]) -> "MergedPosts":
+    def mapped(self, change: Callable[[Post], Post]) -> MergedPosts:
         """These posts, each passed through `change` when read."""
         return MergedPosts(self.headers, lambda k: change(self.build(k)))
 

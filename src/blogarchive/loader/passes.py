@@ -123,8 +123,7 @@ def ends_task(state: dict, batch: list[int]) -> list[PageEnds]:
     """Pass 1: each page's first and last lines, for learning chrome."""
     out = []
     for i in batch:
-        name, text, _ = state["dumps"][i]
-        out.append(PageEnds(split_lines(text), state["keep"]))
+        out.append(PageEnds(split_lines(state["dumps"][i][1]), state["keep"]))
     return out
 
 
@@ -147,7 +146,7 @@ def titles_task(state: dict, batch: list[tuple[int, FirstPass]]) -> list[set]:
     """Pass 3, for dumps whose meta lines' place the whole import decides: known titles."""
     out = []
     for i, first in batch:
-        name, text, _ = state["dumps"][i]
+        text = state["dumps"][i][1]
         done = unpack(first, split_lines(text))
         resolve_meta(done, state["places"])
         out.append(known_titles_of(done))
