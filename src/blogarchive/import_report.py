@@ -103,8 +103,7 @@ class ReportFile:
             self.sections.seek(0)
             for name in self.names:
                 text = self.sections.read(int(self.sections.readline()))
-                out.write("\n" + _SLUG_RE.sub(lambda m, name=name: f"{result.slug_of.get(
-                    (name, int(m[1])), '-')[:44]:44}", text))
+                out.write("\n" + _with_slugs(text, name, result.slug_of))
             for parse in result.parses[len(self.names):]:      # not streamed: other readers'
                 out.write("\n" + section(parse, result.slug_of))
             out.write("\n")
@@ -126,6 +125,11 @@ class ReportFile:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _with_slugs(text: str, name: str, slug_of: dict) -> str:
+    """A streamed section of dump `name` with each post's slug in its placeholder."""
+    return _SLUG_RE.sub(lambda m: f"{slug_of.get((name, int(m[1])), '-')[:44]:44}", text)
 
 
 def _discard(file) -> None:
