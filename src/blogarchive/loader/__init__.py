@@ -97,7 +97,7 @@ def _learn_chrome(dumps, workers):
         workers.broadcast(P.set_state, {"keep": keep})
         pages = {}
         for batch in _batches(list(range(len(dumps))), workers):
-            pages.update(zip((dumps[i][0] for i in batch), workers.map(P.ends_task, batch)))
+            pages.update(workers.map(P.ends_task, batch))
         try:
             return learn_chrome(pages)
         except P.TooDeep:
@@ -106,20 +106,22 @@ def _learn_chrome(dumps, workers):
 
 
 def _first_pass(dumps, profile, workers):
-    """Every dump classified (packed), its known titles, and the votes of all on meta lines."""
+    """Every dump classified (packed and pickled), its known titles, and the votes of all on
+    meta lines (known titles come back None where they wait for the votes: pass 3)."""
     workers.broadcast(P.set_state, {"chrome": profile.lines})
-    firsts, titles, votes = [], {}, Counter()
+    firsts, names, titles, votes = [], [], {}, Counter()
     for batch in _batches(list(range(len(dumps))), workers):
-        for i, (first, vote, known) in zip(batch, workers.map(P.first_task, batch)):
+        for name, first, vote, known in workers.map(P.first_task, batch):
             firsts.append(first)
+            names.append(name)
             votes += vote
-            titles[dumps[i][0]] = known
-    pending = [(i, f) for i, f in enumerate(firsts) if f.places_read]
+            titles[name] = known
+    pending = [(i, f) for i, f in enumerate(firsts) if titles[names[i]] is None]
     if pending:
         workers.broadcast(P.set_state, {"places": decide_places(votes)})
         for batch in _batches(pending, workers):
             for (i, _), known in zip(batch, workers.map(P.titles_task, batch)):
-                titles[dumps[i][0]] = known
+                titles[names[i]] = known
     return firsts, titles, votes
 
 
