@@ -55,11 +55,40 @@ def test_not_date_lines(line):
         ("On May 3, 2012, gardener wrote:", "gardener", None),
         ("May 3, 2012 by gardener | 4 Comments", "gardener", 4),
         ("Posted on May 3, 2012 by gardener — Leave a comment", "gardener", 0),
+        ("May 3, 2012 gardener 4 Comments", "gardener", 4),
+        ("3 May 2012 Jane Smith Leave a comment", "Jane Smith", 0),
     ],
 )
 def test_bylines(line, author, comments):
     meta = G.byline(line)
     assert (meta.date, meta.author, meta.comments) == (D, author, comments)
+
+
+@pytest.mark.parametrize(
+    "line, author, cats, comments",
+    [
+        ("Posted on May 3, 2012 in Rides | 2 Comments", None, ("Rides",), 2),
+        ("Posted on May 3, 2012 in Rides, Routes by Sam", "Sam", ("Rides", "Routes"), None),
+        ("Posted by Sam on May 3, 2012 in Rides | Leave a comment", "Sam", ("Rides",), 0),
+    ],
+)
+def test_bylines_naming_the_categories(line, author, cats, comments):
+    """A byline that names the categories stays a byline: where it stands decides its place."""
+    meta = G.byline(line)
+    assert G.entry_meta(line) is None
+    assert (meta.date, meta.author, meta.categories, meta.comments) == (D, author, cats, comments)
+
+
+@pytest.mark.parametrize(
+    "line, cats, author",
+    [
+        ("Posted in Rides on May 3, 2012 by Sam", ("Rides",), "Sam"),
+        ("Filed under Rides, Routes on May 3, 2012", ("Rides", "Routes"), None),
+    ],
+)
+def test_category_lines_with_a_date_and_author_after(line, cats, author):
+    meta = G.entry_meta(line)
+    assert (meta.categories, meta.date, meta.author) == (cats, D, author)
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,42 @@ def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
     assert "data-test" in next(out.glob("20*/*/*/*/index.html")).read_text("utf-8")
 
 
+def test_text_only_edits_plan_only_their_pages_and_write_what_a_cold_build_writes(work):
+    """An edit that leaves a post's header and commonest words alone (here: words too short to
+    count) re-plans only that post's pages; every other file is carried over by its key."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    for n, victim in enumerate(sorted(posts.glob("*.md"))[20:23]):
+        victim.write_text(victim.read_text("utf-8") + f"\nIt is so, {n}.\n", "utf-8")
+        edited = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+        assert "carry" in edited.phases and edited.converted == 1
+        assert 0 < edited.rendered < 60 and edited.kept > 300
+        assert tree(out) == cold(tmp_path, posts)
+
+
+def test_the_spare_folder_is_brought_up_to_date_not_remade(work):
+    """The build before stays beside the site; the next build changes only what differs in
+    it and swaps the two: a file left in the site by hand is gone from both after two builds
+    (after one, it is in the spare, with the rest of the site as it was)."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    spare = tmp_path / ".site.previous"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    victim = sorted(posts.glob("*.md"))[30]
+    for n in range(3):
+        (out / "2015").mkdir(exist_ok=True)
+        (out / "2015" / f"stray-{n}.txt").write_text("left by someone", "utf-8")
+        victim.write_text(victim.read_text("utf-8") + f"\nAnother line {n}.\n", "utf-8")
+        build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+        assert tree(out) == cold(tmp_path, posts)
+    assert sorted(p.name for p in spare.rglob("stray-*.txt")) == ["stray-2.txt"]
+    inodes = {p.relative_to(spare): p.stat().st_ino for p in spare.rglob("*") if p.is_file()}
+    shared = sum(inodes.get(p.relative_to(out)) == p.stat().st_ino
+                 for p in out.rglob("*") if p.is_file())
+    assert shared > 0.9 * len(inodes)          # the same files, not copies
+
+
 def test_a_damaged_cache_is_ignored_never_trusted(work):
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
@@ -220,3 +256,26 @@ def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):
     report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
     assert report.read >= 1 and not report.up_to_date
     assert tree(out) == cold(tmp_path, posts)
+
+
+def test_index_later_swaps_the_pages_in_with_the_last_whole_index_then_catches_up(work):
+    """serve's order: the edited pages first, with the search index of the last build (whole,
+    never half-made); the next build, though nothing changed, brings the index up to date."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True)
+    index = {p: b for p, b in tree(out).items() if p.startswith("pagefind/")}
+    assert "pagefind/shards.json" in index
+    victim = sorted(posts.glob("*.md"))[12]
+    victim.write_text(victim.read_text("utf-8") + "\nZanzibarquokka appears once.\n", "utf-8")
+
+    first = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    assert first.index_pending and first.rendered > 0
+    assert {p: b for p, b in tree(out).items() if p.startswith("pagefind/")} == index
+    assert any("Zanzibarquokka" in b.decode("utf-8", "replace") for b in tree(out).values())
+
+    second = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    assert not second.up_to_date and not second.index_pending and second.indexed
+    assert second.rendered == 0
+    third = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    assert third.up_to_date

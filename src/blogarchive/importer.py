@@ -21,7 +21,6 @@ from pathlib import Path
 
 import yaml
 
-from . import readers
 from .cli import add_quiet_option
 from .errors import BlogArchiveError, DumpError, OutputError
 from .fsutil import atomic_write, clean_stale_temps, commit_staged, discard_staged, stage_write
@@ -56,7 +55,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from . import readers       # here, not at the top: it loads bs4, which builds do not need
     from .build.pool import Workers     # here: build/ imports provenance, which imports us
+
     started = time.perf_counter()
     paths = args.dumps or sorted(glob.glob(os.path.join("dumps", "*.txt")))
     if not paths:

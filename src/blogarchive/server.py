@@ -412,22 +412,26 @@ class Outcome:
     succeeded ({} when nothing needed writing), or its error."""
     keys: dict | None = None
     error: str | None = None
+    index_pending: bool = False       # swapped in with the last search index (index_later)
 
 
-def rebuild(args, url: str = "") -> Outcome:
+def rebuild(args, url: str = "", index_later: bool = False) -> Outcome:
     """One build; on error it is printed and the last good site stays served.
 
-    Without a base_url the served address stands in, so feeds and canonical links work locally."""
+    Without a base_url the served address stands in, so feeds and canonical links work locally.
+    With index_later, the pages are swapped in before the search index is brought up to date
+    (the last complete one stays until then: see build)."""
     try:
         config = load_config(Path(args.config), args.base_url)
         if not config.base_url and url:
             config = dataclasses.replace(config, base_url=url)
         report = build(Path(args.posts), Path(args.out), config,
                        Path(args.templates) if args.templates else None, args.keep_going,
-                       **build_options(args))
+                       **build_options(args), index_later=index_later)
         if not args.quiet:
             print(report.summary(args.out), file=sys.stderr)
-        return Outcome(keys={} if report.up_to_date else dict(report.keys))
+        return Outcome(keys={} if report.up_to_date else dict(report.keys),
+                       index_pending=report.index_pending)
     except BlogArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return Outcome(error=str(exc))
@@ -493,19 +497,28 @@ class Rebuilder:
                 self.once(paths)
 
     def once(self, paths: set[str]) -> None:
+        """Build and announce the pages at once; then, if the search index was left for later,
+        build again to bring it up to date (and announce whatever that changed)."""
+        outcome = self.build(paths, index_later=True)
+        self.announce(outcome, paths)
+        if outcome.index_pending:
+            self.announce(self.build(paths, index_later=False), paths)
+
+    def build(self, paths: set[str], index_later: bool) -> Outcome:
         started = time.perf_counter()
         try:
-            outcome = rebuild(self.args, self.url)
+            outcome = rebuild(self.args, self.url, index_later)
         except Exception as exc:    # a bug must not stop the watcher: report it, keep the site
             traceback.print_exc()
             outcome = Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
         if outcome.error is None:
             if not self.args.quiet:
-                print(f"rebuilt in {time.perf_counter() - started:.2f} s "
+                what = "search index updated" if not index_later else "rebuilt"
+                print(f"{what} in {time.perf_counter() - started:.2f} s "
                       f"({describe(paths)} changed)", file=sys.stderr, flush=True)
         else:
             print("(still serving the last good build)", file=sys.stderr, flush=True)
-        self.announce(outcome, paths)
+        return outcome
 
     def announce(self, outcome: Outcome, paths: set[str]) -> None:
         """Publish what changed: only posts changed, the pages whose keys changed; else

@@ -6,8 +6,10 @@ It lives outside the site folder (default `.blogarchive-cache/`) and holds four 
   and of the renderer (package source, python-markdown version), with a checksum line;
 - `digests.json`: each post's header, summary, word count and terms by the same key;
 - `related.json`: every post's related posts, by a key of all posts' terms and categories;
-- `builds/<out>.json`: the last build into an output folder (manifest.py): its input
-  fingerprint and, for every file it wrote, the page key and the file's size, mtime and inode.
+- `builds/<out>.<folder>.json`: the build each of an output's two folders holds (the site
+  and its spare, output.py), named by the folder's device and inode, which move with it when
+  the two are swapped (manifest.py): the build's input fingerprint and, for every file it
+  wrote, the page key and the file's size, mtime and inode.
 
 Nothing here is trusted blindly: every file carries the cache format and a checksum, and a
 file that is missing, corrupt, from another format or another renderer is ignored (the
@@ -26,7 +28,7 @@ from .digest import Digest
 from .keys import content_key
 from .manifest import Manifest, manifest_from_json, manifest_to_json
 
-FORMAT = "blogarchive-cache-4"
+FORMAT = "blogarchive-cache-5"
 
 
 class BuildCache:
@@ -100,22 +102,28 @@ class BuildCache:
         if self.folder is not None and not self.scratch:
             self._write_json(self.folder / "related.json", {"key": key, "related": related})
 
-    # -- the last build into an output folder ----------------------------------------------
-    def manifest(self, out: Path) -> Manifest:
-        """The last build into `out` (an empty Manifest when there is none to trust)."""
-        raw = {} if self.scratch else self._read_json(self._build_path(out))
+    # -- the builds an output's folders hold -----------------------------------------------
+    def manifest(self, out: Path, folder: str) -> Manifest:
+        """The build the folder `folder` (output.folder_id) of `out` holds (an empty Manifest
+        when there is none to trust)."""
+        raw = {} if self.scratch or not folder else self._read_json(self._build_path(out, folder))
         return manifest_from_json(raw, str(out))
 
-    def put_manifest(self, out: Path, manifest: Manifest) -> None:
-        """Remember a build into `out`."""
-        if not self.scratch:
-            self._write_json(self._build_path(out), manifest_to_json(manifest, str(out)))
+    def put_manifest(self, out: Path, folder: str, manifest: Manifest, keep: str) -> None:
+        """Remember the build `folder` holds; forget those of folders of `out` other than it
+        and `keep` (the other one)."""
+        if self.scratch or self.folder is None:
+            return
+        self._write_json(self._build_path(out, folder), manifest_to_json(manifest, str(out)))
+        for path in (self.folder / "builds").glob(f"{content_key(str(out))}.*.json"):
+            if path.name not in {self._build_path(out, f).name for f in (folder, keep)}:
+                path.unlink(missing_ok=True)
 
-    def forget_manifest(self, out: Path) -> None:
-        """Before replacing `out`: a crash must not leave a manifest describing files that went."""
-        if self.folder is not None:
+    def forget_manifest(self, out: Path, folder: str) -> None:
+        """Before changing a folder: a crash must not leave a record of files that went."""
+        if self.folder is not None and folder:
             try:
-                self._build_path(out).unlink()
+                self._build_path(out, folder).unlink()
             except OSError:
                 pass
 
@@ -123,8 +131,10 @@ class BuildCache:
     def _digest_path(self) -> Path | None:
         return self.folder / "digests.json" if self.folder else None
 
-    def _build_path(self, out: Path) -> Path | None:
-        return self.folder / "builds" / f"{content_key(str(out))}.json" if self.folder else None
+    def _build_path(self, out: Path, folder: str) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / "builds" / f"{content_key(str(out))}.{folder.replace(':', '-')}.json"
 
     def _read_json(self, path: Path | None) -> dict:
         """The payload of a cache file, or {} when missing, damaged or foreign."""

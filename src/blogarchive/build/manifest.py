@@ -16,8 +16,7 @@ class FileStat(NamedTuple):
     inode: int
 
 
-@dataclass(frozen=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     """A file the last build wrote (or a post file it read): its key and its stat."""
     key: str
     stat: FileStat
@@ -25,35 +24,57 @@ class FileRecord:
 
 @dataclass(frozen=True)
 class Manifest:
-    """The last build: the fingerprint of its inputs ('' when it skipped files), every file
-    it wrote by output path, every post file it scanned by name, the renderer it ran, when
-    and when its scan began."""
+    """A build, as the folder it made holds it: the fingerprint of its inputs ('' when it
+    skipped files), every file it wrote by output path and every folder's mtime, every post
+    file it scanned by name, the renderer it ran, when its scan began, the key of everything
+    but the posts' text (`structure`: settings, code, templates, dumps, post file names) and
+    of its related posts, and whether its search index is left for the next build."""
     fingerprint: str = ""
     files: Mapping[str, FileRecord] = field(default_factory=dict)
     posts: Mapping[str, FileRecord] = field(default_factory=dict)
     renderer: str = ""
     scanned_ns: int = 0
+    folders: Mapping[str, int] = field(default_factory=dict)
+    structure: str = ""
+    related_key: str = ""
+    index_pending: bool = False     # its search index is an older build's (serve, index later)
 
 
 def manifest_to_json(m: Manifest, out: str) -> dict:
-    """The JSON payload: files as [key, size, mtime_ns, inode], posts as [size, mtime_ns,
-    inode, key]."""
-    return {"out": out, "fingerprint": m.fingerprint,
-            "files": {rel: [r.key, *r.stat] for rel, r in m.files.items()},
-            "renderer": m.renderer, "scanned": m.scanned_ns,
-            "posts": {name: [*r.stat, r.key] for name, r in m.posts.items()}}
+    """The JSON payload, in columns (15,000 files encode and decode in milliseconds): paths,
+    keys and [size, mtime_ns, inode, ...] of the files and of the posts; folders' mtimes."""
+    return {"out": out, "fingerprint": m.fingerprint, "renderer": m.renderer,
+            "scanned": m.scanned_ns,
+            "files": _columns(m.files), "posts": _columns(m.posts),
+            "folders": [list(m.folders), list(m.folders.values())],
+            "structure": m.structure, "related_key": m.related_key,
+            "index_pending": m.index_pending}
 
 
 def manifest_from_json(raw: dict, out: str) -> Manifest:
     """The Manifest in `raw` if it describes `out` and is well formed, else an empty one."""
-    if raw.get("out") != out or not isinstance(raw.get("files"), dict):
+    if raw.get("out") != out:
         return Manifest()
     try:
-        files = {str(rel): FileRecord(str(v[0]), FileStat(*map(int, v[1:4])))
-                 for rel, v in raw["files"].items()}
-        posts = {str(name): FileRecord(str(v[3]), FileStat(*map(int, v[:3])))
-                 for name, v in (raw.get("posts") or {}).items()}
-        return Manifest(str(raw.get("fingerprint", "")), files, posts,
-                        str(raw.get("renderer", "")), int(raw.get("scanned", 0) or 0))
-    except (TypeError, ValueError, IndexError, AttributeError):
+        names, times = raw["folders"]
+        folders = dict(zip(map(str, names), map(int, times), strict=True))
+        return Manifest(str(raw["fingerprint"]), _records(raw["files"]), _records(raw["posts"]),
+                        str(raw["renderer"]), int(raw["scanned"]),
+                        folders, str(raw["structure"]), str(raw["related_key"]),
+                        raw["index_pending"] is True)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return Manifest()
+
+
+def _columns(records: Mapping[str, FileRecord]) -> list:
+    return [list(records), [r.key for r in records.values()],
+            [n for r in records.values() for n in r.stat]]
+
+
+def _records(columns: list) -> dict[str, FileRecord]:
+    paths, keys, stats = columns
+    if not (len(paths) == len(keys) and len(stats) == 3 * len(paths)) \
+            or not all(isinstance(n, int) for n in stats):
+        raise ValueError("columns of different lengths")
+    made = map(FileStat._make, zip(stats[0::3], stats[1::3], stats[2::3]))
+    return {str(p): FileRecord(str(k), s) for p, k, s in zip(paths, keys, made)}

@@ -1,8 +1,15 @@
-"""The output folder: a new tree beside it, files written or hard-linked from the old site,
-the swap that replaces it in one rename, and the lock that lets one build at a time in."""
+"""The output folder and its spare, the swap, and the lock.
+
+Two folders: the site (`out`) and beside it its spare (`.<out>.previous`), the build before.
+A build brings the spare up to date (changed files written, unchanged ones left alone: its
+files are hard links to the site's), then swaps the two names in one atomic exchange. Every
+instant, `out` is one whole build; a killed build leaves only the spare half-done, and the
+next build, not knowing what the spare holds, starts it afresh. A lock lets one build in."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
 import os
 import shutil
@@ -16,6 +23,8 @@ from ..fsutil import TEMP_SUFFIX
 from .manifest import FileRecord, FileStat
 
 PID_FIELD = 32          # bytes of the lock file read for the holder's PID
+AT_FDCWD = -100         # renameat2: paths relative to the working directory
+RENAME_EXCHANGE = 2
 
 
 class Output:
@@ -32,53 +41,80 @@ class Output:
 
 
 class SiteWriter:
-    """Writes files of the new tree `tmp`, hard-linking the old site's copy where it will do."""
+    """Brings the spare folder up to date file by file; `live` is the site being served.
 
-    def __init__(self, tmp: Path, old: Path):
-        self.tmp, self.old = tmp, old
+    The spare's files are mostly hard links to the live site's, so a file is never changed
+    in place: its name is unlinked first, then written or linked anew."""
+
+    def __init__(self, spare: Path, live: Path):
+        self.spare, self.live = spare, live
         self.made: set[str] = set()
 
-    def put(self, rel: str, data: bytes) -> str:
-        """Write one file, or hard-link the old site's copy when the bytes match."""
-        target, old = self._target(rel), f"{self.old}/{rel}"
+    def put(self, rel: str, data: bytes) -> FileStat:
+        """Write one file, or hard-link the live site's copy when its bytes are these."""
+        target, live = self._target(rel), f"{self.live}/{rel}"
         try:
-            st = os.lstat(old)
+            st = os.lstat(live)
             if stat.S_ISREG(st.st_mode) and st.st_size == len(data):
-                with open(old, "rb") as fh:
+                with open(live, "rb") as fh:
                     if fh.read() == data:
-                        os.link(old, target)
-                        return "same"
+                        return self._link_one(live, target, st)
         except OSError:
             pass
         try:
+            _unlink(target)
             with open(target, "xb") as fh:
                 fh.write(data)
+                fh.flush()
+                return _file_stat(os.fstat(fh.fileno()))
         except OSError as exc:
-            raise OutputError(f"{self.tmp}: cannot write {rel}: {exc.strerror}") from None
-        return "written"
+            raise OutputError(f"{self.spare}: cannot write {rel}: {exc.strerror}") from None
 
-    def link(self, rels: list[str]) -> list[str]:
-        """Hard-link unchanged files of the old site into the new one."""
+    def link(self, rels: list[str]) -> list[FileStat]:
+        """Hard-link these files of the live site into the spare (the same file, not a copy)."""
+        made = []
+        for rel in rels:
+            live = f"{self.live}/{rel}"
+            try:
+                made.append(self._link_one(live, self._target(rel), os.lstat(live)))
+            except OSError as exc:
+                raise OutputError(f"{self.spare}: cannot link {rel} from the site: "
+                                  f"{exc.strerror}") from None
+        return made
+
+    def _link_one(self, source: str, target: str, st: os.stat_result) -> FileStat:
         try:
-            for rel in rels:
-                os.link(f"{self.old}/{rel}", self._target(rel))
-        except OSError as exc:
-            raise OutputError(
-                f"{self.tmp}: cannot link {rel} from the old site: {exc.strerror}") from None
-        return ["kept"] * len(rels)
+            if os.lstat(target).st_ino == st.st_ino:
+                return _file_stat(st)               # already the same file
+        except FileNotFoundError:
+            pass
+        _unlink(target)
+        os.link(source, target)
+        return _file_stat(st)
 
     def _target(self, rel: str) -> str:
-        """The new site's path for `rel`, its folders made (once per process)."""
+        """The spare's path for `rel`, its folders made (once per process)."""
         folder = rel.rpartition("/")[0]
         if folder and folder not in self.made:
             try:
-                os.makedirs(f"{self.tmp}/{folder}", exist_ok=True)
+                os.makedirs(f"{self.spare}/{folder}", exist_ok=True)
             except OSError as exc:
-                raise OutputError(f"{self.tmp}: cannot make {folder}/: {exc.strerror}") from None
+                raise OutputError(f"{self.spare}: cannot make {folder}/: {exc.strerror}") from None
             while folder:
                 self.made.add(folder)
                 folder = folder.rpartition("/")[0]
-        return f"{self.tmp}/{rel}"
+        return f"{self.spare}/{rel}"
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _file_stat(st: os.stat_result) -> FileStat:
+    return FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def same_file(path: str, recorded: FileStat) -> bool:
@@ -90,10 +126,10 @@ def same_file(path: str, recorded: FileStat) -> bool:
     return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino) == recorded
 
 
-def walk(folder: Path) -> dict[str, FileStat]:
+def walk(folder: Path | str) -> dict[str, FileStat]:
     """Every file under folder (relative POSIX path -> size, mtime_ns, inode)."""
     out = {}
-    stack = [(folder, "")]
+    stack = [(str(folder), "")]
     while stack:
         here, prefix = stack.pop()
         with os.scandir(here) as entries:
@@ -102,18 +138,72 @@ def walk(folder: Path) -> dict[str, FileStat]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel + "/"))
                 else:
-                    st = entry.stat(follow_symlinks=False)
-                    out[rel] = FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
+                    out[rel] = _file_stat(entry.stat(follow_symlinks=False))
     return dict(sorted(out.items()))
 
 
-def intact(out: Path, files: Mapping[str, FileRecord]) -> bool:
-    """Does `out` hold exactly the files the last build wrote, untouched?"""
-    try:
-        found = walk(out)
-    except OSError:
-        return False
-    return found.keys() == files.keys() and all(found[k] == r.stat for k, r in files.items())
+def folders_of(paths) -> set[str]:
+    """Every folder the relative paths lie in, their ancestors, and the root ('')."""
+    found = {""}
+    for rel in paths:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
+
+
+def folder_times(root: Path, folders) -> dict[str, int]:
+    """Each folder's mtime (ns): a file added or removed in it changes that."""
+    out = {}
+    for rel in sorted(folders):
+        try:
+            out[rel] = os.lstat(f"{root}/{rel}" if rel else str(root)).st_mtime_ns
+        except OSError:
+            pass
+    return out
+
+
+def intact(root: Path, files: Mapping[str, FileRecord], folders: Mapping[str, int]) -> bool:
+    """Does `root` hold exactly these files, untouched? (Their stats, and every folder's mtime,
+    which changes when a file is added to it or removed from it: no walk of the tree.)"""
+    return bool(files) and all(same_file(f"{root}/{rel}", r.stat) for rel, r in files.items()) \
+        and folder_times(root, folders) == folders
+
+
+def tidy(root: Path, planned: Mapping[str, object], recorded: Mapping[str, int],
+         known: Mapping[str, object]) -> int:
+    """Remove from `root` every file and folder that is not planned: the files the last build
+    there made (`known`) and anything in a folder whose mtime is not the `recorded` one (a
+    file someone left there). Returns how many entries went."""
+    keep_folders = folders_of(planned)
+    gone = [rel for rel in known if rel not in planned]
+    for folder, mtime in recorded.items():
+        path = f"{root}/{folder}" if folder else str(root)
+        try:
+            if os.lstat(path).st_mtime_ns == mtime:
+                continue
+            with os.scandir(path) as entries:
+                names = [e.name for e in entries]
+        except OSError:
+            continue
+        prefix = f"{folder}/" if folder else ""
+        gone += [prefix + n for n in names
+                 if prefix + n not in planned and prefix + n not in keep_folders]
+    for rel in sorted(set(gone), reverse=True):
+        path = f"{root}/{rel}"
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            _unlink(path)
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in keep_folders:
+            try:
+                os.rmdir(f"{root}/{folder}")
+            except OSError:
+                break
+            folder = folder.rpartition("/")[0]
+    return len(set(gone))
 
 
 def remove_stale(out: Path) -> None:
@@ -131,18 +221,70 @@ def new_folder(out: Path, kind: str = "new") -> Path:
         raise OutputError(f"{out.parent}: cannot write: {exc.strerror}") from None
 
 
-def swap(new: Path, out: Path) -> None:
-    """Rename the old site away, the new one in, then delete the old one."""
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputError(f"{out}: exists and is not a folder; refusing to replace it")
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", suffix=TEMP_SUFFIX,
-                                    dir=out.parent))
-        os.rename(out, old / "site")
-    os.rename(new, out)
-    if old:
+# -- the two folders -------------------------------------------------------------------------
+
+def spare_folder(out: Path) -> Path:
+    """Where the previous build stays beside `out`; the next build turns it into the new site
+    and swaps the two, so unchanged files are never linked or deleted again."""
+    return out.parent / f".{out.name}.previous"
+
+
+def folder_id(path: Path) -> str:
+    """A folder's identity ('device:inode'), which moves with it when it is renamed; '' when
+    there is no folder there."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return ""
+    return f"{st.st_dev}:{st.st_ino}" if stat.S_ISDIR(st.st_mode) else ""
+
+
+def check_replaceable(path: Path) -> None:
+    """The site and its spare must be real folders (or absent): never follow a link."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise OutputError(f"{path}: exists and is not a folder; refusing to replace it")
+
+
+def fresh_spare(out: Path) -> Path:
+    """An empty spare folder: a spare whose contents are not known is set aside and deleted."""
+    spare = spare_folder(out)
+    check_replaceable(spare)
+    if spare.exists():
+        old = new_folder(out, "old")
+        os.rename(spare, old / "site")
         shutil.rmtree(old, ignore_errors=True)
+    spare.mkdir(parents=True)
+    return spare
+
+
+def swap(spare: Path, out: Path) -> None:
+    """Make the spare the site in one step, the old site becoming the spare (an atomic
+    exchange of the two names; three renames where the system cannot exchange)."""
+    check_replaceable(out)
+    if not out.exists():
+        os.rename(spare, out)
+    elif not _exchange(spare, out):
+        hold = new_folder(out, "swap")
+        os.rename(out, hold / "site")
+        os.rename(spare, out)
+        os.rename(hold / "site", spare)
+        os.rmdir(hold)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE) on Linux: both names swapped at once; False if unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 @contextlib.contextmanager

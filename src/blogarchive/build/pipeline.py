@@ -1,13 +1,13 @@
-"""The build: posts/ -> site/, rendered into a new folder that replaces the old one.
+"""The build: posts/ -> site/, made in the site's spare folder, which then takes its place.
 
 The steps, in order (each a function below, timed by `report.step`):
   scan posts/ (content keys) -> nothing changed since the last build? stop, writing nothing
   -> digest each post (front matter, HTML, summary: cached, else in worker processes)
   -> group -> plan every page and feed, each with a key of everything it is made from
-  -> render what changed in the workers, keep (hard-link) what did not from the old site
-  -> static files, sitemap -> index for search -> swap the new folder in -> remember.
-Everything is gathered before the swap: a failure anywhere before it leaves the old site
-untouched.
+  -> render what changed in the workers; keep what the spare already holds, or hard-link it
+  from the site -> static files, sitemap -> tidy the spare -> index for search -> remember
+  -> swap the spare and the site (output.py).
+Everything is made before the swap: a failure anywhere before it leaves the site untouched.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import itertools
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -31,15 +32,16 @@ from ..provenance import source_views
 from ..redirects import redirect_files
 from ..related import PostTerms, related_from_terms
 from ..render import compile_templates, make_env
-from ..search import search_doc, update_index
+from ..search import BUNDLE, search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
 from .keys import (content_key, folder_keys, image_keys, page_salt, renderer_fingerprint,
                    site_fingerprint)
 from .manifest import FileRecord, FileStat, Manifest
-from .output import (Output, SiteWriter, intact, new_folder, output_lock, remove_stale,
-                     same_file, swap, walk)
+from .output import (Output, SiteWriter, check_replaceable, folder_id, folder_times, folders_of,
+                     fresh_spare, intact, new_folder, output_lock, remove_stale, same_file,
+                     spare_folder, swap, tidy, walk)
 from .plan import FeedJob, feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
@@ -63,6 +65,7 @@ class Request:
     search: bool
     images_dir: Path | None = None  # the project's images/, copied into the site; None: none
     drafts: bool = False        # include posts marked draft (never in feeds, sitemap, posts.json)
+    index_later: bool = False   # keep the last complete search index; the next build updates it
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,15 @@ class Scan:
     renderer: str
     fingerprint: str
     started_ns: int
+    dumps: tuple[str, ...] = ()     # keys of the files in the dumps folder
     images: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
 class Run:
-    """One build in progress: its request and cache, the last build's manifest, the scan, and
-    what it has done so far (the report, the skipped files, every output path planned)."""
+    """One build in progress: its request and cache, the manifests of the site (the last
+    build) and of its spare folder, the scan, and what it has done so far (the report, the
+    skipped files, every output path planned, every file of the new site with its key)."""
     request: Request
     cache: BuildCache
     manifest: Manifest
@@ -88,7 +93,17 @@ class Run:
     report: Report
     errors: list[str]
     salt: str
+    spare: Path = Path()
+    spare_manifest: Manifest = dataclasses.field(default_factory=Manifest)
     outputs: Output = dataclasses.field(default_factory=Output)
+    written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
+    related_key: str = ""
+
+    @property
+    def structure(self) -> str:
+        """The key of everything a page is made from but the posts' own text."""
+        return content_key("\n".join([self.salt, *self.scan.dumps,
+                                      *sorted(f.path.name for f in self.scan.files)]))
     progress: Progress = QUIET
 
 
@@ -96,20 +111,23 @@ def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None 
           keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
           dumps_dir: Path | None = None, search: bool = False,
           images_dir: Path | None = None, drafts: bool = False,
-          progress: Progress = QUIET) -> Report:
+          progress: Progress = QUIET, index_later: bool = False) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
     site is indexed by Pagefind before it is swapped in; the files of images_dir (the images
     import copied) are copied into the site's images/; with drafts, posts marked draft are
     pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
-    shows converting, rendering and indexing as they go (see progress.py)."""
+    shows converting, rendering and indexing as they go (see progress.py). With index_later
+    (serve), the site is swapped in with the last complete search index when the new one
+    would take time to make (report.index_pending): the next build makes it, even if nothing
+    changed (and never leaves it for later twice in a row)."""
     started = time.perf_counter()
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
     images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
     request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search, images, drafts)
+                      jobs or os.cpu_count() or 1, dumps, search, images, drafts, index_later)
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
@@ -136,7 +154,8 @@ def open_cache(out: Path, cache_dir: Path | None):
 def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
     """The steps; returns early, writing nothing, when the last build is still right."""
     report = Report()
-    manifest = cache.manifest(request.out)
+    check_replaceable(request.out)
+    manifest = cache.manifest(request.out, folder_id(request.out))
     with report.step("scan"):
         scan = scan_step(request, manifest)
     report.read = sum(f.read for f in scan.files)
@@ -149,36 +168,50 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
     salt = page_salt(scan.renderer, request.config, request.template_dir,
                      search=request.search, drafts=request.drafts)
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
-    written = replace_site(run, env)
-    with report.step("remember"):
-        remember(run, written)
+    replace_site(run, env)
     return report
 
 
-def replace_site(run: Run, env) -> dict[str, FileStat]:
-    """Make the whole site in a new folder beside the output, index it, and swap it in;
-    returns its files. On any failure the old site stays."""
+def replace_site(run: Run, env) -> None:
+    """Bring the spare folder up to date (what changed made, the rest kept), index it, record
+    it, and swap it in. On any failure the site stays as it was."""
     request, cache = run.request, run.cache
-    tmp = new_folder(request.out)
+    out = request.out
     try:
-        writer = SiteWriter(tmp, request.out)
+        take_spare(run)
+        writer = SiteWriter(run.spare, out)
         state = WorkerState(request.config, env, cache, {f.key: f.path for f in run.scan.files},
                             writer, run.scan.renderer)
         with Workers(request.jobs, state) as workers:
             posts = make_site(run, workers, state)
-        index_step(run, posts, state)
-        written = walk(tmp)
-        cache.forget_manifest(request.out)
+        with run.report.step("tidy"):
+            shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)   # made anew or linked below
+            tidy(run.spare, run.written, run.spare_manifest.folders, run.spare_manifest.files)
+        if request.index_later and not run.manifest.index_pending and keep_last_index(run, writer):
+            run.report.index_pending = True
+        else:
+            index_step(run, posts, state)
+        with run.report.step("remember"):
+            remember(run)
         with run.report.step("swap"):
-            swap(tmp, request.out)
+            swap(run.spare, out)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{request.out}: cannot write the site: {exc.strerror}; "
+        raise OutputError(f"{out}: cannot write the site: {exc.strerror}; "
                           "the previous site is untouched") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return written
+
+
+def take_spare(run: Run) -> None:
+    """The folder this build makes the site in: the spare, if this cache knows what it holds,
+    else a fresh one. Its record is forgotten first: a killed build leaves it unknown."""
+    out, cache = run.request.out, run.cache
+    spare = spare_folder(out)
+    check_replaceable(spare)
+    run.spare_manifest = cache.manifest(out, folder_id(spare))
+    if not run.spare_manifest.files:
+        with run.report.step("new spare"):
+            spare = fresh_spare(out)
+    cache.forget_manifest(out, folder_id(spare))
+    run.spare = spare
 
 
 def scan_step(request: Request, manifest: Manifest) -> Scan:
@@ -188,58 +221,115 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     renderer = renderer_fingerprint()
     known = manifest.posts if manifest.renderer == renderer else {}
     files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
+    dumps = tuple(folder_keys(request.dumps_dir))
     images = image_keys(request.images_dir)
     fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
-        f"search={request.search}", f"drafts={request.drafts}", *folder_keys(request.dumps_dir),
+        f"search={request.search}", f"drafts={request.drafts}", *dumps,
         *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
         *(f"{f.path.name}:{f.key}" for f in files)])
-    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, images)
+    return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, dumps, images)
 
 
 def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
     """Would this build write exactly what `out` already holds, untouched since?"""
     return (not scan.errors and manifest.fingerprint == scan.fingerprint
-            and intact(out, manifest.files))
+            and not manifest.index_pending and intact(out, manifest.files, manifest.folders))
 
 
 def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
-    """Digest the posts, group them, plan every output file, render what changed, keep what
-    did not, and add the files no template makes; returns the digests of the site's posts."""
+    """Digest the posts, group them, plan the output files, render what changed, keep what
+    did not, and add the files no template makes; returns the digests of the site's posts.
+    When only the text of some posts changed, only their pages are planned; every other
+    file is the last build's (`carry`)."""
     report, config = run.report, run.request.config
-    digests = [d for d in digest_step(run, workers) if run.request.drafts or not d.post.draft]
+    digests, changed = digest_step(run, workers)
+    digests = [d for d in digests if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
-        site = S.group([d.post for d in digests], related_links(digests, run.cache))
+        site = S.group([d.post for d in digests], related_links(run, digests, changed))
         by_slug = {d.post.slug: d for d in digests}
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
-    pages = plan_pages(site, by_slug, config, views, run.request.search)
     feeds = feed_jobs(site, by_slug, config)
-    images = image_jobs(run.request.images_dir, run.scan.images)
     with run.progress.phase("render", unit="file") as advance:
-        while True:
-            with report.step("plan"):
-                chunk = list(itertools.islice(pages, PLAN_CHUNK))
-            if not chunk:
-                break
-            with report.step("pages"):
-                render_or_keep(run, workers, render_pages, chunk)
-            advance(len(chunk))
-        with report.step("feeds"):
-            render_or_keep(run, workers, render_feeds, feeds)
-        with report.step("images"):
-            render_or_keep(run, workers, copy_images, images)
-        advance(len(feeds) + len(images))
-    with report.step("static"):
-        for rel, source, data in extra_files(run.outputs, config, digests, feeds):
-            run.outputs.add(rel, source)
-            state.writer.put(rel, data)
+        plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search,
+                                           changed), advance)
+        feeds_and_images(run, workers, feeds, advance)
+        put_extras(run, state.writer, extra_files(run, digests, feeds))
+        if changed is not None and not carry(run, state.writer):
+            run.outputs, run.written = Output(), {}         # the last build's files will not do
+            plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search),
+                      advance)
+            feeds_and_images(run, workers, feeds, advance)
+            put_extras(run, state.writer, extra_files(run, digests, feeds))
+    put_extras(run, state.writer, [sitemap_file(run, digests)])
     return [by_slug[post.slug] for post in site.posts]
 
 
-def digest_step(run: Run, workers: Workers) -> list[Digest]:
+def put_extras(run: Run, writer: SiteWriter, extras) -> None:
+    """Files no template makes: kept, linked or made like pages, by their keys."""
+    with run.report.step("static"):
+        for extra in extras:
+            run.outputs.add(extra.path, extra.source)
+            held = holds(run, extra.path, extra.key)
+            if held is None:
+                held = FileRecord(extra.key, writer.put(extra.path, extra.make()))
+            elif held is LIVE:
+                held = FileRecord(extra.key, writer.link([extra.path])[0])
+            run.written[extra.path] = held
+
+
+def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) -> None:
+    """Every feed and every image of the images folder, made or kept."""
+    images = image_jobs(run.request.images_dir, run.scan.images)
+    with run.report.step("feeds"):
+        render_or_keep(run, workers, render_feeds, feeds)
+    with run.report.step("images"):
+        render_or_keep(run, workers, copy_images, images)
+    advance(len(feeds) + len(images))
+
+
+def plan_step(run: Run, workers: Workers, pages: Iterator, advance) -> None:
+    """Plan pages a chunk at a time, rendering or keeping each chunk."""
+    while True:
+        with run.report.step("plan"):
+            chunk = list(itertools.islice(pages, PLAN_CHUNK))
+        if not chunk:
+            break
+        with run.report.step("pages"):
+            render_or_keep(run, workers, render_pages, chunk)
+        advance(len(chunk))
+
+
+def carry(run: Run, writer: SiteWriter) -> bool:
+    """Every page the last build made and this one did not plan again, with its key: kept in
+    the spare or linked from the site. False (nothing to do but plan everything) if one of
+    them is missing or was changed by hand since."""
+    link, kept = [], 0
+    with run.report.step("carry"):
+        for rel, record in run.manifest.files.items():
+            if rel in run.written or rel == SITEMAP or rel.startswith(BUNDLE + "/"):
+                continue
+            held = holds(run, rel, record.key)
+            if held is None:
+                return False
+            run.outputs.add(rel, f"{rel} (kept from the last build)")
+            run.report.keys[rel] = record.key
+            kept += 1
+            if held is LIVE:
+                link.append(rel)
+            else:
+                run.written[rel] = held
+        for rel, st in zip(link, writer.link(link)):
+            run.written[rel] = FileRecord(run.report.keys[rel], st)
+    run.report.kept += kept
+    return True
+
+
+def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str] | None]:
     """Every post's Digest (cached, else converted in the workers), in scan order, with
-    malformed posts and slugs used twice refused (or, with keep_going, skipped)."""
+    malformed posts and slugs used twice refused (or, with keep_going, skipped); and the
+    slugs of the posts whose text alone changed, if that is all (see `text_changes`)."""
     files = run.scan.files
     with run.report.step("load cache"):
         cached = run.cache.digests()
@@ -254,21 +344,53 @@ def digest_step(run: Run, workers: Workers) -> list[Digest]:
         else:
             parsed[f.path] = digests[f.key] = result
     kept = unique_slugs(parsed, lambda d: d.post.slug, run.errors, run.request.keep_going)
+    changed = text_changes(run, digests, cached)
     run.cache.put_digests(digests, cached)
     run.report.converted = len(todo)
-    return kept
+    return kept, changed
 
 
-def related_links(digests: list[Digest], cache: BuildCache) -> dict[str, tuple[str, ...]]:
+def text_changes(run: Run, digests: dict[str, Digest],
+                 cached: dict[str, Digest]) -> frozenset[str] | None:
+    """The slugs of the posts whose files changed since the last build (which skipped none)
+    though their headers and terms did not, when nothing else changed: no post added or
+    removed, the same settings, code, templates and dumps. Then every page but theirs and
+    the listing pages they are on is what the last build made. None otherwise."""
+    last = run.manifest
+    if (not last.fingerprint or run.errors or last.structure != run.structure
+            or len(last.posts) != len(run.scan.files)):
+        return None
+    changed = set()
+    for f in run.scan.files:
+        before = last.posts.get(f.path.name)
+        if before is None:
+            return None
+        if before.key == f.key:
+            continue
+        old, new = cached.get(before.key), digests.get(f.key)
+        if old is None or new is None or old.post != new.post or old.terms != new.terms:
+            return None
+        changed.add(new.post.slug)
+    return frozenset(changed)
+
+
+def related_links(run: Run, digests: list[Digest],
+                  changed: frozenset[str] | None) -> dict[str, tuple[str, ...]]:
     """Each post's related posts, from every post's terms; remembered in the cache while the
-    terms and categories of all posts stay the same (an edit seldom changes them)."""
+    terms and categories of all posts stay the same (an edit seldom changes them: when only
+    posts' text changed, the last build's are taken without even computing their key)."""
+    if changed is not None and run.manifest.related_key:
+        found = run.cache.related(run.manifest.related_key)
+        if found is not None:
+            run.related_key = run.manifest.related_key
+            return found
     items = [PostTerms(d.post.slug, d.terms, d.post.categories)
              for d in sorted(digests, key=lambda d: d.post.slug)]
-    key = content_key(repr(items))
-    found = cache.related(key)
+    run.related_key = content_key(repr(items))
+    found = run.cache.related(run.related_key)
     if found is None:
         found = related_from_terms(items)
-        cache.put_related(key, found)
+        run.cache.put_related(run.related_key, found)
     return found
 
 
@@ -282,47 +404,102 @@ def source_view_step(dumps_dir: Path | None, posts) -> dict:
 
 
 def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
-    """Where the build decides: a planned file whose key and file are what the last build
-    recorded is hard-linked from the old site; every other one is made by `task`."""
-    report, out = run.report, run.request.out
-    old_files = run.manifest.files
-    keep, make = [], []
+    """Where the build decides: a planned file whose key is the one the spare's file was made
+    with is left alone; one whose key is the site's is hard-linked from the site; every other
+    one is made by `task`."""
+    report = run.report
+    link, make = [], []
     for job in jobs:
         run.outputs.add(job.path, job.source)
         key = report.keys[job.path] = output_key(job, run.salt)
-        old = old_files.get(job.path)
-        unchanged = old and old.key == key and same_file(f"{out}/{job.path}", old.stat)
-        (keep if unchanged else make).append(job)
-    workers.map(link_files, [j.path for j in keep])
-    workers.map(task, make)
-    report.kept += len(keep)
+        held = holds(run, job.path, key)
+        if held is None:
+            make.append(job)
+        elif held is LIVE:
+            link.append(job)
+        else:
+            run.written[job.path] = held
+    for done, stats in ((link, workers.map(link_files, [j.path for j in link])),
+                        (make, workers.map(task, make))):
+        for job, st in zip(done, stats):
+            run.written[job.path] = FileRecord(report.keys[job.path], st)
+    report.kept += len(jobs) - len(make)
     report.rendered += len(make)
 
 
-def extra_files(outputs: Output, config: Config, digests: list[Digest], feeds: list[FeedJob]):
-    """Static files, posts.json, sitemap.xml, robots.txt and the redirect rules of the old
-    feed addresses, as (path, what it is, bytes). Drafts (there with --drafts) are in neither
-    posts.json nor the sitemap."""
+LIVE = FileRecord("", FileStat(0, 0, 0))    # `holds`: the site's file will do, linked
+
+
+def holds(run: Run, rel: str, key: str) -> FileRecord | None:
+    """The spare's record of `rel` if its file was made with `key` and is untouched; LIVE if
+    the site's is; else None."""
+    for folder, manifest in ((run.spare, run.spare_manifest), (run.request.out, run.manifest)):
+        found = manifest.files.get(rel)
+        if found is not None and found.key == key and same_file(f"{folder}/{rel}", found.stat):
+            return found if folder is run.spare else LIVE
+    return None
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A file no template makes: its path, what it is, its key, and how to make its bytes."""
+    path: str
+    source: str
+    key: str
+    make: Callable[[], bytes]
+
+
+def extra_files(run: Run, digests: list[Digest], feeds: list[FeedJob]) -> Iterator[Extra]:
+    """Static files, posts.json, robots.txt and the redirect rules of the old feed addresses,
+    each made only when its key changed (posts.json: the posts' keys). Drafts (there with
+    --drafts) are not in posts.json."""
+    config, salt = run.request.config, run.salt
     published = [d for d in digests if not d.post.draft]
-    yield "posts.json", "posts.json", posts_json([d.post for d in published], config.site_url,
-                                                 {d.post.slug: d.words for d in published})
+    yield Extra("posts.json", "posts.json",
+                content_key("\n".join([salt, "posts.json", *(d.key for d in published)])),
+                lambda: posts_json([d.post for d in published], config.site_url,
+                                   {d.post.slug: d.words for d in published}))
     for name, path in resources.static_files().items():
         rel = "static/" + name
-        yield rel, f"static file {rel}", path.read_bytes()
+        yield Extra(rel, f"static file {rel}", content_key(f"{salt}\n{rel}"), path.read_bytes)
+    yield Extra("robots.txt", "robots.txt", content_key(f"{salt}\nrobots.txt"),
+                lambda: robots(config.site_url))
+    feed_paths = [job.path for job in feeds]
+    rules = redirect_files(feed_paths, S.rooted_url(config.site_url, ""))
+    for name, text in rules.items():
+        yield Extra(name, f"redirect rules {name}",
+                    content_key("\n".join([salt, name, *feed_paths])),
+                    lambda text=text: text.encode("utf-8"))
+
+
+SITEMAP = "sitemap.xml"
+
+
+def sitemap_file(run: Run, digests: list[Digest]) -> Extra:
+    """sitemap.xml of every page planned (drafts aside), keyed by their paths."""
     drafts = {path for d in digests if d.post.draft
               for path in (S.post_path(d.post), S.source_path(d.post))}
-    yield "sitemap.xml", "sitemap", sitemap([p for p in outputs.sources if p not in drafts],
-                                            config.site_url)
-    yield "robots.txt", "robots.txt", robots(config.site_url)
-    base_path = S.rooted_url(config.site_url, "")
-    for name, text in redirect_files([job.path for job in feeds], base_path).items():
-        yield name, f"redirect rules {name}", text.encode("utf-8")
+    paths = sorted(p for p in run.outputs.sources if p not in drafts)
+    return Extra(SITEMAP, "sitemap", content_key("\n".join([run.salt, SITEMAP, *paths])),
+                 lambda: sitemap(paths, run.request.config.site_url))
+
+
+def keep_last_index(run: Run, writer: SiteWriter) -> bool:
+    """Link the site's search index, made from an older build's posts but whole, into the
+    spare (search catches up in the next build); False if there is none intact."""
+    old = {rel: r for rel, r in run.manifest.files.items() if rel.startswith(BUNDLE + "/")}
+    if not old or not all(same_file(f"{run.request.out}/{rel}", r.stat) for rel, r in old.items()):
+        return False
+    with run.report.step("search (later)"):
+        run.written.update(zip(old, (FileRecord("", st) for st in writer.link(list(old)))))
+    return True
 
 
 def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
-    """Index the site's posts for search (when it is on), in shards: a shard none of whose
-    posts changed is linked from the old site, if its files are the ones the last build
-    wrote; the others are indexed again (search.update_index)."""
+    """Index the site's posts for search (when it is on), in shards, into the spare (whose
+    old index is gone): a shard none of whose posts changed is linked from the site, if its
+    files are the ones the last build wrote; the others are indexed again
+    (search.update_index)."""
     if not run.request.search:
         return
     out, old_files = run.request.out, run.manifest.files
@@ -332,18 +509,23 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
 
     with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
         run.report.indexed = update_index(
-            [search_doc(d.post, d.key) for d in posts], state.writer.tmp, state.html_of,
+            [search_doc(d.post, d.key) for d in posts], run.spare, state.html_of,
             previous=out, intact=intact, language=run.request.config.language,
             jobs=run.request.jobs, advance=advance)
+        run.written.update({f"{BUNDLE}/{rel}": FileRecord("", st)
+                            for rel, st in walk(run.spare / BUNDLE).items()})
 
 
-def remember(run: Run, written: dict[str, FileStat]) -> None:
-    """Record this build in the cache: its fingerprint (none when files were skipped), every
-    file with its key and stat, and each post file's stat and key for the next scan."""
-    keys, scan = run.report.keys, run.scan
-    run.cache.put_manifest(run.request.out, Manifest(
-        fingerprint=scan.fingerprint if not run.errors else "",
-        files={rel: FileRecord(keys.get(rel, ""), stat) for rel, stat in written.items()},
+def remember(run: Run) -> None:
+    """Record what the spare now holds, before it is swapped in: this build's fingerprint
+    (none when files were skipped), every file with its key and stat, every folder's mtime,
+    and each post file's stat and key for the next scan."""
+    scan, spare = run.scan, run.spare
+    run.cache.put_manifest(run.request.out, folder_id(spare), Manifest(
+        fingerprint=scan.fingerprint if not run.errors else "", files=run.written,
         posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-        renderer=scan.renderer, scanned_ns=scan.started_ns))
-    run.report.files = len(written)
+        renderer=scan.renderer, scanned_ns=scan.started_ns,
+        folders=folder_times(spare, folders_of(run.written)), structure=run.structure,
+        related_key=run.related_key, index_pending=run.report.index_pending),
+        keep=folder_id(run.request.out))
+    run.report.files = len(run.written)

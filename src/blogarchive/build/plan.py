@@ -153,27 +153,35 @@ def image_jobs(folder: Path | None, keys: Mapping[str, str]) -> list[ImageJob]:
 
 
 def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
-               views: dict | None = None, search: bool = False) -> Iterator[Page]:
+               views: dict | None = None, search: bool = False,
+               only: frozenset[str] | None = None) -> Iterator[Page]:
     """Every HTML page of the site, in a fixed order: posts, source views, listings,
     indexes, search, 404. `views` holds the source views of the posts whose dumps are here.
     Every page has the site's navigation and links the site's feeds first, then its own (a
-    category's or a tag's)."""
+    category's or a tag's).
+
+    With `only` (slugs), just the pages showing something of those posts besides their
+    headers (their own pages, the listing pages they are on): when only their text changed,
+    every other page is what the last build planned."""
     site_feed = FeedLink("All posts", "", has_atom_entries(published(site.posts)))
     nav = site.nav()
-    for page in _plan_pages(site, digests, config, views or {}, search):
+    for page in _plan_pages(site, digests, config, views or {}, search, only):
         yield dataclasses.replace(page, feeds=(site_feed, *page.feeds), nav=nav)
 
 
 def _plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: dict,
-                search: bool) -> Iterator[Page]:
-    for post in site.posts:
+                search: bool, only: frozenset[str] | None) -> Iterator[Page]:
+    posts = site.posts if only is None else [p for p in site.posts if p.slug in only]
+    for post in posts:
         d = digests[post.slug]
         yield PostPage(S.post_path(post), f"post {post.slug!r}", post.title, d.key,
                        site.context(post), post.slug in views)
-    for post in site.posts:
+    for post in posts:
         if post.slug in views:
             yield source_page(post, views[post.slug])
-    yield from _listings(site, _Lister(site, digests, config), config)
+    yield from _listings(site, _Lister(site, digests, config, only), config)
+    if only is not None:
+        return
     yield categories_page(site)
     if site.tags:
         yield tags_page(site)
@@ -232,10 +240,12 @@ def tag_label(tag: S.Tag) -> str:
 
 
 class _Lister:
-    """Paginated lists of posts: <folder>index.html, then <folder>page/N/index.html."""
+    """Paginated lists of posts: <folder>index.html, then <folder>page/N/index.html (with
+    `only`, just the pages listing one of those slugs)."""
 
-    def __init__(self, site: S.Site, digests: dict[str, Digest], config: Config):
-        self.site, self.digests, self.config = site, digests, config
+    def __init__(self, site: S.Site, digests: dict[str, Digest], config: Config,
+                 only: frozenset[str] | None = None):
+        self.site, self.digests, self.config, self.only = site, digests, config, only
         self.entries: dict[str, ListEntry] = {}
 
     def entry(self, post: Post) -> ListEntry:
@@ -251,6 +261,8 @@ class _Lister:
         chunks = S.pages(tuple(posts), self.config.posts_per_page)
         heading = more.pop("heading", "") or title
         for n, chunk in enumerate(chunks, 1):
+            if self.only is not None and not any(p.slug in self.only for p in chunk):
+                continue
             yield ListPage(S.paged(folder, n), f"{source}, page {n}",
                            title if n == 1 else f"{title} (page {n} of {len(chunks)})",
                            intro, heading, tuple(self.entry(p) for p in chunk),

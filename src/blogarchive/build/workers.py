@@ -19,6 +19,7 @@ from ..render import render, template_errors
 from .cache import BuildCache
 from .digest import Digest, make_digest
 from .keys import post_key
+from .manifest import FileStat
 from .output import SiteWriter
 from .plan import FeedEntry, FeedJob, ImageJob, Page
 from .scan import parse_post
@@ -84,8 +85,8 @@ def digest_posts(state: WorkerState, keys: list[str]) -> list[Digest | str]:
     return out
 
 
-def render_pages(state: WorkerState, pages: list[Page]) -> list[str]:
-    """Render and write each page; 'same' where the old site already has these bytes."""
+def render_pages(state: WorkerState, pages: list[Page]) -> list[FileStat]:
+    """Render and write each page (linking the site's file where it has these bytes)."""
     out = []
     with template_errors():
         for page in pages:
@@ -95,7 +96,7 @@ def render_pages(state: WorkerState, pages: list[Page]) -> list[str]:
     return out
 
 
-def render_feeds(state: WorkerState, jobs: list[FeedJob]) -> list[str]:
+def render_feeds(state: WorkerState, jobs: list[FeedJob]) -> list[FileStat]:
     """Make and write each feed file."""
     out = []
     for job in jobs:
@@ -104,8 +105,8 @@ def render_feeds(state: WorkerState, jobs: list[FeedJob]) -> list[str]:
     return out
 
 
-def copy_images(state: WorkerState, jobs: list[ImageJob]) -> list[str]:
-    """Copy each image into the new tree as it is."""
+def copy_images(state: WorkerState, jobs: list[ImageJob]) -> list[FileStat]:
+    """Copy each image into the spare as it is."""
     out = []
     for job in jobs:
         try:
@@ -116,6 +117,6 @@ def copy_images(state: WorkerState, jobs: list[ImageJob]) -> list[str]:
     return out
 
 
-def link_files(state: WorkerState, rels: list[str]) -> list[str]:
-    """Hard-link these unchanged files of the old site into the new tree."""
+def link_files(state: WorkerState, rels: list[str]) -> list[FileStat]:
+    """Hard-link these unchanged files of the site into the spare."""
     return state.writer.link(rels)

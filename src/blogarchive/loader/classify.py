@@ -32,6 +32,7 @@ class Classified:
     overrides: Overrides
     header_tags: list[str] = field(default_factory=list)
     header_author: str | None = None
+    dates_above: dict[int, int] = field(default_factory=dict)  # title line -> its date above
 
 
 def classify(
@@ -161,11 +162,9 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
             else:
                 place = meta.place if meta.place != "either" else places.get(meta.shape, "footer")
                 above = done.notes[prev] if prev is not None else None
-                header = (
-                    place == "header"
-                    and above is not None
-                    and above.role == "text"
-                    and L.is_title_like(done.rows[prev], 200, 40)
+                header = place == "header" and above is not None and (
+                    above.role == "text" and L.is_title_like(done.rows[prev], 200, 40)
+                    or above.role == "date"  # stacked under another line of the title's meta
                 )
                 note.role = head_role = "date" if header else "cats"
                 note.reason = (
@@ -176,3 +175,50 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
 
 def date_formats(done: Classified) -> list[str]:
     return sorted({n.data.fmt for n in done.notes if isinstance(n.data, G.Meta) and n.data.fmt})
+
+
+ABOVE_OK = ("cats", "more", "footer", "chrome", "thread")  # what may stand above a post's date
+
+
+def find_dates_above(done: Classified) -> None:
+    """Dates a theme prints above the title ('May 3, 2012' / 'Title' / 'Keith wrote on …').
+
+    A bare date line over a title-like line stands above that post's title when more of the
+    post's header meta follows the title, or when only chrome or the previous post's closing
+    meta stands above the date.  Where a title-like line stands on both sides, the page's
+    other dates decide: above if more of them stand clearly above a title than under one.
+    Fills `done.dates_above` (title line -> date line); those date lines become chrome."""
+    seen = {"above": [], "either": [], "under": 0}
+    nb = [i for i, n in enumerate(done.notes) if n.role != "blank"]
+    for k, i in enumerate(nb):
+        if done.notes[i].role == "date" and _bare_date(done.notes[i].data):
+            _place_date(done, nb, k, seen)
+    if len(seen["above"]) > seen["under"]:
+        seen["above"] += seen["either"]
+    for i, t, why in seen["above"]:
+        done.dates_above[t] = i
+        done.notes[i].role, done.notes[i].reason = "chrome", f"date above its post's title ({why})"
+
+
+def _place_date(done: Classified, nb: list[int], k: int, seen: dict) -> None:
+    """Sort one bare date line: clearly above a title, clearly under one, or either."""
+    def role(j):
+        return done.notes[nb[j]].role if 0 <= j < len(nb) else "chrome"
+
+    def title_like(j):
+        return role(j) == "text" and L.is_title_like(done.rows[nb[j]])
+
+    if not title_like(k + 1):
+        seen["under"] += title_like(k - 1)
+        return
+    if role(k + 2) == "date":
+        seen["above"].append((nb[k], nb[k + 1], "the title's own meta line follows it"))
+    elif role(k - 1) in ABOVE_OK:
+        seen["above"].append((nb[k], nb[k + 1], "only chrome or the previous post's meta above"))
+    elif title_like(k - 1):
+        seen["either"].append((nb[k], nb[k + 1], "as the page's other dates stand"))
+
+
+def _bare_date(meta) -> bool:
+    return isinstance(meta, G.Meta) and meta.shape == "dateline" and meta.comments is None \
+        and meta.date is not None

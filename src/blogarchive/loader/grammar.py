@@ -151,15 +151,16 @@ def strip_count(value: str) -> tuple[str, int | None, bool, str | None]:
 
 _AUTHOR = r"(?P<author>[^|·•.!?:;]{1,60}?)"
 _TAIL = rf"(?:\s*[|·•—–-]?\s*{COUNT})?\.?"
+_IN_CATS = r"(?:\s+in\s+(?P<cats>[^|·•]{1,150}?))?"  # "Posted on May 3, 2012 in Rides by …"
 _BYLINE_RES = (
     re.compile(
-        rf"^\s*(?:Posted|Published|Written|Added)(?:\s+on)?\s+(?P<d>{_DATE}){_TIME}?"
+        rf"^\s*(?:Posted|Published|Written|Added)(?:\s+on)?\s+(?P<d>{_DATE}){_TIME}?{_IN_CATS}"
         rf"(?:,?\s+by\s+{_AUTHOR})?{_TAIL}\s*$",
         re.I,
     ),
     re.compile(
         rf"^\s*(?:Posted\s+|Written\s+)?[Bb]y\s+{_AUTHOR}(?:\s+on|,|\s+[|·•—–-])\s+"
-        rf"(?P<d>{_DATE}){_TIME}?"
+        rf"(?P<d>{_DATE}){_TIME}?{_IN_CATS}"
         rf"{_TAIL}\s*$"
     ),
     re.compile(
@@ -169,6 +170,8 @@ _BYLINE_RES = (
     re.compile(rf"^\s*On\s+(?P<d>{_DATE}){_TIME}?,?\s+{_AUTHOR}\s+(?:wrote|said):?\s*$"),
     re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+(?:by|·|—|–|\|)\s+{_AUTHOR}{_TAIL}\s*$"),
     re.compile(rf"^\s*(?:Posted|Written)\s+by\s+{_AUTHOR}{_TAIL}\s*$"),
+    # date, author and comment link side by side: "May 3, 2012 gardener 4 Comments"
+    re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+{_AUTHOR}\s+{COUNT}\.?\s*$"),
 )
 
 
@@ -196,6 +199,7 @@ def byline(text: str) -> Meta | None:
             date=date,
             fmt=fmt,
             author=author,
+            categories=split_names(g.get("cats") or ""),
             comments=comment_count(g.get("count"), g.get("n")),
         )
     return None
@@ -223,6 +227,23 @@ _PART_RES = (
     ("tags", re.compile(r"^(?:Tagged(?: with)?|Tags)\s*:?\s+(?P<v>[^.!?]{1,150})$")),
     ("skip", re.compile(r"^(?:Bookmark the permalink\.?|Edit|Permalink)$")),
 )
+
+
+_DATED_TAIL_RE = re.compile(
+    rf"^(?P<v>.+?)(?:\s+on\s+(?P<d>{_DATE}){_TIME}?)?(?:,?\s+by\s+{_AUTHOR})?\.?$"
+)
+
+
+def _dated_tail(value: str, meta: Meta) -> tuple[str, Meta]:
+    """'Rides on June 2, 2013 by Sam' -> 'Rides', with the date and author folded into meta."""
+    m = _DATED_TAIL_RE.match(value)
+    hit = find_date(m.group("d")) if m and m.group("d") else None
+    author = (m.group("author") or "").strip() if m else ""
+    if not m or not (hit or (author and _name_like(author))):
+        return value, meta
+    if hit:
+        meta = meta.with_(date=hit[0], fmt=hit[1])
+    return m.group("v"), meta.with_(author=author or meta.author)
 
 
 def entry_meta(text: str) -> Meta | None:
@@ -264,6 +285,7 @@ def _entry_part(part: str, meta: Meta) -> tuple[Meta, bool] | None:
             return meta, False
         value, count, found, _ = strip_count(m.group("v"))
         meta = meta.with_(comments=count if found else meta.comments)
+        value, meta = _dated_tail(value, meta)
         if kind == "cats":
             return meta.with_(categories=meta.categories + split_names(value)), True
         return meta.with_(tags=meta.tags + split_names(value)), True
@@ -272,7 +294,8 @@ def _entry_part(part: str, meta: Meta) -> tuple[Meta, bool] | None:
         return meta.with_(comments=count.comments), False
     by = byline(part)
     if by:
-        return meta.with_(date=by.date, fmt=by.fmt, author=by.author), False
+        cats = meta.categories + by.categories
+        return meta.with_(date=by.date, fmt=by.fmt, author=by.author, categories=cats), False
     hit = date_line(part)
     if hit:
         return meta.with_(date=hit[0], fmt=hit[1]), False
@@ -304,6 +327,12 @@ _LABEL_SPLIT_RE = re.compile(
 def is_label(text: str) -> bool:
     """A screen-reader label on a line of its own ('Posted on', 'Author', 'Tags')."""
     return text.strip().rstrip(":").lower() in LABELS
+
+
+def label_start(text: str) -> bool:
+    """A label and its value on one line: 'Author gardener', 'Categories Waders'."""
+    s = text.strip()
+    return len(s) <= 200 and not is_label(s) and bool(_LABEL_SPLIT_RE.match(s))
 
 
 def labelled_meta(text: str) -> Meta | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import grammar as G
 from . import lines as L
-from .thread import Thread, parse_thread
+from .thread import Thread, comment_header, parse_thread
 
 SHORT_WORDS = 12  # navigation and form lines are short labels, not prose
 LONGEST = 500  # characters: longer lines are prose, never page structure
@@ -23,6 +23,7 @@ NAV_LINE_RE = re.compile(
     r"^\s*(?:←.{1,120}|.{1,120}→|(?:[«‹]\s*)?(?:Older|Newer|Previous|Next) "
     r"(?:posts|entries|Posts|Entries|page|Page|post|Post)(?:\s*[»›])?|Page \d+ of \d+)\s*$"
 )
+TIME_RE = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # a comment's date shows the time of day
 STICKY_RE = re.compile(r"^\s*(?:Featured(?: post)?|Sticky(?: post)?)\s*$", re.I)
 
 
@@ -87,15 +88,19 @@ def _short(text: str, words: int = SHORT_WORDS) -> bool:
 
 
 def _stops(rows, i: int, page: PageStructure) -> bool:
+    """Where a run of navigation, form or thread lines ends: a marked line, another heading,
+    or a comment count (the heading of a thread, never a link of the run)."""
     t = rows[i]
     return i in page.marks or bool(
         G.THREAD_RE.match(t) or G.NAV_HEAD_RE.match(t) or G.FORM_HEAD_RE.match(t)
+        or G.count_line(t)
     )
 
 
 def _thread(rows, nb, k, page) -> int | None:
-    """'6 thoughts on “Title”' and the comments under it, up to the comment form or chrome."""
-    if not G.THREAD_RE.match(rows[nb[k]]):
+    """'6 thoughts on “Title”' (or a bare '2 Comments' over a comment's author and date) and
+    the comments under it, up to the comment form or chrome."""
+    if not (G.THREAD_RE.match(rows[nb[k]]) or _count_over_comment(rows, nb, k)):
         return None
     j = k + 1
     while j < len(nb) and not _stops(rows, nb[j], page):
@@ -111,6 +116,22 @@ def _thread(rows, nb, k, page) -> int | None:
     )
     _mark(page, nb[k + 1 : j], "thread", "comment thread (an archived comment, not the post)")
     return j
+
+
+def _count_over_comment(rows, nb, k) -> bool:
+    """'2 Comments' right above a comment's header: its author ('Pete says:') and the date
+    with the time of day ('May 4, 2012 at 8:10 am'), glued or on the next line."""
+    count = G.count_line(rows[nb[k]])
+    if not count or not count.comments or k + 2 >= len(nb):
+        return False
+    author = rows[nb[k + 1]].strip()
+    if author.endswith((".", "!", "?")):
+        return False
+    for j in (nb[k + 1], nb[k + 2]):
+        got = comment_header(rows, j)
+        if got and got[2] == nb[k + 1] and TIME_RE.search(rows[j]):
+            return True
+    return False
 
 
 def _form(rows, nb, k, page) -> int | None:
@@ -180,36 +201,59 @@ def _related(rows, nb, k, page) -> int | None:
 
 
 def _labels(rows, nb, k, page) -> int | None:
-    """A meta block under screen-reader labels, on one line or a line per label and value."""
+    """A meta block under screen-reader labels: on one line, a line per label and value, or a
+    line per label with its value ('Author gardener' / 'Posted on May 3, 2012' / …)."""
     t = rows[nb[k]].strip()
     if G.is_label(t):
-        parts, j = [], k
-        while (
-            j + 1 < len(nb)
-            and G.is_label(rows[nb[j]])
-            and nb[j + 1] not in page.marks
-            and not G.is_label(rows[nb[j + 1]])
-        ):
-            parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
-            j += 2
-        if (
-            parts
-            and j < len(nb)
-            and rows[nb[j]].strip().startswith("on ")
-            and G.strip_count(parts[-1])[2]
-        ):
-            parts.append(rows[nb[j]].strip())
-            j += 1
-        meta = G.labelled_meta(" ".join(parts)) if parts else None
+        parts, j = _label_pairs(rows, nb, k, page)
+    elif G.label_start(t) and k + 1 < len(nb) and _labelled_line(rows[nb[k + 1]]):
+        parts, j = _labelled_lines(rows, nb, k, page)
     elif G.entry_meta(t) or G.byline(t):
         return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
     else:
-        meta, j = G.labelled_meta(t), k + 1
+        parts, j = [t], k + 1
+    meta = G.labelled_meta(" ".join(parts)) if parts else None
     if meta is None:
         return None
     page.marks[nb[k]] = Mark("meta", describe(meta), meta, zone=True)
     _mark(page, nb[k + 1 : j], "meta", "part of the meta block above")
     return j
+
+
+def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
+    """'Posted on' / '19 April 2015' / 'Author' / 'Tom' …: labels and values on lines of their
+    own, perhaps ending with the comment link's 'on <title>'."""
+    parts, j = [], k
+    while (
+        j + 1 < len(nb)
+        and G.is_label(rows[nb[j]])
+        and nb[j + 1] not in page.marks
+        and not G.is_label(rows[nb[j + 1]])
+    ):
+        parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
+        j += 2
+    if parts and j < len(nb) and nb[j] not in page.marks and G.count_line(rows[nb[j]]):
+        parts.append(rows[nb[j]].strip())  # the comment link on a line of its own
+        j += 1
+    on_title = j < len(nb) and rows[nb[j]].strip().startswith("on ")
+    if parts and on_title and G.strip_count(parts[-1])[2]:
+        parts.append(rows[nb[j]].strip())
+        j += 1
+    return parts, j
+
+
+def _labelled_line(text: str) -> bool:
+    """'Categories Waders', or the comment link '4 Comments on <title>'."""
+    value, _, found, _ = G.strip_count(text.strip())
+    return G.label_start(text) or (found and not value)
+
+
+def _labelled_lines(rows, nb, k, page) -> tuple[list[str], int]:
+    """'Author gardener' / 'Posted on May 3, 2012' / 'Categories Waders' / '4 Comments on T'."""
+    j = k
+    while j < len(nb) and (j == k or nb[j] not in page.marks) and _labelled_line(rows[nb[j]]):
+        j += 1
+    return [rows[i].strip() for i in nb[k:j]], j
 
 
 def _single(rows, nb, k, page, earlier: set[str]) -> None:
@@ -240,7 +284,10 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
         )
         _description(rows, nb, k, page)
         return
-    meta = G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t)
+    meta = (
+        G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t)
+        or _bubble(rows, nb, k, page)
+    )
     if meta:
         page.marks[i] = Mark("meta", describe(meta), meta)
     elif (
@@ -269,15 +316,31 @@ def _beside_chrome(rows, nb, k, page) -> bool:
     )
 
 
+def _bubble(rows, nb, k, page) -> G.Meta | None:
+    """A comment link shown as a bare number or 'Reply' (no comments yet) right under a
+    byline or date line: the post's comment count, not the first line of its body."""
+    t = rows[nb[k]].strip()
+    above = page.marks.get(nb[k - 1]) if k > 0 else None
+    meta = above.data if above is not None and above.role == "meta" else None
+    if not isinstance(meta, G.Meta) or meta.shape not in ("byline", "dateline"):
+        return None
+    if t.isdigit() and len(t) <= 5:
+        return G.Meta("count", "header", comments=int(t))
+    return G.Meta("count", "header", comments=0) if G.COMMENT_REPLY_RE.match(t) else None
+
+
 def _dateline(text: str) -> G.Meta | None:
     hit = G.date_line(text)
     return G.Meta("dateline", "header", date=hit[0], fmt=hit[1]) if hit else None
 
 
 def _above_posts(rows, nb, k, page) -> bool:
-    """Nothing but chrome and short lines above: the page's own header, not a post's line."""
+    """Nothing but chrome and short labels above (a header, menu, widgets): the page's own
+    header, not a line of a post (a post above would show prose, a date or a meta line)."""
     return all(
-        page.marks[i].role in ("footer", "chrome") if i in page.marks else _short(rows[i], 8)
+        page.marks[i].role in ("footer", "chrome")
+        if i in page.marks
+        else _short(rows[i]) and not _meta_like(rows[i])
         for i in nb[:k]
     )
 

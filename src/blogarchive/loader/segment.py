@@ -15,7 +15,9 @@ from ..text import FORBIDDEN_RE, normalise_title
 from . import grammar as G
 from . import lines as L
 from .body import build_body
-from .classify import Classified, classify, date_formats, decide_places, place_votes, resolve_meta
+from .frame import drop_chrome_blocks
+from .classify import (Classified, classify, date_formats, decide_places, find_dates_above,
+                       place_votes, resolve_meta)
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
 
 
@@ -108,7 +110,9 @@ def first_pass(text: str, name: str, overrides: Overrides | None, chrome: dict[i
 def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> DumpParse:
     """Second and third passes: find the titles, then gather each post's lines."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
-    titles = _find_titles(rows, notes, ov, known_titles, result)
+    find_dates_above(done)
+    titles = _find_titles(rows, notes, ov, known_titles, result, done.dates_above)
+    titles = drop_chrome_blocks(done, titles)
     _assemble(done, titles)
     _bound_undated(result.posts)
     _grade_title_guesses(result)
@@ -163,9 +167,10 @@ def _next_nonblank(notes, i):
     return None
 
 
-def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse) -> dict[int, str]:
+def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse,
+                 dates_above: dict[int, int]) -> dict[int, str]:
     """Indexes of title lines, each with why it is a title."""
-    titles: dict[int, str] = {}
+    titles: dict[int, str] = {t: "dated by the date above it" for t in dates_above}
     prev = None
     for i, note in enumerate(notes):
         if note.role == "blank":
@@ -178,8 +183,8 @@ def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse
     for line, kind in ov.lines.items():
         if kind == "title" and 0 < line <= len(rows):
             titles[line - 1] = "forced by overrides"
-    no_dates = not any(n.role == "date" or (n.role == "cats" and n.data and n.data.date)
-                       for n in notes)
+    no_dates = not dates_above and not any(
+        n.role == "date" or (n.role == "cats" and n.data and n.data.date) for n in notes)
     ctx_open, tracker = True, _Notes()
     for i, note in enumerate(notes):
         if i in titles:
@@ -246,7 +251,7 @@ def _assemble(done: Classified, titles: dict[int, str]) -> None:
     for i, note in enumerate(notes):
         role = note.role
         if i in titles:
-            current, closed = (i, [], []), None
+            current, closed = (i, [], [done.dates_above[i]] if i in done.dates_above else []), None
             spans.append(current)
             note.role, note.reason = "title", titles[i]
         elif role in ("blank", "thread"):
@@ -289,7 +294,7 @@ def _between_posts(done: Classified, i: int, closed):
 
 def _opens_post(notes, current, i) -> bool:
     """A date line right under the title (or under its other header lines) dates the post."""
-    if current[1] or any(notes[k].role != "date" for k in current[2]):
+    if current[1] or any(notes[k].role != "date" for k in current[2] if k > current[0]):
         return False
     between = [notes[k] for k in range(current[0] + 1, i) if notes[k].role != "blank"]
     return not between or (notes[i].data is None or notes[i].data.shape != "dateline") \
@@ -321,12 +326,15 @@ def _is_first_date(notes, title, i) -> bool:
 def _make_post(done: Classified, index, title, content, closing, threads) -> RawPost:
     """One RawPost from its title line, content lines and closing lines (date, meta lines…)."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
-    ended_by_title = not closing or notes[closing[-1]].role == "date"
+    after = [i for i in closing if i > title]   # not the date standing above the title
+    ended_by_title = not after or notes[after[-1]].role == "date"
     facts = _Facts(categories=list(result.header_categories), tags=list(done.header_tags),
                    author=done.header_author)
     for i in closing:
+        reason = notes[i].reason if i < title else None
         facts.take(notes[i])
         notes[i].post = index
+        notes[i].reason = reason or notes[i].reason
     for thread in threads:
         facts.count(thread.count)
     notes[title].post = index

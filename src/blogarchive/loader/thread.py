@@ -54,10 +54,11 @@ def comment_header(rows: list[str], j: int) -> tuple[str, object, int] | None:
 def parse_thread(rows: list[str], head: int, end: int) -> Thread:
     """The comments between a thread's heading (line `head`) and `end` (exclusive)."""
     m = G.THREAD_RE.match(rows[head])
+    bare = None if m else G.count_line(rows[head])  # a heading with no title: '2 Comments'
     thread = Thread(
         head,
         m.group("title").strip() if m else None,
-        G.comment_count("n", m.group("n")) if m else None,
+        G.comment_count("n", m.group("n")) if m else bare and bare.comments,
         list(range(head, end)),
     )
     starts = []
