@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive import importer
+from blogarchive import import_report, importer
 from blogarchive.cli import main
 from blogarchive.fsutil import TEMP_SUFFIX
 from blogarchive.loader import load_dumps
@@ -184,21 +184,28 @@ def _expected(text: str) -> dict[str, bytes]:
     return {f"{p.slug}.md": to_markdown(p).encode() for p in load_dumps([("d.txt", text, None)]).posts}
 
 
-@pytest.mark.parametrize("dies_after", range(9))
+# The import's writes: 6 posts staged, the manifest, 6 renames, the manifest, the report.
+WRITE_POINTS = ((importer, "stage_write"), (importer, "atomic_write"), (importer, "commit_staged"),
+                (import_report, "commit_staged"))
+
+
+@pytest.mark.parametrize("dies_after", range(15))
 def test_import_dying_after_any_write_leaves_posts_whole_and_known(tmp_path, monkeypatch, dies_after):
     run = ["--posts", str(tmp_path / "posts"), "--report", str(tmp_path / "r.txt")]
     assert main(["import", _dump(tmp_path, "one"), *run]) == 0
     old = {p.name: p.read_bytes() for p in (tmp_path / "posts").glob("*.md")}
     writes = []
-    real = importer.atomic_write
 
-    def dying(path, data):
-        if len(writes) == dies_after:
-            raise Killed
-        writes.append(path)
-        real(path, data)
+    def dying(real):
+        def write(*args):
+            if len(writes) == dies_after:
+                raise Killed
+            writes.append(args)
+            return real(*args)
+        return write
 
-    monkeypatch.setattr(importer, "atomic_write", dying)
+    for module, name in WRITE_POINTS:
+        monkeypatch.setattr(module, name, dying(getattr(module, name)))
     with pytest.raises(Killed):
         main(["import", _dump(tmp_path, "two"), *run])
     monkeypatch.undo()

@@ -15,6 +15,12 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     The temp file is created with the usual permissions (0666 less the umask), as a plain
     write would, not mkstemp's 0600; it is `.<name>.<random>.blogarchive-tmp` beside `path`."""
+    commit_staged(stage_write(path, data), path)
+
+
+def stage_write(path: Path, data: bytes) -> Path:
+    """`data` written and synced to a temp file beside `path` (see atomic_write), which
+    `commit_staged` renames over `path`; the temp file's path."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
     try:
@@ -27,6 +33,18 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+    except OSError as exc:
+        _remove(tmp)
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return tmp
+
+
+def commit_staged(tmp: Path, path: Path) -> None:
+    """Rename a staged temp file over `path` (removing the temp file if that fails)."""
+    try:
         os.replace(tmp, path)
     except OSError as exc:
         _remove(tmp)
@@ -34,6 +52,11 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         _remove(tmp)
         raise
+
+
+def discard_staged(tmp: Path) -> None:
+    """Remove a staged temp file that will not be committed."""
+    _remove(tmp)
 
 
 def clean_stale_temps(folder: Path, name: str | None = None) -> list[Path]:

@@ -10,8 +10,12 @@ import glob
 import hashlib
 import json
 import os
+import pickle
 import sys
+import tempfile
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,13 +23,15 @@ import yaml
 
 from .cli import add_quiet_option
 from .errors import BlogArchiveError, DumpError, OutputError
-from .fsutil import atomic_write, clean_stale_temps
-from .loader import LoadResult, load_dumps, parse_overrides
+from .fsutil import atomic_write, clean_stale_temps, commit_staged, discard_staged, stage_write
+from .import_report import ReportFile, format_report, section  # noqa: F401 (format_report: tests)
+from .loader import LoadResult, ParseSink, load_dumps, parse_overrides
 from .loader.sniff import refuse_non_text
 from .post import to_markdown
 from .progress import Progress
 
 MANIFEST = ".import-manifest.json"
+IMPORT_JOBS = min(2, os.cpu_count() or 1)      # processes cutting dumps (build/pool.py)
 
 
 def register(sub) -> None:
@@ -50,6 +56,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from . import readers       # here, not at the top: it loads bs4, which builds do not need
+    from .build.pool import Workers     # here: build/ imports provenance, which imports us
 
     started = time.perf_counter()
     paths = args.dumps or sorted(glob.glob(os.path.join("dumps", "*.txt")))
@@ -58,17 +65,19 @@ def run(args) -> int:
     inputs = readers.gather(paths)                  # text, HTML or WXR, by content
     texts = [str(i.path) for i in inputs if i.kind == readers.TEXT]
     dumps, warnings = read_dumps(texts) if texts else ([], [])
-    with Progress.for_stderr(args.quiet).phase("import", len(inputs)) as advance:
+    with ReportFile(Path(args.report)) as report, BlockStore() as store, \
+            Workers(IMPORT_JOBS, {}, threshold=1) as workers, \
+            Progress.for_stderr(args.quiet).phase("import", len(inputs)) as advance:
         rich = readers.read_rich(inputs, advance)
-        loaded = load_dumps(dumps, extra=rich.parses, advance=advance)
-    result = readers.link_posts(loaded, rich)
-    _refuse_empty(result, texts)
-    readers.write_images(rich.images, Path(args.images) if args.images
-                         else Path(args.posts).parent / "images")
-    outcome = write_posts(result, Path(args.posts), args.force)
-    report = format_report(result, outcome)
-    clean_stale_temps(Path(args.report).parent, Path(args.report).name)
-    atomic_write(Path(args.report), report.encode("utf-8"))
+        loaded = load_dumps(dumps, extra=rich.parses, advance=advance, store=store,
+                            sink=ParseSink(section, report.add), workers=workers)
+        workers.close()
+        result = readers.link_posts(loaded, rich)
+        _refuse_empty(result, texts)
+        readers.write_images(rich.images, Path(args.images) if args.images
+                             else Path(args.posts).parent / "images")
+        outcome = write_posts(result, Path(args.posts), args.force)
+        report.finish(result, outcome)
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
@@ -79,24 +88,66 @@ def run(args) -> int:
     return 1 if outcome.blocked else 0
 
 
-def read_dumps(paths: list[str]) -> tuple[list, list[str]]:
-    """(name, text, overrides) for each dump; every unreadable dump is reported at once."""
-    dumps, errors, warnings = [], [], []
+class BlockStore:
+    """Posts' Markdown blocks kept in an unnamed temp file until the merge reads them, so an
+    import's memory does not grow with its dumps (loader.BlockStore)."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()
+        self.end = 0
+
+    def put(self, blocks: list[str]) -> tuple[int, int]:
+        data = pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.seek(self.end)
+        self.file.write(data)
+        self.end += len(data)
+        return self.end - len(data), len(data)
+
+    def get(self, ref: tuple[int, int]) -> list[str]:
+        self.file.seek(ref[0])
+        return pickle.loads(self.file.read(ref[1]))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+class DumpFiles(Sequence):
+    """The dumps, (name, text, overrides) each, read from disk every time one is looked up:
+    the loader reads them once per pass, and only one needs to be in memory at a time."""
+
+    def __init__(self, paths: list[Path], overrides: list):
+        self.paths, self.overrides = paths, overrides
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int):
+        text, _ = read_dump_text(self.paths[i])
+        return self.paths[i].name, text, self.overrides[i]
+
+
+def read_dumps(paths: list[str]) -> tuple[DumpFiles, list[str]]:
+    """The dumps, each read once to check it (every unreadable dump is reported at once) and
+    then again whenever the loader looks it up (DumpFiles)."""
+    overrides, errors, warnings = [], [], []
     for path in paths:
         try:
             text, warning = read_dump_text(Path(path))
             if warning:
                 warnings.append(warning)
-            dumps.append((Path(path).name, text, read_overrides(Path(path), text)))
+            overrides.append(read_overrides(Path(path), text))
         except DumpError as exc:
             errors.append(str(exc))
     if errors:
         raise BlogArchiveError("cannot import:\n  " + "\n  ".join(errors))
-    names = [d[0] for d in dumps]
-    dup = sorted({n for n in names if names.count(n) > 1})
+    names = Counter(Path(p).name for p in paths)
+    dup = sorted(n for n, k in names.items() if k > 1)
     if dup:
         raise DumpError(dup[0], None, "two dumps share this file name; sources would be ambiguous")
-    return dumps, warnings
+    return DumpFiles([Path(p) for p in paths], overrides), warnings
 
 
 def read_dump_text(path: Path) -> tuple[str, str | None]:
@@ -181,34 +232,42 @@ def save_manifest(folder: Path, manifest: dict[str, frozenset[str]]) -> None:
 def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
     """Write each post unless a person changed or deleted it since the loader wrote it.
 
-    Safe against a kill at any moment: the manifest first records the new hash beside the
-    old one of every file about to change, then each file is replaced by one rename, then
-    the manifest keeps only the new hashes.  So every post is whole (old or new version)
-    and still recognised as the loader's, never mistaken for a person's edit."""
+    Safe against a kill at any moment: each new version is first written to a temp file
+    beside its post, the manifest then records the new hash beside the old one of every file
+    about to change, then each file is replaced by one rename, then the manifest keeps only
+    the new hashes.  So every post is whole (old or new version) and still recognised as the
+    loader's, never mistaken for a person's edit; temp files a kill leaves are removed by the
+    next import.  Posts are built one at a time (result.posts merges each when read)."""
     _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
-    outcome, writes, final = WriteOutcome(), [], dict(manifest)
-    for post in result.posts:
-        name = f"{post.slug}.md"
-        data = to_markdown(post).encode("utf-8")
-        state = _decide(folder / name, data, manifest.get(name, frozenset()), force)
-        if state.startswith("blocked"):
-            outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
-            continue
-        getattr(outcome, _OUTCOME_LIST[state]).append(name)
-        if state == "write":
-            writes.append((folder / name, data))
-        if state in ("write", "same"):
-            final[name] = frozenset([_sha(data)])
-    if writes:
-        save_manifest(folder, {**manifest, **{t.name: manifest.get(t.name, frozenset()) | {_sha(d)}
-                                              for t, d in writes}})
-    for target, data in writes:
-        atomic_write(target, data)
-    produced = {f"{p.slug}.md" for p in result.posts}
+    outcome, staged, final = WriteOutcome(), [], dict(manifest)
+    try:
+        for post in result.posts:
+            name = f"{post.slug}.md"
+            data = to_markdown(post).encode("utf-8")
+            state = _decide(folder / name, data, manifest.get(name, frozenset()), force)
+            if state.startswith("blocked"):
+                outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
+                continue
+            getattr(outcome, _OUTCOME_LIST[state]).append(name)
+            if state == "write":
+                staged.append((folder / name, stage_write(folder / name, data), _sha(data)))
+            if state in ("write", "same"):
+                final[name] = frozenset([_sha(data)])
+        if staged:
+            save_manifest(folder, {**manifest, **{t.name: manifest.get(t.name, frozenset()) | {h}
+                                                  for t, _, h in staged}})
+        while staged:
+            target, tmp, _ = staged[0]
+            commit_staged(tmp, target)
+            staged.pop(0)
+    finally:
+        for _, tmp, _ in staged:
+            discard_staged(tmp)
+    produced = {f"{p.slug}.md" for p in result.posts.headers}
     outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
-    if final != manifest or writes:
+    if final != manifest or outcome.written:
         save_manifest(folder, final)
     return outcome
 
@@ -244,7 +303,7 @@ def _decide(target: Path, data: bytes, recorded: frozenset[str], force: bool) ->
 def format_summary(result: LoadResult, outcome: WriteOutcome, dumps: int, seconds: float,
                    report: str) -> str:
     """The few lines `import` prints."""
-    undated = sum(1 for p in result.posts if p.date is None)
+    undated = sum(1 for p in result.posts.headers if p.date is None)
     per_dump = ", ".join(f"{p.name}: {len(p.posts)}" for p in result.parses)
     lines = [
         f"read {dumps} dumps ({per_dump})",
@@ -260,36 +319,3 @@ def format_summary(result: LoadResult, outcome: WriteOutcome, dumps: int, second
     for name in outcome.stale:
         lines.append(f"  {name}: the dumps no longer produce this post; left in place")
     return "\n".join(lines)
-
-
-def _page_line(parse) -> str:
-    """What the loader took the page to be, and the date formats it read there."""
-    kinds = "; ".join(dict.fromkeys(parse.page_kinds)) or "unknown"
-    dates = ", ".join(parse.date_formats) or "none found"
-    chrome = sum(1 for n in parse.notes if n.role in ("chrome", "footer"))
-    return f"   page: {kinds}; date format: {dates}; {chrome} lines of chrome and meta"
-
-
-def format_report(result: LoadResult, outcome: WriteOutcome) -> str:
-    """Which lines of each dump went where: post (title, body, heading…), chrome or residue."""
-    out = ["blogarchive import report", ""]
-    out.append(f"{len(result.posts)} posts from {len(result.parses)} dumps; "
-               f"{result.duplicates_merged} duplicates merged")
-    out += ["", "Learned from all the dumps together:"] + [f"  {line}" for line in result.learned]
-    out += ["", "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, "
-                "see README):"]
-    guesses = sorted(result.guesses, key=lambda g: not g.weak)
-    out += [f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
-            for g in guesses] or ["  none"]
-    if outcome.kept_edited:
-        out += ["", "Kept because edited by a person:"] + [f"  {n}" for n in outcome.kept_edited]
-    if outcome.blocked:
-        out += ["", "Not written:"] + [f"  {n}" for n in outcome.blocked]
-    for parse in result.parses:
-        out += ["", f"== {parse.name} ({len(parse.posts)} posts) ==", _page_line(parse)]
-        for note in parse.notes:
-            slug = result.slug_of.get((parse.name, note.post), "-") if note.post is not None else "-"
-            text = note.text.strip()[:60]
-            out.append(f"{note.no:5}  {note.role:8} {slug[:44]:44} {note.reason}"
-                       + (f" | {text}" if text else ""))
-    return "\n".join(out) + "\n"

@@ -15,6 +15,7 @@ from pathlib import PurePath
 import yaml
 from slugify import slugify
 
+from . import front_matter
 from .errors import PostError, PostErrors, PostWarning
 from .text import FORBIDDEN_RE
 from .text import WINDOWS_DEVICE_NAMES as RESERVED_NAMES
@@ -154,8 +155,12 @@ def to_markdown(post: Post) -> str:
     meta["sources"] = [_source_to_yaml(s) for s in post.sources]
     if post.archived_comments:
         meta["archived_comments"] = [_comment_to_yaml(c) for c in post.archived_comments]
-    head = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=None, width=2**31 - 1)
+        head = None
+    else:
+        head = front_matter.dump(meta)      # PyYAML's output, written directly (most posts)
+    if head is None:
+        head = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                         default_flow_style=None, width=2**31 - 1)
     body = post.body
     return f"---\n{head}---\n{body}"
 

@@ -6,19 +6,22 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Protocol
 
 from ..post import Post
+from . import passes as P
 from .chrome import learn_chrome
-from .classify import decide_places, place_votes, resolve_meta
+from .classify import decide_places
+from .merge import MergedPosts, merge_posts
 from .model import DumpParse, Guess, Overrides, parse_overrides
-from .segment import cut_posts, first_pass, known_titles_of, parse_dump, split_lines
+from .segment import parse_dump, split_lines
 
 
 @dataclass
 class LoadResult:
-    posts: list[Post]
+    posts: Sequence[Post]               # a MergedPosts: bodies are merged as they are read
     parses: list[DumpParse]
     slug_of: dict = field(default_factory=dict)     # (dump, raw index) -> slug
     learned: list[str] = field(default_factory=list)  # what was learned from all the dumps
@@ -36,33 +39,96 @@ class LoadResult:
         return sum(len(p.posts) for p in self.parses) - len(self.posts)
 
 
-def load_dumps(dumps: list[tuple[str, str, Overrides | None]], extra: list[DumpParse] = (),
-               advance: Callable[[int], None] = lambda n: None) -> LoadResult:
+@dataclass(frozen=True)
+class ParseSink:
+    """Where each dump's line notes go when they are too many to keep: `digest(parse)` runs
+    where the dump was cut (perhaps a worker: a module-level function) and `take(parse, digest)`
+    here, in dump order; the parse is then kept without its notes."""
+    digest: Callable[[DumpParse], Any]
+    take: Callable[[DumpParse, Any], None]
+
+
+class BlockStore(Protocol):
+    """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk)."""
+    def put(self, blocks: list[str]) -> Any: ...
+    def get(self, ref: Any) -> list[str]: ...
+
+
+def load_dumps(dumps: Sequence[tuple[str, str, Overrides | None]], extra: list[DumpParse] = (),
+               advance: Callable[[int], None] = lambda n: None, sink: ParseSink | None = None,
+               store: BlockStore | None = None, workers=None) -> LoadResult:
     """Parse every dump (name, text, overrides) and merge the posts they share with each other
     and with `extra`, the posts other readers found (HTML pages, WordPress exports).
 
     The dumps of one import are read together first: the chrome their pages share and where
     the blog puts each kind of meta line are learned from all of them (chrome.py, classify.py).
+    `dumps` is read once per pass (passes.py) and only one dump is held at a time, so with a
+    `sink` for the notes and a `store` for the blocks memory does not grow with the dumps.
+    `workers` (build/pool.py's Workers, state {}) runs the passes in parallel.
     advance(1) follows each dump cut into posts (for a progress bar)."""
-    from .merge import merge_posts
-
-    rows = {name: split_lines(text) for name, text, _ in dumps}
-    profile = learn_chrome(rows)
-    done = [first_pass(text, name, ov, profile.of(name), rows[name]) for name, text, ov in dumps]
-    votes = sum((place_votes(d) for d in done), Counter())
+    workers = workers or P.InProcess()
+    workers.broadcast(P.set_state, {"dumps": dumps, "digest": sink and sink.digest})
+    profile = _learn_chrome(dumps, workers)
+    firsts, titles, votes = _first_pass(dumps, profile, workers)
     places = decide_places(votes)
-    for d in done:
-        resolve_meta(d, places)
-    titles = {d.result.name: known_titles_of(d) for d in done}
-    parses = []
-    for d in done:
-        known = frozenset().union(*(t for n, t in titles.items() if n != d.result.name))
-        parses.append(cut_posts(d, known))
-        advance(1)
+    parses, refs = [], {}
+    workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
+    for batch in _batches(list(enumerate(firsts)), workers):
+        for parse, digest in workers.map(P.cut_task, batch):
+            if sink:
+                sink.take(parse, digest)
+            if store is not None:
+                for raw in parse.posts:
+                    refs[(raw.dump, raw.index)], raw.blocks = store.put(raw.blocks), []
+            parses.append(parse)
+        advance(len(batch))
     parses.extend(extra)
-    posts, slug_of = merge_posts([raw for p in parses for raw in p.posts])
+    blocks_of = (lambda r: store.get(refs[(r.dump, r.index)]) if (r.dump, r.index) in refs
+                 else r.blocks)
+    posts, slug_of = merge_posts([raw for p in parses for raw in p.posts], blocks_of)
     return LoadResult(posts=posts, parses=parses, slug_of=slug_of,
                       learned=profile.summary + _place_summary(votes, places))
+
+
+def _learn_chrome(dumps, workers):
+    """The chrome the pages share, from each page's first and last lines (all of them only
+    where the shared lines run deeper than PageEnds keeps)."""
+    for keep in (P.HEAD, P.HEAD * 16, None):
+        workers.broadcast(P.set_state, {"keep": keep})
+        pages = {}
+        for batch in _batches(list(range(len(dumps))), workers):
+            pages.update(workers.map(P.ends_task, batch))
+        try:
+            return learn_chrome(pages)
+        except P.TooDeep:
+            continue
+    raise AssertionError("PageEnds without a limit keeps every line")
+
+
+def _first_pass(dumps, profile, workers):
+    """Every dump classified (packed and pickled), its known titles, and the votes of all on
+    meta lines (known titles come back None where they wait for the votes: pass 3)."""
+    workers.broadcast(P.set_state, {"chrome": profile.lines})
+    firsts, names, titles, votes = [], [], {}, Counter()
+    for batch in _batches(list(range(len(dumps))), workers):
+        for name, first, vote, known in workers.map(P.first_task, batch):
+            firsts.append(first)
+            names.append(name)
+            votes += vote
+            titles[name] = known
+    pending = [(i, f) for i, f in enumerate(firsts) if titles[names[i]] is None]
+    if pending:
+        workers.broadcast(P.set_state, {"places": decide_places(votes)})
+        for batch in _batches(pending, workers):
+            for (i, _), known in zip(batch, workers.map(P.titles_task, batch)):
+                titles[names[i]] = known
+    return firsts, titles, votes
+
+
+def _batches(items: list, workers) -> list[list]:
+    """A few dumps per worker at a time: results come back (and are let go) as they are done."""
+    size = 4 * max(1, getattr(workers, "count", 1))
+    return [items[k:k + size] for k in range(0, len(items), size)]
 
 
 def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
@@ -76,4 +142,5 @@ def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
     return out
 
 
-__all__ = ["load_dumps", "parse_dump", "parse_overrides", "split_lines", "LoadResult", "Overrides"]
+__all__ = ["load_dumps", "parse_dump", "parse_overrides", "split_lines", "LoadResult", "MergedPosts",
+           "Overrides", "ParseSink"]

@@ -25,13 +25,12 @@ Block = list[tuple[int, str]]
 
 def escape_text(text: str) -> str:
     """Escape one line of dump text so Markdown renders it verbatim."""
-    s = _INLINE_RE.sub(r"\\\1", text.strip())
-    s = _ENTITY_RE.sub("&amp;", s).replace("<", "&lt;")
+    s = _escape_inline(text.strip())
     if s[:1] in ("#", ">", "+", "-"):
         s = "\\" + s
     elif s[:1] == "=":
         s = "&#61;" + s[1:]
-    else:
+    elif s[:1].isdigit():       # (a superset of what \d matches)
         s = _ORDERED_RE.sub(lambda m: m.group(1) + "\\" + m.group(2), s, count=1)
     return s
 
@@ -40,7 +39,7 @@ def escape_with_markers(text: str, defined: set[int]) -> str:
     """Escape text, turning "[n]" into a Markdown footnote reference where note n exists."""
     out, pos = [], 0
     stripped = text.strip()
-    for m in L.MARKER_RE.finditer(stripped):
+    for m in L.MARKER_RE.finditer(stripped) if "[" in stripped else ():
         n = int(m.group("n"))
         if n in defined:
             out.append(_escape_piece(stripped[pos:m.start()], first=pos == 0))
@@ -55,8 +54,17 @@ def _escape_piece(piece: str, first: bool) -> str:
     if first:
         lead = piece[: len(piece) - len(piece.lstrip())]
         return lead + escape_text(piece) + piece[len(piece.rstrip()):] if piece.strip() else piece
-    inner = _INLINE_RE.sub(r"\\\1", piece)
-    return _ENTITY_RE.sub("&amp;", inner).replace("<", "&lt;")
+    return _escape_inline(piece)
+
+
+def _escape_inline(text: str) -> str:
+    """Backslash before Markdown's inline characters, entities and "<" made literal
+    (each regex only where its character occurs: most text has none)."""
+    if _INLINE_RE.search(text):
+        text = _INLINE_RE.sub(r"\\\1", text)
+    if "&" in text:
+        text = _ENTITY_RE.sub("&amp;", text)
+    return text.replace("<", "&lt;")
 
 
 def unglue(block: Block, file: str, guesses: list[Guess]) -> tuple[Block, str]:

@@ -1,9 +1,15 @@
-"""Posts found in several dumps become one; every post gets a unique, stable slug."""
+"""Posts found in several dumps become one; every post gets a unique, stable slug.
+
+A copy's Markdown blocks are read through `blocks_of(raw)`, so they may wait on disk (the
+importer's BlockStore) until the post they belong to is written: `MergedPosts` builds each
+post's body only when it is read.
+"""
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-
+from collections.abc import Callable, Sequence
 
 from ..post import Post, Source
 from ..text import normalise_title, safe_slug, unique_slug
@@ -13,15 +19,48 @@ _WORD_RE = re.compile(r"\w+")
 SAME_POST_OVERLAP = 0.6
 
 
-def _words(post: RawPost) -> list[str]:
-    return _WORD_RE.findall(" ".join(post.blocks).casefold())
+Blocks = Callable[[RawPost], list[str]]
+
+
+def own_blocks(raw: RawPost) -> list[str]:
+    return raw.blocks
+
+
+def _words(post: RawPost, blocks_of: Blocks = own_blocks) -> list[str]:
+    return _WORD_RE.findall(" ".join(blocks_of(post)).casefold())
 
 
 def _shingles(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+    """Every run of n words (all the words, when there are fewer)."""
+    if len(words) < n:
+        return {tuple(words)}
+    return set(zip(*(words[i:] for i in range(n))))
 
 
-def same_post(a: RawPost, b: RawPost) -> bool:
+class _Shingles:
+    """Each copy's blocks, words and word runs, read or computed once however often the copy
+    is compared."""
+
+    def __init__(self, blocks_of: Blocks):
+        self.read, self.blocks, self.words, self.runs = blocks_of, {}, {}, {}
+
+    def blocks_of(self, raw: RawPost) -> list[str]:
+        if id(raw) not in self.blocks:
+            self.blocks[id(raw)] = self.read(raw)
+        return self.blocks[id(raw)]
+
+    def words_of(self, raw: RawPost) -> list[str]:
+        if id(raw) not in self.words:
+            self.words[id(raw)] = _words(raw, self.blocks_of)
+        return self.words[id(raw)]
+
+    def runs_of(self, raw: RawPost, n: int) -> set[tuple[str, ...]]:
+        if (id(raw), n) not in self.runs:
+            self.runs[(id(raw), n)] = _shingles(self.words_of(raw), n)
+        return self.runs[(id(raw), n)]
+
+
+def same_post(a: RawPost, b: RawPost, seen: _Shingles | None = None) -> bool:
     """Same title, compatible dates and mostly the same words: one post seen twice.
 
     Words are compared as runs of five, or of the shorter copy's length when it has fewer
@@ -30,33 +69,51 @@ def same_post(a: RawPost, b: RawPost) -> bool:
         return False
     if a.date and b.date and a.date != b.date:
         return False
-    wa, wb = _words(a), _words(b)
-    n = max(1, min(5, len(wa), len(wb)))
-    sa, sb = _shingles(wa, n), _shingles(wb, n)
+    seen = seen or _Shingles(own_blocks)
+    if _copy_of_start(seen.blocks_of(a), seen.blocks_of(b)) and seen.words_of(
+            a if len(seen.blocks_of(a)) <= len(seen.blocks_of(b)) else b):
+        return True     # one copy opens the other: every run of its words is in the other
+    n = max(1, min(5, len(seen.words_of(a)), len(seen.words_of(b))))
+    sa, sb = seen.runs_of(a, n), seen.runs_of(b, n)
     return len(sa & sb) / max(1, min(len(sa), len(sb))) >= SAME_POST_OVERLAP
 
 
-def group_duplicates(raws: list[RawPost]) -> list[list[RawPost]]:
-    """Groups of copies of one post, in first-seen order (only same-titled posts are compared)."""
-    by_title: dict[str, list[list[RawPost]]] = {}
-    groups: list[list[RawPost]] = []
-    for raw in raws:
-        bucket = by_title.setdefault(normalise_title(raw.title), [])
-        for group in bucket:
-            if same_post(group[0], raw):
-                group.append(raw)
-                break
-        else:
-            bucket.append([raw])
-            groups.append(bucket[-1])
-    return groups
+def _copy_of_start(a: list[str], b: list[str]) -> bool:
+    """One list of blocks begins the other (a teaser, or the same post twice)."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return long[:len(short)] == short
+
+
+def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> list[list[RawPost]]:
+    """Groups of copies of one post, in first-seen order (only same-titled posts are compared,
+    one title at a time, so only that title's copies' words are held)."""
+    by_title: dict[str, list[int]] = {}
+    for k, raw in enumerate(raws):
+        by_title.setdefault(normalise_title(raw.title), []).append(k)
+    groups: list[list[int]] = []
+    for members in by_title.values():
+        seen, bucket = _Shingles(blocks_of), []
+        for k in members:
+            for group in bucket:
+                if same_post(raws[group[0]], raws[k], seen):
+                    group.append(k)
+                    break
+            else:
+                bucket.append([k])
+        groups += bucket
+    groups.sort(key=lambda g: g[0])
+    return [[raws[k] for k in g] for g in groups]
 
 
 def merge_blocks(copies: list[list[str]]) -> list[str]:
     """The most complete body: the longest copy, plus any block only another copy has."""
+    if len(copies) == 1:
+        return list(copies[0])
     ordered = sorted(copies, key=lambda b: -sum(len(x.split()) for x in b))
     merged = list(ordered[0])
     for other in ordered[1:]:
+        if merged[:len(other)] == other:
+            continue    # nothing only `other` has (what difflib would find, sooner)
         matcher = difflib.SequenceMatcher(a=merged, b=other, autojunk=False)
         result: list[str] = []
         for op, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -84,11 +141,10 @@ def best_copies(group: list[RawPost]) -> list[RawPost]:
 
 
 def merge_group(group: list[RawPost]) -> dict:
-    """Fields of one post from all its copies: categories united, comments the largest;
-    body, date, title and author from the best origin (see ORIGIN_RANK)."""
+    """Fields of one post from all its copies but its body (`merge_body`): categories united,
+    comments the largest; date, title and author from the best origin (see ORIGIN_RANK)."""
     ranked = by_origin(group)
     dated = [r.date for r in ranked if r.date]
-    complete = best_copies(group)
     comments = [r.comments for r in group if r.comments is not None]
     categories = unite(c for raw in group for c in raw.categories)
     afters = [r.date_after for r in group if r.date_after]
@@ -105,11 +161,15 @@ def merge_group(group: list[RawPost]) -> dict:
         author=authors[0] if authors else None,
         comments=max(comments) if comments else None,
         excerpt=all(r.excerpt for r in group),
-        body=("\n\n".join(merge_blocks([r.blocks for r in complete])) + "\n") if any(
-            r.blocks for r in complete) else "",
         sources=tuple(_source(r) for r in sorted(group, key=lambda r: (r.dump, r.title_line))),
         archived_comments=tuple(max(threads, key=len)) if threads else (),
     )
+
+
+def merge_body(group: list[RawPost], blocks_of: Blocks = own_blocks) -> str:
+    """The post's Markdown: the best complete copies' blocks merged (see merge_blocks)."""
+    copies = [blocks_of(r) for r in best_copies(group)]
+    return "\n\n".join(merge_blocks(copies)) + "\n" if any(copies) else ""
 
 
 def _source(raw: RawPost) -> Source:
@@ -142,11 +202,33 @@ def assign_slugs(fields: list[dict], wanted: list[str | None] | None = None) -> 
     return slugs
 
 
-def merge_posts(raws: list[RawPost]) -> tuple[list[Post], dict[tuple[str, int], str]]:
+class MergedPosts(Sequence):
+    """The final posts, in order; each one's body is merged from its copies when it is read
+    (`headers` has every post with an empty body, for what needs no body)."""
+
+    def __init__(self, headers: list[Post], build: Callable[[int], Post]):
+        self.headers, self.build = headers, build
+
+    def __len__(self) -> int:
+        return len(self.headers)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self.build(i) for i in range(len(self))[k]]
+        return self.build(range(len(self))[k])
+
+    def mapped(self, change: Callable[[Post], Post]) -> MergedPosts:
+        """These posts, each passed through `change` when read."""
+        return MergedPosts(self.headers, lambda k: change(self.build(k)))
+
+
+def merge_posts(raws: list[RawPost], blocks_of: Blocks = own_blocks
+                ) -> tuple[MergedPosts, dict[tuple[str, int], str]]:
     """Final posts, and for each (dump, raw index) the slug it became."""
-    groups = group_duplicates(raws)
+    groups = group_duplicates(raws, blocks_of)
     fields = [merge_group(g) for g in groups]
     slugs = assign_slugs(fields, [own_slug(g) for g in groups])
-    posts = [Post(slug=s, **f) for s, f in zip(slugs, fields)]
+    headers = [Post(slug=s, **f) for s, f in zip(slugs, fields)]
     where = {(r.dump, r.index): s for g, s in zip(groups, slugs) for r in g}
-    return posts, where
+    return MergedPosts(headers, lambda k: dataclasses.replace(
+        headers[k], body=merge_body(groups[k], blocks_of))), where

@@ -18,7 +18,7 @@ from ..loader import LoadResult
 from ..loader.model import DumpParse, LineNote
 from .html_page import read_page
 from .images import ImageCopy
-from .links import rewrite_links
+from .links import link_targets, relink
 from .record import FileRead
 from .sniff import HTML, OTHER, TEXT, WXR, describe, sniff
 from .wxr import read_export
@@ -127,11 +127,13 @@ def _read_one(item: Input) -> FileRead:
 
 
 def link_posts(result: LoadResult, rich: RichRead) -> LoadResult:
-    """The merged posts with links between them, and to copied images, made site-relative."""
+    """The merged posts with links between them, and to copied images, made site-relative
+    (as each post is read: result.posts is a MergedPosts)."""
     addresses = {url: result.slug_of[(f.parse.name, index)]
                  for f in rich.files for index, urls in sorted(f.addresses.items())
                  for url in urls if (f.parse.name, index) in result.slug_of}
-    result.posts = rewrite_links(result.posts, addresses)
+    table = link_targets(result.posts.headers, addresses)
+    result.posts = result.posts.mapped(lambda post: relink(post, table))
     return result
 
 

@@ -33,21 +33,31 @@ def url_key(url: str) -> str | None:
 def rewrite_links(posts: list[Post], addresses: dict[str, str]) -> list[Post]:
     """Posts with links to the blog's own posts (`addresses`: old URL -> slug) and to copied
     images made relative to the post's page; other links untouched."""
+    table = link_targets(posts, addresses)
+    return [relink(post, table) for post in posts]
+
+
+def link_targets(posts: list[Post], addresses: dict[str, str]) -> dict[str, Post]:
+    """url_key of each old address -> the post it now is (bodies are not needed)."""
     by_slug = {p.slug: p for p in posts}
-    table = {url_key(u): by_slug[s] for u, s in addresses.items() if s in by_slug and url_key(u)}
-    out = []
-    for post in posts:
-        here = post_path(post)
+    return {url_key(u): by_slug[s] for u, s in addresses.items() if s in by_slug and url_key(u)}
 
-        def new_target(m: re.Match) -> str:
-            url = m.group("url")
-            if url.startswith("/images/"):
-                return f"{m.group(1)}]({relative_url(here, url[1:])})"
-            target = table.get(url_key(url) or "")
-            if target is None:
-                return m.group(0)
-            return f"{m.group(1)}]({relative_url(here, post_path(target))})"
 
-        body = _LINK_RE.sub(new_target, post.body)
-        out.append(post if body == post.body else dataclasses.replace(post, body=body))
-    return out
+def relink(post: Post, table: dict[str, Post]) -> Post:
+    """One post with its links to the blog's posts (`table`, see link_targets) and to copied
+    images made relative to its page."""
+    if "](" not in post.body:   # the cheap test first: dump posts hold no link
+        return post
+    here = post_path(post)
+
+    def new_target(m: re.Match) -> str:
+        url = m.group("url")
+        if url.startswith("/images/"):
+            return f"{m.group(1)}]({relative_url(here, url[1:])})"
+        target = table.get(url_key(url) or "")
+        if target is None:
+            return m.group(0)
+        return f"{m.group(1)}]({relative_url(here, post_path(target))})"
+
+    body = _LINK_RE.sub(new_target, post.body)
+    return post if body == post.body else dataclasses.replace(post, body=body)

@@ -1,0 +1,141 @@
+"""The import report: which lines of each dump went where (import-report.txt).
+
+A dump's section lists every one of its lines, which is too much to keep for a large import,
+so `ReportFile` writes each section as soon as the dump is cut (`section`, with a placeholder
+where the slug goes, since slugs are given only when all posts are merged) into a temp file
+beside the report; `finish` writes the summary on top and the sections with their slugs, and
+renames the whole into place.  `format_report` writes the same text at once.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+from .errors import OutputError
+from .fsutil import TEMP_SUFFIX, clean_stale_temps, commit_staged
+from .loader import LoadResult
+
+_SLUG = "\x1a"          # around a post index in a streamed section; dumps hold no C0 control
+_SLUG_RE = re.compile(f"{_SLUG}(\\d+){_SLUG}")
+
+
+def header(result: LoadResult, outcome) -> list[str]:
+    """The report's summary: counts, what was learned, guesses, files not written."""
+    out = ["blogarchive import report", ""]
+    out.append(f"{len(result.posts)} posts from {len(result.parses)} dumps; "
+               f"{result.duplicates_merged} duplicates merged")
+    out += ["", "Learned from all the dumps together:"] + [f"  {line}" for line in result.learned]
+    out += ["", "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, "
+                "see README):"]
+    guesses = sorted(result.guesses, key=lambda g: not g.weak)
+    out += [f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
+            for g in guesses] or ["  none"]
+    if outcome.kept_edited:
+        out += ["", "Kept because edited by a person:"] + [f"  {n}" for n in outcome.kept_edited]
+    if outcome.blocked:
+        out += ["", "Not written:"] + [f"  {n}" for n in outcome.blocked]
+    return out
+
+
+def section(parse, slug_of: dict | None = None) -> str:
+    """One dump's lines, each with its role, post and reason ("\\n" first); without `slug_of`
+    each post's slug is a placeholder that `ReportFile.finish` fills in."""
+    def slug(post: int | None) -> str:
+        if post is None:
+            return f"{'-':44}"
+        if slug_of is None:
+            return f"{_SLUG}{post}{_SLUG}"
+        return f"{slug_of.get((parse.name, post), '-')[:44]:44}"
+
+    out = ["", f"== {parse.name} ({len(parse.posts)} posts) ==", _page_line(parse)]
+    for note in parse.notes:
+        text = note.text.strip()[:60]
+        out.append(f"{note.no:5}  {note.role:8} {slug(note.post)} {note.reason}"
+                   + (f" | {text}" if text else ""))
+    return "\n".join(out)
+
+
+def _page_line(parse) -> str:
+    """What the loader took the page to be, and the date formats it read there."""
+    kinds = "; ".join(dict.fromkeys(parse.page_kinds)) or "unknown"
+    dates = ", ".join(parse.date_formats) or "none found"
+    chrome = sum(1 for n in parse.notes if n.role in ("chrome", "footer"))
+    return f"   page: {kinds}; date format: {dates}; {chrome} lines of chrome and meta"
+
+
+def format_report(result: LoadResult, outcome) -> str:
+    """The whole report at once (every parse still holding its notes)."""
+    return "\n".join(header(result, outcome)) + "".join(
+        "\n" + section(p, result.slug_of) for p in result.parses) + "\n"
+
+
+class ReportFile:
+    """The report written as the import goes: `add` a dump's section (from `section`) when it
+    is cut, `finish` once; a temp file beside the report until then (removed if unfinished,
+    and by the next import if this one is killed)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        clean_stale_temps(self.path.parent, self.path.name)
+        self.names: list[str] = []
+        self.sections = self._open("sections")
+
+    def _open(self, what: str):
+        tmp = self.path.with_name(f".{self.path.name}.{what}-{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return open(tmp, "w+", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write: {exc.strerror}") from None
+
+    def add(self, parse, text: str) -> None:
+        """A streamed section (`section(parse)`), written now."""
+        self.names.append(parse.name)
+        self.sections.write(f"{len(text)}\n{text}")
+
+    def finish(self, result: LoadResult, outcome) -> None:
+        """Write the report: summary, the streamed sections with their slugs, the rest."""
+        out = self._open("report")
+        try:
+            out.write("\n".join(header(result, outcome)))
+            self.sections.seek(0)
+            for name in self.names:
+                text = self.sections.read(int(self.sections.readline()))
+                out.write("\n" + _with_slugs(text, name, result.slug_of))
+            for parse in result.parses[len(self.names):]:      # not streamed: other readers'
+                out.write("\n" + section(parse, result.slug_of))
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
+            commit_staged(Path(out.name), self.path)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write: {exc.strerror}") from None
+        finally:
+            _discard(out)
+            self.close()
+
+    def close(self) -> None:
+        _discard(self.sections)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _with_slugs(text: str, name: str, slug_of: dict) -> str:
+    """A streamed section of dump `name` with each post's slug in its placeholder."""
+    return _SLUG_RE.sub(lambda m: f"{slug_of.get((name, int(m[1])), '-')[:44]:44}", text)
+
+
+def _discard(file) -> None:
+    """Close a temp file and remove it, if it is still there."""
+    file.close()
+    try:
+        os.unlink(file.name)
+    except OSError:
+        pass

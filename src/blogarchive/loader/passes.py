@@ -1,0 +1,211 @@
+"""The dumps of one import read in passes that keep little of each dump in between.
+
+What one dump's posts are depends on all the dumps (the chrome their pages share, where the
+blog puts its meta lines, titles dated elsewhere), so each dump is read more than once: for
+its first and last lines (`PageEnds`, from which the chrome is learned), to classify its lines,
+and to cut its posts.  Between passes a dump is a `FirstPass`: its lines' roles packed a byte
+each, the few notes that say more, and what else the first pass found; its text is read again
+from the sequence of dumps.  So memory holds one dump's text at a time, whatever their number.
+
+Each pass is a task `(state, batch) -> results` that a pool of forked workers can run
+(build/pool.py's `Workers`); `InProcess` runs them here.
+"""
+from __future__ import annotations
+
+import dataclasses
+import operator
+import pickle
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from .classify import Classified, place_votes, resolve_meta
+from .model import LineNote
+from .segment import cut_posts, first_pass, known_titles_of, split_lines
+
+HEAD = 64               # non-blank lines kept from each end of a page to learn chrome from
+MIDDLE = "\x00"         # stands for a non-blank line not kept (split_lines drops real NULs)
+_NOTE_FIELDS = tuple(f.name for f in dataclasses.fields(LineNote)
+                     if f.name not in ("no", "text", "role"))
+_PLAIN = tuple(f.default for f in dataclasses.fields(LineNote) if f.name in _NOTE_FIELDS)
+_get_more = operator.attrgetter(*_NOTE_FIELDS)
+_more_of = _get_more if len(_NOTE_FIELDS) > 1 else (lambda note: (_get_more(note),))
+
+
+class TooDeep(LookupError):
+    """The chrome walk read a line a PageEnds did not keep."""
+
+
+class PageEnds(Sequence):
+    """A page's lines as learn_chrome reads them, keeping only its first and last `keep`
+    non-blank lines: the others read as MIDDLE, and looking one up raises TooDeep."""
+
+    def __init__(self, rows: list[str], keep: int = HEAD):
+        nonblank = [i for i, t in enumerate(rows) if t.strip()]
+        kept = nonblank[:keep] + nonblank[-keep:] if keep else []
+        self.kept = {i: rows[i] for i in kept}
+        self.size = len(rows)
+        self.nonblank = bytes(1 if t.strip() else 0 for t in rows)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):
+        kept, nonblank = self.kept, self.nonblank
+        return (kept.get(i, MIDDLE if nonblank[i] else "") for i in range(self.size))
+
+    def __getitem__(self, i: int) -> str:
+        if isinstance(i, slice) or i not in self.kept:
+            raise TooDeep(i)
+        return self.kept[i]
+
+
+@dataclasses.dataclass
+class FirstPass:
+    """A classified dump without its lines: `roles` indexes `role_names` a byte per line,
+    `more` holds a line's other note fields where they are not the defaults."""
+    done: Classified                    # rows and notes emptied
+    role_names: tuple[str, ...]
+    roles: bytes
+    more: dict[int, tuple]
+    places_read: bool = False           # resolving its meta lines needs every dump's votes
+
+
+def pack(done: Classified) -> FirstPass:
+    """The first pass's findings, small: the dump's text is read again to unpack them."""
+    names = tuple(dict.fromkeys([n.role for n in done.notes]))
+    if len(names) > 255:
+        raise ValueError("more than 255 kinds of line")
+    code = {name: k for k, name in enumerate(names)}
+    more = {}
+    for i, note in enumerate(done.notes):
+        values = _more_of(note)
+        if values != _PLAIN:
+            more[i] = values
+    roles = bytes([code[n.role] for n in done.notes])
+    result = dataclasses.replace(done.result, notes=[])
+    return FirstPass(dataclasses.replace(done, rows=[], notes=[], result=result),
+                     names, roles, more)
+
+
+def unpack(first: FirstPass, rows: list[str]) -> Classified:
+    """The Classified that `pack` was given, its lines read again (`rows`)."""
+    names, more = first.role_names, first.more
+    notes = [LineNote(i + 1, t, names[r]) for i, (t, r) in enumerate(zip(rows, first.roles))]
+    for i, values in more.items():
+        for name, value in zip(_NOTE_FIELDS, values):
+            setattr(notes[i], name, value)
+    result = dataclasses.replace(first.done.result, notes=notes)
+    return dataclasses.replace(first.done, rows=rows, notes=notes, result=result)
+
+
+class _Places(dict):
+    """The meta-line places, noting whether resolve_meta looked any up."""
+
+    read = False
+
+    def get(self, key, default=None):
+        self.read = True
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read = True
+        return super().__getitem__(key)
+
+
+# -- the passes, as pool tasks: (state, batch of dump indexes) -> results ----------------------
+
+def set_state(state: dict, values: dict) -> None:
+    """Give the passes what the whole import has learned so far (every worker gets it)."""
+    state.update(values)
+
+
+def ends_task(state: dict, batch: list[int]) -> list[tuple[str, PageEnds]]:
+    """Pass 1: each page's name and first and last lines, for learning chrome."""
+    out = []
+    for i in batch:
+        name, text, _ = state["dumps"][i]
+        out.append((name, PageEnds(split_lines(text), state["keep"])))
+    return out
+
+
+def first_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, Counter, Any]]:
+    """Pass 2: classify each dump's lines; its meta-line votes; its known titles where they do
+    not depend on the votes of the other dumps (else None: pass 3 finds them).  The FirstPass
+    is kept pickled (`frozen`): a tenth of the memory its objects take."""
+    out = []
+    for i in batch:
+        name, text, ov = state["dumps"][i]
+        rows = split_lines(text)
+        done = first_pass(text, name, ov, state["chrome"].get(name, {}), rows)
+        first, votes, places = pack(done), place_votes(done), _Places()
+        resolve_meta(done, places)      # undone: pass 4 resolves again, with every dump's votes
+        first.places_read = places.read
+        out.append((name, freeze(first), votes, None if places.read else known_titles_of(done)))
+    return out
+
+
+def freeze(first: FirstPass) -> bytes:
+    return pickle.dumps(first, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def thaw(frozen: bytes) -> FirstPass:
+    return pickle.loads(frozen)
+
+
+def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
+    """Pass 3, for dumps whose meta lines' place the whole import decides: known titles."""
+    out = []
+    for i, first in batch:
+        text = state["dumps"][i][1]
+        done = unpack(thaw(first), split_lines(text))
+        resolve_meta(done, state["places"])
+        out.append(known_titles_of(done))
+    return out
+
+
+def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any]]:
+    """Pass 4: cut each dump into posts; hand its notes to the digest and drop them."""
+    out = []
+    for i, first in batch:
+        name, text, _ = state["dumps"][i]
+        done = unpack(thaw(first), split_lines(text))
+        resolve_meta(done, state["places"])
+        parse = cut_posts(done, KnownElsewhere(state["titles"], name))
+        digest = state["digest"](parse) if state["digest"] else None
+        if state["digest"]:
+            parse.notes = []
+        out.append((parse, digest))
+    return out
+
+
+class KnownElsewhere:
+    """Titles some other dump of the import confirms (`in` only): counted once, not a set of
+    every other dump's titles per dump."""
+
+    def __init__(self, titles: dict[str, frozenset[str]], name: str):
+        self.own, self.count = titles["by_dump"].get(name, frozenset()), titles["count"]
+
+    def __contains__(self, title: str) -> bool:
+        return self.count.get(title, 0) - (title in self.own) > 0
+
+
+def title_index(by_dump: dict[str, set[str]]) -> dict:
+    """Each dump's titles and, per title, how many dumps confirm it (for KnownElsewhere)."""
+    count: Counter = Counter()
+    for titles in by_dump.values():
+        count.update(titles)
+    return {"by_dump": {n: frozenset(t) for n, t in by_dump.items()}, "count": dict(count)}
+
+
+class InProcess:
+    """The passes run here, one after another (the pool's interface, without workers)."""
+
+    def __init__(self):
+        self.state: dict = {}
+
+    def map(self, task, items: list) -> list:
+        return task(self.state, items)
+
+    def broadcast(self, task, value) -> None:
+        task(self.state, value)

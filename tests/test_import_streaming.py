@@ -1,0 +1,102 @@
+"""The import in bounded memory gives exactly what reading every dump at once gives.
+
+`python build.py import` reads the dumps in passes, one dump at a time, in worker processes
+(loader/passes.py), writes each dump's report section as soon as it is cut
+(import_report.ReportFile) and keeps posts' blocks on disk until they are merged.  Here the
+loader is also run the way it ran before, every dump and every line note in memory at once
+(`all_at_once`), on the committed dumps, the example blogs, generated dumps and pages whose
+shared chrome runs deeper than the passes keep of a page: posts and report must be the same
+bytes.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from blogarchive.cli import main
+from blogarchive.import_report import format_report
+from blogarchive.importer import WriteOutcome, read_dump_text
+from blogarchive.loader import LoadResult, _place_summary
+from blogarchive.loader.chrome import learn_chrome
+from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
+from blogarchive.loader.merge import merge_posts
+from blogarchive.loader.passes import HEAD
+from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
+from blogarchive.post import to_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = Path("/work/shared/themes-examples")
+
+
+def all_at_once(paths: list[Path]) -> LoadResult:
+    """The loader as it was before passes: every dump's lines and notes held together."""
+    dumps = [(p.name, read_dump_text(p)[0], None) for p in paths]
+    rows = {name: split_lines(text) for name, text, _ in dumps}
+    profile = learn_chrome(rows)
+    done = [first_pass(text, name, ov, profile.of(name), rows[name]) for name, text, ov in dumps]
+    votes = sum((place_votes(d) for d in done), Counter())
+    places = decide_places(votes)
+    for d in done:
+        resolve_meta(d, places)
+    titles = {d.result.name: known_titles_of(d) for d in done}
+    parses = []
+    for d in done:
+        known = frozenset().union(*(t for n, t in titles.items() if n != d.result.name))
+        parses.append(cut_posts(d, known))
+    posts, slug_of = merge_posts([raw for p in parses for raw in p.posts])
+    return LoadResult(posts=list(posts), parses=parses, slug_of=slug_of,
+                      learned=profile.summary + _place_summary(votes, places))
+
+
+def assert_import_matches(paths: list[Path], tmp_path: Path) -> LoadResult:
+    posts, report = tmp_path / "posts", tmp_path / "report.txt"
+    assert main(["import", *map(str, paths), "--posts", str(posts), "--report", str(report),
+                 "-q"]) == 0
+    want = all_at_once(paths)
+    written = {p.name: p.read_bytes() for p in posts.glob("*.md")}
+    assert written == {f"{p.slug}.md": to_markdown(p).encode() for p in want.posts}
+    assert report.read_text(encoding="utf-8") == format_report(want, WriteOutcome())
+    assert not list(tmp_path.rglob("*.blogarchive-tmp"))
+    return want
+
+
+def test_committed_dumps(tmp_path):
+    want = assert_import_matches(sorted((ROOT / "dumps").glob("*.txt")), tmp_path)
+    assert len(want.posts) > 30
+
+
+@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="themes-examples not at hand")
+@pytest.mark.parametrize("blog, flavour", [("twentytwelve", "text"), ("twentyfifteen", "text-bs")])
+def test_example_blogs(tmp_path, blog, flavour):
+    """Themes whose meta lines' place the whole import decides (the passes' third pass)."""
+    assert_import_matches(sorted((EXAMPLES / blog / flavour).glob("*.txt")), tmp_path)
+
+
+def test_generated_dumps(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_dumps", ROOT / "benchmarks" / "dumps.py")
+    dumps = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = dumps
+    spec.loader.exec_module(dumps)
+    paths, generated = dumps.write(2, tmp_path / "dumps")
+    want = assert_import_matches(sorted(paths), tmp_path / "out")
+    assert want.duplicates_merged > 0 and len(want.posts) == len(generated)
+
+
+def test_chrome_deeper_than_the_page_ends_kept(tmp_path):
+    """Pages sharing more header and sidebar lines than PageEnds keeps: learned from them all."""
+    menu = [f"Menu item {k}" for k in range(HEAD + 20)]
+    links = [f"Blogroll link {k}" for k in range(HEAD + 30)]
+    paths = []
+    for n in range(4):
+        posts = [f"Post {n} {k} about leeks\n\nMay {k + 1}, 2015 1 comment\n\n"
+                 f"Body of post {k} on page {n}, long enough to be prose.\n" for k in range(3)]
+        path = tmp_path / f"page{n}.txt"
+        path.write_text("\n\n".join(menu + posts + links) + "\n", encoding="utf-8")
+        paths.append(path)
+    want = assert_import_matches(paths, tmp_path / "out")
+    chrome = [n for n in want.parses[0].notes if n.reason.startswith("page chrome")]
+    assert len(chrome) == len(menu) + len(links)
