@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Entry point: `python build.py --help`. Thin on purpose; the work is in blogarchive.cli."""
+
 import sys
 from pathlib import Path
 

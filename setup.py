@@ -4,6 +4,7 @@ templates/ and static/ stay at the top of the repository (the source of truth, w
 designers find them); building a wheel copies them to blogarchive/_theme/, where
 blogarchive.resources finds them once installed. Everything else is in pyproject.toml.
 """
+
 import shutil
 from pathlib import Path
 

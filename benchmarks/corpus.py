@@ -5,6 +5,7 @@ words each, some footnotes, lists, headings and block quotes, 12 categories with
 about 2% undated (with bounds), a few multi-part series and repeated titles (slug suffixes).
 The same N and seed always give byte-identical files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from blogarchive.post import Post, Source, to_markdown  # noqa: E402
 
-CATEGORIES = ("Labour Party News", "Local Democracy", "General Politics", "Housing", "Unions",
-              "Europe", "Economics", "Education", "Health", "Transport", "Elections", "Reviews")
+CATEGORIES = (
+    "Labour Party News",
+    "Local Democracy",
+    "General Politics",
+    "Housing",
+    "Unions",
+    "Europe",
+    "Economics",
+    "Education",
+    "Health",
+    "Transport",
+    "Elections",
+    "Reviews",
+)
 _WORDS = """the of and to a in that is for it as was with be by on not he this are or his from at
 which but have an they you were her she there been one all we their has would when if so no will
 can more who what its out up about into than them only other some could time these two may first
@@ -31,9 +44,28 @@ policy campaign workers strike cuts services public private rent estate borough 
 conference leadership motion review report minister government party socialist democracy local
 national europe market wages pension schools hospital transport railway question answer reform
 """.split()
-_RARE = ("Bermondsey", "Rotherham", "Juncker", "Corbyn", "Kendall", "Southwark", "McDonnell",
-         "Pasokification", "Blairism", "TUSC", "syndicalism", "Keynesian", "referendum", "Syriza",
-         "privatisation", "outsourcing", "empowerment", "co-operative", "municipal", "precarity")
+_RARE = (
+    "Bermondsey",
+    "Rotherham",
+    "Juncker",
+    "Corbyn",
+    "Kendall",
+    "Southwark",
+    "McDonnell",
+    "Pasokification",
+    "Blairism",
+    "TUSC",
+    "syndicalism",
+    "Keynesian",
+    "referendum",
+    "Syriza",
+    "privatisation",
+    "outsourcing",
+    "empowerment",
+    "co-operative",
+    "municipal",
+    "precarity",
+)
 
 
 def _sentence(rng: random.Random) -> str:
@@ -84,7 +116,7 @@ def _title(rng: random.Random, n: int) -> str:
     if n % 97 == 5:
         return f"{' '.join(rng.choice(_WORDS) for _ in range(3)).capitalize()} (part {rng.randint(1, 3)})"
     if n % 211 == 7:
-        return "Weekly round-up"            # a repeated title: slugs get -2, -3, ...
+        return "Weekly round-up"  # a repeated title: slugs get -2, -3, ...
     words = [rng.choice(_WORDS + list(_RARE)) for _ in range(rng.randint(3, 8))]
     return " ".join(words).capitalize()
 
@@ -104,13 +136,21 @@ def posts(count: int, seed: int = 1) -> list[Post]:
         slug = base if slugs[base] == 1 else f"{base}-{slugs[base]}"
         cats = tuple(sorted(rng.sample(CATEGORIES, rng.choice((1, 1, 2)))))
         undated = rng.random() < 0.02
-        out.append(Post(
-            title=title, slug=slug, body=_body(rng),
-            date=None if undated else date,
-            date_after=date - dt.timedelta(days=3) if undated else None,
-            date_before=date + dt.timedelta(days=3) if undated else None,
-            categories=cats, comments=None if undated else rng.choice((0, 0, 1, 2, 5, 12)),
-            sources=(Source(f"synthetic_{n // 50:04d}.txt", 1 + (n % 50) * 40, 40 + (n % 50) * 40),)))
+        out.append(
+            Post(
+                title=title,
+                slug=slug,
+                body=_body(rng),
+                date=None if undated else date,
+                date_after=date - dt.timedelta(days=3) if undated else None,
+                date_before=date + dt.timedelta(days=3) if undated else None,
+                categories=cats,
+                comments=None if undated else rng.choice((0, 0, 1, 2, 5, 12)),
+                sources=(
+                    Source(f"synthetic_{n // 50:04d}.txt", 1 + (n % 50) * 40, 40 + (n % 50) * 40),
+                ),
+            )
+        )
     return out
 
 

@@ -10,6 +10,7 @@ residue (a file name and its caption). A post with two categories is in both arc
 now and then a post is copied onto a front page, so the loader has duplicates to merge;
 about 1% of posts are only on undated pages. The same size and seed give identical files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CATEGORIES = ("Labour Party News", "Local Democracy", "General Politics", "Housing", "Unions")
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 _WORDS = """the of and to a in that is for it as was with be by on not this are or from at which
 but have an they were there been one all we their has would when if so no will can more who what
 its out up about into than them only other some could these may first then any like now over such
@@ -35,15 +37,53 @@ borough members branch conference leadership motion review report minister gover
 socialist democracy local national market wages pension schools hospital transport railway
 question answer reform outsourcing contract commissioning managers frontline legitimacy
 """.split()
-_NAMES = ("Corbyn", "Kendall", "Creasy", "Osborne", "Cameron", "Miliband", "McDonnell", "Watson",
-          "Rotherham", "Lancashire", "Southwark", "Bermondsey", "Laski", "Tawney", "Hirst", "Lipsky")
-_FLAVOUR = ("‘so-called’", "– frankly –", "£12bn", "(see below)", "“the real task in hand”",
-            "Labour’s", "isn’t", "2015-16", "R&D", "the PLP’s")
-_HEADINGS = ("Introduction", "Background", "Part II", "What next", "Conclusions", "Abstract",
-             "The response", "Leader", "Deputy leader")
+_NAMES = (
+    "Corbyn",
+    "Kendall",
+    "Creasy",
+    "Osborne",
+    "Cameron",
+    "Miliband",
+    "McDonnell",
+    "Watson",
+    "Rotherham",
+    "Lancashire",
+    "Southwark",
+    "Bermondsey",
+    "Laski",
+    "Tawney",
+    "Hirst",
+    "Lipsky",
+)
+_FLAVOUR = (
+    "‘so-called’",
+    "– frankly –",
+    "£12bn",
+    "(see below)",
+    "“the real task in hand”",
+    "Labour’s",
+    "isn’t",
+    "2015-16",
+    "R&D",
+    "the PLP’s",
+)
+_HEADINGS = (
+    "Introduction",
+    "Background",
+    "Part II",
+    "What next",
+    "Conclusions",
+    "Abstract",
+    "The response",
+    "Leader",
+    "Deputy leader",
+)
 _RESIDUE = ("IDS-spain-2014", "4a081ec76", "cuts_map_2015", "IMG_2041", "harriet-harman-1")
-_CAPTIONS = ("Social housing in Bermondsey, south London", "The conference hall in Brighton",
-             "Jeremy Corbyn at a rally")
+_CAPTIONS = (
+    "Social housing in Bermondsey, south London",
+    "The conference hall in Brighton",
+    "Jeremy Corbyn at a rally",
+)
 TEASER = "Continue reading →"
 FOOTER = ("Follow", "Get every new post delivered to your Inbox.", "Join {n} other followers")
 
@@ -51,12 +91,13 @@ FOOTER = ("Follow", "Get every new post delivered to your Inbox.", "Join {n} oth
 @dataclass
 class DumpPost:
     """A generated post and what its copies in the dumps show of it (what the loader should find)."""
+
     title: str
     date: dt.date
     comments: int
     categories: tuple[str, ...]
-    lead: str                                   # first paragraph, the teaser
-    blocks: list[str]                           # the rest of the body, as dump lines
+    lead: str  # first paragraph, the teaser
+    blocks: list[str]  # the rest of the body, as dump lines
     notes: list[str]
     shown_dated: bool = False
     shown_categories: set[str] = field(default_factory=set)
@@ -118,7 +159,7 @@ def _body(rng: random.Random) -> tuple[str, list[str], list[str]]:
             blocks.append(para)
             count += len(para.split())
     if blocks and not blocks[-1].endswith((".", "?", "!")):
-        blocks.append(_paragraph(rng, 30))    # a post ends in prose, never on a caption
+        blocks.append(_paragraph(rng, 30))  # a post ends in prose, never on a caption
     return lead, blocks, notes
 
 
@@ -153,8 +194,9 @@ class Page:
         self.target = rng.randint(150_000, 450_000)
         self.blocks: list[str] = []
         if category:
-            self.blocks = (["Archive"] if rng.random() < 0.5 else []) + \
-                [f"Archive for the ‘{category}’ Category"]
+            self.blocks = (["Archive"] if rng.random() < 0.5 else []) + [
+                f"Archive for the ‘{category}’ Category"
+            ]
         self.size = sum(len(b.encode()) + 2 for b in self.blocks)
         self.posts = 0
 
@@ -214,7 +256,9 @@ class Generator:
     def _show(self, post: DumpPost, teaser: bool, header: str | None, line: bool) -> None:
         post.shown_dated = True
         post.shown_full |= not teaser
-        post.shown_categories |= ({header} if header else set()) | (set(post.categories) if line and not teaser else set())
+        post.shown_categories |= ({header} if header else set()) | (
+            set(post.categories) if line and not teaser else set()
+        )
 
     def _add(self, kind: str, category: str | None, blocks: list[str]) -> None:
         page = self.pages.get((kind, category))
@@ -248,8 +292,15 @@ def generate(size_mb: float, seed: int = 1) -> tuple[dict[str, str], list[DumpPo
 
 def expected_posts(posts: list[DumpPost]) -> list[tuple[str, dt.date | None, frozenset[str], bool]]:
     """What an import should find: (title, date or None, categories, excerpt) for every post."""
-    return [(p.title, p.date if p.shown_dated else None, frozenset(p.shown_categories), not p.shown_full)
-            for p in posts]
+    return [
+        (
+            p.title,
+            p.date if p.shown_dated else None,
+            frozenset(p.shown_categories),
+            not p.shown_full,
+        )
+        for p in posts
+    ]
 
 
 def write(size_mb: float, folder: Path, seed: int = 1) -> tuple[list[Path], list[DumpPost]]:

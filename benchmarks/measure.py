@@ -1,4 +1,5 @@
 """Running one process timed from outside, and looking at the files it wrote (for run.py)."""
+
 from __future__ import annotations
 
 import filecmp
@@ -18,6 +19,7 @@ class BenchError(Exception):
 @dataclass
 class Measure:
     """One process: wall and CPU seconds, peak RSS of its largest process, HTML pages it left."""
+
     wall: float
     cpu: float
     rss_mib: float
@@ -36,7 +38,9 @@ def run_measured(cmd: list[str], cwd: Path, log: Path, env: dict | None = None) 
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         tail = log.read_text(errors="replace").splitlines()[-15:]
-        raise BenchError(f"exit {proc.returncode}: {shlex.join(cmd)}\n(log {log})\n" + "\n".join(tail))
+        raise BenchError(
+            f"exit {proc.returncode}: {shlex.join(cmd)}\n(log {log})\n" + "\n".join(tail)
+        )
     return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
@@ -62,15 +66,18 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
 
 def files_written(before: dict, after: dict) -> int:
     """Files created, deleted, replaced or modified between two snapshots."""
-    return len(before.keys() ^ after.keys()) + sum(1 for k in before.keys() & after.keys()
-                                                    if before[k] != after[k])
+    return len(before.keys() ^ after.keys()) + sum(
+        1 for k in before.keys() & after.keys() if before[k] != after[k]
+    )
 
 
 def tree_differences(a: Path, b: Path) -> list[str]:
     """Relative paths that are missing from one tree or differ in bytes."""
     fa = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
     fb = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
-    return sorted(fa ^ fb) + [p for p in sorted(fa & fb) if not filecmp.cmp(a / p, b / p, shallow=False)]
+    return sorted(fa ^ fb) + [
+        p for p in sorted(fa & fb) if not filecmp.cmp(a / p, b / p, shallow=False)
+    ]
 
 
 def remove(path: Path) -> None:

@@ -1,4 +1,5 @@
 """Pelican for run.py: its virtual environment, the corpus as Pelican content, its settings."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,22 +16,43 @@ PELICAN_VENV = HERE / ".venv-pelican"
 
 
 def pelican_version(python: Path) -> str:
-    out = subprocess.run([str(python), "-c", "import importlib.metadata as m; "
-                          "print(m.version('pelican'), m.version('markdown'))"],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m; print(m.version('pelican'), m.version('markdown'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return f"Pelican {out[0]} (Markdown {out[1]})"
 
 
 def pelican_python(venv: Path = PELICAN_VENV) -> Path:
     """The virtual environment's python, with Pelican installed into it on first use."""
     python = venv / "bin" / "python"
-    ok = python.exists() and subprocess.run(
-        [str(python), "-c", "import pelican, markdown"], capture_output=True).returncode == 0
+    ok = (
+        python.exists()
+        and subprocess.run(
+            [str(python), "-c", "import pelican, markdown"], capture_output=True
+        ).returncode
+        == 0
+    )
     if not ok:
         print(f"creating {venv} with {' '.join(PELICAN_REQUIREMENTS)}", file=sys.stderr)
-        for cmd in ([sys.executable, "-m", "venv", "--clear", str(venv)],
-                    [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                     *PELICAN_REQUIREMENTS]):
+        for cmd in (
+            [sys.executable, "-m", "venv", "--clear", str(venv)],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *PELICAN_REQUIREMENTS,
+            ],
+        ):
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode:
                 raise BenchError(f"cannot set up Pelican: {shlex.join(cmd)}\n{done.stderr[-2000:]}")
@@ -42,7 +64,7 @@ def pelican_conf(state: Path, site_url: str) -> str:
     return f'''# Written by benchmarks/run.py: blogarchive's site shape in Pelican's terms.
 AUTHOR = "Bench"
 SITENAME = "Benchmark archive"
-SITEURL = "{site_url.rstrip('/')}"
+SITEURL = "{site_url.rstrip("/")}"
 RELATIVE_URLS = True
 TIMEZONE = "Europe/London"
 DEFAULT_LANG = "en"
@@ -78,7 +100,7 @@ RSS_FEED_SUMMARY_ONLY = False
 # Markdown: Pelican's default settings, whose "extra" extension includes footnotes.
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
-CACHE_PATH = "{state / 'cache'}"
+CACHE_PATH = "{state / "cache"}"
 '''
 
 
@@ -97,6 +119,7 @@ def convert_corpus(corpus: Path, content: Path, repo: Path) -> None:
     """posts/*.md (YAML front matter) -> Pelican content/*.md, same file names."""
     sys.path.insert(0, str(repo / "src"))
     from blogarchive.post import from_markdown
+
     content.mkdir(parents=True)
     for path in sorted(corpus.glob("*.md")):
         post = from_markdown(path.read_text(encoding="utf-8"), str(path))

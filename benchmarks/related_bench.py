@@ -5,6 +5,7 @@
 Posts are made of Zipf-distributed common words plus words of one or two of 500 topics, so
 they have realistic shared vocabulary and real neighbours. Same seed, same posts.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,7 +21,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 def word(n: int) -> str:
     """A letters-only pseudo-word for a number (digits would not count as words)."""
     out = ""
-    n += 26 * 27      # at least three letters
+    n += 26 * 27  # at least three letters
     while n:
         n, r = divmod(n, 26)
         out += LETTERS[r]
@@ -41,8 +42,14 @@ def synthetic_posts(count: int, seed: int = 7, words_per_post: int = 400) -> lis
             body += rng.choices(topics[t], k=words_per_post * 4 // 10 // len(chosen))
         rng.shuffle(body)
         title = " ".join(rng.choices(topics[chosen[0]], k=4))
-        posts.append(Post(title=title, slug=f"post-{i:06d}", body=" ".join(body),
-                          categories=tuple(rng.sample(categories, rng.choice((1, 2))))))
+        posts.append(
+            Post(
+                title=title,
+                slug=f"post-{i:06d}",
+                body=" ".join(body),
+                categories=tuple(rng.sample(categories, rng.choice((1, 2)))),
+            )
+        )
     return posts
 
 
@@ -53,8 +60,10 @@ def main(sizes: list[int]) -> None:
         related = related_posts(posts)
         seconds = time.perf_counter() - started
         found = sum(len(v) for v in related.values()) / n
-        print(f"{n:>7} posts: {seconds:7.2f} s, {1000 * seconds / n:.3f} ms/post, "
-              f"{found:.2f} related per post")
+        print(
+            f"{n:>7} posts: {seconds:7.2f} s, {1000 * seconds / n:.3f} ms/post, "
+            f"{found:.2f} related per post"
+        )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ the file was saved:
 It prints the median, min and max of each over the edits, and serve's own "rebuilt in"
 figures (the build alone). Each edit waits for the previous build to finish.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,7 +60,8 @@ def make_posts(count: int, folder: Path) -> str:
         text = real[n % len(real)].read_text(encoding="utf-8")
         slug = re.search(r"(?m)^slug: (\S+)$", text).group(1)
         (folder / f"{slug}-{n}.md").write_text(
-            text.replace(f"slug: {slug}", f"slug: {slug}-{n}", 1), encoding="utf-8")
+            text.replace(f"slug: {slug}", f"slug: {slug}-{n}", 1), encoding="utf-8"
+        )
     return f"copies of the {len(real)} posts in posts/"
 
 
@@ -76,11 +78,27 @@ class Serve:
     def __init__(self, work: Path, search: bool):
         started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0",
-             "--posts", str(work / "posts"), "--out", str(work / "site"),
-             "--config", str(work / "site.yaml"), "--cache", str(work / "cache"),
-             *(() if search else ("--no-search",))],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work)
+            [
+                sys.executable,
+                str(ROOT / "build.py"),
+                "serve",
+                "--port",
+                "0",
+                "--posts",
+                str(work / "posts"),
+                "--out",
+                str(work / "site"),
+                "--config",
+                str(work / "site.yaml"),
+                "--cache",
+                str(work / "cache"),
+                *(() if search else ("--no-search",)),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=work,
+        )
         self.lines: list[str] = []
         threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True).start()
         match = re.search(r"http://127\.0\.0\.1:(\d+)/", self.proc.stdout.readline())
@@ -99,8 +117,11 @@ class Serve:
             conn.close()
 
     def build_times(self) -> list[float]:
-        return [float(m.group(1)) for line in list(self.lines)
-                if (m := re.match(r"rebuilt in ([\d.]+) s", line))]
+        return [
+            float(m.group(1))
+            for line in list(self.lines)
+            if (m := re.match(r"rebuilt in ([\d.]+) s", line))
+        ]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -113,7 +134,7 @@ def listen(port: int, arrivals: queue.Queue) -> None:
     conn.request("GET", "/__blogarchive__/events")
     response = conn.getresponse()
     while line := response.fp.readline():
-        if line.startswith(b"data:") and b'"changed": []' not in line:   # [] : nothing changed
+        if line.startswith(b"data:") and b'"changed": []' not in line:  # [] : nothing changed
             arrivals.put((time.perf_counter(), line.decode("utf-8")))
 
 
@@ -122,16 +143,19 @@ class Browser:
 
     def __init__(self, url: str):
         from playwright.sync_api import sync_playwright
+
         self.playwright = sync_playwright().start()
-        self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM,
-                                                       args=["--no-sandbox"])
+        self.browser = self.playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"]
+        )
         self.page = self.browser.new_page()
         with self.page.expect_response(lambda r: r.url.endswith("/__blogarchive__/events")):
             self.page.goto(url)
 
     def wait_for(self, marker: str) -> None:
-        self.page.wait_for_function(f"() => document.body.innerText.includes({marker!r})",
-                                    timeout=600_000, polling=5)
+        self.page.wait_for_function(
+            f"() => document.body.innerText.includes({marker!r})", timeout=600_000, polling=5
+        )
 
     def close(self) -> None:
         self.browser.close()
@@ -146,10 +170,10 @@ def measure(serve: Serve, post: Path, page: str, edits: int, method: str) -> dic
     original = post.read_text(encoding="utf-8")
     times: dict[str, list[float]] = {"event": [], "page": []}
     try:
-        time.sleep(1.0)                                   # the listener and the page connected
+        time.sleep(1.0)  # the listener and the page connected
         for n in range(edits):
             marker = f"Latency marker {n} {time.time_ns()}"
-            while not arrivals.empty():                   # events of earlier builds
+            while not arrivals.empty():  # events of earlier builds
                 arrivals.get()
             started = time.perf_counter()
             save(post, f"{original}\n{marker}.\n")
@@ -181,9 +205,12 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000, help="posts to generate (default: 1000)")
     parser.add_argument("--edits", type=int, default=7, help="edits to time (default: 7)")
     parser.add_argument("--no-search", action="store_true", help="serve without the search index")
-    parser.add_argument("--method", choices=("browser", "http"),
-                        default="browser" if Path(CHROMIUM).exists() else "http",
-                        help="how the page update is seen (default: browser, if chromium is there)")
+    parser.add_argument(
+        "--method",
+        choices=("browser", "http"),
+        default="browser" if Path(CHROMIUM).exists() else "http",
+        help="how the page update is seen (default: browser, if chromium is there)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="serve-latency-") as tmp:
         work = Path(tmp)
@@ -198,9 +225,11 @@ def main() -> None:
         finally:
             serve.stop()
         builds = serve.build_times()
-    print(f"{args.posts} posts ({origin}), search {'off' if args.no_search else 'on'}; "
-          f"serve started in {serve.startup:.1f} s; {args.edits} edits; load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{args.posts} posts ({origin}), search {'off' if args.no_search else 'on'}; "
+        f"serve started in {serve.startup:.1f} s; {args.edits} edits; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     print(f"edit saved -> build event at the SSE client: {spread(times['event'])}")
     print(f"edit saved -> page updated ({args.method}): {spread(times['page'])}")
     print(f"serve's own 'rebuilt in' (the build alone): {spread(builds)}")

@@ -1,4 +1,5 @@
 """Shared by the site tests: the hand-made fixture posts and the real posts/, each built once."""
+
 import os
 from pathlib import Path
 
@@ -14,9 +15,18 @@ from blogarchive.post import Post
 # Property tests: 50 examples in the everyday run, 300 with --hypothesis-profile=thorough (the
 # long run); derandomized and without a database, so every run checks the same examples.
 settings.register_profile(
-    "fast", max_examples=50, derandomize=True, database=None, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much])
+    "fast",
+    max_examples=50,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 settings.register_profile("thorough", settings.get_profile("fast"), max_examples=300)
 settings.load_profile("fast")
 

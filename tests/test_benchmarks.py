@@ -3,6 +3,7 @@
 Benchmarks are not tests; these only check that the scripts run, print a sane table and that
 their own checks hold. Pelican is left out (it needs its own virtual environment).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,15 +25,18 @@ def load_script(name: str):
     """benchmarks/<name>.py as a module (benchmarks/ is a folder of scripts, not a package)."""
     spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCH / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses look their module up while it runs
+    sys.modules[spec.name] = module  # dataclasses look their module up while it runs
     spec.loader.exec_module(module)
     return module
 
 
 def table_rows_all(table: str) -> list[list[str]]:
     """The cells of every Markdown table row in the output."""
-    return [[c.strip() for c in line.strip().strip("|").split("|")]
-            for line in table.splitlines() if line.startswith("|")]
+    return [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("|")
+    ]
 
 
 def table_rows(table: str, first_cell: str) -> list[list[str]]:
@@ -49,9 +53,24 @@ def median(cell: str) -> float:
 def bench_output(tmp_path_factory) -> str:
     work = tmp_path_factory.mktemp("bench")
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--n", "50", "--runs", "1", "--tools", "blogarchive",
-         "--import-mb", "0.3", "--work", str(work)],
-        capture_output=True, text=True, timeout=180)
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--n",
+            "50",
+            "--runs",
+            "1",
+            "--tools",
+            "blogarchive",
+            "--import-mb",
+            "0.3",
+            "--work",
+            str(work),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -62,11 +81,13 @@ def test_build_table_has_the_three_cases_with_sane_numbers(bench_output):
     for tool, n, case, wall, cpu, rss, pages, ms, check in rows.values():
         assert n == "50"
         assert 0 < median(wall) < 30 and 0 < median(cpu) < 60
-        assert 10 < median(rss) < 1000                       # MiB, the largest process
-        assert int(pages.replace(",", "")) > 50              # every post has a page, plus lists
+        assert 10 < median(rss) < 1000  # MiB, the largest process
+        assert int(pages.replace(",", "")) > 50  # every post has a page, plus lists
         count = int(pages.replace(",", ""))
         # wall is printed to 0.01 s, so ms/page recomputed from it is good to 5 ms / pages
-        assert median(ms) == pytest.approx(1000 * median(wall) / count, abs=5000 / count / 1000 + 0.01)
+        assert median(ms) == pytest.approx(
+            1000 * median(wall) / count, abs=5000 / count / 1000 + 0.01
+        )
 
 
 def test_rows_with_search_on_and_off(bench_output):
@@ -98,7 +119,7 @@ def test_import_table_finds_every_generated_post(bench_output):
     (row,) = [r for r in table_rows_all(bench_output) if r[0].endswith(" MB")]
     found, generated = row[2].split(" / ")
     assert found == generated and int(generated) > 10
-    assert float(row[-1]) > 0                                 # MB/s
+    assert float(row[-1]) > 0  # MB/s
 
 
 def test_header_names_date_machine_and_version(bench_output):
@@ -123,15 +144,28 @@ def test_synthetic_dumps_import_with_every_post_found(tmp_path):
     paths, posts = dumps.write(1.0, tmp_path / "dumps", seed=3)
     expected = Counter(dumps.expected_posts(posts))
     titles, dates, _, excerpts = zip(*expected)
-    assert None in dates and True in excerpts and False in excerpts   # undated posts and teasers
+    assert None in dates and True in excerpts and False in excerpts  # undated posts and teasers
     done = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "import", *map(str, paths),
-         "--posts", str(tmp_path / "posts"), "--report", str(tmp_path / "report.txt")],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "import",
+            *map(str, paths),
+            "--posts",
+            str(tmp_path / "posts"),
+            "--report",
+            str(tmp_path / "report.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "warning" not in done.stderr
-    imported = [from_markdown(p.read_text(encoding="utf-8"), str(p))
-                for p in sorted((tmp_path / "posts").glob("*.md"))]
+    imported = [
+        from_markdown(p.read_text(encoding="utf-8"), str(p))
+        for p in sorted((tmp_path / "posts").glob("*.md"))
+    ]
     found = Counter((p.title, p.date, frozenset(p.categories), p.excerpt) for p in imported)
     assert found == expected
-    assert any(len(p.sources) > 1 for p in imported)                   # duplicates were merged
+    assert any(len(p.sources) > 1 for p in imported)  # duplicates were merged

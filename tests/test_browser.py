@@ -1,8 +1,9 @@
 """Headless Chromium (Debian's) opens the real site from `serve` and from file://."""
+
 import shutil
+import socket
 import subprocess
 import sys
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -11,10 +12,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+]
 
 
 def free_port() -> int:
@@ -30,10 +39,26 @@ def served(tmp_path_factory):
     work = tmp_path_factory.mktemp("serve")
     shutil.copytree(ROOT / "posts", work / "posts")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
-                             "--posts", str(work / "posts"), "--out", str(work / "site"),
-                             "--config", str(ROOT / "site.yaml"), "--cache", str(work / "cache")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "serve",
+            "--port",
+            str(port),
+            "--posts",
+            str(work / "posts"),
+            "--out",
+            str(work / "site"),
+            "--config",
+            str(ROOT / "site.yaml"),
+            "--cache",
+            str(work / "cache"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}/"
     for _ in range(100):
         try:
@@ -49,6 +74,7 @@ def served(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -74,7 +100,10 @@ def walk(browser, start: str, shots: Path, name: str) -> list[str]:
     assert page.locator("h1").count() == 1
     shoot(page, shots, f"{name}-home-1280.png")
     page.click("article.entry h2 a >> nth=0")
-    assert page.locator("article.post h1").inner_text() == "How I’ll vote in the Labour leadership election"
+    assert (
+        page.locator("article.post h1").inner_text()
+        == "How I’ll vote in the Labour leadership election"
+    )
     shoot(page, shots, f"{name}-post-1280.png")
     page.click(".categories a >> nth=0")
     assert page.locator("h1").inner_text().startswith("Category: Labour Party News")
@@ -87,10 +116,14 @@ def walk(browser, start: str, shots: Path, name: str) -> list[str]:
     watch_console(mobile, errors)
     mobile.goto(start)
     shoot(mobile, shots, f"{name}-home-390.png")
-    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, "scrolls sideways on a phone"
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, (
+        "scrolls sideways on a phone"
+    )
     mobile.click("article.entry h2 a >> nth=0")
     shoot(mobile, shots, f"{name}-post-390.png")
-    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, "scrolls sideways on a phone"
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, (
+        "scrolls sideways on a phone"
+    )
     return errors
 
 
@@ -123,14 +156,16 @@ def test_dark_mode_and_focus_are_styled(served, browser):
     assert dark != page.evaluate("getComputedStyle(document.body).backgroundColor")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
-    assert page.locator(".skip").bounding_box()["x"] >= 0       # the skip link shows when focused
+    assert page.locator(".skip").bounding_box()["x"] >= 0  # the skip link shows when focused
 
 
 def test_serve_rebuilds_on_change_and_survives_a_bad_post(served):
     url, work = served
     post = work / "posts" / "vote-corbyn.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("title: Vote Corbyn", "title: Vote Corbyn now"),
-                    encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("title: Vote Corbyn", "title: Vote Corbyn now"),
+        encoding="utf-8",
+    )
     page = url + "2015/08/11/vote-corbyn/"
     for _ in range(100):
         if "Vote Corbyn now" in urllib.request.urlopen(page).read().decode():

@@ -1,5 +1,6 @@
 """Drafts: `draft: true` keeps a post out of the built site; `--drafts` shows it, marked Draft,
 but never in feeds, the sitemap or posts.json. Checked on built sites, parsed."""
+
 from __future__ import annotations
 
 import json
@@ -8,12 +9,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, read_posts, soup
 
 from blogarchive import site as S
 from blogarchive.build import build
 from blogarchive.cli import main
-
-from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, read_posts, soup
 
 DRAFT = """\
 ---
@@ -37,8 +37,11 @@ def posts(tmp_path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def draft_path(posts: Path) -> str:
@@ -82,18 +85,38 @@ def test_a_draft_is_not_built_linked_fed_or_listed(posts, tmp_path):
 
 def test_with_drafts_the_draft_is_a_page_marked_draft_but_never_in_feeds(posts, tmp_path):
     site = tmp_path / "site"
-    assert main(["build", "--posts", str(posts), "--out", str(site), "--drafts", "--no-search",
-                 "--no-cache", "--base-url", FIXTURE_CONFIG.base_url]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--posts",
+                str(posts),
+                "--out",
+                str(site),
+                "--drafts",
+                "--no-search",
+                "--no-cache",
+                "--base-url",
+                FIXTURE_CONFIG.base_url,
+            ]
+        )
+        == 0
+    )
     path = draft_path(posts)
     page = soup(site / path)
     assert page.h1.get_text() == "Leeks in the frost"
     assert [m.get_text() for m in page.select(".draft-mark")] == ["Draft"]
     assert "the leeks stood the frost" in page.select_one(".body").get_text()
-    entries = {a.get_text(): a.find_parent("h2") for a in soup(site / "index.html")
-               .select("article.entry h2 a")}
+    entries = {
+        a.get_text(): a.find_parent("h2")
+        for a in soup(site / "index.html").select("article.entry h2 a")
+    }
     assert entries["Leeks in the frost"].select_one(".draft-mark").get_text() == "Draft"
-    assert not any(h2.select_one(".draft-mark")
-                   for title, h2 in entries.items() if title != "Leeks in the frost")
+    assert not any(
+        h2.select_one(".draft-mark")
+        for title, h2 in entries.items()
+        if title != "Leeks in the frost"
+    )
     garden = soup(site / "category/garden/index.html")
     assert [a.get_text() for a in garden.select("article.entry h2 a")] == ["Leeks in the frost"]
     kept_out_of_machine_files(site, path)

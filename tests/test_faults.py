@@ -8,6 +8,7 @@ post the loader wrote is still recognised as the loader's (not mistaken for a pe
 and kept forever); a person's edits and deletions are still respected; and the next run
 removes the temp files a killed run left and brings every post up to date.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,13 +41,24 @@ def synthetic_dumps(version: int, dumps: int = 4, posts: int = 400) -> dict[str,
         lines = [f"Archive for the ‘Category {d}’ Category", ""]
         for k in range(posts):
             day = dt.date(2015, 12, 31) - dt.timedelta(days=k)
-            lines += [f"Post {d}-{k} about local democracy", "",
-                      f"{day:%B} {day.day}, {day.year} {k % 7} comments", ""]
+            lines += [
+                f"Post {d}-{k} about local democracy",
+                "",
+                f"{day:%B} {day.day}, {day.year} {k % 7} comments",
+                "",
+            ]
             for p in range(4):
-                lines += [f"Paragraph {p} of post {d}-{k}, revision {version}, with enough words "
-                          f"to be prose{' and a footnote marker [1]' if p == 1 else ''} here.", ""]
-            lines += [f"[1] The note of post {d}-{k}, revision {version}.", "",
-                      f"Categories: Category {d}, Shared", ""]
+                lines += [
+                    f"Paragraph {p} of post {d}-{k}, revision {version}, with enough words "
+                    f"to be prose{' and a footnote marker [1]' if p == 1 else ''} here.",
+                    "",
+                ]
+            lines += [
+                f"[1] The note of post {d}-{k}, revision {version}.",
+                "",
+                f"Categories: Category {d}, Shared",
+                "",
+            ]
         out[f"{d:03d}_synthetic.txt"] = "\n".join(lines) + "\n"
     return out
 
@@ -65,9 +77,16 @@ def write_dumps(folder: Path, version: int) -> list[str]:
 
 
 def import_cmd(work: Path) -> list[str]:
-    return [sys.executable, str(ROOT / "build.py"), "import", *sorted(
-        str(p) for p in (work / "dumps").glob("*.txt")), "--posts", str(work / "posts"),
-            "--report", str(work / "report.txt")]
+    return [
+        sys.executable,
+        str(ROOT / "build.py"),
+        "import",
+        *sorted(str(p) for p in (work / "dumps").glob("*.txt")),
+        "--posts",
+        str(work / "posts"),
+        "--report",
+        str(work / "report.txt"),
+    ]
 
 
 def run_import(work: Path) -> subprocess.CompletedProcess:
@@ -88,13 +107,14 @@ def temps(work: Path) -> list[Path]:
     return sorted(p for p in work.rglob(f"*{TEMP_SUFFIX}"))
 
 
-def check_after_kill(posts: Path, allowed: dict[str, set[bytes]], edited: dict[str, bytes],
-                     deleted: set[str]) -> None:
+def check_after_kill(
+    posts: Path, allowed: dict[str, set[bytes]], edited: dict[str, bytes], deleted: set[str]
+) -> None:
     """Each post whole (one of the allowed versions) and known to the manifest as the loader's."""
     recorded = manifest(posts)
     for path in sorted(posts.glob("*.md")):
         data = path.read_bytes()
-        from_markdown(data.decode("utf-8"), str(path))          # parses: nothing half-written
+        from_markdown(data.decode("utf-8"), str(path))  # parses: nothing half-written
         if path.name in edited:
             assert data == edited[path.name], path
             continue
@@ -126,16 +146,19 @@ def test_kill_minus_nine_during_import(tmp_path, record_property):
         target = current + 1
         versions[target] = expected_posts(target)
         write_dumps(work / "dumps", target)
-        proc = subprocess.Popen(import_cmd(work), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            import_cmd(work), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
         time.sleep(rng.uniform(0, typical))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         else:
             finished += 1
         proc.wait()
-        allowed = {name: {versions[current].get(name), versions[target].get(name)} - {None}
-                   for name in set(versions[current]) | set(versions[target])}
+        allowed = {
+            name: {versions[current].get(name), versions[target].get(name)} - {None}
+            for name in set(versions[current]) | set(versions[target])
+        }
         check_after_kill(posts, allowed, edited, {deleted_name})
         leftovers += len(temps(work))
         # The next run (a newer version again) succeeds and brings every post up to date.
@@ -165,13 +188,15 @@ def test_kill_minus_nine_during_import(tmp_path, record_property):
 # ---------------------------------------------------------------------------------------
 # The same guarantees, deterministically: the process dies after the n-th file write.
 
+
 class Killed(BaseException):
     """Stands for SIGKILL: nothing after it runs (not even `except Exception`)."""
 
 
-DUMP = ("Archive for the ‘News’ Category\n\n" + "".join(
+DUMP = "Archive for the ‘News’ Category\n\n" + "".join(
     f"Post number {k}\n\nMay {k + 1}, 2015 1 comment\n\nBody {{v}} of post {k}, long enough.\n\n"
-    for k in range(6)))
+    for k in range(6)
+)
 
 
 def _dump(tmp_path: Path, version: str) -> str:
@@ -181,16 +206,24 @@ def _dump(tmp_path: Path, version: str) -> str:
 
 
 def _expected(text: str) -> dict[str, bytes]:
-    return {f"{p.slug}.md": to_markdown(p).encode() for p in load_dumps([("d.txt", text, None)]).posts}
+    return {
+        f"{p.slug}.md": to_markdown(p).encode() for p in load_dumps([("d.txt", text, None)]).posts
+    }
 
 
 # The import's writes: 6 posts staged, the manifest, 6 renames, the manifest, the report.
-WRITE_POINTS = ((importer, "stage_write"), (importer, "atomic_write"), (importer, "commit_staged"),
-                (import_report, "commit_staged"))
+WRITE_POINTS = (
+    (importer, "stage_write"),
+    (importer, "atomic_write"),
+    (importer, "commit_staged"),
+    (import_report, "commit_staged"),
+)
 
 
 @pytest.mark.parametrize("dies_after", range(15))
-def test_import_dying_after_any_write_leaves_posts_whole_and_known(tmp_path, monkeypatch, dies_after):
+def test_import_dying_after_any_write_leaves_posts_whole_and_known(
+    tmp_path, monkeypatch, dies_after
+):
     run = ["--posts", str(tmp_path / "posts"), "--report", str(tmp_path / "r.txt")]
     assert main(["import", _dump(tmp_path, "one"), *run]) == 0
     old = {p.name: p.read_bytes() for p in (tmp_path / "posts").glob("*.md")}
@@ -202,6 +235,7 @@ def test_import_dying_after_any_write_leaves_posts_whole_and_known(tmp_path, mon
                 raise Killed
             writes.append(args)
             return real(*args)
+
         return write
 
     for module, name in WRITE_POINTS:
@@ -224,17 +258,41 @@ def test_stale_temp_files_are_removed_by_the_next_import(tmp_path):
         (posts / name).write_bytes(b"half a po")
     (tmp_path / f".r.txt.123{TEMP_SUFFIX}").write_bytes(b"half a report")
     (tmp_path / f".someone-else.txt.9{TEMP_SUFFIX}").write_bytes(b"not ours to remove")
-    assert main(["import", _dump(tmp_path, "x"), "--posts", str(posts),
-                 "--report", str(tmp_path / "r.txt")]) == 0
-    assert sorted(p.name for p in tmp_path.rglob(f"*{TEMP_SUFFIX}")) == [f".someone-else.txt.9{TEMP_SUFFIX}"]
+    assert (
+        main(
+            [
+                "import",
+                _dump(tmp_path, "x"),
+                "--posts",
+                str(posts),
+                "--report",
+                str(tmp_path / "r.txt"),
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in tmp_path.rglob(f"*{TEMP_SUFFIX}")) == [
+        f".someone-else.txt.9{TEMP_SUFFIX}"
+    ]
 
 
 def test_posts_are_written_with_ordinary_permissions(tmp_path):
     """mkstemp's 0600 made every post unreadable to the group (a web server, a colleague)."""
     old = os.umask(0o022)
     try:
-        assert main(["import", _dump(tmp_path, "x"), "--posts", str(tmp_path / "posts"),
-                     "--report", str(tmp_path / "r.txt")]) == 0
+        assert (
+            main(
+                [
+                    "import",
+                    _dump(tmp_path, "x"),
+                    "--posts",
+                    str(tmp_path / "posts"),
+                    "--report",
+                    str(tmp_path / "r.txt"),
+                ]
+            )
+            == 0
+        )
     finally:
         os.umask(old)
     modes = {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "posts").iterdir()}

@@ -1,4 +1,5 @@
 """feed.py: RSS and Atom read back by feedparser, the client readers actually use."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,26 +21,51 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def info(**changes) -> FeedInfo:
-    fields = dict(title="Archive & <Co>", description="Posts — recovered", author="Ann Example",
-                  language="en-GB", site_url=SITE, feed_url=SITE + "feed.xml",
-                  timezone="Europe/London", limit=None)
+    fields = dict(
+        title="Archive & <Co>",
+        description="Posts — recovered",
+        author="Ann Example",
+        language="en-GB",
+        site_url=SITE,
+        feed_url=SITE + "feed.xml",
+        timezone="Europe/London",
+        limit=None,
+    )
     return FeedInfo(**{**fields, **changes})
 
 
 def item(post: Post, html: str = "", summary: str = "") -> FeedItem:
-    return FeedItem(post, f"{SITE}{post.slug}/", html or f"<p>Body of {post.slug}.</p>",
-                    summary or f"Summary of {post.slug}.")
+    return FeedItem(
+        post,
+        f"{SITE}{post.slug}/",
+        html or f"<p>Body of {post.slug}.</p>",
+        summary or f"Summary of {post.slug}.",
+    )
 
 
 # Feed order, newest first: undated posts sit at their date_before (else date_after) bound,
 # posts with no bound at all come last, ordered by title.
-NEWEST = item(Post("Newest post", "newest", date=dt.date(2015, 8, 25), categories=("Labour Party News",)))
-HOSTILE_ITEM = item(Post(HOSTILE[:12] + "\x00" + HOSTILE[12:] + CONTROL, "hostile", date=dt.date(2015, 6, 1),
-                         categories=("Local & <Democracy>",)),
-                    html=f"<p>{CONTROL}£ 😀 &amp; &lt;tag&gt; ]]&gt; <a href=\"{SITE}x/\">x</a></p>",
-                    summary=f"Tom & Jerry ]]> {CONTROL}£")
-BETWEEN = item(Post("Undated between", "undated-between", date_after=dt.date(2014, 9, 8),
-                    date_before=dt.date(2015, 4, 30)))
+NEWEST = item(
+    Post("Newest post", "newest", date=dt.date(2015, 8, 25), categories=("Labour Party News",))
+)
+HOSTILE_ITEM = item(
+    Post(
+        HOSTILE[:12] + "\x00" + HOSTILE[12:] + CONTROL,
+        "hostile",
+        date=dt.date(2015, 6, 1),
+        categories=("Local & <Democracy>",),
+    ),
+    html=f'<p>{CONTROL}£ 😀 &amp; &lt;tag&gt; ]]&gt; <a href="{SITE}x/">x</a></p>',
+    summary=f"Tom & Jerry ]]> {CONTROL}£",
+)
+BETWEEN = item(
+    Post(
+        "Undated between",
+        "undated-between",
+        date_after=dt.date(2014, 9, 8),
+        date_before=dt.date(2015, 4, 30),
+    )
+)
 MIDDLE = item(Post("Middle post", "middle", date=dt.date(2015, 1, 10), categories=()))
 AFTER_ONLY = item(Post("Undated after", "undated-after", date_after=dt.date(2013, 5, 2)))
 OLDEST = item(Post("Oldest post", "oldest", date=dt.date(2013, 3, 1)))
@@ -132,8 +158,8 @@ def test_atom_dates_are_the_post_dates(atom):
 def test_dates_are_midnight_in_the_site_time_zone_with_explicit_offset():
     rss_text = rss_xml(info(), [NEWEST, OLDEST]).decode()
     atom_text = atom_xml(info(), [NEWEST, OLDEST]).decode()
-    assert "<pubDate>Tue, 25 Aug 2015 00:00:00 +0100</pubDate>" in rss_text       # BST
-    assert "<pubDate>Fri, 01 Mar 2013 00:00:00 +0000</pubDate>" in rss_text       # GMT
+    assert "<pubDate>Tue, 25 Aug 2015 00:00:00 +0100</pubDate>" in rss_text  # BST
+    assert "<pubDate>Fri, 01 Mar 2013 00:00:00 +0000</pubDate>" in rss_text  # GMT
     assert "<published>2015-08-25T00:00:00+01:00</published>" in atom_text
     assert "<updated>2013-03-01T00:00:00+00:00</updated>" in atom_text
     utc = atom_xml(info(timezone="UTC"), [NEWEST]).decode()
@@ -142,7 +168,8 @@ def test_dates_are_midnight_in_the_site_time_zone_with_explicit_offset():
 
 def test_rss_self_link_and_site_link(rss, atom):
     assert {"rel": "self", "href": SITE + "feed.xml"}.items() <= next(
-        link for link in rss.feed.links if link.rel == "self").items()
+        link for link in rss.feed.links if link.rel == "self"
+    ).items()
     assert rss.feed.link == SITE
     assert next(link.href for link in atom.feed.links if link.rel == "self") == SITE + "atom.xml"
     assert atom.feed.link == SITE and atom.feed.id == SITE + "atom.xml"
@@ -165,7 +192,7 @@ def test_output_is_valid_utf8_xml_without_illegal_characters(make):
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     text = data.decode("utf-8")
     assert not any(c in text for c in CONTROL)
-    etree.fromstring(data)   # lxml's parser is strict about well-formedness
+    etree.fromstring(data)  # lxml's parser is strict about well-formedness
 
 
 def test_categories_as_given_and_none_for_empty(rss):
@@ -194,7 +221,7 @@ def test_no_clock_every_date_in_the_output_comes_from_a_post():
 
 def test_feed_level_date_is_the_newest_post_date(rss, atom):
     newest = utc_struct(NEWEST.post.date)
-    assert rss.feed.updated_parsed[:6] == newest       # lastBuildDate
+    assert rss.feed.updated_parsed[:6] == newest  # lastBuildDate
     assert atom.feed.updated_parsed[:6] == newest
 
 
@@ -210,14 +237,17 @@ def test_without_dated_posts_no_date_is_invented():
     # one dated post among them: both feeds are dated by it, and by nothing else
     rss_root = etree.fromstring(rss_xml(info(), [*undated, OLDEST]))
     assert rss_root.findtext("channel/lastBuildDate") == "Fri, 01 Mar 2013 00:00:00 +0000"
-    assert etree.fromstring(atom_xml(info(), [*undated, OLDEST])).findtext(
-        f"{ATOM}updated") == "2013-03-01T00:00:00+00:00"
+    assert (
+        etree.fromstring(atom_xml(info(), [*undated, OLDEST])).findtext(f"{ATOM}updated")
+        == "2013-03-01T00:00:00+00:00"
+    )
 
 
 def test_undated_rss_descriptions_state_the_bounds(rss):
     by_link = {e.link: e.summary for e in rss.entries}
-    assert by_link[BETWEEN.url] == ("Undated — between 8 September 2014 and 30 April 2015. "
-                                    "Summary of undated-between.")
+    assert by_link[BETWEEN.url] == (
+        "Undated — between 8 September 2014 and 30 April 2015. Summary of undated-between."
+    )
     assert by_link[AFTER_ONLY.url] == "Undated — after 2 May 2013. Summary of undated-after."
     assert by_link[NO_BOUNDS_A.url] == "Undated. Summary of no-bounds-a."
     assert by_link[NEWEST.url] == "Summary of newest."
@@ -245,20 +275,25 @@ def test_limit_does_not_change_the_feed_date():
     assert root.findtext("channel/lastBuildDate") == "Tue, 25 Aug 2015 00:00:00 +0100"
 
 
-@pytest.mark.parametrize("field", ["title", "description", "author", "site_url", "feed_url", "timezone"])
+@pytest.mark.parametrize(
+    "field", ["title", "description", "author", "site_url", "feed_url", "timezone"]
+)
 @pytest.mark.parametrize("make", [rss_xml, atom_xml])
 def test_missing_channel_field_is_named(make, field):
     with pytest.raises(ValueError, match=rf"FeedInfo\.{field} is missing"):
         make(info(**{field: " \x00"}), ITEMS)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"timezone": "Mars/Olympus"}, "unknown IANA time zone 'Mars/Olympus'"),
-    ({"site_url": "/blog/"}, "site_url must be an absolute http"),
-    ({"site_url": "https://example.org/blog"}, "site_url must end with '/'"),
-    ({"feed_url": "feed.xml"}, "feed_url must be an absolute http"),
-    ({"limit": 0}, "limit must be a positive whole number"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"timezone": "Mars/Olympus"}, "unknown IANA time zone 'Mars/Olympus'"),
+        ({"site_url": "/blog/"}, "site_url must be an absolute http"),
+        ({"site_url": "https://example.org/blog"}, "site_url must end with '/'"),
+        ({"feed_url": "feed.xml"}, "feed_url must be an absolute http"),
+        ({"limit": 0}, "limit must be a positive whole number"),
+    ],
+)
 def test_bad_channel_fields_are_reported(changes, message):
     with pytest.raises(ValueError, match=message):
         rss_xml(info(**changes), ITEMS)
@@ -282,28 +317,41 @@ def test_items_need_unique_absolute_urls():
 PAGE = "https://example.org/blog/2015/08/post/"
 
 
-@pytest.mark.parametrize("html, expected", [
-    ('<a href="../x/">x</a>', '<a href="https://example.org/blog/2015/08/x/">x</a>'),
-    ('<img src="a.png" alt="a">', '<img src="https://example.org/blog/2015/08/post/a.png" alt="a">'),
-    ('<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>',
-     f'<sup id="fnref:1"><a class="footnote-ref" href="{PAGE}#fn:1">1</a></sup>'),
-    ('<a href="/about/">a</a>', '<a href="https://example.org/about/">a</a>'),
-    ("<a title='x > y' href='q?a=1&amp;b=2'>q</a>",
-     f'<a title=\'x > y\' href="{PAGE}q?a=1&amp;b=2">q</a>'),
-    ('<IMG SRC="b.png"/>', f'<IMG SRC="{PAGE}b.png"/>'),
-])
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        ('<a href="../x/">x</a>', '<a href="https://example.org/blog/2015/08/x/">x</a>'),
+        (
+            '<img src="a.png" alt="a">',
+            '<img src="https://example.org/blog/2015/08/post/a.png" alt="a">',
+        ),
+        (
+            '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>',
+            f'<sup id="fnref:1"><a class="footnote-ref" href="{PAGE}#fn:1">1</a></sup>',
+        ),
+        ('<a href="/about/">a</a>', '<a href="https://example.org/about/">a</a>'),
+        (
+            "<a title='x > y' href='q?a=1&amp;b=2'>q</a>",
+            f"<a title='x > y' href=\"{PAGE}q?a=1&amp;b=2\">q</a>",
+        ),
+        ('<IMG SRC="b.png"/>', f'<IMG SRC="{PAGE}b.png"/>'),
+    ],
+)
 def test_absolutize_rewrites_relative_links(html, expected):
     assert absolutize(html, PAGE) == expected
 
 
-@pytest.mark.parametrize("html", [
-    '<a href="https://other.example/x/">x</a>',
-    '<a href="mailto:someone@example.org">mail</a>',
-    '<img src="data:image/png;base64,AAAA">',
-    '<a title="href=&quot;x&quot;" data-x=\'src="y"\'>no link</a>',
-    '<p>Text mentioning href="x.html" and &lt;a href="y"&gt;</p>',
-    '<a id="fn:1" class="anchor">no href</a>',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a href="https://other.example/x/">x</a>',
+        '<a href="mailto:someone@example.org">mail</a>',
+        '<img src="data:image/png;base64,AAAA">',
+        '<a title="href=&quot;x&quot;" data-x=\'src="y"\'>no link</a>',
+        '<p>Text mentioning href="x.html" and &lt;a href="y"&gt;</p>',
+        '<a id="fn:1" class="anchor">no href</a>',
+    ],
+)
 def test_absolutize_leaves_absolute_links_and_text_alone(html):
     assert absolutize(html, PAGE) == html
 

@@ -1,4 +1,5 @@
 """Every feed of the built site read by feedparser, a real feed client."""
+
 from pathlib import Path
 
 import feedparser
@@ -26,7 +27,7 @@ def test_every_feed_parses_cleanly_with_right_entries(site):
     assert len(all_feeds(site)) == 5
     for rss in all_feeds(site):
         atom = rss.with_name("atom.xml")
-        if not atom.exists():           # no dated post there (checked below)
+        if not atom.exists():  # no dated post there (checked below)
             atom = rss
         r, a = feedparser.parse(rss.read_bytes()), feedparser.parse(atom.read_bytes())
         assert r.bozo == 0 and a.bozo == 0, (rss, r.get("bozo_exception"), a.get("bozo_exception"))
@@ -37,9 +38,10 @@ def test_every_feed_parses_cleanly_with_right_entries(site):
                 assert e.title and e.link.startswith(BASE) and e.id and e.content[0].value
         dated = [e for e in r.entries if e.get("published_parsed")]
         assert [e.published_parsed for e in dated] == sorted(
-            (e.published_parsed for e in dated), reverse=True)
+            (e.published_parsed for e in dated), reverse=True
+        )
         if atom != rss:
-            assert len(a.entries) == len(dated)      # Atom leaves undated posts out
+            assert len(a.entries) == len(dated)  # Atom leaves undated posts out
         self_link = [link for link in r.feed.links if link.rel == "self"][0].href
         assert self_link == BASE + rss.relative_to(site).as_posix()
     home = feedparser.parse((site / "feed.xml").read_bytes())

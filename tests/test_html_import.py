@@ -5,6 +5,7 @@ export together must give every post of the ground truth with its title, date, c
 ("Uncategorized" meaning none), tags, author, comment count and body (first and last words),
 and no other post.
 """
+
 import json
 import re
 from pathlib import Path
@@ -25,11 +26,21 @@ def truth(blog: str) -> list[dict]:
 
 def import_posts(tmp_path: Path, *inputs: Path) -> dict:
     """Run `import` on the inputs; the posts written, by title."""
-    code = main(["import", *map(str, inputs), "--posts", str(tmp_path / "posts"),
-                 "--report", str(tmp_path / "report.txt")])
+    code = main(
+        [
+            "import",
+            *map(str, inputs),
+            "--posts",
+            str(tmp_path / "posts"),
+            "--report",
+            str(tmp_path / "report.txt"),
+        ]
+    )
     assert code == 0
-    posts = [from_markdown(p.read_text(encoding="utf-8"), str(p))
-             for p in sorted((tmp_path / "posts").glob("*.md"))]
+    posts = [
+        from_markdown(p.read_text(encoding="utf-8"), str(p))
+        for p in sorted((tmp_path / "posts").glob("*.md"))
+    ]
     return {p.title: p for p in posts}
 
 
@@ -49,14 +60,15 @@ def starts_and_ends(body: str, first: str, last: str | None) -> None:
     assert got[: len(head)] == head
     if last is not None:
         tail = words(last)
-        assert got[-len(tail):] == tail
+        assert got[-len(tail) :] == tail
 
 
 def check_post(post, expected: dict, full_text: bool) -> None:
     """One post against its truth entry; `full_text`: the source holds every post whole (WXR)."""
     assert post.date and post.date.isoformat() == expected["date"]
-    assert sorted(post.categories) == sorted(c for c in expected["categories"]
-                                             if c != "Uncategorized")
+    assert sorted(post.categories) == sorted(
+        c for c in expected["categories"] if c != "Uncategorized"
+    )
     assert sorted(post.tags) == sorted(expected["tags"])
     assert post.author == expected["author"]
     assert post.comments == expected["comments"]
@@ -96,7 +108,7 @@ def test_pages_text_and_export_together_give_every_post_right(tmp_path, blog):
         post = posts[expected["title"]]
         check_post(post, expected, full_text=True)
         kinds = {Path(s.file).suffix for s in post.sources}
-        assert {".html", ".xml"} <= kinds       # one post, every source listed
+        assert {".html", ".xml"} <= kinds  # one post, every source listed
         assert post.slug == expected_slug(folder, expected["title"])
 
 
@@ -126,7 +138,10 @@ def test_links_emphasis_and_remote_images_are_kept(tmp_path, blog):
         assert re.search(rf"\[\w[^\]]*\]\(https://{re.escape(host)}/about/\)", bodies)
         assert re.search(r"\*\w+\*", bodies)
         # a remote image is a link (never fetched) labelled with its alt text, caption below
-        image = re.search(rf"\n\[(?P<alt>[^\]]+)\]\(https://{re.escape(host)}/wp-content/"
-                          r"uploads/[^)]+\.jpg\)\n(?P<caption>[^\n]+)", bodies)
+        image = re.search(
+            rf"\n\[(?P<alt>[^\]]+)\]\(https://{re.escape(host)}/wp-content/"
+            r"uploads/[^)]+\.jpg\)\n(?P<caption>[^\n]+)",
+            bodies,
+        )
         assert image and image["alt"] in (folder / "export.xml").read_text(encoding="utf-8")
         assert "<" not in bodies.replace("&lt;", "")

@@ -8,6 +8,7 @@ loader is also run the way it ran before, every dump and every line note in memo
 shared chrome runs deeper than the passes keep of a page: posts and report must be the same
 bytes.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -48,14 +49,20 @@ def all_at_once(paths: list[Path]) -> LoadResult:
         known = frozenset().union(*(t for n, t in titles.items() if n != d.result.name))
         parses.append(cut_posts(d, known))
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts])
-    return LoadResult(posts=list(posts), parses=parses, slug_of=slug_of,
-                      learned=profile.summary + _place_summary(votes, places))
+    return LoadResult(
+        posts=list(posts),
+        parses=parses,
+        slug_of=slug_of,
+        learned=profile.summary + _place_summary(votes, places),
+    )
 
 
 def assert_import_matches(paths: list[Path], tmp_path: Path) -> LoadResult:
     posts, report = tmp_path / "posts", tmp_path / "report.txt"
-    assert main(["import", *map(str, paths), "--posts", str(posts), "--report", str(report),
-                 "-q"]) == 0
+    assert (
+        main(["import", *map(str, paths), "--posts", str(posts), "--report", str(report), "-q"])
+        == 0
+    )
     want = all_at_once(paths)
     written = {p.name: p.read_bytes() for p in posts.glob("*.md")}
     assert written == {f"{p.slug}.md": to_markdown(p).encode() for p in want.posts}
@@ -92,8 +99,11 @@ def test_chrome_deeper_than_the_page_ends_kept(tmp_path):
     links = [f"Blogroll link {k}" for k in range(HEAD + 30)]
     paths = []
     for n in range(4):
-        posts = [f"Post {n} {k} about leeks\n\nMay {k + 1}, 2015 1 comment\n\n"
-                 f"Body of post {k} on page {n}, long enough to be prose.\n" for k in range(3)]
+        posts = [
+            f"Post {n} {k} about leeks\n\nMay {k + 1}, 2015 1 comment\n\n"
+            f"Body of post {k} on page {n}, long enough to be prose.\n"
+            for k in range(3)
+        ]
         path = tmp_path / f"page{n}.txt"
         path.write_text("\n\n".join(menu + posts + links) + "\n", encoding="utf-8")
         paths.append(path)

@@ -4,6 +4,7 @@ Each case changes one input (a post's text, a title, a template, site.yaml, a st
 the cache itself, the output), rebuilds with the cache and compares the whole tree, byte
 for byte, with a cold serial build of the same inputs.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,12 +28,19 @@ CONFIG = Config(posts_per_page=5, base_url="https://example.org/", feed_limit=20
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def stats(folder: Path) -> dict[str, tuple]:
-    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 @pytest.fixture()
@@ -40,7 +48,7 @@ def work(tmp_path):
     """A 150-post corpus (enough to fork workers), with a cold serial reference build."""
     posts = tmp_path / "posts"
     corpus.write(150, posts, seed=7)
-    for src in sorted((ROOT / "posts").glob("*.md"))[:10]:     # some real posts too
+    for src in sorted((ROOT / "posts").glob("*.md"))[:10]:  # some real posts too
         shutil.copy(src, posts / src.name)
     return tmp_path, posts
 
@@ -79,7 +87,8 @@ def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
     assert edited.converted == 1 and 0 < edited.rendered < 40 and edited.kept > 100
     assert tree(out) == cold(tmp_path, posts)
     assert "A sentence added by the test." in "".join(
-        p.read_text("utf-8") for p in out.rglob("index.html") if "test." in p.read_text("utf-8"))
+        p.read_text("utf-8") for p in out.rglob("index.html") if "test." in p.read_text("utf-8")
+    )
 
     # a title edited: neighbours, listings and feeds change too
     text = victim.read_text("utf-8")
@@ -102,7 +111,9 @@ def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
     templates = tmp_path / "templates"
     templates.mkdir()
     post_html = (ROOT / "templates" / "post.html").read_text("utf-8")
-    (templates / "post.html").write_text(post_html.replace('<div class="body">', '<div class="body" data-test=1>'), "utf-8")
+    (templates / "post.html").write_text(
+        post_html.replace('<div class="body">', '<div class="body" data-test=1>'), "utf-8"
+    )
     build(posts, out, config, templates, jobs=2, cache_dir=cache)
     assert tree(out) == cold(tmp_path, posts, config, templates)
     assert "data-test" in next(out.glob("20*/*/*/*/index.html")).read_text("utf-8")
@@ -139,9 +150,10 @@ def test_the_spare_folder_is_brought_up_to_date_not_remade(work):
         assert tree(out) == cold(tmp_path, posts)
     assert sorted(p.name for p in spare.rglob("stray-*.txt")) == ["stray-2.txt"]
     inodes = {p.relative_to(spare): p.stat().st_ino for p in spare.rglob("*") if p.is_file()}
-    shared = sum(inodes.get(p.relative_to(out)) == p.stat().st_ino
-                 for p in out.rglob("*") if p.is_file())
-    assert shared > 0.9 * len(inodes)          # the same files, not copies
+    shared = sum(
+        inodes.get(p.relative_to(out)) == p.stat().st_ino for p in out.rglob("*") if p.is_file()
+    )
+    assert shared > 0.9 * len(inodes)  # the same files, not copies
 
 
 def test_a_damaged_cache_is_ignored_never_trusted(work):
@@ -224,7 +236,7 @@ def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
     with output_lock(out.absolute()):
         with pytest.raises(OutputError, match=rf"another build \(PID {os.getpid()}\)"):
             build(posts, out, CONFIG, jobs=1)
-    build(posts, out, CONFIG, jobs=1)       # released: the next build goes ahead
+    build(posts, out, CONFIG, jobs=1)  # released: the next build goes ahead
     assert not (tmp_path / ".site.lock").exists()
 
 
@@ -242,13 +254,13 @@ def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):
     victim = sorted(posts.glob("*.md"))[20]
     text = victim.read_text("utf-8")
     i = text.index("\n---\n") + 5
-    swapped = text[:i] + text[i:].replace("a", "e", 1)          # same size, new text
+    swapped = text[:i] + text[i:].replace("a", "e", 1)  # same size, new text
     victim.write_text(swapped, "utf-8")
     report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
     assert report.read == 1 and report.converted == 1
     assert tree(out) == cold(tmp_path, posts)
 
-    replaced = tmp_path / "replacement.md"                        # same size and mtime, new inode
+    replaced = tmp_path / "replacement.md"  # same size and mtime, new inode
     replaced.write_text(text, "utf-8")
     st = os.stat(victim)
     os.utime(replaced, ns=(st.st_atime_ns, st.st_mtime_ns))

@@ -1,6 +1,7 @@
 """Live reload under `serve`, in Debian's Chromium: an open page follows edits of its post by
 itself, a failed build shows its error over the page (file:line) until a good build, and
 nothing of it reaches the built site."""
+
 from __future__ import annotations
 
 import os
@@ -9,18 +10,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import read_posts
+from test_server import ROOT, Serve
+
 from blogarchive.livereload import SCRIPT_TAG, changed_paths, inject
 from blogarchive.site import post_path
 
-from test_server import ROOT, Serve
-
 CHROMIUM = "/usr/bin/chromium"
-POST = "use-it-or-lose-it.md"            # a real post; its page is edited below
-browser_only = [pytest.mark.browser,
-                pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                   reason="Debian chromium not installed")]
+POST = "use-it-or-lose-it.md"  # a real post; its page is edited below
+browser_only = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+]
 
 
 def save(path: Path, text: str) -> None:
@@ -33,6 +34,7 @@ def save(path: Path, text: str) -> None:
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield b
@@ -45,8 +47,7 @@ def served(request, tmp_path):
     shutil.copytree(ROOT / "posts", tmp_path / "posts")
     extra = ("--no-search",) if request.param == "--no-search" else ()
     serve = Serve(tmp_path / "posts", tmp_path / "site", ROOT / "site.yaml", *extra)
-    post = next(p for p in read_posts(tmp_path / "posts")
-                if p.slug == Path(POST).stem)
+    post = next(p for p in read_posts(tmp_path / "posts") if p.slug == Path(POST).stem)
     yield serve, tmp_path, "/" + post_path(post)[: -len("index.html")]
     serve.stop()
 
@@ -70,13 +71,14 @@ def test_an_open_page_follows_an_edit_of_its_post_by_itself(browser, served):
     file = work / "posts" / POST
     save(file, file.read_text("utf-8") + f"\n{marker}.\n")
     page.wait_for_function(f"() => document.body.innerText.includes({marker!r})", timeout=60_000)
-    assert page.evaluate("() => window.notReloaded") is None          # it reloaded by itself
+    assert page.evaluate("() => window.notReloaded") is None  # it reloaded by itself
     assert serve.wait_for("rebuilt in", 1)
-    assert other.evaluate("() => window.notReloaded") is True     # a page not showing it did not
-    assert page.problems == [] and other.problems == []               # no CSP refusal, no error
+    assert other.evaluate("() => window.notReloaded") is True  # a page not showing it did not
+    assert page.problems == [] and other.problems == []  # no CSP refusal, no error
     built = [p for p in (work / "site").rglob("*") if p.is_file()]
-    assert built and not any(b"livereload" in p.read_bytes() or b"__blogarchive__" in p.read_bytes()
-                             for p in built)
+    assert built and not any(
+        b"livereload" in p.read_bytes() or b"__blogarchive__" in p.read_bytes() for p in built
+    )
 
 
 def test_a_failed_build_shows_its_error_over_the_page_until_a_good_one(browser, served):
@@ -91,21 +93,21 @@ def test_a_failed_build_shows_its_error_over_the_page_until_a_good_one(browser, 
     overlay.wait_for(timeout=60_000)
     text = overlay.inner_text()
     assert f"{file}:2: title: expected text, got a list" in text, text
-    assert page.inner_text("h1") == title                              # the last good page stays
+    assert page.inner_text("h1") == title  # the last good page stays
     assert serve.get(path)[0] == 200
-    assert overlay.evaluate("e => e.children.length") == 2             # text nodes only, no markup
+    assert overlay.evaluate("e => e.children.length") == 2  # text nodes only, no markup
     save(file, good.replace("\n---\n", "\n---\nFixed again.\n", 1))
-    page.wait_for_function("() => document.body.innerText.includes('Fixed again.')",
-                           timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.includes('Fixed again.')", timeout=60_000)
     assert page.locator("#blogarchive-build-error").count() == 0
     save(file, broken)
     overlay.wait_for(timeout=60_000)
-    save(file, good)                      # the original again: a good build
+    save(file, good)  # the original again: a good build
     overlay.wait_for(state="detached", timeout=60_000)
     assert page.problems == []
 
 
 # --- the pure parts ------------------------------------------------------------------------------
+
 
 def test_the_script_tag_goes_before_head_end_and_nowhere_else():
     page = b"<!DOCTYPE html><html><head><title>x</title></HEAD><body>x</body></html>"
@@ -118,12 +120,14 @@ def test_changed_paths_are_the_outputs_whose_keys_differ():
     old = {"a/index.html": "1", "b/index.html": "2", "gone.html": "3"}
     new = {"a/index.html": "1", "b/index.html": "9", "new.html": "4"}
     assert changed_paths(old, new) == ("b/index.html", "gone.html", "new.html")
-    assert changed_paths(None, new) is None                    # nothing to compare: every page
+    assert changed_paths(None, new) is None  # nothing to compare: every page
     many = {f"p{n}.html": str(n) for n in range(3000)}
-    assert changed_paths({}, many) is None                     # too many to list: every page
+    assert changed_paths({}, many) is None  # too many to list: every page
 
 
-for test in (test_an_open_page_follows_an_edit_of_its_post_by_itself,
-             test_a_failed_build_shows_its_error_over_the_page_until_a_good_one):
+for test in (
+    test_an_open_page_follows_an_edit_of_its_post_by_itself,
+    test_a_failed_build_shows_its_error_over_the_page_until_a_good_one,
+):
     for mark in browser_only:
         mark(test)

@@ -1,4 +1,5 @@
 """Each loader rule on a small inline dump fragment, with whole expected values."""
+
 import datetime as dt
 import re
 
@@ -25,7 +26,8 @@ def one(text, name="d.txt", **kw):
 def test_dated_posts_split_at_titles_and_keep_section_headings():
     text = HEADER + (
         "First post\n\nAugust 25, 2015 2 comments\n\nPart I\n\nOpening paragraph of the post.\n\n"
-        "Second post\n\nAugust 6, 2015 Leave a comment\n\nBody two.\n" + FOOTER)
+        "Second post\n\nAugust 6, 2015 Leave a comment\n\nBody two.\n" + FOOTER
+    )
     posts = one(text).posts
     assert [p.title for p in posts] == ["First post", "Second post"]
     assert (posts[0].date, posts[0].comments) == (dt.date(2015, 8, 25), 2)
@@ -36,11 +38,13 @@ def test_dated_posts_split_at_titles_and_keep_section_headings():
 
 
 def test_categories_line_closes_post_and_adds_category():
-    text = ("A post\n\nJuly 1, 2015 3 comments\n\nText here.\n\nCategories: General Politics, Unions\n\n"
-            "Next\n\nJune 1, 2015 1 comment\n\nMore text.\n")
+    text = (
+        "A post\n\nJuly 1, 2015 3 comments\n\nText here.\n\nCategories: General Politics, Unions\n\n"
+        "Next\n\nJune 1, 2015 1 comment\n\nMore text.\n"
+    )
     posts = one(text).posts
     assert posts[0].categories == ["General Politics", "Unions"]
-    assert posts[1].categories == []          # never guessed
+    assert posts[1].categories == []  # never guessed
     assert posts[0].blocks == ["Text here."]
 
 
@@ -48,7 +52,8 @@ def test_undated_post_after_completed_notes_is_bounded_by_neighbours():
     text = HEADER + (
         "Newer\n\nJune 29, 2014 1 comment\n\nA claim [1] in the body.\n\n[1] The note.\n\n\n\n"
         "An undated title\n\nIts first paragraph, long enough to be prose.\n\n"
-        "Older\n\nJune 16, 2014 3 comments\n\nOld body.\n")
+        "Older\n\nJune 16, 2014 3 comments\n\nOld body.\n"
+    )
     posts = one(text).posts
     assert [p.title for p in posts] == ["Newer", "An undated title", "Older"]
     undated = posts[1]
@@ -57,8 +62,10 @@ def test_undated_post_after_completed_notes_is_bounded_by_neighbours():
 
 
 def test_heading_after_incomplete_notes_stays_in_post():
-    text = ("Post\n\nMay 1, 2015 1 comment\n\nBody [1] and [2].\n\n[1] First note:\n\n"
-            "Bush and Folger identify two ways\n\n[2] Second note.\n")
+    text = (
+        "Post\n\nMay 1, 2015 1 comment\n\nBody [1] and [2].\n\n[1] First note:\n\n"
+        "Bush and Folger identify two ways\n\n[2] Second note.\n"
+    )
     posts = one(text).posts
     assert len(posts) == 1
     soup = render("\n\n".join(posts[0].blocks))
@@ -83,8 +90,10 @@ def test_unmatched_bracket_numbers_stay_text():
 
 
 def test_chrome_never_reaches_a_body():
-    text = ("Archive\n\n" + HEADER + "Post\n\nMay 1, 2015 1 comment\n\nBody.\n\n\u00a0\n\n \n\n"
-            "Continue reading →\n" + FOOTER)
+    text = (
+        "Archive\n\n" + HEADER + "Post\n\nMay 1, 2015 1 comment\n\nBody.\n\n\u00a0\n\n \n\n"
+        "Continue reading →\n" + FOOTER
+    )
     parse = one(text)
     assert parse.posts[0].blocks == ["Body."]
     assert parse.posts[0].excerpt is True
@@ -93,14 +102,17 @@ def test_chrome_never_reaches_a_body():
 
 
 def test_image_residue_removed_and_reported():
-    text = ("Post one\n\nMay 2, 2015 1 comment\n4a081ec76\n\nThe caption of the picture\n\n"
-            "harrietALTHOUGH HARRIET HARMAN never held a front-rank cabinet job, she is influential.\n\n"
-            "I have two (Screenshot 2015-12-17 00.43.21rather belated) pieces.\n\n"
-            "a priori\n\nPost two\n\nMay 1, 2015 1 comment\n\nBody.\n")
+    text = (
+        "Post one\n\nMay 2, 2015 1 comment\n4a081ec76\n\nThe caption of the picture\n\n"
+        "harrietALTHOUGH HARRIET HARMAN never held a front-rank cabinet job, she is influential.\n\n"
+        "I have two (Screenshot 2015-12-17 00.43.21rather belated) pieces.\n\n"
+        "a priori\n\nPost two\n\nMay 1, 2015 1 comment\n\nBody.\n"
+    )
     parse = one(text)
     assert parse.posts[0].blocks == [
         "ALTHOUGH HARRIET HARMAN never held a front-rank cabinet job, she is influential.",
-        "I have two (rather belated) pieces."]
+        "I have two (rather belated) pieces.",
+    ]
     dropped = {g.text for g in parse.guesses}
     assert {"4a081ec76", "The caption of the picture", "a priori"} <= dropped
 
@@ -111,33 +123,76 @@ def test_lowercase_line_inside_a_post_is_kept():
 
 
 def test_bullets_become_a_list_and_asterisk_notes_stay_readable():
-    text = ("Post\n\nMay 1, 2015 1 comment\n\nIntro:\n\n  • first item\n  • second item\n\n"
-            "Love it sometimes*.\n\n* Not true.\n")
+    text = (
+        "Post\n\nMay 1, 2015 1 comment\n\nIntro:\n\n  • first item\n  • second item\n\n"
+        "Love it sometimes*.\n\n* Not true.\n"
+    )
     body = "\n\n".join(one(text).posts[0].blocks)
     soup = render(body)
     assert [li.get_text() for li in soup.select("ul li")] == ["first item", "second item"]
     assert "Love it sometimes*." in soup.get_text() and "* Not true." in soup.get_text()
 
 
-@pytest.mark.parametrize("line", [
-    "* star", "# hash", "+ plus", "- dash", "1. one", "> quote", "<script>alert(1)</script>",
-    "a_b_c *emph* **bold** `code` \\back", "[link](javascript:alert(1))", "&copy; &amp; & <b>",
-    "===", "---", "[^1]: fake", "<http://example.com>", "![img](x.png)", "{{ 7*7 }} {% raw %}",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "* star",
+        "# hash",
+        "+ plus",
+        "- dash",
+        "1. one",
+        "> quote",
+        "<script>alert(1)</script>",
+        "a_b_c *emph* **bold** `code` \\back",
+        "[link](javascript:alert(1))",
+        "&copy; &amp; & <b>",
+        "===",
+        "---",
+        "[^1]: fake",
+        "<http://example.com>",
+        "![img](x.png)",
+        "{{ 7*7 }} {% raw %}",
+    ],
+)
 def test_escaping_renders_exactly_the_source_text(line):
     soup = render(escape_text(line))
     assert soup.get_text().strip() == line
-    assert not soup.find(["script", "a", "img", "em", "strong", "code", "h1", "h2", "ul", "ol",
-                          "blockquote", "hr", "b"])
+    assert not soup.find(
+        [
+            "script",
+            "a",
+            "img",
+            "em",
+            "strong",
+            "code",
+            "h1",
+            "h2",
+            "ul",
+            "ol",
+            "blockquote",
+            "hr",
+            "b",
+        ]
+    )
 
 
 def test_duplicates_merge_and_different_posts_do_not():
     base = "Shared title\n\nAugust 25, 2015 {c}\n\n" + "\n\n".join(
-        f"Paragraph number {i} with enough words to count as prose here." for i in range(8))
-    a = HEADER + base.format(c="Leave a comment") + "\n\nNotes\n\nExtra final paragraph only here.\n"
+        f"Paragraph number {i} with enough words to count as prose here." for i in range(8)
+    )
+    a = (
+        HEADER
+        + base.format(c="Leave a comment")
+        + "\n\nNotes\n\nExtra final paragraph only here.\n"
+    )
     b = "Archive for the ‘Local Democracy’ Category\n\n" + base.format(c="2 comments") + "\n"
-    quoting = ("Another title\n\nAugust 26, 2015 1 comment\n\n" + "\n\n".join(
-        f"Paragraph number {i} with enough words to count as prose here." for i in range(8)) + "\n")
+    quoting = (
+        "Another title\n\nAugust 26, 2015 1 comment\n\n"
+        + "\n\n".join(
+            f"Paragraph number {i} with enough words to count as prose here." for i in range(8)
+        )
+        + "\n"
+    )
     result = load_dumps([("a.txt", a, None), ("b.txt", b + "\n" + quoting, None)])
     titles = sorted(p.title for p in result.posts)
     assert titles == ["Another title", "Shared title"]
@@ -149,17 +204,21 @@ def test_duplicates_merge_and_different_posts_do_not():
 
 
 def test_same_title_different_dates_are_two_posts_with_unique_slugs():
-    text = ("Notes\n\nMay 2, 2015 1 comment\n\nFirst body.\n\n"
-            "Notes\n\nMay 1, 2015 1 comment\n\nSecond body.\n")
+    text = (
+        "Notes\n\nMay 2, 2015 1 comment\n\nFirst body.\n\n"
+        "Notes\n\nMay 1, 2015 1 comment\n\nSecond body.\n"
+    )
     result = load_dumps([("x.txt", text, None)])
     assert [p.slug for p in result.posts] == ["notes", "notes-2"]
 
 
 def test_dump_without_dates_uses_context_and_drops_caption():
-    text = ("Review: a book\n\nALTHOUGH the opening paragraph is long enough to be prose, it is.\n\n"
-            "Continue reading →\n\nslug-of-image\n\nSecond title\n\n"
-            "A paragraph of the second post that goes on for a while.\n\n"
-            "Caption of an image\n\nThird title\n\nThe third post's paragraph, long enough.\n")
+    text = (
+        "Review: a book\n\nALTHOUGH the opening paragraph is long enough to be prose, it is.\n\n"
+        "Continue reading →\n\nslug-of-image\n\nSecond title\n\n"
+        "A paragraph of the second post that goes on for a while.\n\n"
+        "Caption of an image\n\nThird title\n\nThe third post's paragraph, long enough.\n"
+    )
     parse = one(text)
     assert [p.title for p in parse.posts] == ["Review: a book", "Second title", "Third title"]
     assert parse.posts[0].excerpt and not parse.posts[1].excerpt
@@ -168,21 +227,33 @@ def test_dump_without_dates_uses_context_and_drops_caption():
 
 def test_overrides_force_title_chrome_date_and_categories():
     text = "Post\n\nMay 1, 2015 1 comment\n\nBody one.\n\nHidden title\n\nBody two.\n\nJunk line.\n"
-    ov = parse_overrides({"lines": {7: "title", 11: "chrome"},
-                          "posts": [{"line": 7, "date": dt.date(2015, 4, 1), "categories": ["X"]}]},
-                         "d.overrides.yaml", 11)
+    ov = parse_overrides(
+        {
+            "lines": {7: "title", 11: "chrome"},
+            "posts": [{"line": 7, "date": dt.date(2015, 4, 1), "categories": ["X"]}],
+        },
+        "d.overrides.yaml",
+        11,
+    )
     posts = one(text, overrides=ov).posts
     assert [p.title for p in posts] == ["Post", "Hidden title"]
-    assert (posts[1].date, posts[1].categories, posts[1].blocks) == (dt.date(2015, 4, 1), ["X"], ["Body two."])
+    assert (posts[1].date, posts[1].categories, posts[1].blocks) == (
+        dt.date(2015, 4, 1),
+        ["X"],
+        ["Body two."],
+    )
 
 
-@pytest.mark.parametrize("data, message", [
-    ([1], "expected a mapping"),
-    ({"line": {}}, "unknown key"),
-    ({"lines": {999: "title"}}, "not a line number"),
-    ({"lines": {1: "banana"}}, "is not one of"),
-    ({"posts": [{"date": "x"}]}, "needs 'line: N'"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ([1], "expected a mapping"),
+        ({"line": {}}, "unknown key"),
+        ({"lines": {999: "title"}}, "not a line number"),
+        ({"lines": {1: "banana"}}, "is not one of"),
+        ({"posts": [{"date": "x"}]}, "needs 'line: N'"),
+    ],
+)
 def test_bad_overrides_are_rejected_with_the_file_named(data, message):
     with pytest.raises(Exception, match=message) as info:
         parse_overrides(data, "dumps/d.overrides.yaml", 20)
@@ -190,7 +261,9 @@ def test_bad_overrides_are_rejected_with_the_file_named(data, message):
 
 
 def test_post_markdown_round_trip_is_exact():
-    result = load_dumps([("x.txt", HEADER + "T: “q” & <b>\n\nMay 1, 2015 1 comment\n\nBody.\n", None)])
+    result = load_dumps(
+        [("x.txt", HEADER + "T: “q” & <b>\n\nMay 1, 2015 1 comment\n\nBody.\n", None)]
+    )
     post = result.posts[0]
     assert from_markdown(to_markdown(post), "x.md") == post
     assert re.search(r"^slug: t-q-b$", to_markdown(post), re.M)

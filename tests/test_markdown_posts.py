@@ -1,20 +1,19 @@
 """Hand-written posts get fenced code with highlighting, tables and heading anchors; imported
 posts (with sources) render exactly as before, their escaped text never meeting those."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import FIXTURE_CONFIG, REAL_POSTS, ROOT, read_posts, soup
 from markdown.treeprocessors import InlineProcessor
 
 from blogarchive import site as S
 from blogarchive.build import build
-from blogarchive.markdown_safe import (body_html, highlight_css, markdown_converter,
-                                       post_html)
+from blogarchive.markdown_safe import body_html, highlight_css, markdown_converter, post_html
 from blogarchive.post import Post, Source
-
-from conftest import FIXTURE_CONFIG, REAL_POSTS, ROOT, read_posts, soup
 
 HAND_WRITTEN = '''\
 ---
@@ -64,7 +63,7 @@ def test_fenced_python_is_highlighted_with_classes_and_its_stylesheet_linked(han
     assert keywords >= {"import", "def", "None"}
     assert code.select_one("span.sd").get_text() == '"""Soak one bed."""'
     assert "# <b>not bold</b>" in code.get_text() and not code.find("b")
-    assert not page.select(".body [style]")               # classes, never inline styles
+    assert not page.select(".body [style]")  # classes, never inline styles
     links = [link["href"] for link in page.select('link[rel="stylesheet"]')]
     assert "../../../../static/highlight.css" in links
     assert (site / "static/highlight.css").read_text("utf-8") == highlight_css()
@@ -78,13 +77,17 @@ def test_a_table_and_headings_with_ids_that_link_to_themselves(hand_written_site
     assert [th.get_text() for th in table.select("thead th")] == ["Bed", "Litres"]
     assert [td.get("class") for td in table.select("tr > *:last-child")] == [["align-right"]] * 3
     assert [[td.get_text() for td in tr.find_all("td")] for tr in table.select("tbody tr")] == [
-        ["leeks", "12"], ["onions", "8"]]
+        ["leeks", "12"],
+        ["onions", "8"],
+    ]
     assert table.select_one("tbody code").get_text() == "onions"
     headings = [(h["id"], h.a["href"], h.a.get_text()) for h in body.find_all("h2")]
-    assert headings == [("why-a-script", "#why-a-script", "Why a script"),
-                        ("content-section", "#content-section", "Content")]
+    assert headings == [
+        ("why-a-script", "#why-a-script", "Why a script"),
+        ("content-section", "#content-section", "Content"),
+    ]
     ids = [el["id"] for el in page.find_all(id=True)]
-    assert len(ids) == len(set(ids)) and "content" in ids      # the skip link's target is intact
+    assert len(ids) == len(set(ids)) and "content" in ids  # the skip link's target is intact
 
 
 def test_raw_html_stays_text_and_unsafe_links_text_in_hand_written_posts(hand_written_site):
@@ -121,7 +124,7 @@ def test_the_quick_inline_stage_is_exact(hand_written):
     quick = markdown_converter(hand_written)
     stock = markdown_converter(hand_written)
     stock.treeprocessors.register(InlineProcessor(stock), "inline", 20)
-    assert type(quick.treeprocessors["inline"]) is not InlineProcessor      # the speed-up is on
+    assert type(quick.treeprocessors["inline"]) is not InlineProcessor  # the speed-up is on
     bodies = [p.body for p in read_posts(REAL_POSTS)] + [HAND_WRITTEN.split("---\n", 2)[2]]
     for body in bodies:
         assert quick.reset().convert(body) == stock.reset().convert(body)

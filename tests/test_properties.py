@@ -43,6 +43,7 @@ Examples per property: 50 in the everyday run, 300 in the long one (the hypothes
 without an example database, so every CI run checks the same examples; run with
 `--hypothesis-show-statistics` to see the counts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,44 +55,210 @@ from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 
 from blogarchive.loader import load_dumps
-from blogarchive.post import Post, Source, from_markdown, to_markdown
 from blogarchive.markdown_safe import post_html
+from blogarchive.post import Post, Source, from_markdown, to_markdown
 from blogarchive.text import FORBIDDEN_RE
-
 
 # ---------------------------------------------------------------------------------------
 # Text: words, and tokens that mean something to Markdown, HTML, Jinja2, XML or the loader.
 
-WORDS = ("Labour", "policy", "the", "of", "reform", "council", "Corbyn", "naïve", "café",
-         "Straße", "déjà", "vu", "Москва", "東京", "שלום", "مرحبا", "über", "and", "NHS",
-         "austerity", "Ægir", "İstanbul", "ﬁne", "Ελλάδα", "ok", "I", "A", "x")
+WORDS = (
+    "Labour",
+    "policy",
+    "the",
+    "of",
+    "reform",
+    "council",
+    "Corbyn",
+    "naïve",
+    "café",
+    "Straße",
+    "déjà",
+    "vu",
+    "Москва",
+    "東京",
+    "שלום",
+    "مرحبا",
+    "über",
+    "and",
+    "NHS",
+    "austerity",
+    "Ægir",
+    "İstanbul",
+    "ﬁne",
+    "Ελλάδα",
+    "ok",
+    "I",
+    "A",
+    "x",
+)
 CAPITALISED = tuple(w for w in WORDS if w[0].isupper())
-NASTY = ("*", "**bold**", "_", "_em_", "__", "[", "]", "[link](http://x.org)", "![alt](x.png)",
-         "<", ">", "<b>", "</script>", "<img src=x onerror=alert(1)>", "<!--", "-->",
-         "&", "&amp;", "&copy;", "&#61;", "&#x3C;", "&copy", "&&", "#", "##", "`", "``code``",
-         "\\", "\\\\", "\\*", "|", "a|b", "{{ 7*7 }}", "{% for %}", "]]>", "<![CDATA[",
-         "javascript:alert(1)", "[^1]", "[^x]: y", "[I]f", "~~", "^", "$$", "%2e%2e", "../..",
-         "C++", "‘quoted’", "“double”", "’", "“", "—", "–", "…", "→", "•", "😀", "👨‍👩‍👧",
-         "\u200b", "\u200d", "\u2060", "\u202e", "\u200f", "\ufeff", "\u00a0", "\u2028",
-         "e\u0301", "Categories:", "Continue reading →", "3 comments", "Leave a comment",
-         "August 25, 2015", "Follow", "Archive for the ‘News’ Category", "1.", "2)", "+", "-",
-         "=", "===", "---", "(2)", "http://example.com", "&lt;", "a_b", "1.5", "%s", "{0}")
+NASTY = (
+    "*",
+    "**bold**",
+    "_",
+    "_em_",
+    "__",
+    "[",
+    "]",
+    "[link](http://x.org)",
+    "![alt](x.png)",
+    "<",
+    ">",
+    "<b>",
+    "</script>",
+    "<img src=x onerror=alert(1)>",
+    "<!--",
+    "-->",
+    "&",
+    "&amp;",
+    "&copy;",
+    "&#61;",
+    "&#x3C;",
+    "&copy",
+    "&&",
+    "#",
+    "##",
+    "`",
+    "``code``",
+    "\\",
+    "\\\\",
+    "\\*",
+    "|",
+    "a|b",
+    "{{ 7*7 }}",
+    "{% for %}",
+    "]]>",
+    "<![CDATA[",
+    "javascript:alert(1)",
+    "[^1]",
+    "[^x]: y",
+    "[I]f",
+    "~~",
+    "^",
+    "$$",
+    "%2e%2e",
+    "../..",
+    "C++",
+    "‘quoted’",
+    "“double”",
+    "’",
+    "“",
+    "—",
+    "–",
+    "…",
+    "→",
+    "•",
+    "😀",
+    "👨‍👩‍👧",
+    "\u200b",
+    "\u200d",
+    "\u2060",
+    "\u202e",
+    "\u200f",
+    "\ufeff",
+    "\u00a0",
+    "\u2028",
+    "e\u0301",
+    "Categories:",
+    "Continue reading →",
+    "3 comments",
+    "Leave a comment",
+    "August 25, 2015",
+    "Follow",
+    "Archive for the ‘News’ Category",
+    "1.",
+    "2)",
+    "+",
+    "-",
+    "=",
+    "===",
+    "---",
+    "(2)",
+    "http://example.com",
+    "&lt;",
+    "a_b",
+    "1.5",
+    "%s",
+    "{0}",
+)
 # A line may start with these (then a space): Markdown's line-start syntax among them.
-STARTERS = ("#", "##", ">", "> >", "+", "-", "--", "---", "1.", "10.", "2)", "=", "===", "|",
-            "<", "<b>", "&", "&amp;", "`", "```", "~~~", "\\", "_", "__", ":", "!", "[", "]",
-            "(", "{{", "{%", "-->", "<!--", "]]>", "’", "“", "😀", "\u202e", "1996.")
+STARTERS = (
+    "#",
+    "##",
+    ">",
+    "> >",
+    "+",
+    "-",
+    "--",
+    "---",
+    "1.",
+    "10.",
+    "2)",
+    "=",
+    "===",
+    "|",
+    "<",
+    "<b>",
+    "&",
+    "&amp;",
+    "`",
+    "```",
+    "~~~",
+    "\\",
+    "_",
+    "__",
+    ":",
+    "!",
+    "[",
+    "]",
+    "(",
+    "{{",
+    "{%",
+    "-->",
+    "<!--",
+    "]]>",
+    "’",
+    "“",
+    "😀",
+    "\u202e",
+    "1996.",
+)
 SENTENCE_ENDS = (".", "!", "?", "…", ".”", "?’", ":", ";", ",")
 BULLETS = ("•", "  •", "●", "▪", "◦")
 BLANKS = ("", "", "", " ", "\u00a0", "\u200b", "\t", "\u00a0 ")
-HEADER_LINES = ("Archive for the ‘{}’ Category", "Archive for the '{}' Category",
-                "Archive for the “{}” Category", "Archive for the ‘{}’ Category  ")
-MORE_LINES = ("Continue reading →", "Continue reading →", "Continue reading ->", "Read more →",
-              "(more…)", "  Continue reading  ")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+HEADER_LINES = (
+    "Archive for the ‘{}’ Category",
+    "Archive for the '{}' Category",
+    "Archive for the “{}” Category",
+    "Archive for the ‘{}’ Category  ",
+)
+MORE_LINES = (
+    "Continue reading →",
+    "Continue reading →",
+    "Continue reading ->",
+    "Read more →",
+    "(more…)",
+    "  Continue reading  ",
+)
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
-_ODD_CHARS = st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp"),
-                           exclude_characters="*[]•●▪◦\n\r\ufffe\uffff")
+_ODD_CHARS = st.characters(
+    exclude_categories=("Cs", "Cc", "Zl", "Zp"), exclude_characters="*[]•●▪◦\n\r\ufffe\uffff"
+)
 word = st.sampled_from(WORDS)
 odd = st.text(_ODD_CHARS, min_size=1, max_size=6)
 token = st.one_of(word, word, st.sampled_from(NASTY), odd)
@@ -115,9 +282,12 @@ def sentence(first=st.one_of(word, st.sampled_from(STARTERS))):
 
 def padded(line_strategy):
     """Lines keep whatever spaces surround them in a dump; the loader strips them."""
-    return st.builds(lambda pre, line, post: pre + line + post,
-                     st.sampled_from(("", "", "", " ", "  ", "\u00a0")), line_strategy,
-                     st.sampled_from(("", "", " ", "\u00a0", "  ")))
+    return st.builds(
+        lambda pre, line, post: pre + line + post,
+        st.sampled_from(("", "", "", " ", "  ", "\u00a0")),
+        line_strategy,
+        st.sampled_from(("", "", " ", "\u00a0", "  ")),
+    )
 
 
 TITLE_STARTS = CAPITALISED + ("‘Quoted’", "“Big”", "(Aside)", "1984", "10", "'Tis", '"Quote"')
@@ -125,14 +295,22 @@ TITLE_STARTS = CAPITALISED + ("‘Quoted’", "“Big”", "(Aside)", "1984", "1
 
 def title_like():
     """A title the loader can recognise without a date line: capitalised, no end punctuation."""
-    return st.builds(lambda p, w: p + " " + w, phrase(st.sampled_from(TITLE_STARTS), max_tokens=6),
-                     st.sampled_from(CAPITALISED))
+    return st.builds(
+        lambda p, w: p + " " + w,
+        phrase(st.sampled_from(TITLE_STARTS), max_tokens=6),
+        st.sampled_from(CAPITALISED),
+    )
 
 
 def date_text(date: dt.date, style: int) -> str:
     month = MONTHS[date.month - 1]
-    return (f"{month} {date.day}, {date.year}" if style == 0 else
-            f"{date.day} {month} {date.year}" if style == 1 else f"{date.day} {month}, {date.year}")
+    return (
+        f"{month} {date.day}, {date.year}"
+        if style == 0
+        else f"{date.day} {month} {date.year}"
+        if style == 1
+        else f"{date.day} {month}, {date.year}"
+    )
 
 
 def comment_text(n: int, style: int) -> str:
@@ -146,30 +324,32 @@ def comment_text(n: int, style: int) -> str:
 # ---------------------------------------------------------------------------------------
 # The generated archive: posts, and where each dump shows them.
 
+
 @dataclass(frozen=True)
 class Para:
-    kind: str                     # prose | heading | list | date
+    kind: str  # prose | heading | list | date
     lines: tuple[str, ...]
 
 
 @dataclass
 class GenPost:
     title: str
-    date: dt.date                 # the post's real date: the order of every archive page
+    date: dt.date  # the post's real date: the order of every archive page
     paras: list[Para]
-    notes: list[tuple[str, ...] | None]   # note n+1: its paragraphs, the first without
-                                          # "[n+1] "; None: the dump lost it
+    notes: list[tuple[str, ...] | None]  # note n+1: its paragraphs, the first without
+    # "[n+1] "; None: the dump lost it
     star_note: str | None = None  # a closing "*As a note…" paragraph (its "*" marker is in a line)
 
 
 @dataclass
 class Shown:
     """One dump's copy of a post."""
+
     post: int
-    dateline: str | None          # None: the copy has no date line
+    dateline: str | None  # None: the copy has no date line
     has_date: bool
     comments: int | None
-    teaser: int | None            # paragraphs shown before "Continue reading →"; None: all
+    teaser: int | None  # paragraphs shown before "Continue reading →"; None: all
     cats: tuple[str, ...] | None  # a closing "Categories: …" line
     title_line: int = 0
     last_line: int = 0
@@ -184,13 +364,14 @@ class GenDump:
     footer: bool
     header_line: str = "Archive for the ‘{}’ Category"
     more_line: str = "Continue reading →"
-    singular: bool = False         # "Category: X" for a single category
-    windows: bool = False          # a BOM and CRLF line ends
+    singular: bool = False  # "Category: X" for a single category
+    windows: bool = False  # a BOM and CRLF line ends
     shown: list[Shown] = field(default_factory=list)
 
 
 category = st.builds(lambda p: p, phrase(max_tokens=3)).filter(
-    lambda c: "," not in c and c.strip() == c and "Category" not in c and c.strip())
+    lambda c: "," not in c and c.strip() == c and "Category" not in c and c.strip()
+)
 
 
 @st.composite
@@ -199,41 +380,72 @@ def paragraphs(draw, rich: bool) -> list[Para]:
     kinds = ["prose", "prose", "list"] + (["heading", "date", "loose"] if rich else [])
     paras = []
     for kind in draw(st.lists(st.sampled_from(kinds), max_size=6)):
-        if kind == "prose":     # a line after the first may start with anything but a word
-            rest = draw(st.lists(padded(sentence(st.one_of(word, st.sampled_from(STARTERS), odd))),
-                                 max_size=2))
+        if kind == "prose":  # a line after the first may start with anything but a word
+            rest = draw(
+                st.lists(
+                    padded(sentence(st.one_of(word, st.sampled_from(STARTERS), odd))), max_size=2
+                )
+            )
             paras.append(Para("prose", (draw(padded(sentence())), *rest)))
-        elif kind == "loose":   # lines that need not end a sentence, inside a paragraph
-            lines = draw(st.lists(padded(st.builds(lambda p, w: p + " " + w, phrase(
-                st.one_of(word, st.sampled_from(STARTERS))), word)), min_size=2, max_size=3))
+        elif kind == "loose":  # lines that need not end a sentence, inside a paragraph
+            lines = draw(
+                st.lists(
+                    padded(
+                        st.builds(
+                            lambda p, w: p + " " + w,
+                            phrase(st.one_of(word, st.sampled_from(STARTERS))),
+                            word,
+                        )
+                    ),
+                    min_size=2,
+                    max_size=3,
+                )
+            )
             paras.append(Para("prose", tuple(lines)))
         elif kind == "heading":
             paras.append(Para("heading", (draw(title_like()),)))
         elif kind == "list":
-            items = draw(st.lists(st.builds(lambda b, s, w: f"{b} {s} {w}", st.sampled_from(BULLETS),
-                                            phrase(st.one_of(word, st.sampled_from(STARTERS))), word),
-                                  min_size=1, max_size=3))
+            items = draw(
+                st.lists(
+                    st.builds(
+                        lambda b, s, w: f"{b} {s} {w}",
+                        st.sampled_from(BULLETS),
+                        phrase(st.one_of(word, st.sampled_from(STARTERS))),
+                        word,
+                    ),
+                    min_size=1,
+                    max_size=3,
+                )
+            )
             intro = draw(st.sampled_from([(), (draw(sentence()),)]))
             paras.append(Para("list", tuple(intro) + tuple(items)))
-        else:                   # a bare date line after a sentence: text, not a new post
+        else:  # a bare date line after a sentence: text, not a new post
             when = draw(st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)))
             paras.append(Para("prose", (draw(sentence()),)))
             paras.append(Para("date", (date_text(when, draw(st.integers(0, 2))),)))
-    paras.append(Para("prose", (draw(sentence()),)))     # a post ends on a sentence
+    paras.append(Para("prose", (draw(sentence()),)))  # a post ends on a sentence
     return paras
 
 
 def add_markers(draw, paras: list[Para], count: int) -> list[Para]:
     """Put "[1]" … "[count]" into prose lines, glued to a word or after a space."""
-    spots = [(i, j) for i, p in enumerate(paras) if p.kind in ("prose", "list", "heading")
-             for j in range(len(p.lines))]
+    spots = [
+        (i, j)
+        for i, p in enumerate(paras)
+        if p.kind in ("prose", "list", "heading")
+        for j in range(len(p.lines))
+    ]
     paras = list(paras)
     for n in range(1, count + 1):
         i, j = draw(st.sampled_from(spots))
         lines = list(paras[i].lines)
         glue = draw(st.sampled_from(["", " "]))
         stripped = lines[j].rstrip()
-        lines[j] = stripped[:-1] + glue + f"[{n}]" + stripped[-1:] if len(stripped) > 2 else stripped + f" [{n}]"
+        lines[j] = (
+            stripped[:-1] + glue + f"[{n}]" + stripped[-1:]
+            if len(stripped) > 2
+            else stripped + f" [{n}]"
+        )
         paras[i] = Para(paras[i].kind, tuple(lines))
     return paras
 
@@ -253,30 +465,48 @@ def add_star_marker(draw, paras: list[Para]) -> list[Para]:
 @st.composite
 def archives(draw):
     """(dumps, posts): 1–3 dumps holding 1–5 posts, some posts in two dumps."""
-    dumps = [GenDump(name=f"{k:03d}_{draw(st.sampled_from(['a1', 'b2', 'c3']))}.txt",
-                     dated=draw(st.booleans()) or k > 0 and draw(st.booleans()),
-                     header=draw(st.none() | category), archive_line=draw(st.booleans()),
-                     footer=draw(st.booleans()),
-                     header_line=draw(st.sampled_from(HEADER_LINES)), more_line=draw(st.sampled_from(MORE_LINES)),
-                     singular=draw(st.booleans()), windows=draw(st.integers(0, 5)) == 0)
-             for k in range(draw(st.integers(1, 3)))]
+    dumps = [
+        GenDump(
+            name=f"{k:03d}_{draw(st.sampled_from(['a1', 'b2', 'c3']))}.txt",
+            dated=draw(st.booleans()) or k > 0 and draw(st.booleans()),
+            header=draw(st.none() | category),
+            archive_line=draw(st.booleans()),
+            footer=draw(st.booleans()),
+            header_line=draw(st.sampled_from(HEADER_LINES)),
+            more_line=draw(st.sampled_from(MORE_LINES)),
+            singular=draw(st.booleans()),
+            windows=draw(st.integers(0, 5)) == 0,
+        )
+        for k in range(draw(st.integers(1, 3)))
+    ]
     posts: list[GenPost] = []
     for index in range(draw(st.integers(1, 5))):
-        where = draw(st.lists(st.sampled_from(range(len(dumps))), min_size=1, max_size=2, unique=True))
+        where = draw(
+            st.lists(st.sampled_from(range(len(dumps))), min_size=1, max_size=2, unique=True)
+        )
         rich = all(dumps[d].dated for d in where) and draw(st.booleans())
         date = draw(st.dates(dt.date(1995, 1, 1), dt.date(2030, 12, 31)))
         paras = draw(paragraphs(rich))
-        notes = draw(st.lists(st.lists(sentence(word), min_size=1, max_size=2).map(tuple), max_size=3))
+        notes = draw(
+            st.lists(st.lists(sentence(word), min_size=1, max_size=2).map(tuple), max_size=3)
+        )
         paras = add_markers(draw, paras, len(notes))
-        if notes and draw(st.integers(0, 4)) == 0:     # a note the scrape lost
+        if notes and draw(st.integers(0, 4)) == 0:  # a note the scrape lost
             notes[draw(st.integers(0, len(notes) - 1))] = None
         star_note = None
         if draw(st.integers(0, 4)) == 0:
             star_note = "*" + draw(sentence(word))
             paras = add_star_marker(draw, paras)
         needs_title_like = any(not dumps[d].dated for d in where) or draw(st.booleans())
-        title = draw(title_like() if needs_title_like else st.builds(
-            lambda p, e: p + e, phrase(st.sampled_from(CAPITALISED)), st.sampled_from(("?", ".", ":", "!"))))
+        title = draw(
+            title_like()
+            if needs_title_like
+            else st.builds(
+                lambda p, e: p + e,
+                phrase(st.sampled_from(CAPITALISED)),
+                st.sampled_from(("?", ".", ":", "!")),
+            )
+        )
         posts.append(GenPost(title, date, paras, notes, star_note))
         for d in where:
             dumps[d].shown.append(draw(shown(index, posts[-1], dumps[d], needs_title_like)))
@@ -291,8 +521,13 @@ def shown(draw, index: int, post: GenPost, dump: GenDump, title_like_: bool) -> 
     """How one dump shows a post: its date line (or none), a teaser or the whole, categories."""
     dateline, has_date, comments = None, False, None
     if dump.dated and (not title_like_ or draw(st.integers(0, 5)) > 0):
-        form = draw(st.sampled_from(["full", "full", "full", "bare", "comments"] if title_like_
-                                    else ["full", "comments"]))
+        form = draw(
+            st.sampled_from(
+                ["full", "full", "full", "bare", "comments"]
+                if title_like_
+                else ["full", "comments"]
+            )
+        )
         date = date_text(post.date, draw(st.integers(0, 2)))
         if form in ("full", "comments"):
             comments = draw(st.integers(0, 12))
@@ -315,24 +550,37 @@ def _open_before_undated(draw, dump: GenDump, posts: list[GenPost]) -> None:
         return
     if all(item.dateline is None for item in dump.shown):
         first = dump.shown[0]
-        dump.shown[0] = replace(first, dateline=date_text(posts[first.post].date, 0) + " 1 comment",
-                                has_date=True, comments=1)
+        dump.shown[0] = replace(
+            first,
+            dateline=date_text(posts[first.post].date, 0) + " 1 comment",
+            has_date=True,
+            comments=1,
+        )
     for k, item in enumerate(dump.shown):
         if item.dateline is None and k > 0:
             before = dump.shown[k - 1]
-            if before.teaser is None and before.cats is None and not (
-                    _notes_close(posts[before.post]) and draw(st.booleans())):
+            if (
+                before.teaser is None
+                and before.cats is None
+                and not (_notes_close(posts[before.post]) and draw(st.booleans()))
+            ):
                 dump.shown[k - 1] = replace(before, cats=(draw(category),))
 
 
 def _notes_close(post: GenPost) -> bool:
     """The post ends with its last note, every marker answered: only a new post can follow."""
     text = "\n".join(line for para in post.paras for line in para.lines)
-    return bool(post.notes) and all(post.notes) and not post.star_note and not re.search(r"[\w.,;:!?)’'\"”]\*", text)
+    return (
+        bool(post.notes)
+        and all(post.notes)
+        and not post.star_note
+        and not re.search(r"[\w.,;:!?)’'\"”]\*", text)
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Writing the dumps, and what the loader must give back.
+
 
 def write_dump(dump: GenDump, posts: list[GenPost], draw_blank) -> str:
     """The dump's text; records each copy's first and last line in `dump.shown`."""
@@ -355,7 +603,7 @@ def write_dump(dump: GenDump, posts: list[GenPost], draw_blank) -> str:
         if item.dateline is not None:
             gap(0)
             lines.append(item.dateline)
-        paras = post.paras if item.teaser is None else post.paras[:item.teaser]
+        paras = post.paras if item.teaser is None else post.paras[: item.teaser]
         for para in paras:
             gap(1 if lines[-1] != item.dateline else 0)
             lines.extend(para.lines)
@@ -376,13 +624,22 @@ def write_dump(dump: GenDump, posts: list[GenPost], draw_blank) -> str:
             lines.append(dump.more_line)
         if item.cats is not None:
             gap(0 if item.teaser is None else 1)
-            lines.append(("Category: " if len(item.cats) == 1 and dump.singular else "Categories: ")
-                         + ", ".join(item.cats))
+            lines.append(
+                ("Category: " if len(item.cats) == 1 and dump.singular else "Categories: ")
+                + ", ".join(item.cats)
+            )
         item.last_line = len(lines)
         gap()
     if dump.footer:
-        lines += ["Follow", "", "Get every new post delivered to your Inbox.", "",
-                  "Join 136 other followers", "", "Blog at WordPress.com."]
+        lines += [
+            "Follow",
+            "",
+            "Get every new post delivered to your Inbox.",
+            "",
+            "Join 136 other followers",
+            "",
+            "Blog at WordPress.com.",
+        ]
     text = "\n".join(lines) + "\n"
     return ("\ufeff" + text.replace("\n", "\r\n")) if dump.windows else text
 
@@ -397,9 +654,11 @@ def visible_text(body: str) -> str:
     soup = BeautifulSoup(post_html(body), "html.parser")
     for a in soup.select("a.footnote-backref"):
         a.decompose()
-    for sup in soup.select("sup"):     # the number shown, whatever the link's label
-        sup.replace_with(f"[{sup.get_text()}]" if sup.select_one("a.footnote-ref") else sup.get_text())
-    for number, li in enumerate(soup.select("div.footnote > ol > li"), 1):   # as the list numbers it
+    for sup in soup.select("sup"):  # the number shown, whatever the link's label
+        sup.replace_with(
+            f"[{sup.get_text()}]" if sup.select_one("a.footnote-ref") else sup.get_text()
+        )
+    for number, li in enumerate(soup.select("div.footnote > ol > li"), 1):  # as the list numbers it
         li.insert(0, f"[{number}] ")
     return norm(soup.get_text(""))
 
@@ -452,14 +711,20 @@ def expected_posts(dumps: list[GenDump], posts: list[GenPost]) -> dict[str, Expe
                 befores += [before] if before else []
         full = [s for _, s in copies if s.teaser is None]
         counts = [s.comments for _, s in copies if s.comments is not None]
-        cats = _fold(c for d, s in copies for c in ((d.header,) if d.header else ()) + (s.cats or ()))
+        cats = _fold(
+            c for d, s in copies for c in ((d.header,) if d.header else ()) + (s.cats or ())
+        )
         out[norm(post.title)] = Expected(
-            title=norm(post.title), date=post.date if dated else None,
+            title=norm(post.title),
+            date=post.date if dated else None,
             date_after=None if dated or not afters else max(afters),
             date_before=None if dated or not befores else min(befores),
-            categories=cats, comments=max(counts) if counts else None, excerpt=not full,
+            categories=cats,
+            comments=max(counts) if counts else None,
+            excerpt=not full,
             text=source_text(post, None if full else max(s.teaser for _, s in copies)),
-            sources=sorted((d.name, s.title_line, s.last_line) for d, s in copies))
+            sources=sorted((d.name, s.title_line, s.last_line) for d, s in copies),
+        )
     return out
 
 
@@ -467,7 +732,7 @@ def _bounds(dump: GenDump, item: Shown, posts: list[GenPost]):
     """An undated copy lies between the nearest dated posts around it (newest first)."""
     k = dump.shown.index(item)
     above = next((posts[s.post].date for s in reversed(dump.shown[:k]) if s.has_date), None)
-    below = next((posts[s.post].date for s in dump.shown[k + 1:] if s.has_date), None)
+    below = next((posts[s.post].date for s in dump.shown[k + 1 :] if s.has_date), None)
     return below, above
 
 
@@ -490,7 +755,9 @@ def dump_sets(draw):
     """(loader input, expected posts by title) for one generated archive."""
     dumps, posts = draw(archives())
     assume(_unambiguous(dumps, posts))
-    texts = [(d.name, write_dump(d, posts, lambda hi: draw(st.integers(0, hi))), None) for d in dumps]
+    texts = [
+        (d.name, write_dump(d, posts, lambda hi: draw(st.integers(0, hi))), None) for d in dumps
+    ]
     texts = [t for t, d in zip(texts, dumps) if d.shown]
     for name, what in _features(dumps, posts):
         event(f"{name}: {what}")
@@ -502,16 +769,29 @@ def _features(dumps: list[GenDump], posts: list[GenPost]):
     copies = [s for d in dumps for s in d.shown]
     yield "dumps without dates", any(not d.dated for d in dumps if d.shown)
     yield "post in two dumps", len(copies) > len(posts)
-    yield "copy without date line in a dated dump", any(
-        s.dateline is None for d in dumps if d.dated for s in d.shown)
+    yield (
+        "copy without date line in a dated dump",
+        any(s.dateline is None for d in dumps if d.dated for s in d.shown),
+    )
     yield "teaser", any(s.teaser for s in copies)
     yield "footnotes", any(p.notes for p in posts)
     yield "star note", any(p.star_note for p in posts)
-    yield "undated copy after completed notes", any(
-        s.dateline is None and k and d.shown[k - 1].cats is None and d.shown[k - 1].teaser is None
-        for d in dumps if d.dated for k, s in enumerate(d.shown))
-    yield "heading or loose lines", any(para.kind == "heading" or len(para.lines) > 1
-                                        for p in posts for para in p.paras)
+    yield (
+        "undated copy after completed notes",
+        any(
+            s.dateline is None
+            and k
+            and d.shown[k - 1].cats is None
+            and d.shown[k - 1].teaser is None
+            for d in dumps
+            if d.dated
+            for k, s in enumerate(d.shown)
+        ),
+    )
+    yield (
+        "heading or loose lines",
+        any(para.kind == "heading" or len(para.lines) > 1 for p in posts for para in p.paras),
+    )
     yield "bare date line in a body", any(para.kind == "date" for p in posts for para in p.paras)
 
 
@@ -522,7 +802,11 @@ def check_import(dumps, expected) -> None:
     assert sorted(got) == sorted(expected)
     for title, want in expected.items():
         post = got[title]
-        assert (post.date, post.date_after, post.date_before) == (want.date, want.date_after, want.date_before), title
+        assert (post.date, post.date_after, post.date_before) == (
+            want.date,
+            want.date_after,
+            want.date_before,
+        ), title
         assert post.categories == want.categories, title
         assert post.comments == want.comments, title
         assert post.excerpt == want.excerpt, title
@@ -543,15 +827,71 @@ def test_no_word_lost_from_generated_dumps(case):
 
 # Control characters: no post may hold them (from_markdown refuses them, the loader drops them).
 FORBIDDEN = "".join(c for c in map(chr, range(0x10000)) if FORBIDDEN_RE.match(c))
-YAML_NASTY = ("---", "\n", "\r\n", "\r", "...", "\n---\n", ": ", "- ", "#", "'", '"', "\\", "\u2028", "\u2029", "\ufeff", "\t", " ", "&a", "*a", "!!python/object/apply:os.system",
-              "{", "}", "[", "]", ",", "?", "|", ">", "%", "@", "`", "~", "null", "true", "no",
-              "2015-01-01", "2015-02-30", "1e3", "0x1f", "0o7", ".inf", "<<", "=", "é", "😀",
-              "\u202e", "\u200b", "\ud7ff", "\ue000", "\ufffd",
-              "\U0010ffff", "{{ 7*7 }}", "</script>", "]]>")
+YAML_NASTY = (
+    "---",
+    "\n",
+    "\r\n",
+    "\r",
+    "...",
+    "\n---\n",
+    ": ",
+    "- ",
+    "#",
+    "'",
+    '"',
+    "\\",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\t",
+    " ",
+    "&a",
+    "*a",
+    "!!python/object/apply:os.system",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "?",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "~",
+    "null",
+    "true",
+    "no",
+    "2015-01-01",
+    "2015-02-30",
+    "1e3",
+    "0x1f",
+    "0o7",
+    ".inf",
+    "<<",
+    "=",
+    "é",
+    "😀",
+    "\u202e",
+    "\u200b",
+    "\ud7ff",
+    "\ue000",
+    "\ufffd",
+    "\U0010ffff",
+    "{{ 7*7 }}",
+    "</script>",
+    "]]>",
+)
 _any_char = st.characters(exclude_categories=("Cs",), exclude_characters=FORBIDDEN)
-nasty_text = st.lists(st.sampled_from(YAML_NASTY) | st.text(_any_char, max_size=5), max_size=10).map("".join)
-named = st.lists(st.sampled_from(YAML_NASTY) | st.text(_any_char, max_size=5), min_size=1,
-                max_size=10).map("".join).filter(str.strip)
+nasty_text = st.lists(
+    st.sampled_from(YAML_NASTY) | st.text(_any_char, max_size=5), max_size=10
+).map("".join)
+named = (
+    st.lists(st.sampled_from(YAML_NASTY) | st.text(_any_char, max_size=5), min_size=1, max_size=10)
+    .map("".join)
+    .filter(str.strip)
+)
 slugs = st.from_regex(r"\A[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,3}\Z")
 dates = st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))
 
@@ -569,15 +909,23 @@ def any_posts(draw) -> Post:
     for _ in range(draw(st.integers(0, 3))):
         first = draw(st.integers(1, 10**6))
         sources.append(Source(draw(nasty_text), first, draw(st.integers(first, 10**6 + 9))))
-    return Post(title=draw(named), slug=draw(slugs), body=draw(nasty_text), date=date,
-                date_after=after, date_before=before, categories=tuple(draw(st.lists(named, max_size=4))),
-                comments=draw(st.none() | st.integers(0, 10**20)), excerpt=draw(st.booleans()),
-                sources=tuple(sources))
+    return Post(
+        title=draw(named),
+        slug=draw(slugs),
+        body=draw(nasty_text),
+        date=date,
+        date_after=after,
+        date_before=before,
+        categories=tuple(draw(st.lists(named, max_size=4))),
+        comments=draw(st.none() | st.integers(0, 10**20)),
+        excerpt=draw(st.booleans()),
+        sources=tuple(sources),
+    )
 
 
 @given(any_posts())
-@example(Post(title="0", slug="0", categories=("0\u2028",)))      # LINE SEPARATOR read as a space
-@example(Post(title="---", slug="0", body="\r\n"))                # CRLF in the body kept
+@example(Post(title="0", slug="0", categories=("0\u2028",)))  # LINE SEPARATOR read as a space
+@example(Post(title="---", slug="0", body="\r\n"))  # CRLF in the body kept
 @example(Post(title="a\u2028b", slug="a", body="x\u2029y\n---\n"))
 def test_post_file_round_trip_is_exact(post):
     assert from_markdown(to_markdown(post), "posts/x.md") == post
@@ -585,6 +933,7 @@ def test_post_file_round_trip_is_exact(post):
 
 # ---------------------------------------------------------------------------------------
 # Regressions: each a failing example the properties above found, as a literal test.
+
 
 def _import(*texts: str):
     return load_dumps([(f"{k:03d}.txt", t, None) for k, t in enumerate(texts)])
@@ -596,33 +945,47 @@ def test_regression_short_teaser_is_a_copy_of_the_full_post():
     full = "Labour Labour\n\nMay 1, 2015 1 comment\n\nLabour ok.\n\nLabour ok again.\n"
     result = _import(teaser, full)
     assert [(p.slug, p.excerpt, p.body) for p in result.posts] == [
-        ("labour-labour", False, "Labour ok.\n\nLabour ok again.\n")]
+        ("labour-labour", False, "Labour ok.\n\nLabour ok again.\n")
+    ]
 
 
 def test_regression_categories_line_after_a_teaser_line_is_kept():
-    """"Continue reading →" then "Categories: X": the categories were dropped."""
-    post = _import("Labour Labour\n\nLabour ok.\n\nContinue reading →\n\nCategories: Labour, NHS\n").posts[0]
+    """ "Continue reading →" then "Categories: X": the categories were dropped."""
+    post = _import(
+        "Labour Labour\n\nLabour ok.\n\nContinue reading →\n\nCategories: Labour, NHS\n"
+    ).posts[0]
     assert (post.categories, post.excerpt) == (("Labour", "NHS"), True)
 
 
 def test_regression_a_category_is_named_once_whatever_its_case():
-    """"Categories: Labour, Labour" (or the header's "Labour" and a line's "labour") twice."""
-    post = _import("Archive for the ‘Labour’ Category\n\nA post\n\nMay 1, 2015 1 comment\n\nText.\n"
-                   "Categories: Labour, labour, NHS, NHS\n").posts[0]
+    """ "Categories: Labour, Labour" (or the header's "Labour" and a line's "labour") twice."""
+    post = _import(
+        "Archive for the ‘Labour’ Category\n\nA post\n\nMay 1, 2015 1 comment\n\nText.\n"
+        "Categories: Labour, labour, NHS, NHS\n"
+    ).posts[0]
     assert post.categories == ("Labour", "NHS")
 
 
 def test_regression_star_note_after_footnotes_keeps_its_place():
     """A "*" note after numbered notes was shown above them (footnotes go last on the page)."""
-    body = _import("A post\n\nMay 1, 2015 1 comment\n\nClaim[1] and word*.\n\n[1] The note.\n\n"
-                   "*The star note.\n").posts[0].body
+    body = (
+        _import(
+            "A post\n\nMay 1, 2015 1 comment\n\nClaim[1] and word*.\n\n[1] The note.\n\n"
+            "*The star note.\n"
+        )
+        .posts[0]
+        .body
+    )
     assert visible_text(body) == "Claim[1] and word*. [1] The note. *The star note."
 
 
 def test_regression_footnotes_show_the_dump_s_numbers():
     """Notes [1] and [3] (the scrape lost [2]): the page showed [3] as "2"."""
-    body = _import("A post\n\nMay 1, 2015 1 comment\n\nA[1], b[2], c[3].\n\n[1] One.\n\n[3] Three.\n"
-                   ).posts[0].body
+    body = (
+        _import("A post\n\nMay 1, 2015 1 comment\n\nA[1], b[2], c[3].\n\n[1] One.\n\n[3] Three.\n")
+        .posts[0]
+        .body
+    )
     assert visible_text(body) == "A[1], b[2], c[3]. [1] One. [3] Three."
 
 
@@ -631,8 +994,10 @@ def test_regression_control_characters_are_dropped_from_dumps_with_a_warning():
     result = _import("T\x01itle\n\nMay 1, 2015 1 comment\n\nBody \x02wzxhzdk:0\x03 \x1b[31mred.\n")
     post = result.posts[0]
     assert (post.title, visible_text(post.body)) == ("Title", "Body wzxhzdk:0 [31mred.")
-    assert result.warnings == ["000.txt:1: control character U+0001 removed (pages cannot show it)",
-                               "000.txt:5: control character U+0002 removed (pages cannot show it)"]
+    assert result.warnings == [
+        "000.txt:1: control character U+0001 removed (pages cannot show it)",
+        "000.txt:5: control character U+0002 removed (pages cannot show it)",
+    ]
 
 
 def test_regression_crlf_in_a_body_survives_the_round_trip():

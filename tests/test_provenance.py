@@ -1,19 +1,19 @@
 """The source view: exact dump lines, the loader's decision for each, every copy, notes not errors."""
+
 import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import read_posts
 
+from blogarchive.build.plan import source_page
 from blogarchive.config import Config
 from blogarchive.loader import load_dumps
 from blogarchive.post import Source
 from blogarchive.provenance import source_path, source_views, views_from_dumps
-from blogarchive.build.plan import source_page
 from blogarchive.render import make_env, render
-
-from conftest import read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 DUMPS = ROOT / "dumps"
@@ -57,7 +57,9 @@ def test_every_post_has_a_view_with_every_source(real):
     assert set(views) == {p.slug for p in posts}
     for post in posts:
         copies = views[post.slug].copies
-        assert [(c.file, c.first, c.last) for c in copies] == [(s.file, s.first, s.last) for s in post.sources]
+        assert [(c.file, c.first, c.last) for c in copies] == [
+            (s.file, s.first, s.last) for s in post.sources
+        ]
         assert all(c.note == "" and c.lines for c in copies)
 
 
@@ -73,14 +75,16 @@ def test_duplicated_post_shows_both_copies(real):
     _, views = real
     view = views[LIZ]
     assert [(c.file, c.first, c.last) for c in view.copies] == [
-        ("001_09106894f584fb7a.txt", 271, 357), ("003_7495873b7e09cbfc.txt", 127, 213)]
+        ("001_09106894f584fb7a.txt", 271, 357),
+        ("003_7495873b7e09cbfc.txt", 127, 213),
+    ]
     for copy in view.copies:
         first, date = copy.lines[0], copy.lines[2]
         assert (first.fate, first.label) == ("kept", "title (dated)")
         assert " ".join(first.text.split()) == "Liz Kendall and the meanings of empowerment"
         assert (date.fate, date.label) == ("metadata", "read as the date line")
         assert copy.lines[-1].label == "read as the categories line"
-        assert not any(line.differs for line in copy.lines)          # the two copies are identical
+        assert not any(line.differs for line in copy.lines)  # the two copies are identical
         assert any(line.label.startswith("footnote") for line in copy.lines)
 
 
@@ -99,8 +103,11 @@ def test_residue_before_the_title_is_shown_as_context(real):
     (copy,) = views[IDS].copies
     context = [l for l in copy.lines if not l.in_range]
     assert [(l.no, l.text, l.fate, l.label) for l in context if l.fate != "blank"] == [
-        (21, "IDS-spain-2014", "dropped", "dropped as residue: between posts")]
-    assert copy.lines[0].no == 21 and next(l for l in copy.lines if l.in_range).no == copy.first == 23
+        (21, "IDS-spain-2014", "dropped", "dropped as residue: between posts")
+    ]
+    assert (
+        copy.lines[0].no == 21 and next(l for l in copy.lines if l.in_range).no == copy.first == 23
+    )
 
 
 def test_residue_inside_a_post_is_dropped_with_the_loaders_reason(real):
@@ -108,7 +115,7 @@ def test_residue_inside_a_post_is_dropped_with_the_loaders_reason(real):
     (copy,) = views["osbornes-autumn-statement-tragedy-and-fantasy-all-rolled-into-one"].copies
     line = next(l for l in copy.lines if l.no == 72)
     assert (line.text, line.fate, line.in_range) == ("corbyn-kendall-mikes", "dropped", False)
-    assert copy.last == 70 and copy.lines[-1] == line       # shown after the recorded range
+    assert copy.last == 70 and copy.lines[-1] == line  # shown after the recorded range
     assert line.label == "dropped as residue: image file name"
 
 
@@ -117,13 +124,21 @@ def test_small_dump_literal():
     views = views_from_dumps([("d.txt", SMALL, None)], result.posts)
     (copy,) = views["first-post-title"].copies
     assert [(l.no, l.fate) for l in copy.lines if l.fate != "blank"] == [
-        (1, "kept"), (3, "metadata"), (5, "kept"), (7, "dropped"), (9, "kept"), (11, "metadata")]
+        (1, "kept"),
+        (3, "metadata"),
+        (5, "kept"),
+        (7, "dropped"),
+        (9, "kept"),
+        (11, "metadata"),
+    ]
     assert copy.lines[4].text == "A paragraph with <script>alert(1)</script> & more."
 
 
 def test_overrides_are_applied_as_the_import_applies_them(tmp_path):
     shutil.copy(DUMPS / "000_88592d1620cdd0b6.txt", tmp_path)
-    (tmp_path / "000_88592d1620cdd0b6.overrides.yaml").write_text("lines:\n  25: residue\n", encoding="utf-8")
+    (tmp_path / "000_88592d1620cdd0b6.overrides.yaml").write_text(
+        "lines:\n  25: residue\n", encoding="utf-8"
+    )
     posts = [p for p in read_posts(ROOT / "posts") if p.slug == IDS]
     (copy,) = source_views(tmp_path, posts)[IDS].copies
     line = next(l for l in copy.lines if l.no == 25)
@@ -144,8 +159,9 @@ def test_missing_folder_or_dump_gives_notes_not_errors(tmp_path):
 
 def test_a_changed_dump_is_noted(tmp_path):
     posts = [p for p in read_posts(ROOT / "posts") if p.slug == IDS]
-    (tmp_path / "000_88592d1620cdd0b6.txt").write_text("Just one post\n\nAugust 1, 2015\n\nBody text.\n",
-                                                       encoding="utf-8")
+    (tmp_path / "000_88592d1620cdd0b6.txt").write_text(
+        "Just one post\n\nAugust 1, 2015\n\nBody text.\n", encoding="utf-8"
+    )
     (copy,) = source_views(tmp_path, posts)[IDS].copies
     assert "changed since this post was imported" in copy.note
 
@@ -155,7 +171,11 @@ def test_source_page_renders_every_copy_escaped_with_a_link_back(real):
     env, config = make_env(), Config()
     liz = next(p for p in posts if p.slug == LIZ)
     path, html = render_source_page(liz, views[LIZ], config, env)
-    assert path == "2015/08/06/liz-kendall-and-the-meanings-of-empowerment/source/index.html" == source_path(liz)
+    assert (
+        path
+        == "2015/08/06/liz-kendall-and-the-meanings-of-empowerment/source/index.html"
+        == source_path(liz)
+    )
     page = BeautifulSoup(html, "html.parser")
     assert page.h1.get_text() == "Source of “Liz Kendall and the meanings of empowerment”"
     assert len(page.select("table.source-lines")) == 2
@@ -186,7 +206,10 @@ def test_ids_source_page_greys_the_image_name(real):
     row = BeautifulSoup(html, "html.parser").select("tbody tr")[0]
     assert set(row["class"]) == {"dropped", "context"}
     assert row.select_one("td.text").get_text() == "IDS-spain-2014"
-    assert row.select_one("td.fate").get_text() == "before the title, in no post; dropped as residue: between posts"
+    assert (
+        row.select_one("td.fate").get_text()
+        == "before the title, in no post; dropped as residue: between posts"
+    )
 
 
 def test_a_page_element_or_export_item_is_named_not_shown_as_lines(real, tmp_path):
@@ -199,9 +222,14 @@ def test_a_page_element_or_export_item_is_named_not_shown_as_lines(real, tmp_pat
     *from_dumps, from_export = view.copies
     assert all(copy.lines for copy in from_dumps)
     assert (from_export.file, from_export.element, from_export.lines) == (
-        "export.xml", "item 3 (wp:post_id 12)", ())
+        "export.xml",
+        "item 3 (wp:post_id 12)",
+        (),
+    )
     assert "export.xml, item 3 (wp:post_id 12)" in from_export.note
     _, html = render_source_page(merged, view, Config(), make_env())
     headings = [h.get_text() for h in BeautifulSoup(html, "html.parser").select(".source-copy h2")]
     assert headings[-1] == "export.xml, item 3 (wp:post_id 12)"
-    assert headings[0] == f"{liz.sources[0].file}, lines {liz.sources[0].first}–{liz.sources[0].last}"
+    assert (
+        headings[0] == f"{liz.sources[0].file}, lines {liz.sources[0].first}–{liz.sources[0].last}"
+    )

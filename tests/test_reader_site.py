@@ -1,5 +1,6 @@
 """The reader features as the built site shows them: chart against month pages, related posts,
 source views, feed.json and posts.json against the posts, and the security policy of every page."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,10 @@ import re
 
 import feedparser
 import pytest
+from conftest import ROOT, soup
 
 from blogarchive import site as S
 from blogarchive.build import build
-
-from conftest import ROOT, soup
 
 JSON_FEED_REQUIRED = ("version", "title", "items")
 
@@ -28,15 +28,16 @@ def test_chart_counts_match_the_month_pages(built):
     bars = doc.select("svg a")
     assert bars, "no linked bar in the activity chart"
     for bar in bars:
-        label = bar.find("title").get_text()                       # "August 2015: 10 posts"
+        label = bar.find("title").get_text()  # "August 2015: 10 posts"
         count = int(re.search(r": (\d+) posts?$", label).group(1))
         month = (out / "archives" / bar["href"]).resolve()
         listed = soup(month).select("article.entry")
         pages = sorted(month.parent.glob("page/*/index.html"))
         listed += [e for p in pages for e in soup(p).select("article.entry")]
         assert count == len(listed), label
-    assert sum(int(re.search(r"(\d+) posts?$", b.find("title").get_text()).group(1)) for b in bars) \
-        == sum(1 for p in posts if p.date)
+    assert sum(
+        int(re.search(r"(\d+) posts?$", b.find("title").get_text()).group(1)) for b in bars
+    ) == sum(1 for p in posts if p.date)
 
 
 def test_related_posts_are_at_most_five_never_the_post_and_deterministic(built, tmp_path):
@@ -54,7 +55,9 @@ def test_related_posts_are_at_most_five_never_the_post_and_deterministic(built, 
     again = tmp_path / "again"
     build(ROOT / "posts", again, config, jobs=3)
     for post in posts:
-        assert [a["href"] for a in soup(again / S.post_path(post)).select("nav.related a")] == shown[post.slug]
+        assert [
+            a["href"] for a in soup(again / S.post_path(post)).select("nav.related a")
+        ] == shown[post.slug]
 
 
 def test_each_post_links_its_source_view_which_shows_the_dump_lines(built):
@@ -79,7 +82,9 @@ def test_feed_json_has_the_json_feed_1_1_required_fields_and_the_rss_entries(bui
         rss = feedparser.parse(feed.with_name("feed.xml").read_bytes())
         assert [i["url"] for i in data["items"]] == [e.link for e in rss.entries]
     site = json.loads((out / "feed.json").read_text("utf-8"))
-    undated = {S.absolute_url("https://archive.example.org/", S.post_path(p)) for p in posts if not p.date}
+    undated = {
+        S.absolute_url("https://archive.example.org/", S.post_path(p)) for p in posts if not p.date
+    }
     assert all("date_published" not in i for i in site["items"] if i["url"] in undated)
 
 
@@ -92,8 +97,9 @@ def test_posts_json_lists_every_post_with_its_metadata(built):
         post = by_slug[record["slug"]]
         assert record["title"] == post.title and record["categories"] == list(post.categories)
         assert record["date"] == (post.date.isoformat() if post.date else None)
-        assert [(s["file"], s["first"], s["last"]) for s in record["sources"]] == \
-            [(s.file, s.first, s.last) for s in post.sources]
+        assert [(s["file"], s["first"], s["last"]) for s in record["sources"]] == [
+            (s.file, s.first, s.last) for s in post.sources
+        ]
 
 
 def test_every_page_forbids_inline_and_foreign_script(built):

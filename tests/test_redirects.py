@@ -1,5 +1,6 @@
 """Old WordPress feed addresses keep working: the rule files the build writes for Netlify and
 Cloudflare Pages, Apache and nginx, and `serve` answering the same rules."""
+
 from __future__ import annotations
 
 import http.client
@@ -8,15 +9,14 @@ import threading
 
 import feedparser
 import pytest
+from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, read_posts
 
 from blogarchive import site as S
 from blogarchive.build import build
 from blogarchive.redirects import redirect_files, resolve, rules
 from blogarchive.server import make_server
 
-from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, read_posts
-
-BASE = "/blog/"         # FIXTURE_CONFIG's base_url is https://archive.example.org/blog/
+BASE = "/blog/"  # FIXTURE_CONFIG's base_url is https://archive.example.org/blog/
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +27,20 @@ def site(tmp_path_factory):
 
 
 def feed_files(site) -> set[str]:
-    return {p.relative_to(site).as_posix() for p in site.rglob("*")
-            if p.name in ("feed.xml", "atom.xml", "feed.json")}
+    return {
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*")
+        if p.name in ("feed.xml", "atom.xml", "feed.json")
+    }
 
 
 def test_the_rules_files_for_a_small_site_whole():
-    files = redirect_files(["feed.xml", "atom.xml", "feed.json", "category/c/feed.xml",
-                            "category/c/feed.json"], "/")
-    assert files["_redirects"] == """\
+    files = redirect_files(
+        ["feed.xml", "atom.xml", "feed.json", "category/c/feed.xml", "category/c/feed.json"], "/"
+    )
+    assert (
+        files["_redirects"]
+        == """\
 # Old WordPress feed addresses (written by blogarchive)
 /comments/feed/ /404.html 410
 / feed=comments-rss2 /404.html 410
@@ -53,6 +59,7 @@ def test_the_rules_files_for_a_small_site_whole():
 /category/c/feed/rdf/ /category/c/feed.xml 301
 /category/c/feed/atom/ /category/c/feed.xml 301
 """
+    )
     assert "RedirectMatch 301 ^/category/c/feed/atom/?$ /category/c/feed.xml" in files[".htaccess"]
     assert 'location ~ "^/feed/?$" { return 301 /feed.xml; }' in files["nginx-redirects.conf"]
 
@@ -68,7 +75,7 @@ def test_every_feed_folder_of_the_built_site_has_its_rules_under_the_base_path(s
         assert table[(f"{BASE}{folder}feed/atom/",)] == (f"{BASE}{folder}{atom}", 301)
     assert table[(f"{BASE}comments/feed/",)] == (f"{BASE}404.html", 410)
     assert table[(BASE, "feed=rss2")] == (f"{BASE}feed.xml", 301)
-    for target, status in table.values():           # every target is a file of the site
+    for target, status in table.values():  # every target is a file of the site
         assert (site / target.removeprefix(BASE)).is_file()
 
 
@@ -84,22 +91,30 @@ def test_apache_and_nginx_patterns_match_exactly_the_old_addresses(site, name):
     for pattern, rule in zip(patterns, found):
         address = BASE + rule.path
         assert re.fullmatch(pattern, address) and re.fullmatch(pattern, address.rstrip("/"))
-        assert not any(re.fullmatch(pattern, BASE + other.path) for other in found
-                       if other != rule)
-        assert (f"{BASE}{rule.target}" if rule.target else ("gone" if name == ".htaccess"
-                                                            else "return 410")) in text
+        assert not any(re.fullmatch(pattern, BASE + other.path) for other in found if other != rule)
+        assert (
+            f"{BASE}{rule.target}"
+            if rule.target
+            else ("gone" if name == ".htaccess" else "return 410")
+        ) in text
 
 
 def test_serve_resolves_what_the_files_say(site):
     """resolve (serve's view, from the files present) gives every rule written (and the same
     without the final '/'), and nothing for addresses that are not feeds of this site."""
-    exists = lambda rel: (site / rel).is_file()   # noqa: E731
+    exists = lambda rel: (site / rel).is_file()  # noqa: E731
     for rule in rules(feed_files(site)):
         assert resolve(rule.path, rule.query, exists) == rule
         if rule.path:
             assert resolve(rule.path.rstrip("/"), rule.query, exists) == rule
-    for path, query in [("2014/feed/", ""), ("category/none/feed/", ""), ("", "feed=x"),
-                        ("category/", "feed=rss2"), ("myfeed/", ""), ("", "")]:
+    for path, query in [
+        ("2014/feed/", ""),
+        ("category/none/feed/", ""),
+        ("", "feed=x"),
+        ("category/", "feed=rss2"),
+        ("myfeed/", ""),
+        ("", ""),
+    ]:
         assert resolve(path, query, exists) is None
 
 
@@ -122,10 +137,14 @@ def get(port: int, path: str) -> http.client.HTTPResponse:
 
 
 def test_serve_answers_old_feed_addresses_with_301_to_a_feed_feedparser_reads(port):
-    for old, new in [("/feed/", "/feed.xml"), ("/feed", "/feed.xml"), ("/feed/rss2/", "/feed.xml"),
-                     ("/feed/atom/", "/atom.xml"), ("/?feed=rss2", "/feed.xml"),
-                     ("/category/labour-party-news/feed/",
-                      "/category/labour-party-news/feed.xml")]:
+    for old, new in [
+        ("/feed/", "/feed.xml"),
+        ("/feed", "/feed.xml"),
+        ("/feed/rss2/", "/feed.xml"),
+        ("/feed/atom/", "/atom.xml"),
+        ("/?feed=rss2", "/feed.xml"),
+        ("/category/labour-party-news/feed/", "/category/labour-party-news/feed.xml"),
+    ]:
         response = get(port, old)
         assert (response.status, response.getheader("Location")) == (301, new), old
         target = get(port, new)
@@ -136,4 +155,3 @@ def test_serve_answers_old_feed_addresses_with_301_to_a_feed_feedparser_reads(po
     assert get(port, "/?feed=comments-rss2").status == 410
     assert get(port, "/2014/feed/").status == 404
     assert get(port, "/").status == 200 and get(port, "/?utm_source=x").status == 200
-

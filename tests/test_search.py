@@ -1,23 +1,31 @@
 """Search end to end: build the real posts with search on (Pagefind indexes the posts in shards
 into the new tree before it is swapped in), then use it in Chromium, served by
 `python build.py serve` and from file://."""
+
 import re
 from pathlib import Path
 
 import pytest
 
 from blogarchive import site as S
-from blogarchive.errors import OutputError
-from blogarchive.site import SEARCH_PATH
 from blogarchive.build.keys import content_key
+from blogarchive.errors import OutputError
 from blogarchive.markdown_safe import post_html
 from blogarchive.search import pagefind_binary, search_doc, update_index
-
+from blogarchive.site import SEARCH_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 @pytest.fixture
 def indexed_site(searchable_site):
     """(site folder, IndexStats, posts): the real posts built, search page added, indexed."""
@@ -44,10 +52,14 @@ def test_search_page_has_no_inline_script_and_a_noscript_note(indexed_site):
     html = (out / SEARCH_PATH).read_text(encoding="utf-8")
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts] == [
-        "../pagefind/shard-00/pagefind-ui.js", "../static/search.js"]
+        "../pagefind/shard-00/pagefind-ui.js",
+        "../static/search.js",
+    ]
     assert all(body.strip() == "" for _, body in scripts)
     assert "<noscript>" in html and "Search needs JavaScript" in html
-    assert " on" not in re.sub(r'"[^"]*"', '""', html).split("<body>")[1].split(">")[0]   # no inline handlers
+    assert (
+        " on" not in re.sub(r'"[^"]*"', '""', html).split("<body>")[1].split(">")[0]
+    )  # no inline handlers
 
 
 def records(posts) -> tuple[list, dict[str, str]]:
@@ -62,12 +74,13 @@ def test_a_failed_index_names_its_cause_and_leaves_no_shard(indexed_site, tmp_pa
     _, _, posts = indexed_site
     docs, bodies = records(posts)
     del bodies[docs[3].body_key]
-    with pytest.raises(KeyError, match=docs[3].body_key):    # the build's reader: its own error
+    with pytest.raises(KeyError, match=docs[3].body_key):  # the build's reader: its own error
         update_index(docs, tmp_path / "a", bodies.__getitem__)
     assert not (tmp_path / "a" / "pagefind" / "shard-00").exists()
     assert [p.name for p in (tmp_path / "a" / "pagefind").iterdir() if "shard" in p.name] == []
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-pagefind"))
     from blogarchive import search
+
     search.pagefind_version.cache_clear()
     try:
         with pytest.raises(OutputError, match="no-such-pagefind"):
@@ -77,7 +90,11 @@ def test_a_failed_index_names_its_cause_and_leaves_no_shard(indexed_site, tmp_pa
 
 
 def bundle(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "pagefind").rglob("*") if p.is_file()}
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in (site / "pagefind").rglob("*")
+        if p.is_file()
+    }
 
 
 def varying(name: str) -> bool:
@@ -93,19 +110,24 @@ def test_index_is_deterministic_but_for_pagefinds_filter_files(indexed_site, tmp
     for name in ("one", "two"):
         update_index(docs, tmp_path / name, bodies.__getitem__, count=4)
     first, second = bundle(tmp_path / "one"), bundle(tmp_path / "two")
-    assert {k: v for k, v in first.items() if not varying(k)} == {k: v for k, v in second.items() if not varying(k)}
+    assert {k: v for k, v in first.items() if not varying(k)} == {
+        k: v for k, v in second.items() if not varying(k)
+    }
     assert sorted(first) != [] and len(first) == len(second)
 
 
 # ---- in the browser -------------------------------------------------------------------------
 
-pytestmark_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+pytestmark_browser = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian chromium not installed"
+)
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`python build.py serve` on the real posts (search on, as by default), at its URL."""
     from test_server import Serve
+
     serve = Serve(ROOT / "posts", tmp_path_factory.mktemp("served") / "site", ROOT / "site.yaml")
     yield f"http://127.0.0.1:{serve.port}/"
     serve.stop()
@@ -116,6 +138,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium not installed")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -143,7 +166,7 @@ def titles(page) -> list[str]:
 def result_count(page, not_equal: int | None = None) -> int:
     """The count Pagefind UI announces ("12 results for corbyn"); waits for it (and for a change)."""
     message = page.locator(".pagefind-ui__message")
-    for _ in range(100):        # the page's CSP forbids eval, so poll from here, not wait_for_function
+    for _ in range(100):  # the page's CSP forbids eval, so poll from here, not wait_for_function
         found = re.search(r"(\d+) results?", message.inner_text() if message.count() else "")
         if found and int(found.group(1)) != not_equal:
             return int(found.group(1))
@@ -199,7 +222,9 @@ def test_filter_by_category_and_year(served, browser, indexed_site, shots):
     shoot(page, shots, "search-filtered-1100.png")
     page.goto(served + "search/index.html?q=corbyn&year=2015")
     in_2015 = all_results(page)
-    assert in_2015 and all(by_slug[slug_of(u)].date and by_slug[slug_of(u)].date.year == 2015 for u in in_2015)
+    assert in_2015 and all(
+        by_slug[slug_of(u)].date and by_slug[slug_of(u)].date.year == 2015 for u in in_2015
+    )
     assert errors == []
 
 

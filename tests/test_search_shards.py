@@ -9,6 +9,7 @@ the posts holding it (a shard without it does not fall back to a shorter word, P
 order of pages scoring within float rounding of each other, and, for a term with many
 extensions ("the": their, them, there...), the order: the whole index matches only the
 extensions inside the index chunk holding the term, and each shard has its own chunks."""
+
 import dataclasses
 import functools
 import http.server
@@ -34,14 +35,30 @@ from blogarchive.search import (
 )
 from blogarchive.site import SEARCH_PATH
 
-SHARDS = 4          # the real 33 posts would fit one shard: force several
-QUERIES = ["corbyn", "council", "labour", "labour party", "budget", "housing", "squeaky bum time",
-           "austerity", "election", "strike", "tories", "europe", "workers",
-           "councillorship",        # in no post: the whole index falls back to "councillor"
-           "xylophonist labour"]    # a word no index holds, nor a prefix of it: dropped
-FILTERED = ["labour&category=Local+Democracy", "council&year=2015",
-            "corbyn&category=General+Politics"]
-COMMON = ["the"]    # same pages; order differs (chunk boundaries, see the module docstring)
+SHARDS = 4  # the real 33 posts would fit one shard: force several
+QUERIES = [
+    "corbyn",
+    "council",
+    "labour",
+    "labour party",
+    "budget",
+    "housing",
+    "squeaky bum time",
+    "austerity",
+    "election",
+    "strike",
+    "tories",
+    "europe",
+    "workers",
+    "councillorship",  # in no post: the whole index falls back to "councillor"
+    "xylophonist labour",
+]  # a word no index holds, nor a prefix of it: dropped
+FILTERED = [
+    "labour&category=Local+Democracy",
+    "council&year=2015",
+    "corbyn&category=General+Politics",
+]
+COMMON = ["the"]  # same pages; order differs (chunk boundaries, see the module docstring)
 NOWHERE = "councillorship"
 
 
@@ -61,8 +78,9 @@ def indexed_copy(built, folder: Path, posts, count: int, previous: Path | None =
     pages, _, language = built
     shutil.copytree(pages, folder)
     docs, bodies = records(posts)
-    stats = update_index(docs, folder, bodies.__getitem__, previous=previous, language=language,
-                         count=count, jobs=2)
+    stats = update_index(
+        docs, folder, bodies.__getitem__, previous=previous, language=language, count=count, jobs=2
+    )
     return stats
 
 
@@ -82,6 +100,7 @@ def serve():
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/"
+
     yield start
     for server in servers:
         server.shutdown()
@@ -105,12 +124,15 @@ def assert_same_answers(sharded: dict, whole: dict) -> None:
     assert all(whole.values()) and len(whole) == len(QUERIES + FILTERED + COMMON)
     assert {q: sorted(sharded[q]) for q in whole} == {q: sorted(whole[q]) for q in whole}
     assert all(len(set(pages)) == len(pages) for pages in sharded.values())
-    assert {q: sharded[q][0] for q in whole if q not in COMMON} == \
-        {q: whole[q][0] for q in whole if q not in COMMON}
+    assert {q: sharded[q][0] for q in whole if q not in COMMON} == {
+        q: whole[q][0] for q in whole if q not in COMMON
+    }
     same = [q for q in whole if sharded[q] == whole[q]]
     top5 = [q for q in whole if set(sharded[q][:5]) == set(whole[q][:5])]
-    print(f"\nsame order {len(same)} of {len(whole)} queries, same top-5 set {len(top5)}; "
-          f"differing: {sorted(set(whole) - set(same))}")
+    print(
+        f"\nsame order {len(same)} of {len(whole)} queries, same top-5 set {len(top5)}; "
+        f"differing: {sorted(set(whole) - set(same))}"
+    )
 
 
 def test_shards_are_stable_and_bounded():
@@ -118,7 +140,7 @@ def test_shards_are_stable_and_bounded():
     sizes = (0, 1, 128, 129, 256, 257, 10_000, 50_000)
     assert [shard_count(n) for n in sizes] == [1, 1, 1, 2, 2, 4, 128, 512]
     counts = [sum(1 for s in slugs if shard_of(s, 32) == k) for k in range(32)]
-    assert sum(counts) == 3000 and max(counts) < 2 * 3000 / 32        # spread out, none crowded
+    assert sum(counts) == 3000 and max(counts) < 2 * 3000 / 32  # spread out, none crowded
     assert all(shard_of(s, 64) % 32 == shard_of(s, 32) for s in slugs)  # doubling splits shards
 
 
@@ -143,24 +165,31 @@ def before_and_after(built, serve, browser, tmp_path_factory):
     whole = indexed_copy(built, work / "whole", posts, 1)
     assert (sharded.shards, sharded.pages, whole.shards, whole.pages) == (SHARDS, 33, 1, 33)
     changed = list(posts)
-    changed[5] = dataclasses.replace(posts[5],
-                                     body=posts[5].body + "\n\nA housing strike in Zyzzyva.\n")
+    changed[5] = dataclasses.replace(
+        posts[5], body=posts[5].body + "\n\nA housing strike in Zyzzyva.\n"
+    )
     removed = changed.pop(7)
-    changed.append(dataclasses.replace(posts[9], slug="a-new-post-about-zyzzyva",
-                                       title="Zyzzyva council budget"))
+    changed.append(
+        dataclasses.replace(
+            posts[9], slug="a-new-post-about-zyzzyva", title="Zyzzyva council budget"
+        )
+    )
     updated = indexed_copy(built, work / "updated", changed, SHARDS, previous=work / "sharded")
     indexed_copy(built, work / "fresh", changed, 1)
     touched = {shard_of(p.slug, SHARDS) for p in (changed[5], removed, changed[-1])}
-    return {"before": [answers(browser, serve(work / name)) for name in ("sharded", "whole")],
-            "after": [answers(browser, serve(work / name)) for name in ("updated", "fresh")],
-            "updated": (updated, touched, work), "url": serve(work / "updated"),
-            "slugs": (changed[5].slug, removed.slug, changed[-1].slug)}
+    return {
+        "before": [answers(browser, serve(work / name)) for name in ("sharded", "whole")],
+        "after": [answers(browser, serve(work / name)) for name in ("updated", "fresh")],
+        "updated": (updated, touched, work),
+        "url": serve(work / "updated"),
+        "slugs": (changed[5].slug, removed.slug, changed[-1].slug),
+    }
 
 
 def test_an_update_reindexes_only_the_shards_that_changed(before_and_after):
     stats, touched, work = before_and_after["updated"]
     assert stats.indexed == len(touched) < SHARDS
-    for n in set(range(SHARDS)) - touched:      # the other shards are the previous files, linked
+    for n in set(range(SHARDS)) - touched:  # the other shards are the previous files, linked
         entry = f"pagefind/shard-{n:02d}/pagefind-entry.json"
         assert (work / "updated" / entry).stat().st_ino == (work / "sharded" / entry).stat().st_ino
 
@@ -169,8 +198,9 @@ def test_sharded_index_answers_like_a_whole_index(before_and_after):
     assert_same_answers(*before_and_after["before"])
 
 
-def test_after_edits_additions_and_deletions_it_answers_like_a_whole_index(before_and_after,
-                                                                             browser):
+def test_after_edits_additions_and_deletions_it_answers_like_a_whole_index(
+    before_and_after, browser
+):
     assert_same_answers(*before_and_after["after"])
     edited, removed, added = before_and_after["slugs"]
     updated = before_and_after["after"][0]
@@ -182,12 +212,15 @@ def test_after_edits_additions_and_deletions_it_answers_like_a_whole_index(befor
 
 
 def test_a_rare_word_finds_only_the_posts_holding_it(before_and_after, built):
-    """"austerity" (stem "auster") is in a few posts: every shard lacking it would fall back to
+    """ "austerity" (stem "auster") is in a few posts: every shard lacking it would fall back to
     a shorter word ("a"); none of those pages may come back."""
     _, posts, _ = built
     docs, bodies = records(posts)
-    holding = {d.url for d in docs
-               if re.search(r"\bauster", f"{d.title} {plain_text(bodies[d.body_key])}", re.I)}
+    holding = {
+        d.url
+        for d in docs
+        if re.search(r"\bauster", f"{d.title} {plain_text(bodies[d.body_key])}", re.I)
+    }
     sharded, whole = before_and_after["before"]
     assert 0 < len(holding) < len(posts) // 2
     assert set(sharded["austerity"]) == set(whole["austerity"]) == holding
@@ -206,7 +239,7 @@ def test_a_word_in_no_post_falls_back_as_a_whole_index_does(before_and_after, bu
     sharded, whole = before_and_after["before"]
     assert whole[NOWHERE] and sharded[NOWHERE] == whole[NOWHERE]
     assert all("councillor" in text[url] for url in sharded[NOWHERE])
-    dropped = "xylophonist labour"            # same pages as "labour", ranked a little apart
+    dropped = "xylophonist labour"  # same pages as "labour", ranked a little apart
     assert sharded[dropped] == whole[dropped] and set(sharded[dropped]) == set(whole["labour"])
 
 
@@ -236,11 +269,18 @@ def test_a_kept_shard_must_be_whole_and_intact(built, tmp_path):
     touched = f"pagefind/shard-01/fragment/{fragment.name}"
     next((tmp_path / "first" / "pagefind" / "shard-02").glob("fragment/*")).unlink()
     docs, bodies = records(posts)
-    again = update_index(docs, tmp_path / "again", bodies.__getitem__, previous=tmp_path / "first",
-                         intact=lambda rel: rel != touched, count=SHARDS)
+    again = update_index(
+        docs,
+        tmp_path / "again",
+        bodies.__getitem__,
+        previous=tmp_path / "first",
+        intact=lambda rel: rel != touched,
+        count=SHARDS,
+    )
     assert again.indexed == 2
-    assert (tmp_path / "again" / touched).stat().st_ino != \
-        (tmp_path / "first" / touched).stat().st_ino
+    assert (tmp_path / "again" / touched).stat().st_ino != (
+        tmp_path / "first" / touched
+    ).stat().st_ino
     shard_02 = next(s for s in plan_shards(docs, "en", SHARDS) if s.name == "shard-02")
     fragments = list((tmp_path / "again" / "pagefind" / "shard-02").glob("fragment/*"))
     assert len(fragments) == len(shard_02.docs)

@@ -4,6 +4,7 @@ Requests that must not be normalised on the way are sent as raw bytes on a socke
 run the server in-process on a site built once from tests/fixtures/posts; the rebuild tests
 run `python build.py serve` on a temporary copy of the posts.
 """
+
 import http.client
 import os
 import queue
@@ -20,8 +21,18 @@ import pytest
 
 from blogarchive.build import build
 from blogarchive.config import load_config
-from blogarchive.server import (Sources, content_type, drain, feed_type, folder_url, is_source,
-                                make_server, public_warning, request_target, served_url)
+from blogarchive.server import (
+    Sources,
+    content_type,
+    drain,
+    feed_type,
+    folder_url,
+    is_source,
+    make_server,
+    public_warning,
+    request_target,
+    served_url,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_POSTS = ROOT / "tests" / "fixtures" / "posts"
@@ -30,6 +41,7 @@ SECRET = b"TOP-SECRET-outside-the-site"
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def raw_request(port: int, target: bytes, method: bytes = b"GET") -> tuple[int, dict, bytes]:
     """Send one request exactly as given (nothing normalises the target); status, headers, body."""
@@ -49,12 +61,30 @@ class Serve:
 
     def __init__(self, posts: Path, out: Path, config: Path, *extra: str):
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--posts", str(posts),
-             "--out", str(out), "--config", str(config), "--cache", str(out.parent / "build-cache"), *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            [
+                sys.executable,
+                str(ROOT / "build.py"),
+                "serve",
+                "--port",
+                "0",
+                "--posts",
+                str(posts),
+                "--out",
+                str(out),
+                "--config",
+                str(config),
+                "--cache",
+                str(out.parent / "build-cache"),
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         self.errors: list[str] = []
         threading.Thread(target=self._collect, daemon=True).start()
-        line = self.proc.stdout.readline()          # printed once the first build is served
+        line = self.proc.stdout.readline()  # printed once the first build is served
         match = re.search(r"at http://127\.0\.0\.1:(\d+)/", line)
         if not match:
             self.stop()
@@ -108,18 +138,29 @@ def site(tmp_path_factory) -> Path:
     out = work / "site"
     build(FIXTURE_POSTS, out, load_config(ROOT / "site.yaml"))
     (work / "secret.txt").write_bytes(SECRET)
-    (work / "site-evil").mkdir()                        # shares the site's name as a prefix
+    (work / "site-evil").mkdir()  # shares the site's name as a prefix
     (work / "site-evil" / "secret.txt").write_bytes(SECRET)
     (out / "leak").symlink_to(work)
     (out / "leak.txt").symlink_to(work / "secret.txt")
     (out / "evil").symlink_to(work / "site-evil")
     (out / "home.html").symlink_to(out / "index.html")  # a link that stays inside is fine
     (out / "empty").mkdir()
-    for name in ("a.wasm", "a.pf_meta", "a.pf_index", "a.pf_fragment", "a.pagefind", "a.json",
-                 "a.svg", "a.css", "a.js", "a.txt", "a.png"):
+    for name in (
+        "a.wasm",
+        "a.pf_meta",
+        "a.pf_index",
+        "a.pf_fragment",
+        "a.pagefind",
+        "a.json",
+        "a.svg",
+        "a.css",
+        "a.js",
+        "a.txt",
+        "a.png",
+    ):
         (out / "types").mkdir(exist_ok=True)
         (out / "types" / name).write_bytes(b"x" * 10)
-    (out / "types" / "big.bin").write_bytes(b"x" * 4_000_000)     # more than the socket buffers hold
+    (out / "types" / "big.bin").write_bytes(b"x" * 4_000_000)  # more than the socket buffers hold
     return out
 
 
@@ -135,12 +176,33 @@ def port(site):
 # --- nothing outside the site -----------------------------------------------------------------
 
 TRAVERSALS = [
-    b"/../secret.txt", b"/../../../../etc/passwd", b"/%2e%2e/secret.txt", b"/%2E%2E/%2E%2E/etc/passwd",
-    b"/..%2fsecret.txt", b"/%2e%2e%2fsecret.txt", b"/static/../../secret.txt", b"//etc/passwd",
-    b"/..\\secret.txt", b"/%5c..%5csecret.txt", b"/..%5c..%5csecret.txt", b"/index.html%00",
-    b"/%00/../secret.txt", b"/secret.txt%00.html", b"/leak/secret.txt", b"/leak.txt", b"/evil/secret.txt",
-    b"/leak/site-evil/secret.txt", b"/%c0%ae%c0%ae/secret.txt", b"/%ff", b"/....//secret.txt",
-    b"http://t/../secret.txt", b"*", b"secret.txt", b"/.", b"/./../secret.txt", b"/%2e",
+    b"/../secret.txt",
+    b"/../../../../etc/passwd",
+    b"/%2e%2e/secret.txt",
+    b"/%2E%2E/%2E%2E/etc/passwd",
+    b"/..%2fsecret.txt",
+    b"/%2e%2e%2fsecret.txt",
+    b"/static/../../secret.txt",
+    b"//etc/passwd",
+    b"/..\\secret.txt",
+    b"/%5c..%5csecret.txt",
+    b"/..%5c..%5csecret.txt",
+    b"/index.html%00",
+    b"/%00/../secret.txt",
+    b"/secret.txt%00.html",
+    b"/leak/secret.txt",
+    b"/leak.txt",
+    b"/evil/secret.txt",
+    b"/leak/site-evil/secret.txt",
+    b"/%c0%ae%c0%ae/secret.txt",
+    b"/%ff",
+    b"/....//secret.txt",
+    b"http://t/../secret.txt",
+    b"*",
+    b"secret.txt",
+    b"/.",
+    b"/./../secret.txt",
+    b"/%2e",
 ]
 
 
@@ -164,6 +226,7 @@ def test_a_link_that_stays_inside_the_site_is_followed(port, site):
 
 # --- what is served, and how ----------------------------------------------------------------
 
+
 def test_get_serves_the_file_and_a_folder_its_index(port, site):
     assert raw_request(port, b"/")[2] == (site / "index.html").read_bytes()
     status, headers, body = raw_request(port, OLD_POST_PAGE.encode())
@@ -178,24 +241,44 @@ def test_head_sends_the_headers_of_get_and_no_body(port, site):
     assert headers["Content-Type"] == "application/rss+xml"
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("/", "text/html; charset=utf-8"), ("/index.html", "text/html; charset=utf-8"),
-    ("/feed.xml", "application/rss+xml"), ("/atom.xml", "application/atom+xml"),
-    ("/category/local-democracy/feed.xml", "application/rss+xml"),
-    ("/sitemap.xml", "application/xml"), ("/robots.txt", "text/plain; charset=utf-8"),
-    ("/types/a.wasm", "application/wasm"), ("/types/a.json", "application/json"),
-    ("/types/a.svg", "image/svg+xml"), ("/types/a.css", "text/css; charset=utf-8"),
-    ("/types/a.js", "text/javascript; charset=utf-8"), ("/types/a.png", "image/png"),
-    ("/types/a.pf_meta", "application/octet-stream"), ("/types/a.pf_index", "application/octet-stream"),
-    ("/types/a.pf_fragment", "application/octet-stream"), ("/types/a.pagefind", "application/octet-stream"),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/feed.xml", "application/rss+xml"),
+        ("/atom.xml", "application/atom+xml"),
+        ("/category/local-democracy/feed.xml", "application/rss+xml"),
+        ("/sitemap.xml", "application/xml"),
+        ("/robots.txt", "text/plain; charset=utf-8"),
+        ("/types/a.wasm", "application/wasm"),
+        ("/types/a.json", "application/json"),
+        ("/types/a.svg", "image/svg+xml"),
+        ("/types/a.css", "text/css; charset=utf-8"),
+        ("/types/a.js", "text/javascript; charset=utf-8"),
+        ("/types/a.png", "image/png"),
+        ("/types/a.pf_meta", "application/octet-stream"),
+        ("/types/a.pf_index", "application/octet-stream"),
+        ("/types/a.pf_fragment", "application/octet-stream"),
+        ("/types/a.pagefind", "application/octet-stream"),
+    ],
+)
 def test_content_types(port, path, expected):
     status, headers, _ = raw_request(port, path.encode())
     assert (status, headers["Content-Type"]) == (200, expected)
 
 
-@pytest.mark.parametrize("target", [b"/no/such/page/", b"/nothing.html", b"/feed.xml/", b"/static/",
-                                    b"/empty/", b"/empty/index.html"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/no/such/page/",
+        b"/nothing.html",
+        b"/feed.xml/",
+        b"/static/",
+        b"/empty/",
+        b"/empty/index.html",
+    ],
+)
 def test_not_found_is_the_sites_404_page_and_never_a_listing(port, site, target):
     status, headers, body = raw_request(port, target)
     assert (status, body) == (404, (site / "404.html").read_bytes())
@@ -215,8 +298,12 @@ def test_other_methods_are_refused(port):
 
 def test_keep_alive_serves_several_requests_on_one_connection(port, site):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    for path, name in (("/", "index.html"), ("/static/style.css", "static/style.css"),
-                       ("/nope", "404.html"), ("/atom.xml", "atom.xml")):
+    for path, name in (
+        ("/", "index.html"),
+        ("/static/style.css", "static/style.css"),
+        ("/nope", "404.html"),
+        ("/atom.xml", "atom.xml"),
+    ):
         conn.request("GET", path)
         assert conn.getresponse().read() == (site / name).read_bytes()
     conn.close()
@@ -241,19 +328,36 @@ def test_a_client_that_hangs_up_mid_response_is_not_an_error(port, capfd):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
             sock.sendall(b"GET /types/big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
             sock.recv(100)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
     assert raw_request(port, b"/")[0] == 200
     assert "Traceback" not in capfd.readouterr().err
 
 
 # --- pure parts ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    ("/", ((), True)), ("/a/b/", (("a", "b"), True)), ("/a//b?q=1#f", (("a", "b"), False)),
-    ("/caf%C3%A9/", (("café",), True)), ("http://host/x", (("x",), False)),
-    ("/../x", None), ("/%2e%2e/x", None), ("/a%2f..%2fb", None), ("/a\\b", None), ("/a%5cb", None),
-    ("/a%00", None), ("/.git/config", None), ("/%ff", None), ("*", None), ("x", None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("/", ((), True)),
+        ("/a/b/", (("a", "b"), True)),
+        ("/a//b?q=1#f", (("a", "b"), False)),
+        ("/caf%C3%A9/", (("café",), True)),
+        ("http://host/x", (("x",), False)),
+        ("/../x", None),
+        ("/%2e%2e/x", None),
+        ("/a%2f..%2fb", None),
+        ("/a\\b", None),
+        ("/a%5cb", None),
+        ("/a%00", None),
+        ("/.git/config", None),
+        ("/%ff", None),
+        ("*", None),
+        ("x", None),
+    ],
+)
 def test_request_target(raw, expected):
     assert request_target(raw) == expected
 
@@ -264,17 +368,32 @@ def test_folder_url_has_one_leading_slash_and_is_quoted():
 
 
 def test_feed_type_reads_the_root_element():
-    assert feed_type(b"<?xml version='1.0' encoding='UTF-8'?>\n<rss version=\"2.0\">") == "application/rss+xml"
-    assert feed_type(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">') == "application/atom+xml"
+    assert (
+        feed_type(b"<?xml version='1.0' encoding='UTF-8'?>\n<rss version=\"2.0\">")
+        == "application/rss+xml"
+    )
+    assert (
+        feed_type(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">')
+        == "application/atom+xml"
+    )
     assert feed_type(b'<?xml version="1.0"?><urlset xmlns="...">') is None
     assert content_type("sitemap.xml", b"<urlset>") == "application/xml"
     assert content_type("archive.unknown-suffix") == "application/octet-stream"
 
 
-@pytest.mark.parametrize("host, warned", [
-    ("127.0.0.1", False), ("127.0.0.2", False), ("::1", False), ("localhost", False),
-    ("0.0.0.0", True), ("::", True), ("192.168.1.10", True), ("example.org", True),
-])
+@pytest.mark.parametrize(
+    "host, warned",
+    [
+        ("127.0.0.1", False),
+        ("127.0.0.2", False),
+        ("::1", False),
+        ("localhost", False),
+        ("0.0.0.0", True),
+        ("::", True),
+        ("192.168.1.10", True),
+        ("example.org", True),
+    ],
+)
 def test_public_warning_for_every_address_that_is_not_loopback(host, warned):
     warning = public_warning(host)
     assert (warning is not None) == warned
@@ -288,13 +407,31 @@ def test_served_url_reaches_a_wildcard_bind_through_loopback():
 
 
 def test_is_source_ignores_the_output_temp_files_and_non_posts(tmp_path):
-    src = Sources(tmp_path / "posts", (tmp_path / "templates", tmp_path / "static"),
-                  tmp_path / "site.yaml", tmp_path / "site")
+    src = Sources(
+        tmp_path / "posts",
+        (tmp_path / "templates", tmp_path / "static"),
+        tmp_path / "site.yaml",
+        tmp_path / "site",
+    )
     yes = ["posts/a.md", "templates/base.html", "static/css/x.css", "site.yaml"]
-    no = ["site", "site/index.html", ".site.new.abc.blogarchive-tmp/index.html", "posts/.a.md.swp",
-          "posts/a.md~", "posts/#a.md#", "posts/4913", "posts/a.md.tmp", "posts/notes.txt",
-          "posts/.import-manifest.json", "posts/sub/a.md", "templates/.git/index",
-          "static/.DS_Store", "templates/base.html___jb_tmp___", "dumps/x.txt", "other.yaml"]
+    no = [
+        "site",
+        "site/index.html",
+        ".site.new.abc.blogarchive-tmp/index.html",
+        "posts/.a.md.swp",
+        "posts/a.md~",
+        "posts/#a.md#",
+        "posts/4913",
+        "posts/a.md.tmp",
+        "posts/notes.txt",
+        "posts/.import-manifest.json",
+        "posts/sub/a.md",
+        "templates/.git/index",
+        "static/.DS_Store",
+        "templates/base.html___jb_tmp___",
+        "dumps/x.txt",
+        "other.yaml",
+    ]
     assert [p for p in yes if not is_source(str(tmp_path / p), src)] == []
     assert [p for p in no if is_source(str(tmp_path / p), src)] == []
 
@@ -307,6 +444,7 @@ def test_drain_coalesces_every_waiting_change():
 
 
 # --- serve as a command: rebuilding ----------------------------------------------------------
+
 
 @pytest.fixture
 def work(tmp_path) -> Path:
@@ -337,9 +475,9 @@ def test_an_edited_config_saved_by_rename_is_picked_up(work):
     config = work / "site.yaml"
     serve = Serve(work / "posts", work / "site", config)
     try:
-        for n in (1, 2):                          # the second save proves the watch survived the first
+        for n in (1, 2):  # the second save proves the watch survived the first
             text = config.read_text(encoding="utf-8")
-            text = re.sub(r'(?m)^title: .*$', f'title: "Renamed archive {n}"', text)
+            text = re.sub(r"(?m)^title: .*$", f'title: "Renamed archive {n}"', text)
             (work / "site.yaml.tmp").write_text(text, encoding="utf-8")
             os.replace(work / "site.yaml.tmp", config)
             assert serve.wait_for_page("/", f"Renamed archive {n}"), serve.stderr
@@ -351,7 +489,9 @@ def test_output_inside_a_watched_folder_never_rebuilds_on_its_own(work):
     """The site written into the watched templates folder must not trigger the next build."""
     templates = work / "templates"
     templates.mkdir()
-    serve = Serve(work / "posts", templates / "site", work / "site.yaml", "--templates", str(templates))
+    serve = Serve(
+        work / "posts", templates / "site", work / "site.yaml", "--templates", str(templates)
+    )
     try:
         post = work / "posts" / "old_year_post.md"
         post.write_text(post.read_text(encoding="utf-8") + "\nOne edit.\n", encoding="utf-8")

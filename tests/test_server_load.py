@@ -4,6 +4,7 @@ Every answer must be the file as one of the two builds wrote it (or the 404 page
 5xx, never a mix of builds or a truncated body, whatever clients that hang up mid-response do.
 Run with `-s` to see requests per second and latency percentiles.
 """
+
 import http.client
 import os
 import random
@@ -15,10 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+from test_server import ROOT, Serve
 
 from blogarchive.build import build
 from blogarchive.config import load_config
-from test_server import ROOT, Serve
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +34,9 @@ def posts_source() -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -50,7 +53,9 @@ def two_builds(tmp_path):
     shutil.copytree(posts_source(), posts)
     config = tmp_path / "site.yaml"
     config.write_text('base_url: "http://archive.test/"\ntitle: "Load test"\n', encoding="utf-8")
-    post = posts / (EDITED_POST if (posts / EDITED_POST).exists() else sorted(posts.glob("*.md"))[0].name)
+    post = posts / (
+        EDITED_POST if (posts / EDITED_POST).exists() else sorted(posts.glob("*.md"))[0].name
+    )
     old = post.read_text(encoding="utf-8")
     versions = (old, old + "\nA paragraph that only the second build has.\n")
     builds = []
@@ -120,7 +125,9 @@ class Load:
         status, bodies = expected_bodies(self.builds, url)
         if response.status != status:
             self.fail(f"{method} {url}: status {response.status}, expected {status}")
-        elif method == "HEAD" and (body or int(response.getheader("Content-Length")) not in map(len, bodies)):
+        elif method == "HEAD" and (
+            body or int(response.getheader("Content-Length")) not in map(len, bodies)
+        ):
             self.fail(f"HEAD {url}: a body, or a length of neither build")
         elif method == "GET" and body not in bodies:
             self.fail(f"GET {url}: a body of neither build ({len(body)} bytes)")
@@ -136,7 +143,9 @@ class Load:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
                 sock.sendall(f"GET {biggest} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
                 sock.recv(512)
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
             with self.lock:
                 self.hangups += 1
             time.sleep(0.005)
@@ -158,14 +167,20 @@ def percentile(values: list[float], q: float) -> float:
 
 def test_load_while_rebuilding(two_builds):
     work, post, versions, builds = two_builds
-    serve = Serve(work / "posts", work / "site", work / "site.yaml", "--no-search")  # Pagefind varies run to run
+    serve = Serve(
+        work / "posts", work / "site", work / "site.yaml", "--no-search"
+    )  # Pagefind varies run to run
     urls = urls_of(builds[0])
     load = Load(serve.port, builds, urls)
     biggest = "/" + max(builds[0], key=lambda rel: len(builds[0][rel]))
     stop = threading.Event()
-    helpers = [threading.Thread(target=keep_rebuilding, args=(post, versions, stop, serve), daemon=True)]
-    helpers += [threading.Thread(target=load.rude_client, args=(stop, biggest), daemon=True)
-                for _ in range(RUDE_CLIENTS)]
+    helpers = [
+        threading.Thread(target=keep_rebuilding, args=(post, versions, stop, serve), daemon=True)
+    ]
+    helpers += [
+        threading.Thread(target=load.rude_client, args=(stop, biggest), daemon=True)
+        for _ in range(RUDE_CLIENTS)
+    ]
     clients = [threading.Thread(target=load.client, args=(n,)) for n in range(CLIENTS)]
     try:
         started = time.perf_counter()
@@ -182,9 +197,11 @@ def test_load_while_rebuilding(two_builds):
         serve.stop()
     served, rebuilds = len(load.latencies), serve.stderr.count("rebuilt in")
     ms = {q: 1000 * percentile(load.latencies, q) for q in (50, 95, 99)}
-    print(f"\n{served} requests from {CLIENTS} clients in {elapsed:.1f} s: {served / elapsed:.0f} req/s; "
-          f"latency p50 {ms[50]:.1f} ms, p95 {ms[95]:.1f} ms, p99 {ms[99]:.1f} ms; "
-          f"{rebuilds} rebuilds, {load.hangups} hang-ups mid-response, {len(load.failures)} failures")
+    print(
+        f"\n{served} requests from {CLIENTS} clients in {elapsed:.1f} s: {served / elapsed:.0f} req/s; "
+        f"latency p50 {ms[50]:.1f} ms, p95 {ms[95]:.1f} ms, p99 {ms[99]:.1f} ms; "
+        f"{rebuilds} rebuilds, {load.hangups} hang-ups mid-response, {len(load.failures)} failures"
+    )
     assert load.failures == [], load.failures[:20]
     assert served >= REQUESTS and rebuilds >= 1 and load.hangups > 0
     assert after == (200, builds[0]["index.html"]) or after == (200, builds[1]["index.html"])

@@ -1,4 +1,5 @@
 """Built sites (the fixture posts and the real posts/), parsed with an HTML parser and checked against the posts."""
+
 import datetime as dt
 import json
 import re
@@ -7,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
+from conftest import FIXTURE_POSTS, REAL_POSTS, ROOT, soup
 
 from blogarchive import site as S
 from blogarchive.build import build
@@ -14,8 +16,6 @@ from blogarchive.build.output import Output
 from blogarchive.cli import main
 from blogarchive.config import Config, load_config
 from blogarchive.errors import OutputError
-
-from conftest import FIXTURE_POSTS, REAL_POSTS, ROOT, soup
 
 
 @pytest.fixture(params=["fixture_site", "real_site"])
@@ -47,6 +47,7 @@ def expected_categories(posts) -> dict[str, set[str]]:
 
 # --- invariants, on both sites -------------------------------------------------------------
 
+
 def test_every_post_page_has_its_title_as_the_only_h1(any_site):
     site, posts, _ = any_site
     for post in posts:
@@ -70,8 +71,11 @@ def test_category_pages_and_index_match_the_posts(any_site):
     site, posts, _ = any_site
     expected = expected_categories(posts)
     index = soup(site / "category/index.html")
-    counts = {a["href"].split("/")[0]: int(re.search(r"\d+", li.select_one(".count").get_text()).group())
-              for li in index.select("main li") for a in [li.find("a")]}
+    counts = {
+        a["href"].split("/")[0]: int(re.search(r"\d+", li.select_one(".count").get_text()).group())
+        for li in index.select("main li")
+        for a in [li.find("a")]
+    }
     assert counts == {slug: len(titles) for slug, titles in expected.items()}
     for slug, titles in expected.items():
         assert sorted(listed(site, f"category/{slug}/index.html")) == sorted(titles)
@@ -87,7 +91,8 @@ def test_year_month_and_archive_pages_match_the_posts(any_site):
         assert sorted(listed(site, f"{key}/index.html")) == sorted(titles)
     for year in {k[:4] for k in months}:
         assert sorted(listed(site, f"{year}/index.html")) == sorted(
-            t for k, ts in months.items() if k.startswith(year) for t in ts)
+            t for k, ts in months.items() if k.startswith(year) for t in ts
+        )
     archive = " ".join(soup(site / "archives/index.html").get_text().split())
     for key, titles in months.items():
         name = dt.date(int(key[:4]), int(key[5:]), 1).strftime("%B %Y")
@@ -96,7 +101,9 @@ def test_year_month_and_archive_pages_match_the_posts(any_site):
 
 def test_undated_page_lists_exactly_the_undated_posts(any_site):
     site, posts, _ = any_site
-    assert sorted(listed(site, "undated/index.html")) == sorted(p.title for p in posts if not p.date)
+    assert sorted(listed(site, "undated/index.html")) == sorted(
+        p.title for p in posts if not p.date
+    )
 
 
 def test_no_broken_internal_link_or_fragment(any_site):
@@ -109,9 +116,11 @@ def test_no_broken_internal_link_or_fragment(any_site):
             href = tag.get("href") or tag.get("src")
             if href is None or urlparse(href).scheme:
                 continue
-            if page.name == "404.html" and not href.startswith("#"):       # shown at any depth, so it links from the root path
+            if page.name == "404.html" and not href.startswith(
+                "#"
+            ):  # shown at any depth, so it links from the root path
                 assert href.startswith(root), href
-                href = href[len(root):] + ("index.html" if href.endswith("/") else "")
+                href = href[len(root) :] + ("index.html" if href.endswith("/") else "")
             url = urlparse(urljoin(page.as_uri(), href))
             target = Path(unquote(url.path))
             assert target.is_file(), (page, href)
@@ -124,7 +133,9 @@ def test_every_page_links_its_feeds_and_offers_a_subscribe_link(any_site):
     for page in site.rglob("*.html"):
         doc = soup(page)
         types = {link["type"] for link in doc.select('link[rel="alternate"]')}
-        assert types == {"application/rss+xml", "application/atom+xml", "application/feed+json"}, page
+        assert types == {"application/rss+xml", "application/atom+xml", "application/feed+json"}, (
+            page
+        )
         assert doc.select(".subscribe a")
     doc = soup(site / "category/labour-party-news/index.html")
     feeds = {link["href"] for link in doc.select('link[rel="alternate"]')}
@@ -136,17 +147,22 @@ def test_sitemap_and_robots(any_site):
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     assert sitemap.count("<loc>") == len([p for p in site.rglob("*.html") if p.name != "404.html"])
     assert f"<loc>{config.site_url}2015/08/</loc>" in sitemap
-    assert f"Sitemap: {config.site_url}sitemap.xml" in (site / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {config.site_url}sitemap.xml" in (site / "robots.txt").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_canonical_links_use_base_url(any_site):
     site, posts, config = any_site
     post = S.newest_first(posts)[0]
     doc = soup(site / S.post_path(post))
-    assert doc.select_one('link[rel="canonical"]')["href"] == config.site_url + S.post_path(post)[:-10]
+    assert (
+        doc.select_one('link[rel="canonical"]')["href"] == config.site_url + S.post_path(post)[:-10]
+    )
 
 
 # --- the fixture posts: one case each --------------------------------------------------------
+
 
 def test_category_identity_is_by_slug_in_the_commonest_spelling(fixture_site):
     site, _, _ = fixture_site
@@ -164,13 +180,18 @@ def test_category_pages_paginate(fixture_site):
     assert "Page 2 of 2" in doc.select_one(".intro").get_text()
 
 
-@pytest.mark.parametrize("slug, label", [
-    ("the-labour-movements-post-election-battleground-part-i-of-ii",
-     "Undated — between 8 September 2014 and 30 April 2015"),
-    ("use-it-or-lose-it", "Undated — after 1 March 2016"),
-    ("an-early-note", "Undated — before 1 May 2013"),
-    ("a-fragment-with-no-date-at-all", "Undated"),
-])
+@pytest.mark.parametrize(
+    "slug, label",
+    [
+        (
+            "the-labour-movements-post-election-battleground-part-i-of-ii",
+            "Undated — between 8 September 2014 and 30 April 2015",
+        ),
+        ("use-it-or-lose-it", "Undated — after 1 March 2016"),
+        ("an-early-note", "Undated — before 1 May 2013"),
+        ("a-fragment-with-no-date-at-all", "Undated"),
+    ],
+)
 def test_undated_posts_show_their_bounds(fixture_site, slug, label):
     site, _, _ = fixture_site
     meta = soup(site / f"undated/{slug}/index.html").select_one(".meta").get_text()
@@ -183,16 +204,30 @@ def test_undated_page_names_the_source_of_a_post_without_bounds(fixture_site):
     assert "Found in 005_fixture.txt, lines 100–120" in text
 
 
-@pytest.mark.parametrize("slug, parts", [
-    ("2015/06/08/reflections-on-rotherham-part-2-of-3",
-     ["Reflections on Rotherham: part 1 of 3", "Reflections on Rotherham: part 2 of 3",
-      "Reflections on Rotherham – Part 3 of 3"]),
-    ("2015/08/05/outsourcing-reality-part-i",
-     ["Outsourcing reality (part I)", "Outsourcing reality (part II): the response"]),
-    ("undated/the-labour-movements-post-election-battleground-part-i-of-ii",
-     ["The labour movement’s post-election battleground: Part I of II",
-      "The labour movement's post-election battleground part 2"]),
-])
+@pytest.mark.parametrize(
+    "slug, parts",
+    [
+        (
+            "2015/06/08/reflections-on-rotherham-part-2-of-3",
+            [
+                "Reflections on Rotherham: part 1 of 3",
+                "Reflections on Rotherham: part 2 of 3",
+                "Reflections on Rotherham – Part 3 of 3",
+            ],
+        ),
+        (
+            "2015/08/05/outsourcing-reality-part-i",
+            ["Outsourcing reality (part I)", "Outsourcing reality (part II): the response"],
+        ),
+        (
+            "undated/the-labour-movements-post-election-battleground-part-i-of-ii",
+            [
+                "The labour movement’s post-election battleground: Part I of II",
+                "The labour movement's post-election battleground part 2",
+            ],
+        ),
+    ],
+)
 def test_series_link_every_part_in_order(fixture_site, slug, parts):
     site, _, _ = fixture_site
     doc = soup(site / slug / "index.html")
@@ -205,7 +240,10 @@ def test_series_link_every_part_in_order(fixture_site, slug, parts):
 def test_prev_next_follow_date_order(fixture_site):
     site, _, _ = fixture_site
     doc = soup(site / "2015/08/05/outsourcing-reality-part-i/index.html")
-    assert doc.select_one('.prevnext a[rel="prev"]').get_text() == "Outsourcing reality (part II): the response"
+    assert (
+        doc.select_one('.prevnext a[rel="prev"]').get_text()
+        == "Outsourcing reality (part II): the response"
+    )
     assert doc.select_one('.prevnext a[rel="next"]').get_text() == "Participatory budgets"
 
 
@@ -213,7 +251,7 @@ def test_post_page_details(fixture_site):
     site, _, _ = fixture_site
     doc = soup(site / "2015/08/25/towards-associative-democracy/index.html")
     assert doc.select_one('sup a[href="#fn:1"]') and doc.find(id="fn:1")
-    assert doc.select_one(".body br")                                  # nl2br
+    assert doc.select_one(".body br")  # nl2br
     assert "2 comments" in doc.select_one(".meta").get_text()
     assert [a.get_text() for a in doc.select(".categories a")] == ["Labour Party News"]
     assert "001_fixture.txt lines 10–40" in doc.select_one(".provenance").get_text()
@@ -235,8 +273,10 @@ def test_hostile_post_shows_as_text_and_injects_nothing(fixture_site):
     page = site / "2016/01/02/hostile/index.html"
     html, doc = page.read_text(encoding="utf-8"), soup(page)
     assert doc.find("h1").get_text() == "<script>alert(1)</script> {{ 7*7 }} & £ 😀"
-    scripts = doc.find_all("script")        # only the JSON-LD data block, which no text can close
-    assert [s.get("type") for s in scripts] == ["application/ld+json"] and "<" not in scripts[0].string
+    scripts = doc.find_all("script")  # only the JSON-LD data block, which no text can close
+    assert [s.get("type") for s in scripts] == ["application/ld+json"] and "<" not in scripts[
+        0
+    ].string
     assert json.loads(scripts[0].string)["headline"] == "<script>alert(1)</script> {{ 7*7 }} & £ 😀"
     assert not doc.find("img") and not doc.select("[onerror], [onclick]")
     assert "javascript" not in html.lower()
@@ -259,6 +299,7 @@ def test_404_page_links_from_the_site_root(fixture_site):
 
 # --- builds ------------------------------------------------------------------------------------
 
+
 def test_byte_identical_across_builds_and_folders(tmp_path):
     for posts in [p for p in (FIXTURE_POSTS, REAL_POSTS) if list(p.glob("*.md"))]:
         a, b = tmp_path / posts.name / "a", tmp_path / posts.name / "deeper" / "b"
@@ -273,46 +314,109 @@ def test_failed_build_leaves_previous_site_and_keep_going_skips(tmp_path, capsys
     posts = tmp_path / "posts"
     shutil.copytree(FIXTURE_POSTS, posts)
     out = tmp_path / "site"
-    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]) == 0
+    assert (
+        main(
+            ["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]
+        )
+        == 0
+    )
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (posts / "bad.md").write_text("---\ntitle: [unclosed\nslug: bad\n---\n", encoding="utf-8")
-    (posts / "worse.md").write_text("---\ntitle: x\nslug: w\ndate: 2015-02-30\n---\n", encoding="utf-8")
-    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]) == 1
+    (posts / "worse.md").write_text(
+        "---\ntitle: x\nslug: w\ndate: 2015-02-30\n---\n", encoding="utf-8"
+    )
+    assert (
+        main(
+            ["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
-    assert "bad.md:3: bad YAML" in err and "worse.md:4: impossible date" in err and "Traceback" not in err
+    assert (
+        "bad.md:3: bad YAML" in err
+        and "worse.md:4: impossible date" in err
+        and "Traceback" not in err
+    )
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out), "--keep-going"]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--cache",
+                str(tmp_path / "cache"),
+                "--posts",
+                str(posts),
+                "--out",
+                str(out),
+                "--keep-going",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "skipped" in err and "bad.md" in err and "worse.md" in err
     assert (out / "2015/08/25/towards-associative-democracy/index.html").is_file()
-    assert [p.name for p in tmp_path.glob(".site.*")] == [".site.previous"]    # the spare only
+    assert [p.name for p in tmp_path.glob(".site.*")] == [".site.previous"]  # the spare only
 
 
 def test_deleted_post_disappears_and_templates_override(tmp_path):
     posts = tmp_path / "posts"
     posts.mkdir()
     for slug in ("one", "two"):
-        (posts / f"{slug}.md").write_text(f"---\ntitle: {slug}\nslug: {slug}\n---\nText\n", encoding="utf-8")
+        (posts / f"{slug}.md").write_text(
+            f"---\ntitle: {slug}\nslug: {slug}\n---\nText\n", encoding="utf-8"
+        )
     mine = tmp_path / "mine"
     mine.mkdir()
-    (mine / "404.html").write_text('{% extends "base.html" %}{% block content %}<h1>Gone</h1>{% endblock %}',
-                                   encoding="utf-8")
+    (mine / "404.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>Gone</h1>{% endblock %}', encoding="utf-8"
+    )
     out = tmp_path / "site"
-    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out), "--templates", str(mine)]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--cache",
+                str(tmp_path / "cache"),
+                "--posts",
+                str(posts),
+                "--out",
+                str(out),
+                "--templates",
+                str(mine),
+            ]
+        )
+        == 0
+    )
     assert soup(out / "404.html").find("h1").get_text() == "Gone"
-    assert soup(out / "index.html").find("h1")                     # other templates: built-in
+    assert soup(out / "index.html").find("h1")  # other templates: built-in
     (posts / "two.md").unlink()
-    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]) == 0
+    assert (
+        main(
+            ["build", "--cache", str(tmp_path / "cache"), "--posts", str(posts), "--out", str(out)]
+        )
+        == 0
+    )
     assert (out / "undated/one/index.html").exists() and not (out / "undated/two").exists()
 
 
 def test_broken_user_template_names_its_file_and_line(tmp_path, capsys):
     mine = tmp_path / "mine"
     mine.mkdir()
-    (mine / "post.html").write_text('{% extends "base.html" %}\n{% block content %}{{ nope }}{% endblock %}',
-                                    encoding="utf-8")
-    args = ["build", "--posts", str(FIXTURE_POSTS), "--out", str(tmp_path / "s"),
-            "--templates", str(mine), "--cache", str(tmp_path / "cache")]
+    (mine / "post.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}{{ nope }}{% endblock %}', encoding="utf-8"
+    )
+    args = [
+        "build",
+        "--posts",
+        str(FIXTURE_POSTS),
+        "--out",
+        str(tmp_path / "s"),
+        "--templates",
+        str(mine),
+        "--cache",
+        str(tmp_path / "cache"),
+    ]
     assert main(args) == 1
     err = capsys.readouterr().err
     assert f"{mine / 'post.html'}:2: 'nope' is undefined" in err and "Traceback" not in err
@@ -327,9 +431,24 @@ def test_the_same_output_path_is_refused_naming_both_sources():
 
 def test_bad_site_yaml_names_every_bad_key_and_its_line(tmp_path, capsys):
     cfg = tmp_path / "site.yaml"
-    cfg.write_text("title: Fine\nposts_per_page: zero\ntimezone: Mars/Base\ncolour: red\nauthor: ''\n",
-                   encoding="utf-8")
-    assert main(["build", "--cache", str(tmp_path / "cache"), "--config", str(cfg), "--out", str(tmp_path / "s")]) == 1
+    cfg.write_text(
+        "title: Fine\nposts_per_page: zero\ntimezone: Mars/Base\ncolour: red\nauthor: ''\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(
+            [
+                "build",
+                "--cache",
+                str(tmp_path / "cache"),
+                "--config",
+                str(cfg),
+                "--out",
+                str(tmp_path / "s"),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     for line, key in ((2, "posts_per_page"), (3, "timezone"), (4, "colour"), (5, "author")):
         assert f"{cfg}:{line}: {key}:" in err
@@ -337,11 +456,24 @@ def test_bad_site_yaml_names_every_bad_key_and_its_line(tmp_path, capsys):
 
 
 def test_missing_site_yaml_uses_defaults_and_warns_about_placeholder_links(
-        tmp_path, capsys, monkeypatch):
+    tmp_path, capsys, monkeypatch
+):
     out = tmp_path / "s"
-    monkeypatch.chdir(tmp_path)                 # no site.yaml here, and no --config: defaults
-    assert main(["build", "--cache", str(tmp_path / "cache"), "--posts", str(FIXTURE_POSTS),
-                 "--out", str(out)]) == 0
+    monkeypatch.chdir(tmp_path)  # no site.yaml here, and no --config: defaults
+    assert (
+        main(
+            [
+                "build",
+                "--cache",
+                str(tmp_path / "cache"),
+                "--posts",
+                str(FIXTURE_POSTS),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert err.count("warning:") == 1 and "base_url" in err
     assert soup(out / "index.html").select_one(".site-title").get_text() == Config().title
@@ -357,15 +489,22 @@ def test_every_command_has_help(command, capsys):
 def test_real_posts_specifics(real_site):
     site, posts, _ = real_site
     assert (site / "2015/08/25/outsourcing-reality-part-ii-the-response/index.html").exists()
-    doc = soup(site / "undated/the-labour-movements-post-election-battleground-part-i-of-ii/index.html")
-    assert "Undated — between 8 September 2014 and 30 April 2015" in doc.select_one(".meta").get_text()
+    doc = soup(
+        site / "undated/the-labour-movements-post-election-battleground-part-i-of-ii/index.html"
+    )
+    assert (
+        "Undated — between 8 September 2014 and 30 April 2015" in doc.select_one(".meta").get_text()
+    )
     doc = soup(site / "2015/08/05/outsourcing-reality-part-i/index.html")
-    assert [a.get_text() for a in doc.select(".series a")] == ["Outsourcing reality (part II): the response"]
+    assert [a.get_text() for a in doc.select(".series a")] == [
+        "Outsourcing reality (part II): the response"
+    ]
 
 
 def test_server_serves_only_the_site_folder(fixture_site, tmp_path):
     import http.client
     import threading
+
     from blogarchive.server import make_server
 
     site, _, _ = fixture_site

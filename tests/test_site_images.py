@@ -1,6 +1,7 @@
 """The images import copied (images/ beside posts/) go into the built site: keyed like every
 output file, kept when unchanged, copied again when changed, gone when removed; a post's image
 link resolves to the copy. The Chromium test opens such a post from `serve` and from file://."""
+
 import posixpath
 import subprocess
 import sys
@@ -9,14 +10,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import read_posts, soup
+from test_html_inputs import BLOG, png, saved_page
 
 from blogarchive import site as S
 from blogarchive.build import build
 from blogarchive.cli import main
 from blogarchive.config import Config
-
-from conftest import read_posts, soup
-from test_html_inputs import BLOG, png, saved_page
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Config(base_url="https://plotfourteen.example.org/")
@@ -27,8 +27,20 @@ def import_saved_page(work: Path) -> Path:
     """The saved leeks page (its image in leeks_files/, a link to the broad beans post) and
     the home page, imported into work/posts and work/images; returns work."""
     page = saved_page(work / "saved")
-    assert main(["import", str(page), str(BLOG / "html" / "index.html"),
-                 "--posts", str(work / "posts"), "--report", str(work / "report.txt")]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(page),
+                str(BLOG / "html" / "index.html"),
+                "--posts",
+                str(work / "posts"),
+                "--report",
+                str(work / "report.txt"),
+            ]
+        )
+        == 0
+    )
     return work
 
 
@@ -61,8 +73,8 @@ def test_an_image_is_kept_when_unchanged_copied_when_changed_and_removed_when_go
     (image,) = (work / "images").iterdir()
     copy = work / "site" / "images" / image.name
     build_it(work)
-    assert build_it(work).up_to_date                        # nothing changed: nothing written
-    (work / "images" / ".DS_Store").write_bytes(b"\0")      # hidden files are not the site's
+    assert build_it(work).up_to_date  # nothing changed: nothing written
+    (work / "images" / ".DS_Store").write_bytes(b"\0")  # hidden files are not the site's
     assert build_it(work).up_to_date
     image.write_bytes(png(3, 3))
     report = build_it(work)
@@ -77,7 +89,7 @@ def test_build_takes_images_beside_posts_by_default_or_from_images_dir(tmp_path,
     work = import_saved_page(tmp_path)
     monkeypatch.chdir(work)
     (name,) = [p.name for p in (work / "images").iterdir()]
-    assert main(["build", "--no-search"]) == 0                      # posts/ -> images/ beside
+    assert main(["build", "--no-search"]) == 0  # posts/ -> images/ beside
     assert (work / "site" / "images" / name).read_bytes() == png()
     (work / "images").rename(work / "pictures")
     assert main(["build", "--no-search"]) == 0
@@ -88,16 +100,34 @@ def test_build_takes_images_beside_posts_by_default_or_from_images_dir(tmp_path,
 
 # -- in Chromium -------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def served_blog(tmp_path_factory):
     """(served URL, work folder) of `serve` on the imported saved page."""
     from test_browser import free_port
+
     work = import_saved_page(tmp_path_factory.mktemp("images"))
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
-                             "--posts", str(work / "posts"), "--out", str(work / "site"),
-                             "--cache", str(work / "cache"), "--no-search", "--no-livereload"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "serve",
+            "--port",
+            str(port),
+            "--posts",
+            str(work / "posts"),
+            "--out",
+            str(work / "site"),
+            "--cache",
+            str(work / "cache"),
+            "--no-search",
+            "--no-livereload",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=work,
+    )
     url = f"http://127.0.0.1:{port}/"
     for _ in range(300):
         try:
@@ -133,6 +163,7 @@ def open_post_and_follow_its_link(browser, address: str, other: str) -> None:
 def test_posts_image_and_link_work_from_serve_and_from_file(served_blog):
     from playwright.sync_api import sync_playwright
     from test_browser import ARGS
+
     url, work = served_blog
     post = S.post_path(leeks(work))
     other = next(p.title for p in read_posts(work / "posts") if p.slug == "broad-beans-at-last")

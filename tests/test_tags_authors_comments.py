@@ -1,6 +1,7 @@
 """Tags, authors and archived comments in the built site, from the example blogs' WordPress
 exports: tag pages, tag feeds and the tags index; the byline; comments under the post, nested;
 all of it in feeds (read by feedparser), posts.json and JSON-LD."""
+
 import dataclasses
 import json
 import posixpath
@@ -9,14 +10,13 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import read_posts, soup
 
 from blogarchive import site as S
 from blogarchive.build import build
 from blogarchive.cli import main
 from blogarchive.config import Config
 from blogarchive.post import Comment, Post, from_markdown, to_markdown
-
-from conftest import read_posts, soup
 
 BLOGS = Path("/work/shared/themes-examples")
 BASE = "https://club.example.org/"
@@ -30,10 +30,20 @@ def threaded_export(folder: Path) -> Path:
     comment whose date was not archived: WordPress threads replies by wp:comment_parent."""
     xml = (BLOGS / "twentyfifteen" / "export.xml").read_text(encoding="utf-8")
     for child, parent in (("1634", "1633"), ("1636", "1634")):
-        xml = re.sub(rf"(<wp:comment_id>{child}</wp:comment_id>.*?<wp:comment_parent>)0<",
-                     rf"\g<1>{parent}<", xml, count=1, flags=re.S)
-    xml = re.sub(r"(<wp:comment_id>1632</wp:comment_id>.*?<wp:comment_date><!\[CDATA\[)[^\]]*",
-                 r"\g<1>", xml, count=1, flags=re.S)
+        xml = re.sub(
+            rf"(<wp:comment_id>{child}</wp:comment_id>.*?<wp:comment_parent>)0<",
+            rf"\g<1>{parent}<",
+            xml,
+            count=1,
+            flags=re.S,
+        )
+    xml = re.sub(
+        r"(<wp:comment_id>1632</wp:comment_id>.*?<wp:comment_date><!\[CDATA\[)[^\]]*",
+        r"\g<1>",
+        xml,
+        count=1,
+        flags=re.S,
+    )
     path = folder / "export.xml"
     path.write_text(xml, encoding="utf-8")
     return path
@@ -50,12 +60,29 @@ def blog(tmp_path_factory):
     removed and one comment made hostile."""
     work = tmp_path_factory.mktemp("wxr")
     export = threaded_export(work)
-    assert main(["import", str(export), "--posts", str(work / "posts"),
-                 "--report", str(work / "report.txt")]) == 0
-    edit_post(work / "posts" / "a-short-note-on-mudguards.md",
-              lambda p: dataclasses.replace(p, author=None))
-    edit_post(work / "posts" / "headwinds-and-flapjack.md", lambda p: dataclasses.replace(
-        p, archived_comments=(*p.archived_comments, Comment("Mallory", HOSTILE))))
+    assert (
+        main(
+            [
+                "import",
+                str(export),
+                "--posts",
+                str(work / "posts"),
+                "--report",
+                str(work / "report.txt"),
+            ]
+        )
+        == 0
+    )
+    edit_post(
+        work / "posts" / "a-short-note-on-mudguards.md",
+        lambda p: dataclasses.replace(p, author=None),
+    )
+    edit_post(
+        work / "posts" / "headwinds-and-flapjack.md",
+        lambda p: dataclasses.replace(
+            p, archived_comments=(*p.archived_comments, Comment("Mallory", HOSTILE))
+        ),
+    )
     build(work / "posts", work / "site", CONFIG)
     return work / "site", {p.slug: p for p in read_posts(work / "posts")}
 
@@ -110,7 +137,7 @@ def test_tags_index_lists_every_tag_with_its_count_and_its_pages_list_exactly_it
         first = posixpath.normpath(posixpath.join("tag", link["href"]))
         assert re.fullmatch(r"tag/[a-z0-9-]+/index\.html", first)
         listed = listing_titles(site, first)
-        assert sorted(listed) == sorted(titles)            # each once, across every page
+        assert sorted(listed) == sorted(titles)  # each once, across every page
         dates = [next(p.date for p in posts.values() if p.title == t) for t in listed]
         assert dates == sorted(dates, reverse=True)
 
@@ -127,16 +154,23 @@ def test_a_tag_with_more_posts_than_a_page_is_paginated(blog):
 
 def test_tags_are_in_the_nav_only_where_a_post_has_a_tag(blog, real_site):
     site, posts = blog
-    for path in ("index.html", "tag/how-to/index.html",
-                 S.post_path(posts["how-to-replace-a-chain"])):
+    for path in (
+        "index.html",
+        "tag/how-to/index.html",
+        S.post_path(posts["how-to-replace-a-chain"]),
+    ):
         nav = [a.get_text() for a in soup(site / path).select('nav[aria-label="Site"] a')]
         assert nav == ["Home", "Categories", "Tags", "Archives", "Undated"]
         href = soup(site / path).find("a", string="Tags")["href"]
         assert resolve(site, path, href) == site / "tag" / "index.html"
     real = real_site[0]
     assert not (real / "tag").exists()
-    assert [a.get_text() for a in soup(real / "index.html").select('nav[aria-label="Site"] a')] \
-        == ["Home", "Categories", "Archives", "Undated"]
+    assert [a.get_text() for a in soup(real / "index.html").select('nav[aria-label="Site"] a')] == [
+        "Home",
+        "Categories",
+        "Archives",
+        "Undated",
+    ]
 
 
 def test_post_pages_show_their_tags_and_author_and_listings_their_tags(blog):
@@ -151,9 +185,11 @@ def test_post_pages_show_their_tags_and_author_and_listings_their_tags(blog):
             assert soup(target).h1.get_text() == f"Tag: {a.get_text()}"
         byline = page.select_one("article.post .meta .author")
         assert (byline.get_text() if byline else None) == post.author
-        (item,) = post.sources                 # where it came from: the export's item
-        assert page.select_one(".provenance").get_text() == \
-            f"Recovered from export.xml, {item.element}."
+        (item,) = post.sources  # where it came from: the export's item
+        assert (
+            page.select_one(".provenance").get_text()
+            == f"Recovered from export.xml, {item.element}."
+        )
     home = soup(site / "index.html")
     newest = S.newest_first(list(posts.values()))[0]
     entry = home.select_one("article.entry")
@@ -183,7 +219,8 @@ def test_feeds_carry_each_posts_author_and_its_categories_and_tags(blog):
             post = by_url[entry.link]
             assert entry.author == (post.author or "The club")
             assert sorted(t.term for t in entry.get("tags", [])) == sorted(
-                {*post.categories, *post.tags})
+                {*post.categories, *post.tags}
+            )
     data = json.loads((site / "feed.json").read_text(encoding="utf-8"))
     for item in data["items"]:
         post = by_url[item["url"]]
@@ -211,8 +248,10 @@ def test_posts_json_and_json_ld_carry_tags_and_author(blog):
         record = records[post.slug]
         assert record["tags"] == list(post.tags) and record["author"] == post.author
         assert record["archived_comments"] == len(post.archived_comments)
-        assert record["sources"] == [{"file": "export.xml", "first": None, "last": None,
-                                      "element": s.element} for s in post.sources]
+        assert record["sources"] == [
+            {"file": "export.xml", "first": None, "last": None, "element": s.element}
+            for s in post.sources
+        ]
         ld = json.loads(page_of(site, post).find("script", type="application/ld+json").string)
         assert ld["author"]["name"] == (post.author or "The club")
         assert sorted(ld.get("keywords", [])) == sorted({*post.categories, *post.tags})
@@ -220,8 +259,10 @@ def test_posts_json_and_json_ld_carry_tags_and_author(blog):
 
 def comment_items(section):
     """(li, its heading, its meta) of every comment, in document order."""
-    return [(li, li.select_one(".comment-author"), li.select_one(":scope > article .meta"))
-            for li in section.select("li[id^=comment-]")]
+    return [
+        (li, li.select_one(".comment-author"), li.select_one(":scope > article .meta"))
+        for li in section.select("li[id^=comment-]")
+    ]
 
 
 def test_archived_comments_are_shown_under_the_post_in_order(blog):
@@ -239,12 +280,14 @@ def test_archived_comments_are_shown_under_the_post_in_order(blog):
             assert author.get_text() == comment.author
             time = meta.find("time") if meta else None
             if comment.date is None:
-                assert time is None                    # never an invented date
+                assert time is None  # never an invented date
             else:
                 assert time["datetime"] == comment.date.isoformat()
             text = li.select_one(":scope > article .comment-text").get_text(" ", strip=True)
-            assert " ".join(text.split())[:40] == " ".join(
-                re.sub(r"[\\*]", "", comment.text).split())[:40]
+            assert (
+                " ".join(text.split())[:40]
+                == " ".join(re.sub(r"[\\*]", "", comment.text).split())[:40]
+            )
 
 
 def test_replies_are_nested_under_their_parent(blog):
@@ -257,7 +300,7 @@ def test_replies_are_nested_under_their_parent(blog):
     parent_li = reply.find_parent("li")
     assert parent_li["id"] == f"comment-{hills.archived_comments[helen - 1].parent}"
     assert reply.parent.name == "ol" and "comment-replies" in reply.parent["class"]
-    assert reply.select_one(".comment-author").name == "h4"     # one level below a top comment
+    assert reply.select_one(".comment-author").name == "h4"  # one level below a top comment
     deeper = [li for li in reply.select("li[id^=comment-]")]
     assert deeper and deeper[0].select_one(".comment-author").name == "h5"
     assert reply.select_one(".meta a")["href"] == f"#{parent_li['id']}"
@@ -271,7 +314,7 @@ def test_comment_text_is_text_never_markup_and_stays_out_of_feeds(blog):
     page = page_of(site, headwinds)
     last = page.select("section.archived-comments li[id^=comment-]")[-1]
     assert last.select_one(".comment-author").get_text() == "Mallory"
-    assert last.select_one(".meta") is None                  # no date archived
+    assert last.select_one(".meta") is None  # no date archived
     text = last.select_one(".comment-text")
     assert not text.find("script") and not text.find("a") and text.find("em").get_text() == "really"
     assert "<script>alert(1)</script>" in text.get_text()
@@ -287,6 +330,10 @@ def test_tag_slugs_follow_the_category_rules():
     posts = [Post(f"Post {n}", f"post-{n}", tags=t) for n, t in enumerate(names)]
     site = S.group(posts)
     assert [(t.name, t.slug, len(t.posts)) for t in site.tags] == [
-        ("???", "tag", 1), ("C", "c", 1), ("C++", "c-2", 1), ("con", "con-tag", 1),
-        ("Local  democracy", "local-democracy", 2)]
+        ("???", "tag", 1),
+        ("C", "c", 1),
+        ("C++", "c-2", 1),
+        ("con", "con-tag", 1),
+        ("Local  democracy", "local-democracy", 2),
+    ]
     assert [t.path for t in site.tags_of(posts[1])] == ["tag/c-2/index.html"]

@@ -5,6 +5,7 @@ Each command module exposes `register(subparsers)`, which adds its parser and se
 `python build.py` runs import and then build. Every path the commands default to (posts/,
 site/, site.yaml, dumps/) is relative: the folder the tool is run in.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,6 +44,7 @@ def settings_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text}: no such settings file")
     return path
 
+
 DEFAULT_CACHE = ".blogarchive-cache"
 
 
@@ -52,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=_program_name(),
         description="Recover a blog from raw archive dumps and build it as a static site. "
-                    "With no command: import dumps/ into posts/ (keeping edited posts), "
-                    "then build site/.")
+        "With no command: import dumps/ into posts/ (keeping edited posts), "
+        "then build site/.",
+    )
     parser.add_argument("--version", action="version", version=f"blogarchive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     importer.register(sub)
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
-    warnings.simplefilter("always", PostWarning)      # each time a post is read, not once
+    warnings.simplefilter("always", PostWarning)  # each time a post is read, not once
     try:
         if args.command is None:
             return _default(parser)
@@ -109,50 +112,94 @@ def _default(parser: argparse.ArgumentParser) -> int:
 
 # -- the build command -------------------------------------------------------------------------
 
+
 def register_build(sub) -> None:
-    p = sub.add_parser("build", help="build the site from posts/ into site/",
-                       description="Build the static site from posts/*.md. The previous site is "
-                                   "replaced only when the whole build succeeded.")
+    p = sub.add_parser(
+        "build",
+        help="build the site from posts/ into site/",
+        description="Build the static site from posts/*.md. The previous site is "
+        "replaced only when the whole build succeeded.",
+    )
     add_build_options(p)
     p.set_defaults(func=run_build)
 
 
 def add_build_options(p) -> None:
     """The options of `build`, which `serve` takes too."""
-    p.add_argument("--posts", default="posts", metavar="DIR",
-                   help="posts folder (default: posts)")
+    p.add_argument("--posts", default="posts", metavar="DIR", help="posts folder (default: posts)")
     p.add_argument("--out", default="site", metavar="DIR", help="output folder (default: site)")
-    p.add_argument("--config", default=Path("site.yaml"), type=settings_file, metavar="FILE",
-                   help="settings (default: site.yaml if there is one; a missing FILE is an error)")
-    p.add_argument("--base-url", default=None, metavar="URL",
-                   help="absolute URL the site will be published at (overrides site.yaml)")
-    p.add_argument("--templates", default=None, metavar="DIR",
-                   help="folder of templates overriding the built-in ones by name")
+    p.add_argument(
+        "--config",
+        default=Path("site.yaml"),
+        type=settings_file,
+        metavar="FILE",
+        help="settings (default: site.yaml if there is one; a missing FILE is an error)",
+    )
+    p.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="absolute URL the site will be published at (overrides site.yaml)",
+    )
+    p.add_argument(
+        "--templates",
+        default=None,
+        metavar="DIR",
+        help="folder of templates overriding the built-in ones by name",
+    )
     p.add_argument("--keep-going", action="store_true", help="skip malformed posts with a warning")
-    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                   help="worker processes (default: one per CPU core)")
-    p.add_argument("--cache", default=DEFAULT_CACHE, metavar="DIR",
-                   help=f"build cache folder, outside the site (default: {DEFAULT_CACHE})")
-    p.add_argument("--no-cache", action="store_true",
-                   help="neither read nor write the build cache: a cold build")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU core)",
+    )
+    p.add_argument(
+        "--cache",
+        default=DEFAULT_CACHE,
+        metavar="DIR",
+        help=f"build cache folder, outside the site (default: {DEFAULT_CACHE})",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the build cache: a cold build",
+    )
     p.add_argument("--timings", action="store_true", help="print how long each step took")
     add_quiet_option(p)
-    p.add_argument("--dumps", default="dumps", metavar="DIR",
-                   help="the raw dumps, for each post's source view "
-                        "(default: dumps; skipped if absent)")
-    p.add_argument("--images", default=None, metavar="DIR",
-                   help="the images import copied, copied into the site's images/ "
-                        "(default: images/ beside the posts folder; skipped if absent)")
-    p.add_argument("--no-search", action="store_true",
-                   help="do not build the Pagefind search index")
-    p.add_argument("--drafts", action="store_true",
-                   help="include posts marked draft: true, marked Draft (never in feeds, "
-                        "sitemap or posts.json)")
+    p.add_argument(
+        "--dumps",
+        default="dumps",
+        metavar="DIR",
+        help="the raw dumps, for each post's source view (default: dumps; skipped if absent)",
+    )
+    p.add_argument(
+        "--images",
+        default=None,
+        metavar="DIR",
+        help="the images import copied, copied into the site's images/ "
+        "(default: images/ beside the posts folder; skipped if absent)",
+    )
+    p.add_argument(
+        "--no-search", action="store_true", help="do not build the Pagefind search index"
+    )
+    p.add_argument(
+        "--drafts",
+        action="store_true",
+        help="include posts marked draft: true, marked Draft (never in feeds, "
+        "sitemap or posts.json)",
+    )
 
 
 def add_quiet_option(p) -> None:
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="print no progress and no summary (warnings and errors still)")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print no progress and no summary (warnings and errors still)",
+    )
 
 
 def run_build(args) -> int:
@@ -160,9 +207,14 @@ def run_build(args) -> int:
     from .build import build
 
     config = load_config(Path(args.config), args.base_url)
-    report = build(Path(args.posts), Path(args.out), config,
-                   Path(args.templates) if args.templates else None, args.keep_going,
-                   **build_options(args))
+    report = build(
+        Path(args.posts),
+        Path(args.out),
+        config,
+        Path(args.templates) if args.templates else None,
+        args.keep_going,
+        **build_options(args),
+    )
     if not args.quiet:
         print(report.summary(args.out))
     if args.timings:
@@ -175,10 +227,15 @@ def build_options(args) -> dict:
     """The build() keywords the command-line options ask for."""
     if args.jobs is not None and args.jobs < 1:
         raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
-    return {"jobs": args.jobs, "cache_dir": None if args.no_cache else Path(args.cache),
-            "dumps_dir": Path(args.dumps), "search": not args.no_search,
-            "images_dir": images_folder(args), "drafts": args.drafts,
-            "progress": Progress.for_stderr(args.quiet)}
+    return {
+        "jobs": args.jobs,
+        "cache_dir": None if args.no_cache else Path(args.cache),
+        "dumps_dir": Path(args.dumps),
+        "search": not args.no_search,
+        "images_dir": images_folder(args),
+        "drafts": args.drafts,
+        "progress": Progress.for_stderr(args.quiet),
+    }
 
 
 def images_folder(args) -> Path:
@@ -189,5 +246,8 @@ def images_folder(args) -> Path:
 def warn_placeholder(config: Config) -> None:
     """Without base_url the site works, but feeds and canonical links cannot be right: say so."""
     if not config.base_url:
-        print("warning: no base_url in site.yaml (or --base-url): feeds, sitemap and canonical "
-              f"links carry the placeholder {config.site_url} until one is set", file=sys.stderr)
+        print(
+            "warning: no base_url in site.yaml (or --base-url): feeds, sitemap and canonical "
+            f"links carry the placeholder {config.site_url} until one is set",
+            file=sys.stderr,
+        )

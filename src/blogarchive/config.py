@@ -1,4 +1,5 @@
 """site.yaml -> a typed, validated Config; every bad key is reported before the build stops."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,11 +19,11 @@ class Config:
     description: str = "An archive of the old blog, recovered from its archive pages."
     author: str = "The blog's authors"
     language: str = "en-GB"
-    base_url: str = ""                  # e.g. https://example.org/blog/ ; empty: feeds get placeholders
+    base_url: str = ""  # e.g. https://example.org/blog/ ; empty: feeds get placeholders
     posts_per_page: int = 10
-    date_format: str = "%-d %B %Y"      # strftime, e.g. 25 August 2015
+    date_format: str = "%-d %B %Y"  # strftime, e.g. 25 August 2015
     timezone: str = "UTC"
-    feed_limit: int | None = None       # newest N posts per feed; null = all
+    feed_limit: int | None = None  # newest N posts per feed; null = all
 
     @property
     def site_url(self) -> str:
@@ -31,10 +32,14 @@ class Config:
 
 
 _CHECKS = {
-    "title": (str, "a line of text"), "description": (str, "a line of text"),
-    "author": (str, "a name"), "language": (str, "a language tag such as en-GB"),
-    "base_url": (str, "an absolute http(s) URL such as https://example.org/blog/"), "posts_per_page": (int, "a positive whole number"),
-    "date_format": (str, "a strftime format such as %-d %B %Y"), "timezone": (str, "an IANA zone such as Europe/London"),
+    "title": (str, "a line of text"),
+    "description": (str, "a line of text"),
+    "author": (str, "a name"),
+    "language": (str, "a language tag such as en-GB"),
+    "base_url": (str, "an absolute http(s) URL such as https://example.org/blog/"),
+    "posts_per_page": (int, "a positive whole number"),
+    "date_format": (str, "a strftime format such as %-d %B %Y"),
+    "timezone": (str, "an IANA zone such as Europe/London"),
     "feed_limit": (int, "a positive whole number or null"),
 }
 
@@ -47,7 +52,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         lines.pop("base_url", None)
     problems = _problems(raw)
     if problems:
-        raise _config_error(path, [(lines.get(key), f"{key}: {message}") for key, message in problems])
+        raise _config_error(
+            path, [(lines.get(key), f"{key}: {message}") for key, message in problems]
+        )
     return Config(**_normalised(raw))
 
 
@@ -59,13 +66,18 @@ def _read(path: Path) -> tuple[dict, dict[str, int]]:
         node = yaml.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(path, mark.line + 1 if mark else None, f"bad YAML: {exc.problem}") from None
+        raise ConfigError(
+            path, mark.line + 1 if mark else None, f"bad YAML: {exc.problem}"
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(path, None, f"bad YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(path, 1, "expected a mapping of settings (key: value)")
-    lines = {str(k.value): k.start_mark.line + 1 for k, _ in getattr(node, "value", [])
-             if isinstance(k, yaml.ScalarNode)}
+    lines = {
+        str(k.value): k.start_mark.line + 1
+        for k, _ in getattr(node, "value", [])
+        if isinstance(k, yaml.ScalarNode)
+    }
     return raw, lines
 
 
@@ -73,7 +85,9 @@ def _config_error(path: Path, problems: list[tuple[int | None, str]]) -> ConfigE
     """One problem: 'site.yaml:3: key: ...'; several: all of them, one a line."""
     if len(problems) == 1:
         return ConfigError(path, *problems[0])
-    listed = "\n".join(f"  {path}:{line}: {msg}" if line else f"  {path}: {msg}" for line, msg in problems)
+    listed = "\n".join(
+        f"  {path}:{line}: {msg}" if line else f"  {path}: {msg}" for line, msg in problems
+    )
     return ConfigError(path, None, f"{len(problems)} bad settings:\n{listed}")
 
 
@@ -99,8 +113,12 @@ def _check(key: str, value) -> str | None:
     kind, want = _CHECKS[key]
     if value is None and key == "feed_limit":
         return None
-    if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 1) \
-            or (kind is str and key != "base_url" and not value.strip()):
+    if (
+        not isinstance(value, kind)
+        or isinstance(value, bool)
+        or (kind is int and value < 1)
+        or (kind is str and key != "base_url" and not value.strip())
+    ):
         return f"expected {want}, got {value!r}"
     if key == "base_url" and value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
         return f"expected {want}, got {value!r}"

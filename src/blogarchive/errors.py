@@ -1,4 +1,5 @@
 """A small exception hierarchy; the CLI prints these once, without a traceback."""
+
 from __future__ import annotations
 
 

@@ -6,6 +6,7 @@ no date_published / datePublished / article:published_time at all.
 
 Byte-deterministic: fixed key order, `ensure_ascii=False`, and a trailing newline on files.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,8 @@ import json
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from .feed import (FeedInfo, FeedItem, _ordered as feed_order, author_of, feed_terms,
-                   undated_note)
+from .feed import FeedInfo, FeedItem, author_of, feed_terms, undated_note
+from .feed import _ordered as feed_order
 from .post import Post
 from .site import absolute_url, post_path
 from .text import DROP_SURROGATES, is_absolute_http, midnight
@@ -30,9 +31,14 @@ def json_feed(info: FeedInfo, items: list[FeedItem]) -> bytes:
     tz = ZoneInfo(info.timezone)
     chosen = feed_order(items)
     if info.limit is not None:
-        chosen = chosen[:info.limit]
-    feed = {"version": JSON_FEED_VERSION, "title": info.title, "home_page_url": info.site_url,
-            "feed_url": info.feed_url, "description": info.description}
+        chosen = chosen[: info.limit]
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": info.title,
+        "home_page_url": info.site_url,
+        "feed_url": info.feed_url,
+        "description": info.description,
+    }
     if info.language.strip():
         feed["language"] = info.language
     feed["authors"] = [{"name": info.author}]
@@ -42,8 +48,13 @@ def json_feed(info: FeedInfo, items: list[FeedItem]) -> bytes:
 
 def _json_feed_item(info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> dict:
     post = item.post
-    out = {"id": item.url, "url": item.url, "title": post.title, "content_html": item.html,
-           "summary": _summary(item)}
+    out = {
+        "id": item.url,
+        "url": item.url,
+        "title": post.title,
+        "content_html": item.html,
+        "summary": _summary(item),
+    }
     if post.date is not None:
         out["date_published"] = midnight(post.date, tz).isoformat()
     if feed_terms(post):
@@ -68,10 +79,16 @@ def posts_json(posts: Sequence[Post], site_url: str, word_counts: Mapping[str, i
     missing = sorted(p.slug for p in posts if p.slug not in word_counts)
     if missing:
         raise ValueError(f"posts_json: no word count for {', '.join(missing[:5])}")
-    data = {"schema": POSTS_SCHEMA, "version": POSTS_SCHEMA_VERSION, "site": site_url,
-            "count": len(posts),
-            "posts": [_post_record(p, site_url, word_counts[p.slug])
-                      for p in sorted(posts, key=lambda p: p.slug)]}
+    data = {
+        "schema": POSTS_SCHEMA,
+        "version": POSTS_SCHEMA_VERSION,
+        "site": site_url,
+        "count": len(posts),
+        "posts": [
+            _post_record(p, site_url, word_counts[p.slug])
+            for p in sorted(posts, key=lambda p: p.slug)
+        ],
+    }
     return _dump(data)
 
 
@@ -99,17 +116,25 @@ or disappears; new fields may be added within a version):
 
 
 def _post_record(post: Post, site_url: str, words: int) -> dict:
-    return {"title": post.title, "slug": post.slug,
-            "url": absolute_url(site_url, post_path(post)),
-            "date": _iso(post.date),
-            "date_after": None if post.date else _iso(post.date_after),
-            "date_before": None if post.date else _iso(post.date_before),
-            "categories": list(post.categories), "tags": list(post.tags),
-            "author": post.author, "comments": post.comments,
-            "archived_comments": len(post.archived_comments),
-            "excerpt": post.excerpt, "words": words,
-            "sources": [{"file": s.file, "first": s.first, "last": s.last, "element": s.element}
-                        for s in post.sources]}
+    return {
+        "title": post.title,
+        "slug": post.slug,
+        "url": absolute_url(site_url, post_path(post)),
+        "date": _iso(post.date),
+        "date_after": None if post.date else _iso(post.date_after),
+        "date_before": None if post.date else _iso(post.date_before),
+        "categories": list(post.categories),
+        "tags": list(post.tags),
+        "author": post.author,
+        "comments": post.comments,
+        "archived_comments": len(post.archived_comments),
+        "excerpt": post.excerpt,
+        "words": words,
+        "sources": [
+            {"file": s.file, "first": s.first, "last": s.last, "element": s.element}
+            for s in post.sources
+        ],
+    }
 
 
 def json_ld(info: FeedInfo, item: FeedItem, words: int) -> str:
@@ -118,8 +143,13 @@ def json_ld(info: FeedInfo, item: FeedItem, words: int) -> str:
     '<', '>' and '&' are written \\u003c, \\u003e, \\u0026, so no text can close the script
     element or open a comment; output it unescaped (Markup) inside the script tag."""
     post = item.post
-    data = {"@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
-            "url": item.url, "mainEntityOfPage": item.url}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "url": item.url,
+        "mainEntityOfPage": item.url,
+    }
     if post.date is not None:
         data["datePublished"] = post.date.isoformat()
     data["author"] = {"@type": "Person", "name": author_of(item, info)}
@@ -134,23 +164,33 @@ def json_ld(info: FeedInfo, item: FeedItem, words: int) -> str:
         data["inLanguage"] = info.language
     data["isPartOf"] = {"@type": "Blog", "name": info.title, "url": info.site_url}
     text = json.dumps(data, ensure_ascii=False, indent=None).translate(DROP_SURROGATES)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def open_graph(info: FeedInfo, item: FeedItem) -> list[tuple[str, str]]:
     """(property, content) pairs for <meta property=… content=…>; plain text, the template escapes."""
     post = item.post
-    pairs = [("og:title", post.title), ("og:type", "article"), ("og:url", item.url),
-             ("og:site_name", info.title)]
+    pairs = [
+        ("og:title", post.title),
+        ("og:type", "article"),
+        ("og:url", item.url),
+        ("og:site_name", info.title),
+    ]
     description = _summary(item).strip()
     if description:
         pairs.append(("og:description", description))
     if info.language.strip():
         pairs.append(("og:locale", info.language.replace("-", "_")))
     if post.date is not None:
-        pairs.append(("article:published_time",
-                      midnight(post.date, ZoneInfo(info.timezone)).isoformat()))
+        pairs.append(
+            ("article:published_time", midnight(post.date, ZoneInfo(info.timezone)).isoformat())
+        )
     pairs += [("article:section", c) for c in post.categories]
     pairs += [("article:tag", t) for t in post.tags]
     return pairs
@@ -168,9 +208,15 @@ def _dump(data: dict) -> bytes:
 
 def _check_urls(info: FeedInfo, items: list[FeedItem]) -> None:
     """Feed URLs must be absolute: readers resolve nothing. Every bad one is named."""
-    problems = [f"FeedInfo.{name} must be an absolute http(s) URL, got {getattr(info, name)!r}"
-                for name in ("site_url", "feed_url") if not is_absolute_http(getattr(info, name))]
-    problems += [f"post {i.post.slug!r}: url must be absolute http(s), got {i.url!r}"
-                 for i in items if not is_absolute_http(i.url)]
+    problems = [
+        f"FeedInfo.{name} must be an absolute http(s) URL, got {getattr(info, name)!r}"
+        for name in ("site_url", "feed_url")
+        if not is_absolute_http(getattr(info, name))
+    ]
+    problems += [
+        f"post {i.post.slug!r}: url must be absolute http(s), got {i.url!r}"
+        for i in items
+        if not is_absolute_http(i.url)
+    ]
     if problems:
         raise ValueError("cannot build JSON feed: " + "; ".join(problems))

@@ -27,6 +27,7 @@ Feed-level date: the newest post date. When no post has a date, RSS leaves its o
 is made at all: Atom requires ``<updated>`` and an empty feed has nothing to date
 (``atom_xml`` refuses it; ``has_atom_entries`` tells the build whether to plan and link one).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,25 +53,27 @@ class FeedInfo:
     description: str
     author: str
     language: str
-    site_url: str      # absolute URL of the site home, ends with '/'
-    feed_url: str      # absolute URL of this feed file itself (RSS atom:link / Atom rel=self)
-    timezone: str      # IANA name, e.g. "UTC" or "Europe/London"
+    site_url: str  # absolute URL of the site home, ends with '/'
+    feed_url: str  # absolute URL of this feed file itself (RSS atom:link / Atom rel=self)
+    timezone: str  # IANA name, e.g. "UTC" or "Europe/London"
     limit: int | None  # newest N entries, None = all
 
 
 @dataclass(frozen=True)
 class FeedItem:
     post: Post
-    url: str           # absolute permalink
-    html: str          # full post HTML (already rendered; links already absolute)
-    summary: str       # plain-text summary
+    url: str  # absolute permalink
+    html: str  # full post HTML (already rendered; links already absolute)
+    summary: str  # plain-text summary
 
 
 def rss_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
     """RSS 2.0 of every post, newest first; undated posts carry their bounds instead of a pubDate."""
     tz = _check(info, items)
     fg = _channel(info, tz, items)
-    fg.load_extension("dc", atom=False, rss=True)   # RSS <author> must be an e-mail; dc:creator is a name
+    fg.load_extension(
+        "dc", atom=False, rss=True
+    )  # RSS <author> must be an e-mail; dc:creator is a name
     fg.dc.dc_creator(_clean(info.author))
     for item in _limit(_ordered(items), info.limit):
         entry = _entry(fg, info, item, tz)
@@ -140,7 +143,7 @@ def _absolute_attr(m: re.Match, page_url: str) -> str:
     if name.lower() not in ("href", "src"):
         return m[0]
     value = htmllib.unescape(raw[1:-1] if raw[0] in "\"'" else raw).strip()
-    if _SCHEME.match(value):            # https:, mailto:, data:, … are left alone
+    if _SCHEME.match(value):  # https:, mailto:, data:, … are left alone
         return m[0]
     absolute = htmllib.escape(urljoin(page_url, value), quote=False).replace('"', "&quot;")
     return f'{space}{name}{equals}"{absolute}"'
@@ -148,17 +151,23 @@ def _absolute_attr(m: re.Match, page_url: str) -> str:
 
 def _check(info: FeedInfo, items: list[FeedItem]) -> ZoneInfo:
     """Fail before feedgen does (it fails late and vaguely), naming every bad field; return the zone."""
-    problems = [f"FeedInfo.{name} is missing" for name in _REQUIRED
-                if not isinstance(getattr(info, name), str) or not _clean(getattr(info, name)).strip()]
+    problems = [
+        f"FeedInfo.{name} is missing"
+        for name in _REQUIRED
+        if not isinstance(getattr(info, name), str) or not _clean(getattr(info, name)).strip()
+    ]
     for name in ("site_url", "feed_url"):
         value = getattr(info, name)
         if isinstance(value, str) and value.strip() and not is_absolute_http(value):
             problems.append(f"FeedInfo.{name} must be an absolute http(s) URL, got {value!r}")
     if isinstance(info.site_url, str) and info.site_url and not info.site_url.endswith("/"):
         problems.append(f"FeedInfo.site_url must end with '/', got {info.site_url!r}")
-    if info.limit is not None and (isinstance(info.limit, bool) or not isinstance(info.limit, int)
-                                   or info.limit < 1):
-        problems.append(f"FeedInfo.limit must be a positive whole number or None, got {info.limit!r}")
+    if info.limit is not None and (
+        isinstance(info.limit, bool) or not isinstance(info.limit, int) or info.limit < 1
+    ):
+        problems.append(
+            f"FeedInfo.limit must be a positive whole number or None, got {info.limit!r}"
+        )
     tz = _zone(info.timezone, problems)
     problems += _item_problems(items)
     if problems:
@@ -182,9 +191,13 @@ def _item_problems(items: list[FeedItem]) -> list[str]:
     problems, seen = [], {}
     for item in items:
         if not is_absolute_http(item.url):
-            problems.append(f"post {item.post.slug!r}: url must be absolute http(s), got {item.url!r}")
+            problems.append(
+                f"post {item.post.slug!r}: url must be absolute http(s), got {item.url!r}"
+            )
         elif item.url in seen:
-            problems.append(f"posts {seen[item.url]!r} and {item.post.slug!r} share the url {item.url!r}")
+            problems.append(
+                f"posts {seen[item.url]!r} and {item.post.slug!r} share the url {item.url!r}"
+            )
         seen.setdefault(item.url, item.post.slug)
     return problems
 
@@ -193,16 +206,18 @@ def _channel(info: FeedInfo, tz: ZoneInfo, items: list[FeedItem]) -> FeedGenerat
     """The channel fields both formats share, dated from the posts so the clock never leaks in."""
     fg = FeedGenerator()
     fg.title(_clean(info.title))
-    fg.description(_clean(info.description))        # RSS description and Atom subtitle
+    fg.description(_clean(info.description))  # RSS description and Atom subtitle
     fg.link(href=_clean(info.feed_url), rel="self")
-    fg.link(href=_clean(info.site_url), rel="alternate")   # last: feedgen's RSS <link> is the last link
+    fg.link(
+        href=_clean(info.site_url), rel="alternate"
+    )  # last: feedgen's RSS <link> is the last link
     if _clean(info.language).strip():
         fg.language(_clean(info.language))
-    fg.generator("blogarchive")                      # no feedgen version: upgrades don't change bytes
+    fg.generator("blogarchive")  # no feedgen version: upgrades don't change bytes
     updated = feed_updated(items, tz)
     if updated is not None:
-        fg.updated(updated)                          # RSS lastBuildDate and Atom updated
-    else:   # feedgen stamps "now" and has no way to unset it; RSS's lastBuildDate is optional
+        fg.updated(updated)  # RSS lastBuildDate and Atom updated
+    else:  # feedgen stamps "now" and has no way to unset it; RSS's lastBuildDate is optional
         fg._FeedGenerator__rss_lastBuildDate = None
     return fg
 
@@ -216,10 +231,10 @@ def _entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, tz: ZoneInfo) -> F
     entry.author(name=_clean(author_of(item, info)))
     for term in feed_terms(post):
         entry.category(term=_clean(term))
-    entry.content(_clean(item.html), type="html")    # Atom content type=html; RSS content:encoded
+    entry.content(_clean(item.html), type="html")  # Atom content type=html; RSS content:encoded
     if post.date is not None:
-        entry.published(midnight(post.date, tz))   # RSS pubDate, Atom published
-        entry.updated(midnight(post.date, tz))     # replaces feedgen's "now"
+        entry.published(midnight(post.date, tz))  # RSS pubDate, Atom published
+        entry.updated(midnight(post.date, tz))  # replaces feedgen's "now"
     return entry
 
 
@@ -233,8 +248,15 @@ def _order_key(item: FeedItem) -> tuple:
     post = item.post
     primary = post.date or post.date_before or post.date_after
     secondary = post.date_after if post.date is None and post.date_before else None
-    return (primary is None, -_ordinal(primary), post.date is None, -_ordinal(secondary),
-            post.title, post.slug, item.url)
+    return (
+        primary is None,
+        -_ordinal(primary),
+        post.date is None,
+        -_ordinal(secondary),
+        post.title,
+        post.slug,
+        item.url,
+    )
 
 
 def _ordinal(day: dt.date | None) -> int:

@@ -8,6 +8,7 @@ own analysis and resolver, so it is quoted exactly as the emitter would quote it
 simple (a line break, a character YAML must escape, an archived comment) returns None and the
 caller uses PyYAML.  tests/test_post_record.py checks the two agree.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,7 @@ from functools import lru_cache
 import yaml
 from yaml.emitter import Emitter
 
-_ANALYSER = Emitter.__new__(Emitter)        # only analyze_scalar is used: it reads allow_unicode
+_ANALYSER = Emitter.__new__(Emitter)  # only analyze_scalar is used: it reads allow_unicode
 _ANALYSER.allow_unicode = True
 _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
@@ -93,7 +94,7 @@ def _scalar(text: str, flow: bool) -> str | None:
         implicit = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR
         return text if implicit else "'" + text.replace("'", "''") + "'"
     analysis = _ANALYSER.analyze_scalar(text)
-    if analysis.multiline or not analysis.allow_single_quoted:     # double quotes, breaks
+    if analysis.multiline or not analysis.allow_single_quoted:  # double quotes, breaks
         return None
     implicit = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR
     if implicit and (analysis.allow_flow_plain if flow else analysis.allow_block_plain):

@@ -1,4 +1,5 @@
 """Writes that never leave a half-written file: temp file in the same folder, then rename."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ where the slug goes, since slugs are given only when all posts are merged) into 
 beside the report; `finish` writes the summary on top and the sections with their slugs, and
 renames the whole into place.  `format_report` writes the same text at once.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,21 +18,27 @@ from .errors import OutputError
 from .fsutil import TEMP_SUFFIX, clean_stale_temps, commit_staged
 from .loader import LoadResult
 
-_SLUG = "\x1a"          # around a post index in a streamed section; dumps hold no C0 control
+_SLUG = "\x1a"  # around a post index in a streamed section; dumps hold no C0 control
 _SLUG_RE = re.compile(f"{_SLUG}(\\d+){_SLUG}")
 
 
 def header(result: LoadResult, outcome) -> list[str]:
     """The report's summary: counts, what was learned, guesses, files not written."""
     out = ["blogarchive import report", ""]
-    out.append(f"{len(result.posts)} posts from {len(result.parses)} dumps; "
-               f"{result.duplicates_merged} duplicates merged")
+    out.append(
+        f"{len(result.posts)} posts from {len(result.parses)} dumps; "
+        f"{result.duplicates_merged} duplicates merged"
+    )
     out += ["", "Learned from all the dumps together:"] + [f"  {line}" for line in result.learned]
-    out += ["", "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, "
-                "see README):"]
+    out += [
+        "",
+        "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, see README):",
+    ]
     guesses = sorted(result.guesses, key=lambda g: not g.weak)
-    out += [f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
-            for g in guesses] or ["  none"]
+    out += [
+        f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
+        for g in guesses
+    ] or ["  none"]
     if outcome.kept_edited:
         out += ["", "Kept because edited by a person:"] + [f"  {n}" for n in outcome.kept_edited]
     if outcome.blocked:
@@ -42,6 +49,7 @@ def header(result: LoadResult, outcome) -> list[str]:
 def section(parse, slug_of: dict | None = None) -> str:
     """One dump's lines, each with its role, post and reason ("\\n" first); without `slug_of`
     each post's slug is a placeholder that `ReportFile.finish` fills in."""
+
     def slug(post: int | None) -> str:
         if post is None:
             return f"{'-':44}"
@@ -52,8 +60,10 @@ def section(parse, slug_of: dict | None = None) -> str:
     out = ["", f"== {parse.name} ({len(parse.posts)} posts) ==", _page_line(parse)]
     for note in parse.notes:
         text = note.text.strip()[:60]
-        out.append(f"{note.no:5}  {note.role:8} {slug(note.post)} {note.reason}"
-                   + (f" | {text}" if text else ""))
+        out.append(
+            f"{note.no:5}  {note.role:8} {slug(note.post)} {note.reason}"
+            + (f" | {text}" if text else "")
+        )
     return "\n".join(out)
 
 
@@ -67,8 +77,11 @@ def _page_line(parse) -> str:
 
 def format_report(result: LoadResult, outcome) -> str:
     """The whole report at once (every parse still holding its notes)."""
-    return "\n".join(header(result, outcome)) + "".join(
-        "\n" + section(p, result.slug_of) for p in result.parses) + "\n"
+    return (
+        "\n".join(header(result, outcome))
+        + "".join("\n" + section(p, result.slug_of) for p in result.parses)
+        + "\n"
+    )
 
 
 class ReportFile:
@@ -104,7 +117,7 @@ class ReportFile:
             for name in self.names:
                 text = self.sections.read(int(self.sections.readline()))
                 out.write("\n" + _with_slugs(text, name, result.slug_of))
-            for parse in result.parses[len(self.names):]:      # not streamed: other readers'
+            for parse in result.parses[len(self.names) :]:  # not streamed: other readers'
                 out.write("\n" + section(parse, result.slug_of))
             out.write("\n")
             out.flush()

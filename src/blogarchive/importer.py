@@ -4,6 +4,7 @@ The file I/O of the loader lives here; the parsing is pure (blogarchive.loader).
 posts/.import-manifest.json records the hash of every file the loader wrote, so a re-import
 rewrites only files nobody has changed since; `--force` overwrites; nothing is ever deleted.
 """
+
 from __future__ import annotations
 
 import glob
@@ -31,58 +32,85 @@ from .post import to_markdown
 from .progress import Progress
 
 MANIFEST = ".import-manifest.json"
-IMPORT_JOBS = min(2, os.cpu_count() or 1)      # processes cutting dumps (build/pool.py)
+IMPORT_JOBS = min(2, os.cpu_count() or 1)  # processes cutting dumps (build/pool.py)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="parse dumps, saved pages and exports into posts/<slug>.md",
-                       description="Read text dumps, saved HTML pages (web-archive snapshots too) "
-                                   "and WordPress exports, recognised by content, into one "
-                                   "Markdown file per post. Files you edited since the last "
-                                   "import are kept unless --force.")
-    p.add_argument("dumps", nargs="*", metavar="FILE",
-                   help="files or folders to import (default: dumps/*.txt)")
+    p = sub.add_parser(
+        "import",
+        help="parse dumps, saved pages and exports into posts/<slug>.md",
+        description="Read text dumps, saved HTML pages (web-archive snapshots too) "
+        "and WordPress exports, recognised by content, into one "
+        "Markdown file per post. Files you edited since the last "
+        "import are kept unless --force.",
+    )
+    p.add_argument(
+        "dumps", nargs="*", metavar="FILE", help="files or folders to import (default: dumps/*.txt)"
+    )
     p.add_argument("--posts", default="posts", metavar="DIR", help="output folder (default: posts)")
-    p.add_argument("--force", action="store_true",
-                   help="overwrite posts you edited and recreate posts you deleted")
-    p.add_argument("--report", default="import-report.txt", metavar="FILE",
-                   help="where to write the line-by-line import report (default: import-report.txt)")
-    p.add_argument("--images", metavar="DIR",
-                   help="where images found beside saved pages are copied (default: images/ "
-                        "beside the posts folder)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite posts you edited and recreate posts you deleted",
+    )
+    p.add_argument(
+        "--report",
+        default="import-report.txt",
+        metavar="FILE",
+        help="where to write the line-by-line import report (default: import-report.txt)",
+    )
+    p.add_argument(
+        "--images",
+        metavar="DIR",
+        help="where images found beside saved pages are copied (default: images/ "
+        "beside the posts folder)",
+    )
     add_quiet_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from . import readers       # here, not at the top: it loads bs4, which builds do not need
-    from .build.pool import Workers     # here: build/ imports provenance, which imports us
+    from . import readers  # here, not at the top: it loads bs4, which builds do not need
+    from .build.pool import Workers  # here: build/ imports provenance, which imports us
 
     started = time.perf_counter()
     paths = args.dumps or sorted(glob.glob(os.path.join("dumps", "*.txt")))
     if not paths:
         raise DumpError("dumps", None, "no dump files given and none found in dumps/*.txt")
-    inputs = readers.gather(paths)                  # text, HTML or WXR, by content
+    inputs = readers.gather(paths)  # text, HTML or WXR, by content
     texts = [str(i.path) for i in inputs if i.kind == readers.TEXT]
     dumps, warnings = read_dumps(texts) if texts else ([], [])
-    with ReportFile(Path(args.report)) as report, BlockStore() as store, \
-            Workers(IMPORT_JOBS, {}, threshold=1) as workers, \
-            Progress.for_stderr(args.quiet).phase("import", len(inputs)) as advance:
+    with (
+        ReportFile(Path(args.report)) as report,
+        BlockStore() as store,
+        Workers(IMPORT_JOBS, {}, threshold=1) as workers,
+        Progress.for_stderr(args.quiet).phase("import", len(inputs)) as advance,
+    ):
         rich = readers.read_rich(inputs, advance)
-        loaded = load_dumps(dumps, extra=rich.parses, advance=advance, store=store,
-                            sink=ParseSink(section, report.add), workers=workers)
+        loaded = load_dumps(
+            dumps,
+            extra=rich.parses,
+            advance=advance,
+            store=store,
+            sink=ParseSink(section, report.add),
+            workers=workers,
+        )
         workers.close()
         result = readers.link_posts(loaded, rich)
         _refuse_empty(result, texts)
-        readers.write_images(rich.images, Path(args.images) if args.images
-                             else Path(args.posts).parent / "images")
+        readers.write_images(
+            rich.images, Path(args.images) if args.images else Path(args.posts).parent / "images"
+        )
         outcome = write_posts(result, Path(args.posts), args.force)
         report.finish(result, outcome)
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
-        print(format_summary(result, outcome, len(result.parses),
-                             time.perf_counter() - started, args.report))
+        print(
+            format_summary(
+                result, outcome, len(result.parses), time.perf_counter() - started, args.report
+            )
+        )
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0
@@ -190,8 +218,9 @@ def read_overrides(dump: Path, text: str):
 def _refuse_empty(result: LoadResult, paths: list[str]) -> None:
     empty = [p for p, parse in zip(paths, result.parses) if not parse.posts]
     if empty:
-        raise BlogArchiveError("no post found in: " + ", ".join(empty)
-                               + " (is this a blog archive dump?)")
+        raise BlogArchiveError(
+            "no post found in: " + ", ".join(empty) + " (is this a blog archive dump?)"
+        )
 
 
 @dataclass
@@ -200,12 +229,16 @@ class WriteOutcome:
     unchanged: list[str] = field(default_factory=list)
     kept_edited: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)     # "name: why" (a folder in the way…)
+    blocked: list[str] = field(default_factory=list)  # "name: why" (a folder in the way…)
     stale: list[str] = field(default_factory=list)
 
 
-_OUTCOME_LIST = {"write": "written", "same": "unchanged", "edited": "kept_edited",
-                 "deleted": "kept_deleted"}
+_OUTCOME_LIST = {
+    "write": "written",
+    "same": "unchanged",
+    "edited": "kept_edited",
+    "deleted": "kept_deleted",
+}
 
 
 def _sha(data: bytes) -> str:
@@ -216,9 +249,12 @@ def load_manifest(folder: Path) -> dict[str, frozenset[str]]:
     """File name -> hashes of the versions the loader wrote (two while a write is under way)."""
     try:
         files = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
-        return {k: frozenset([v] if isinstance(v, str) else v) for k, v in files.items()
-                if isinstance(k, str) and (isinstance(v, str) or isinstance(v, list)
-                                           and all(isinstance(h, str) for h in v))}
+        return {
+            k: frozenset([v] if isinstance(v, str) else v)
+            for k, v in files.items()
+            if isinstance(k, str)
+            and (isinstance(v, str) or isinstance(v, list) and all(isinstance(h, str) for h in v))
+        }
     except (OSError, ValueError, AttributeError):
         return {}
 
@@ -256,8 +292,13 @@ def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
             if state in ("write", "same"):
                 final[name] = frozenset([_sha(data)])
         if staged:
-            save_manifest(folder, {**manifest, **{t.name: manifest.get(t.name, frozenset()) | {h}
-                                                  for t, _, h in staged}})
+            save_manifest(
+                folder,
+                {
+                    **manifest,
+                    **{t.name: manifest.get(t.name, frozenset()) | {h} for t, _, h in staged},
+                },
+            )
         while staged:
             target, tmp, _ = staged[0]
             commit_staged(tmp, target)
@@ -276,7 +317,9 @@ def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise OutputError(f"{folder}: exists and is not a folder; cannot write posts there") from None
+        raise OutputError(
+            f"{folder}: exists and is not a folder; cannot write posts there"
+        ) from None
     except OSError as exc:
         raise OutputError(f"{folder}: cannot create the posts folder: {exc.strerror}") from None
 
@@ -300,8 +343,9 @@ def _decide(target: Path, data: bytes, recorded: frozenset[str], force: bool) ->
     return "edited"
 
 
-def format_summary(result: LoadResult, outcome: WriteOutcome, dumps: int, seconds: float,
-                   report: str) -> str:
+def format_summary(
+    result: LoadResult, outcome: WriteOutcome, dumps: int, seconds: float, report: str
+) -> str:
     """The few lines `import` prints."""
     undated = sum(1 for p in result.posts.headers if p.date is None)
     per_dump = ", ".join(f"{p.name}: {len(p.posts)}" for p in result.parses)

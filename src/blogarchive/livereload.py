@@ -7,6 +7,7 @@ which the server publishes each build: its id and the output paths that changed 
 reloads only when its own file is one of them), or the error that stopped it (the page shows
 it in an overlay, drawn as text, until a build succeeds).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,11 +16,11 @@ import re
 import threading
 from pathlib import Path
 
-PREFIX = "__blogarchive__"                      # /__blogarchive__/...: never a path of the site
+PREFIX = "__blogarchive__"  # /__blogarchive__/...: never a path of the site
 SCRIPT_PATH = f"/{PREFIX}/livereload.js"
 EVENTS_PATH = f"/{PREFIX}/events"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" defer></script>'.encode()
-MAX_CHANGED = 2000      # a build that changed more pages than this reloads every page
+MAX_CHANGED = 2000  # a build that changed more pages than this reloads every page
 _HEAD_END = re.compile(rb"</head\s*>", re.I)
 _BODY_END = re.compile(rb"</body\s*>", re.I)
 
@@ -34,7 +35,7 @@ def inject(page: bytes) -> bytes:
     for end in (_HEAD_END, _BODY_END):
         found = end.search(page)
         if found:
-            return page[:found.start()] + SCRIPT_TAG + b"\n" + page[found.start():]
+            return page[: found.start()] + SCRIPT_TAG + b"\n" + page[found.start() :]
     return page + SCRIPT_TAG
 
 
@@ -50,14 +51,20 @@ def changed_paths(old: dict | None, new: dict) -> tuple[str, ...] | None:
 @dataclasses.dataclass(frozen=True)
 class BuildEvent:
     """One build, as the pages hear of it."""
+
     build: int
-    changed: tuple[str, ...] | None = None      # output paths; None: every page
-    error: str | None = None                    # the failed build's message (file:line: ...)
+    changed: tuple[str, ...] | None = None  # output paths; None: every page
+    error: str | None = None  # the failed build's message (file:line: ...)
 
     def message(self, kind: str = "build") -> bytes:
         """The event as SSE text: an id, an event name, one line of JSON."""
-        data = json.dumps({"build": self.build, "error": self.error,
-                           "changed": None if self.changed is None else list(self.changed)})
+        data = json.dumps(
+            {
+                "build": self.build,
+                "error": self.error,
+                "changed": None if self.changed is None else list(self.changed),
+            }
+        )
         return f"id: {self.build}\nevent: {kind}\ndata: {data}\n\n".encode("utf-8")
 
 
@@ -71,8 +78,9 @@ class Hub:
         self.closed = False
         self._changed = threading.Condition()
 
-    def publish(self, changed: tuple[str, ...] | None = None,
-                error: str | None = None) -> BuildEvent:
+    def publish(
+        self, changed: tuple[str, ...] | None = None, error: str | None = None
+    ) -> BuildEvent:
         """Tell every client about a build that succeeded (what changed) or failed (why)."""
         with self._changed:
             self.latest = BuildEvent(self.latest.build + 1, changed, error)
@@ -114,7 +122,7 @@ def stream(hub: Hub, write) -> None:
     while not hub.closed:
         event = hub.next_event(seen)
         if event is None:
-            write(b": heartbeat\n\n")       # a gone client fails here, freeing its thread
+            write(b": heartbeat\n\n")  # a gone client fails here, freeing its thread
             continue
         seen = event.build
         write(event.message())

@@ -1,4 +1,5 @@
 """The `new` command: start a hand-written post as posts/<slug>.md."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,14 +15,22 @@ from .post import from_markdown, starter_markdown
 
 
 def register(sub) -> None:
-    p = sub.add_parser("new", help="start a new post in posts/",
-                       description="Write posts/<slug>.md with the title, a slug made from it, "
-                                   "today's date (in site.yaml's timezone) and draft: true, "
-                                   "then print its path.")
+    p = sub.add_parser(
+        "new",
+        help="start a new post in posts/",
+        description="Write posts/<slug>.md with the title, a slug made from it, "
+        "today's date (in site.yaml's timezone) and draft: true, "
+        "then print its path.",
+    )
     p.add_argument("title", help="the post's title")
     p.add_argument("--posts", default="posts", metavar="DIR", help="posts folder (default: posts)")
-    p.add_argument("--config", default=Path("site.yaml"), type=settings_file, metavar="FILE",
-                   help="settings, for the time zone (default: site.yaml if there is one)")
+    p.add_argument(
+        "--config",
+        default=Path("site.yaml"),
+        type=settings_file,
+        metavar="FILE",
+        help="settings, for the time zone (default: site.yaml if there is one)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing file of that name")
     p.set_defaults(func=run)
 
@@ -48,10 +57,11 @@ def write_new(path: Path, data: bytes, force: bool) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # no race with another
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # no race with another
     except FileExistsError:
-        raise BlogArchiveError(f"{path}: already exists; choose another title, or use --force "
-                               "to overwrite it") from None
+        raise BlogArchiveError(
+            f"{path}: already exists; choose another title, or use --force to overwrite it"
+        ) from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
     with os.fdopen(fd, "wb") as fh:

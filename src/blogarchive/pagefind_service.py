@@ -9,6 +9,7 @@ answers, so neither pipe fills up and stalls the other side.
 One `PagefindProcess` holds one index in memory; Pagefind's memory grows with what it indexed
 (about 0.25 MiB a post of ~1,200 words), which is why the site is indexed in shards.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,8 +40,13 @@ class PagefindProcess:
         self._stderr = tempfile.TemporaryFile()
         try:
             self._proc = subprocess.Popen(
-                [str(self.binary), "--service"], cwd=self.cwd, env=_clean_env(),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+                [str(self.binary), "--service"],
+                cwd=self.cwd,
+                env=_clean_env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
         except OSError as exc:
             self._stderr.close()
             raise OutputError(f"{self.binary}: cannot start Pagefind: {exc.strerror}") from None
@@ -76,8 +82,12 @@ class PagefindProcess:
 
     def write_files(self, index_id: int, output_path: Path) -> None:
         """Write the index's bundle into output_path (created by Pagefind)."""
-        _expect(self.call({"type": "WriteFiles", "index_id": index_id,
-                           "output_path": str(output_path)}), "WriteFiles")
+        _expect(
+            self.call(
+                {"type": "WriteFiles", "index_id": index_id, "output_path": str(output_path)}
+            ),
+            "WriteFiles",
+        )
 
     def call(self, payload: dict) -> dict:
         """Send one request and return its answer's payload."""
@@ -85,7 +95,7 @@ class PagefindProcess:
 
     def _pipelined(self, payloads: Iterable[dict]) -> Iterator[dict]:
         """Write every request from a thread while yielding the answers, in request order."""
-        sent: queue.SimpleQueue = queue.SimpleQueue()       # ids written, then None
+        sent: queue.SimpleQueue = queue.SimpleQueue()  # ids written, then None
         failure: list[BaseException] = []
 
         def writer() -> None:
@@ -96,7 +106,7 @@ class PagefindProcess:
                     self._proc.stdin.write(base64.b64encode(json.dumps(message).encode()) + b",")
                     self._proc.stdin.flush()
                     sent.put(self._next_id)
-            except BaseException as exc:        # Pagefind gone, or a record that cannot be made
+            except BaseException as exc:  # Pagefind gone, or a record that cannot be made
                 failure.append(exc)
             finally:
                 sent.put(None)
@@ -107,7 +117,7 @@ class PagefindProcess:
         while (wanted := sent.get()) is not None:
             while wanted not in answers:
                 message = self._read_message()
-                if message.get("message_id") is None:     # a request it could not even read
+                if message.get("message_id") is None:  # a request it could not even read
                     _expect(message.get("payload") or {}, "an answer")
                 answers[message["message_id"]] = message.get("payload") or {}
             yield answers.pop(wanted)

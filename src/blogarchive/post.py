@@ -3,6 +3,7 @@
 One frozen `Post` flows loader -> posts/ -> renderer -> feed.  `to_markdown` and
 `from_markdown` are exact inverses: `from_markdown(to_markdown(p)) == p`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,43 +26,45 @@ from .text import WINDOWS_DEVICE_NAMES as RESERVED_NAMES
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_MAX = 200                      # a slug is a file and folder name: well under 255 bytes
-MAX_NESTING = 32                    # front matter nests 3 deep; libyaml overflows the C stack
+SLUG_MAX = 200  # a slug is a file and folder name: well under 255 bytes
+MAX_NESTING = 32  # front matter nests 3 deep; libyaml overflows the C stack
 
 
 @dataclass(frozen=True)
 class Source:
     """Where a post was found: a file and, for a text dump, the 1-based lines from its title to
     its last line; for an HTML page or a WordPress export, the element or item it came from."""
+
     file: str
     first: int | None = None
     last: int | None = None
-    element: str | None = None          # e.g. "article#post-12" or "item 3 (wp:post_id 12)"
+    element: str | None = None  # e.g. "article#post-12" or "item 3 (wp:post_id 12)"
 
 
 @dataclass(frozen=True)
 class Comment:
     """An archived reader comment, kept under the post (never part of its body)."""
+
     author: str
-    text: str                           # Markdown, escaped like a post body: text, never markup
+    text: str  # Markdown, escaped like a post body: text, never markup
     date: dt.date | None = None
-    parent: int | None = None           # 1-based number of the comment this one replies to
+    parent: int | None = None  # 1-based number of the comment this one replies to
 
 
 @dataclass(frozen=True)
 class Post:
     title: str
     slug: str
-    body: str = ""                      # Markdown (python-markdown + footnotes + nl2br)
+    body: str = ""  # Markdown (python-markdown + footnotes + nl2br)
     date: dt.date | None = None
-    date_after: dt.date | None = None   # bounds for undated posts, from neighbouring posts
+    date_after: dt.date | None = None  # bounds for undated posts, from neighbouring posts
     date_before: dt.date | None = None
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    author: str | None = None           # where a byline or export names one
-    comments: int | None = None         # as archived; None when the dump had no date line
-    excerpt: bool = False               # the dump held only a teaser
-    draft: bool = False                 # kept out of the site unless built with --drafts
+    author: str | None = None  # where a byline or export names one
+    comments: int | None = None  # as archived; None when the dump had no date line
+    excerpt: bool = False  # the dump held only a teaser
+    draft: bool = False  # kept out of the site unless built with --drafts
     sources: tuple[Source, ...] = field(default_factory=tuple)
     archived_comments: tuple[Comment, ...] = ()
 
@@ -84,29 +87,48 @@ def undated_label(post: Post, day) -> str:
 
 def post_to_json(post: Post) -> dict:
     """A post's header (everything but the body) as JSON-ready data; `post_from_json` inverts it."""
-    day = lambda d: d.isoformat() if d else None     # noqa: E731
-    return {"title": post.title, "slug": post.slug, "date": day(post.date),
-            "date_after": day(post.date_after), "date_before": day(post.date_before),
-            "categories": list(post.categories), "tags": list(post.tags), "author": post.author,
-            "comments": post.comments, "excerpt": post.excerpt, "draft": post.draft,
-            "sources": [[s.file, s.first, s.last, s.element] for s in post.sources],
-            "archived_comments": [[c.author, c.text, day(c.date), c.parent]
-                                  for c in post.archived_comments]}
+    day = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "title": post.title,
+        "slug": post.slug,
+        "date": day(post.date),
+        "date_after": day(post.date_after),
+        "date_before": day(post.date_before),
+        "categories": list(post.categories),
+        "tags": list(post.tags),
+        "author": post.author,
+        "comments": post.comments,
+        "excerpt": post.excerpt,
+        "draft": post.draft,
+        "sources": [[s.file, s.first, s.last, s.element] for s in post.sources],
+        "archived_comments": [
+            [c.author, c.text, day(c.date), c.parent] for c in post.archived_comments
+        ],
+    }
 
 
 def post_from_json(item: dict) -> Post:
     """The Post that `post_to_json` wrote (body empty); raises TypeError/ValueError if damaged."""
-    day = lambda s: dt.date.fromisoformat(s) if s else None     # noqa: E731
+    day = lambda s: dt.date.fromisoformat(s) if s else None  # noqa: E731
     if not all(isinstance(item[k], str) for k in ("title", "slug")):
         raise TypeError("bad post header")
-    return Post(title=item["title"], slug=item["slug"], date=day(item["date"]),
-                date_after=day(item["date_after"]), date_before=day(item["date_before"]),
-                categories=tuple(map(str, item["categories"])), tags=tuple(map(str, item["tags"])),
-                author=item["author"], comments=item["comments"], excerpt=bool(item["excerpt"]),
-                draft=bool(item["draft"]),
-                sources=tuple(Source(str(f), a, b, e) for f, a, b, e in item["sources"]),
-                archived_comments=tuple(Comment(a, t, day(d), p)
-                                        for a, t, d, p in item["archived_comments"]))
+    return Post(
+        title=item["title"],
+        slug=item["slug"],
+        date=day(item["date"]),
+        date_after=day(item["date_after"]),
+        date_before=day(item["date_before"]),
+        categories=tuple(map(str, item["categories"])),
+        tags=tuple(map(str, item["tags"])),
+        author=item["author"],
+        comments=item["comments"],
+        excerpt=bool(item["excerpt"]),
+        draft=bool(item["draft"]),
+        sources=tuple(Source(str(f), a, b, e) for f, a, b, e in item["sources"]),
+        archived_comments=tuple(
+            Comment(a, t, day(d), p) for a, t, d, p in item["archived_comments"]
+        ),
+    )
 
 
 class _Dumper(yaml.SafeDumper):
@@ -126,11 +148,14 @@ class _Block(str):
 
 
 _Dumper.add_representer(
-    _Flow, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", dict(m), flow_style=True))
+    _Flow, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", dict(m), flow_style=True)
+)
 _Dumper.add_representer(
-    _Record, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", dict(m), flow_style=False))
+    _Record, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", dict(m), flow_style=False)
+)
 _Dumper.add_representer(
-    _Block, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style="|"))
+    _Block, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style="|")
+)
 
 
 def to_markdown(post: Post) -> str:
@@ -157,10 +182,16 @@ def to_markdown(post: Post) -> str:
         meta["archived_comments"] = [_comment_to_yaml(c) for c in post.archived_comments]
         head = None
     else:
-        head = front_matter.dump(meta)      # PyYAML's output, written directly (most posts)
+        head = front_matter.dump(meta)  # PyYAML's output, written directly (most posts)
     if head is None:
-        head = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                         default_flow_style=None, width=2**31 - 1)
+        head = yaml.dump(
+            meta,
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=None,
+            width=2**31 - 1,
+        )
     body = post.body
     return f"---\n{head}---\n{body}"
 
@@ -173,10 +204,22 @@ def starter_markdown(title: str, day: dt.date) -> str:
         title = _title(title)
     except _Bad as exc:
         raise ValueError(f"title: {exc}") from None
-    meta = {"title": title, "slug": title_slug(title), "date": day, "categories": [], "tags": [],
-            "draft": True}
-    head = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=None, width=2**31 - 1)
+    meta = {
+        "title": title,
+        "slug": title_slug(title),
+        "date": day,
+        "categories": [],
+        "tags": [],
+        "draft": True,
+    }
+    head = yaml.dump(
+        meta,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=2**31 - 1,
+    )
     return f"---\n{head}---\n\n"
 
 
@@ -213,12 +256,13 @@ def split_front_matter(text: str, path: str) -> tuple[str, str]:
     end = re.search(r"^---[ \t]*\r?$\n?", text[4:], re.M)
     if end is None:
         raise PostError(path, 1, "front matter is not closed by a '---' line")
-    return text[4:4 + end.start()], text[4 + end.end():]
+    return text[4 : 4 + end.start()], text[4 + end.end() :]
 
 
 @dataclass(frozen=True)
 class Parsed:
     """A post file read: the Post, and warnings ('path:line: message') that do not stop it."""
+
     post: Post
     warnings: tuple[str, ...] = ()
 
@@ -260,8 +304,10 @@ def _refuse_forbidden(text: str, path: str) -> None:
 
 
 def _forbidden(char: str) -> str:
-    return (f"control character U+{ord(char):04X} is not allowed (pages and feeds cannot show it); "
-            "remove it")
+    return (
+        f"control character U+{ord(char):04X} is not allowed (pages and feeds cannot show it); "
+        "remove it"
+    )
 
 
 def _refuse_deep_nesting(head: str, path: str) -> None:
@@ -273,14 +319,21 @@ def _refuse_deep_nesting(head: str, path: str) -> None:
         for token in yaml.scan(head, Loader=_SafeLoader):
             depth += isinstance(token, _OPENERS) - isinstance(token, _CLOSERS)
             if depth > MAX_NESTING:
-                raise PostError(path, token.start_mark.line + 2,
-                                f"front matter nested more than {MAX_NESTING} levels deep")
+                raise PostError(
+                    path,
+                    token.start_mark.line + 2,
+                    f"front matter nested more than {MAX_NESTING} levels deep",
+                )
     except yaml.YAMLError:
-        return      # the load reports it, with its line
+        return  # the load reports it, with its line
 
 
-_OPENERS = (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken,
-            yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+_OPENERS = (
+    yaml.BlockSequenceStartToken,
+    yaml.BlockMappingStartToken,
+    yaml.FlowSequenceStartToken,
+    yaml.FlowMappingStartToken,
+)
 _CLOSERS = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
 
 
@@ -310,8 +363,9 @@ def _check_meta(meta: dict, body: str, head: str, path: str) -> Parsed:
             problems.append(PostError(path, _key_line(head, key), f"{key}: {exc}"))
     after, before = values.get("date_after"), values.get("date_before")
     if after and before and after > before:
-        problems.append(PostError(path, _key_line(head, "date_after"),
-                                  "date_after: is later than date_before"))
+        problems.append(
+            PostError(path, _key_line(head, "date_after"), "date_after: is later than date_before")
+        )
     if problems:
         raise post_error(path, problems)
     if values["slug"] is None:
@@ -376,15 +430,17 @@ def _title(value) -> str:
 
 def _slug(value) -> str | None:
     if value is None:
-        return None                     # filled in from the file name or the title
+        return None  # filled in from the file name or the title
     if not isinstance(value, str) or not SLUG_RE.match(value):
         raise _Bad("must be lowercase letters, digits and single hyphens (e.g. my-post)")
     if len(value) > SLUG_MAX:
-        raise _Bad(f"is {len(value)} characters long; at most {SLUG_MAX} "
-                   "(it names a folder of the site)")
+        raise _Bad(
+            f"is {len(value)} characters long; at most {SLUG_MAX} (it names a folder of the site)"
+        )
     if value in RESERVED_NAMES:
-        raise _Bad(f"{value!r} is a device name on Windows, not a valid file name; "
-                   f"use {value}-post")
+        raise _Bad(
+            f"{value!r} is a device name on Windows, not a valid file name; use {value}-post"
+        )
     return value
 
 
@@ -396,12 +452,14 @@ def _day(value) -> dt.date | None:
 
 def _names(example: str):
     """A converter for a list of category or tag names (missing or null: none)."""
+
     def convert(value) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
             raise _Bad(f"expected a list of names, e.g. {example}")
         return tuple(_text(n) for n in value)
+
     return convert
 
 
@@ -432,15 +490,19 @@ def _comments(raw) -> tuple[Comment, ...]:
         raise _Bad(usage)
     out = []
     for n, item in enumerate(raw, 1):
-        if not (isinstance(item, dict)
-                and set(map(str, item)) <= {"author", "date", "parent", "text"}
-                and isinstance(item.get("author"), str) and isinstance(item.get("text"), str)):
+        if not (
+            isinstance(item, dict)
+            and set(map(str, item)) <= {"author", "date", "parent", "text"}
+            and isinstance(item.get("author"), str)
+            and isinstance(item.get("text"), str)
+        ):
             raise _Bad(f"comment {n}: {usage}")
         date, parent = item.get("date"), item.get("parent")
         if date is not None and (isinstance(date, dt.datetime) or not isinstance(date, dt.date)):
             raise _Bad(f"comment {n}: date must be YYYY-MM-DD")
-        if parent is not None and (isinstance(parent, bool) or not isinstance(parent, int)
-                                   or not 1 <= parent < n):
+        if parent is not None and (
+            isinstance(parent, bool) or not isinstance(parent, int) or not 1 <= parent < n
+        ):
             raise _Bad(f"comment {n}: parent must be the number of an earlier comment")
         try:
             author, text = _text(item["author"]), _text(item["text"])
@@ -459,14 +521,19 @@ def _sources(raw) -> tuple[Source, ...]:
         raise _Bad(usage)
     out = []
     for item in raw:
-        if not (isinstance(item, dict) and isinstance(item.get("file"), str)
-                and set(map(str, item)) <= {"file", "lines", "element"}):
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("file"), str)
+            and set(map(str, item)) <= {"file", "lines", "element"}
+        ):
             raise _Bad(usage)
         lines, element = item.get("lines"), item.get("element")
         if lines is not None and not (
-                isinstance(lines, list) and len(lines) == 2
-                and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in lines)
-                and lines[0] <= lines[1]):
+            isinstance(lines, list)
+            and len(lines) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in lines)
+            and lines[0] <= lines[1]
+        ):
             raise _Bad(usage)
         if element is not None and not isinstance(element, str):
             raise _Bad(usage)
@@ -478,9 +545,18 @@ def _sources(raw) -> tuple[Source, ...]:
 # Every front-matter key and its converter (raw YAML value, None when absent -> Post field);
 # the order is the order of the Post's fields and of to_markdown's keys.
 FIELDS = {
-    "title": _title, "slug": _slug, "date": _day, "date_after": _day, "date_before": _day,
-    "categories": _names("[Labour Party News]"), "tags": _names("[tomatoes, frost]"),
-    "author": _author, "comments": _count, "excerpt": _flag, "draft": _flag,
-    "sources": _sources, "archived_comments": _comments,
+    "title": _title,
+    "slug": _slug,
+    "date": _day,
+    "date_after": _day,
+    "date_before": _day,
+    "categories": _names("[Labour Party News]"),
+    "tags": _names("[tomatoes, frost]"),
+    "author": _author,
+    "comments": _count,
+    "excerpt": _flag,
+    "draft": _flag,
+    "sources": _sources,
+    "archived_comments": _comments,
 }
 KEYS = tuple(FIELDS)

@@ -10,6 +10,7 @@ On a terminal the bar is redrawn at most ten times a second and erased when the 
 elsewhere the phase prints "convert: 160 posts in 0.42 s" when it ends. A phase that fails
 prints nothing (the error says enough), and a phase with nothing to do (total 0) is silent.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,9 +22,9 @@ from typing import Callable, Iterator, TextIO
 from .text import plural
 
 BAR_WIDTH = 24
-REDRAW_EVERY = 0.1      # seconds between two drawings of a bar
+REDRAW_EVERY = 0.1  # seconds between two drawings of a bar
 
-Advance = Callable[[int], None]     # advance(n): n more units of the phase are done
+Advance = Callable[[int], None]  # advance(n): n more units of the phase are done
 
 
 @dataclass
@@ -61,13 +62,14 @@ class Progress:
             state.done += n
             if self.live and time.perf_counter() - state.drawn >= REDRAW_EVERY:
                 self._draw(state)
+
         if self.live:
             self._draw(state)
         try:
             yield advance
         finally:
             if self.live:
-                self._write("\r\x1b[K")             # the bar goes; the command's line stays
+                self._write("\r\x1b[K")  # the bar goes; the command's line stays
         if not self.live:
             seconds = time.perf_counter() - state.started
             self._write(f"{name}: {plural(state.done, unit)} in {seconds:.2f} s\n")

@@ -8,6 +8,7 @@ error: the site must still build from posts/ alone.
 
 `source_views` reads the dumps (the I/O edge); `views_from_dumps` is the pure part.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -20,10 +21,16 @@ from .importer import read_dump_text, read_overrides
 from .loader import load_dumps
 from .loader.model import DumpParse, LineNote
 from .post import Post, Source
-from .text import squeeze_spaces
 from .site import source_path  # noqa: F401  (the rule lives in site.py; re-exported)
+from .text import squeeze_spaces
 
-KEPT = {"title": "title", "body": "text", "heading": "heading", "list": "list item", "note": "footnote"}
+KEPT = {
+    "title": "title",
+    "body": "text",
+    "heading": "heading",
+    "list": "list item",
+    "note": "footnote",
+}
 DROPPED = {"residue": "residue", "chrome": "page chrome", "footer": "page footer"}
 METADATA = ("date line", "categories line", "category archive header", "teaser link")
 
@@ -31,13 +38,14 @@ METADATA = ("date line", "categories line", "category archive header", "teaser l
 @dataclass(frozen=True)
 class SourceLine:
     """One dump line: its number and text as in the dump, and its fate in the import."""
+
     no: int
     text: str
-    role: str           # the loader's role: title, body, heading, list, note, chrome, footer, residue, blank
-    reason: str         # the loader's reason, e.g. "image file name", "date line"
-    fate: str           # kept | metadata (read for the date or categories, not shown) | dropped | blank
-    in_range: bool = True   # False: residue just outside first..last (see _context_before/_after)
-    differs: bool = False   # its text is not in the other copies of the post
+    role: str  # the loader's role: title, body, heading, list, note, chrome, footer, residue, blank
+    reason: str  # the loader's reason, e.g. "image file name", "date line"
+    fate: str  # kept | metadata (read for the date or categories, not shown) | dropped | blank
+    in_range: bool = True  # False: residue just outside first..last (see _context_before/_after)
+    differs: bool = False  # its text is not in the other copies of the post
 
     @property
     def label(self) -> str:
@@ -50,19 +58,23 @@ class SourceLine:
         if self.fate == "blank":
             return "blank"
         kind = DROPPED.get(self.role, self.role)
-        return f"dropped as {kind}: {self.reason}" if self.reason and kind not in self.reason \
+        return (
+            f"dropped as {kind}: {self.reason}"
+            if self.reason and kind not in self.reason
             else f"dropped: {self.reason or kind}"
+        )
 
 
 @dataclass(frozen=True)
 class SourceCopy:
     """The lines of one source of a post (file, first..last), plus any residue just before them;
     or, for a saved page or an export, the element or item it came from (no lines)."""
+
     file: str
     first: int | None
     last: int | None
     lines: tuple[SourceLine, ...] = ()
-    note: str = ""      # why lines are missing, or why they may not match the post
+    note: str = ""  # why lines are missing, or why they may not match the post
     element: str | None = None
 
 
@@ -72,8 +84,6 @@ class SourceView:
     title: str
     copies: tuple[SourceCopy, ...] = ()
     notes: tuple[str, ...] = ()
-
-
 
 
 def source_views(dumps_dir: Path, posts: Sequence[Post]) -> dict[str, SourceView]:
@@ -97,14 +107,20 @@ def source_views(dumps_dir: Path, posts: Sequence[Post]) -> dict[str, SourceView
     return views_from_dumps(dumps, posts, problems, str(dumps_dir))
 
 
-def views_from_dumps(dumps: list, posts: Sequence[Post], problems: dict[str, str] | None = None,
-                     folder: str = "dumps") -> dict[str, SourceView]:
+def views_from_dumps(
+    dumps: list,
+    posts: Sequence[Post],
+    problems: dict[str, str] | None = None,
+    folder: str = "dumps",
+) -> dict[str, SourceView]:
     """The pure part: (name, text, overrides) dumps and the posts -> slug -> SourceView."""
     parses = {p.name: p for p in load_dumps(dumps).parses} if dumps else {}
     problems = problems or {}
     views = {}
     for post in sorted(posts, key=lambda p: p.slug):
-        copies = tuple(_copy(s, parses.get(s.file), problems.get(s.file), folder) for s in post.sources)
+        copies = tuple(
+            _copy(s, parses.get(s.file), problems.get(s.file), folder) for s in post.sources
+        )
         notes = () if post.sources else ("the post records no source lines",)
         views[post.slug] = SourceView(post.slug, post.title, _mark_differences(copies), notes)
     return views
@@ -115,9 +131,14 @@ def _copy(source: Source, parse: DumpParse | None, problem: str | None, folder: 
     when it is an element of a page or an item of an export (read as markup, not lines)."""
     if source.element is not None or source.first is None:
         where = f"{source.file}, {source.element}" if source.element else source.file
-        return SourceCopy(source.file, source.first, source.last, element=source.element,
-                          note=f"Read from {where}: a saved page or a WordPress export is read "
-                               "as markup, not line by line, so there are no dump lines to show.")
+        return SourceCopy(
+            source.file,
+            source.first,
+            source.last,
+            element=source.element,
+            note=f"Read from {where}: a saved page or a WordPress export is read "
+            "as markup, not line by line, so there are no dump lines to show.",
+        )
     if parse is None:
         note = problem or f"{folder}/{source.file}: not found, so these lines cannot be shown"
         return SourceCopy(source.file, source.first, source.last, note=note)
@@ -127,10 +148,16 @@ def _copy(source: Source, parse: DumpParse | None, problem: str | None, folder: 
         return SourceCopy(source.file, source.first, source.last, note=note)
     note = problem or ""
     if notes[source.first - 1].role != "title":
-        note = (f"{source.file}:{source.first} is not a title in the dump as it is now: the dump or "
-                f"the loader changed since this post was imported, so the lines may not match the post")
-    inside = [_line(n, True) for n in notes[source.first - 1:source.last]]
-    lines = _context_before(notes, source.first) + inside + _context_after(notes, source.first, source.last)
+        note = (
+            f"{source.file}:{source.first} is not a title in the dump as it is now: the dump or "
+            f"the loader changed since this post was imported, so the lines may not match the post"
+        )
+    inside = [_line(n, True) for n in notes[source.first - 1 : source.last]]
+    lines = (
+        _context_before(notes, source.first)
+        + inside
+        + _context_after(notes, source.first, source.last)
+    )
     return SourceCopy(source.file, source.first, source.last, tuple(lines), note)
 
 
@@ -139,7 +166,7 @@ def _context_before(notes: list[LineNote], first: int) -> list[SourceLine]:
     j = first - 2
     while j >= 0 and notes[j].post is None and notes[j].role in ("residue", "blank"):
         j -= 1
-    context = [_line(n, False) for n in notes[j + 1:first - 1]]
+    context = [_line(n, False) for n in notes[j + 1 : first - 1]]
     while context and context[0].fate == "blank":
         context.pop(0)
     return context if any(line.fate != "blank" for line in context) else []
@@ -149,7 +176,11 @@ def _context_after(notes: list[LineNote], first: int, last: int) -> list[SourceL
     """Lines the loader gave to this post but dropped after its last kept line (trailing residue)."""
     owner = notes[first - 1].post
     j = last
-    while j < len(notes) and owner is not None and (notes[j].post == owner or notes[j].role == "blank"):
+    while (
+        j < len(notes)
+        and owner is not None
+        and (notes[j].post == owner or notes[j].role == "blank")
+    ):
         j += 1
     context = [_line(n, False) for n in notes[last:j]]
     while context and context[-1].fate == "blank":
@@ -176,7 +207,9 @@ def _mark_differences(copies: tuple[SourceCopy, ...]) -> tuple[SourceCopy, ...]:
     shown = [c for c in copies if c.lines]
     if len(shown) < 2:
         return copies
-    texts = {id(c): [squeeze_spaces(line.text) for line in c.lines if _compared(line)] for c in shown}
+    texts = {
+        id(c): [squeeze_spaces(line.text) for line in c.lines if _compared(line)] for c in shown
+    }
     out = []
     for copy in copies:
         if not copy.lines:
@@ -188,9 +221,15 @@ def _mark_differences(copies: tuple[SourceCopy, ...]) -> tuple[SourceCopy, ...]:
                 unmatched |= _unmatched(texts[id(copy)], texts[id(other)])
         compared = [line for line in copy.lines if _compared(line)]
         differing = {id(compared[i]) for i in unmatched}
-        out.append(SourceCopy(copy.file, copy.first, copy.last,
-                              tuple(replace(line, differs=id(line) in differing) for line in copy.lines),
-                              copy.note))
+        out.append(
+            SourceCopy(
+                copy.file,
+                copy.first,
+                copy.last,
+                tuple(replace(line, differs=id(line) in differing) for line in copy.lines),
+                copy.note,
+            )
+        )
     return tuple(out)
 
 

@@ -5,6 +5,7 @@ WordPress served a feed at `<folder>feed/` (and `feed/rss2/`, `feed/atom/`, `?fe
 the home and of each category and tag; the archive writes `<folder>feed.xml` and `atom.xml`.
 Whatever folders the build writes feeds into (site, categories, tags) get the rules.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,12 +14,17 @@ from typing import Callable, Iterable
 
 # WordPress's feed addresses under a feed folder -> the files that answer them, first that exists
 FEED_ADDRESSES = {
-    "feed/": ("feed.xml",), "feed/rss/": ("feed.xml",), "feed/rss2/": ("feed.xml",),
-    "feed/rdf/": ("feed.xml",), "feed/atom/": ("atom.xml", "feed.xml"),
+    "feed/": ("feed.xml",),
+    "feed/rss/": ("feed.xml",),
+    "feed/rss2/": ("feed.xml",),
+    "feed/rdf/": ("feed.xml",),
+    "feed/atom/": ("atom.xml", "feed.xml"),
 }
 # The same by query on the site's root (`/?feed=rss2`), where a host can match queries
 FEED_QUERIES = {
-    "feed=rss": ("feed.xml",), "feed=rss2": ("feed.xml",), "feed=rdf": ("feed.xml",),
+    "feed=rss": ("feed.xml",),
+    "feed=rss2": ("feed.xml",),
+    "feed=rdf": ("feed.xml",),
     "feed=atom": ("atom.xml", "feed.xml"),
 }
 # WordPress's comment feeds: the archive has none, so 410 Gone tells aggregators to stop asking
@@ -26,11 +32,13 @@ FEED_QUERIES = {
 GONE = ("comments/feed/",)
 GONE_QUERIES = ("feed=comments-rss2",)
 
+
 @dataclass(frozen=True)
 class Rule:
     """One old address: `path` (site-relative, ending in '/'; '' for the root) with `query`
     when it is matched by query, answered by a 301 to `target` (site-relative) or, with no
     target, by 410 Gone."""
+
     path: str
     target: str | None
     query: str = ""
@@ -47,11 +55,17 @@ def rules(feed_files: Iterable[str]) -> list[Rule]:
     folders = sorted({f.rpartition("/")[0] + "/" if "/" in f else "" for f in files})
     found: list[Rule] = [Rule(path, None) for path in GONE]
     found += [Rule("", None, query) for query in GONE_QUERIES]
-    found += [Rule("", target, query) for query, names in FEED_QUERIES.items()
-              if (target := _first("", names, files.__contains__))]
+    found += [
+        Rule("", target, query)
+        for query, names in FEED_QUERIES.items()
+        if (target := _first("", names, files.__contains__))
+    ]
     for folder in folders:
-        found += [Rule(folder + suffix, target) for suffix, names in FEED_ADDRESSES.items()
-                  if (target := _first(folder, names, files.__contains__))]
+        found += [
+            Rule(folder + suffix, target)
+            for suffix, names in FEED_ADDRESSES.items()
+            if (target := _first(folder, names, files.__contains__))
+        ]
     return found
 
 
@@ -80,6 +94,7 @@ def _first(folder: str, names: Iterable[str], exists: Callable[[str], bool]) -> 
 
 # --- the three files -------------------------------------------------------------------------
 
+
 def netlify(found: list[Rule], base: str) -> str:
     """`_redirects` (Netlify, Cloudflare Pages): `from [query] to status`. Cloudflare ignores the
     lines it cannot follow (queries, 410) and keeps the rest."""
@@ -97,23 +112,31 @@ def htaccess(found: list[Rule], base: str) -> str:
     lines = ["# Old WordPress feed addresses (written by blogarchive)"]
     for rule in (r for r in found if not r.query):
         pattern = f"^{_regex(base + rule.path.rstrip('/'))}/?$"
-        lines.append(f"RedirectMatch 301 {pattern} {base}{rule.target}" if rule.target
-                     else f"RedirectMatch gone {pattern}")
+        lines.append(
+            f"RedirectMatch 301 {pattern} {base}{rule.target}"
+            if rule.target
+            else f"RedirectMatch gone {pattern}"
+        )
     queries = [r for r in found if r.query]
     if queries:
         lines += ["<IfModule mod_rewrite.c>", "RewriteEngine On"]
         for rule in queries:
             lines.append(f"RewriteCond %{{QUERY_STRING}} ^{_regex(rule.query)}$")
-            lines.append(f"RewriteRule ^$ {base}{rule.target}? [R=301,L]" if rule.target
-                         else "RewriteRule ^$ - [G,L]")
+            lines.append(
+                f"RewriteRule ^$ {base}{rule.target}? [R=301,L]"
+                if rule.target
+                else "RewriteRule ^$ - [G,L]"
+            )
         lines.append("</IfModule>")
     return "\n".join(lines) + "\n"
 
 
 def nginx(found: list[Rule], base: str) -> str:
     """`nginx-redirects.conf`: to `include` inside the site's `server { }` block."""
-    lines = ["# Old WordPress feed addresses (written by blogarchive): include this file",
-             "# inside the site's server { } block."]
+    lines = [
+        "# Old WordPress feed addresses (written by blogarchive): include this file",
+        "# inside the site's server { } block.",
+    ]
     for rule in found:
         answer = f"return 301 {base}{rule.target};" if rule.target else "return 410;"
         if rule.query:
@@ -128,8 +151,11 @@ def nginx(found: list[Rule], base: str) -> str:
 def redirect_files(feed_files: Iterable[str], base: str) -> dict[str, str]:
     """The three files by name, for a site at the path `base` ('/' or '/blog/')."""
     found = rules(feed_files)
-    return {"_redirects": netlify(found, base), ".htaccess": htaccess(found, base),
-            "nginx-redirects.conf": nginx(found, base)}
+    return {
+        "_redirects": netlify(found, base),
+        ".htaccess": htaccess(found, base),
+        "nginx-redirects.conf": nginx(found, base),
+    }
 
 
 def _regex(text: str) -> str:

@@ -9,6 +9,7 @@ unless they share a distinctive word. Shared categories add a small bonus on top
 
 Results are independent of the order the posts come in; ties are broken by slug.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -21,17 +22,18 @@ from typing import Sequence
 from .post import Post
 from .site import category_key
 
-TERMS_KEPT = 60         # most frequent words cached per post (the candidates for its signature)
-SIGNATURE_SIZE = 16     # distinctive words kept per post
-POSTING_CAP = 24        # posts kept per word in the inverted index (the strongest ones)
-MIN_SIMILARITY = 0.04   # cosine of signatures below which posts are not related
-CATEGORY_BONUS = 0.05   # added for sharing all categories (in proportion to the overlap)
-TITLE_WEIGHT = 3        # a title word counts like this many body words
+TERMS_KEPT = 60  # most frequent words cached per post (the candidates for its signature)
+SIGNATURE_SIZE = 16  # distinctive words kept per post
+POSTING_CAP = 24  # posts kept per word in the inverted index (the strongest ones)
+MIN_SIMILARITY = 0.04  # cosine of signatures below which posts are not related
+CATEGORY_BONUS = 0.05  # added for sharing all categories (in proportion to the overlap)
+TITLE_WEIGHT = 3  # a title word counts like this many body words
 WORDS_PER_MINUTE = 230
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _FOOTNOTE_REF = re.compile(r"\[\^\d+\]:?")
-_STOPWORDS = frozenset("""
+_STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each even few for
 from further get got had has have having he her here hers herself him himself his how i if
@@ -41,7 +43,8 @@ own said same say says she should since so some still such than that the their t
 themselves then there these they this those through thus to too under until up upon us
 very was we well were what when where which while who whom why will with within without
 would yet you your yours yourself yourselves
-""".split())
+""".split()
+)
 
 
 def reading_minutes(words: int) -> int:
@@ -52,15 +55,16 @@ def reading_minutes(words: int) -> int:
 def words_of(text: str) -> list[str]:
     """Lower-case words of a Markdown text worth comparing: no stopwords, numbers or 1-2 letter words."""
     text = _FOOTNOTE_REF.sub(" ", text).replace("’", "'")
-    return [w for w in (m.casefold() for m in _WORD.findall(text))
-            if len(w) > 2 and w not in _STOPWORDS]
+    return [
+        w for w in (m.casefold() for m in _WORD.findall(text)) if len(w) > 2 and w not in _STOPWORDS
+    ]
 
 
 @dataclass(frozen=True)
 class _Doc:
     slug: str
-    terms: Counter          # word -> weighted count (title words count TITLE_WEIGHT times)
-    categories: frozenset   # category slugs
+    terms: Counter  # word -> weighted count (title words count TITLE_WEIGHT times)
+    categories: frozenset  # category slugs
 
 
 def post_terms(title: str, body: str, keep: int = TERMS_KEPT) -> tuple[tuple[str, int], ...]:
@@ -79,13 +83,16 @@ def pack_terms(terms: tuple[tuple[str, int], ...]) -> str:
 
 
 def unpack_terms(packed: str) -> tuple[tuple[str, int], ...]:
-    return tuple((word, int(count)) for word, _, count in (t.rpartition(":") for t in packed.split()))
+    return tuple(
+        (word, int(count)) for word, _, count in (t.rpartition(":") for t in packed.split())
+    )
 
 
 @dataclass(frozen=True)
 class PostTerms:
     """What related posts are found by: a post's slug, its commonest words (post_terms, or
     packed by pack_terms) and its categories."""
+
     slug: str
     terms: tuple | str
     categories: tuple[str, ...]
@@ -95,8 +102,9 @@ def related_posts(posts: Sequence[Post], limit: int = 5) -> dict[str, tuple[str,
     """slug -> up to `limit` slugs of related posts, best first; never the post itself.
 
     Every post gets an entry, possibly empty: an unrelated post is better than a wrong one."""
-    return related_from_terms([PostTerms(p.slug, post_terms(p.title, p.body), p.categories)
-                               for p in posts], limit)
+    return related_from_terms(
+        [PostTerms(p.slug, post_terms(p.title, p.body), p.categories) for p in posts], limit
+    )
 
 
 def related_from_terms(items: Sequence[PostTerms], limit: int = 5) -> dict[str, tuple[str, ...]]:
@@ -132,8 +140,11 @@ def _signatures(docs: list[_Doc]) -> dict[str, dict[str, float]]:
     n = len(docs)
     out = {}
     for d in docs:
-        weights = {w: (1 + math.log(tf)) * math.log((1 + n) / df[w])
-                   for w, tf in d.terms.items() if df[w] > 1}     # a word no other post has matches nothing
+        weights = {
+            w: (1 + math.log(tf)) * math.log((1 + n) / df[w])
+            for w, tf in d.terms.items()
+            if df[w] > 1
+        }  # a word no other post has matches nothing
         top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIGNATURE_SIZE]
         top = [(w, x) for w, x in top if x > 0]
         norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
@@ -147,23 +158,30 @@ def _index(signatures: dict[str, dict[str, float]]) -> dict[str, tuple[tuple[flo
     for slug, sig in signatures.items():
         for word, weight in sig.items():
             postings.setdefault(word, []).append((weight, slug))
-    return {w: tuple(heapq.nsmallest(POSTING_CAP, ps, key=lambda p: (-p[0], p[1])))
-            for w, ps in postings.items()}
+    return {
+        w: tuple(heapq.nsmallest(POSTING_CAP, ps, key=lambda p: (-p[0], p[1])))
+        for w, ps in postings.items()
+    }
 
 
 def _best(slug: str, signatures, index, cats, limit: int) -> tuple[str, ...]:
     """The best-scoring candidates the post's own signature words lead to."""
     scores: dict[str, float] = {}
-    for word, weight in signatures[slug].items():           # sorted by word: fixed float order
+    for word, weight in signatures[slug].items():  # sorted by word: fixed float order
         for other_weight, other in index[word]:
             if other != slug:
                 scores[other] = scores.get(other, 0.0) + weight * other_weight
     floor = MIN_SIMILARITY
-    if len(scores) > limit > 0:     # the bonus is at most CATEGORY_BONUS: a candidate further
-        kth = heapq.nlargest(limit, scores.values())[-1]    # below the k-th best cannot rise into the top k
+    if len(scores) > limit > 0:  # the bonus is at most CATEGORY_BONUS: a candidate further
+        kth = heapq.nlargest(limit, scores.values())[
+            -1
+        ]  # below the k-th best cannot rise into the top k
         floor = max(floor, kth - CATEGORY_BONUS)
-    ranked = [(score + _category_bonus(cats[slug], cats[other]), other)
-              for other, score in scores.items() if score >= floor]
+    ranked = [
+        (score + _category_bonus(cats[slug], cats[other]), other)
+        for other, score in scores.items()
+        if score >= floor
+    ]
     return tuple(other for _, other in heapq.nsmallest(limit, ranked, key=lambda r: (-r[0], r[1])))
 
 

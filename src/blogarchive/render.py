@@ -3,6 +3,7 @@
 A planned page (build/plan.py) supplies its template, title and context; `render` adds what
 every page shares (navigation, feeds, canonical URL) and names a broken template's line.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,6 +19,7 @@ from . import site as S
 from .config import Config
 from .errors import InputError
 from .text import NOT_IN_HTML_RE
+
 
 class TemplateError(InputError):
     """A template that does not compile or uses a name the renderer does not provide."""
@@ -36,10 +38,14 @@ def make_env(template_dir: Path | None = None, search: bool = False) -> Environm
     """--templates (if any) first, the site's own, then the defaults (resources.template_dirs);
     autoescape and StrictUndefined on."""
     dirs = [str(folder) for folder in resources.template_dirs(template_dir)]
-    env = Environment(loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, keep_trailing_newline=True, finalize=_printable)
-    env.globals["search"] = search      # the header search form and the search page
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        finalize=_printable,
+    )
+    env.globals["search"] = search  # the header search form and the search page
     return env
 
 
@@ -56,14 +62,17 @@ def template_errors():
     try:
         yield
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.filename or exc.name or "template", exc.lineno,
-                            exc.message) from None
+        raise TemplateError(
+            exc.filename or exc.name or "template", exc.lineno, exc.message
+        ) from None
     except jinja2.TemplateError as exc:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if f.filename.endswith(".html")]
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
+        ]
         where = frames[-1] if frames else None
-        raise TemplateError(where.filename if where else "template",
-                            where.lineno if where else None, str(exc)) from None
+        raise TemplateError(
+            where.filename if where else "template", where.lineno if where else None, str(exc)
+        ) from None
 
 
 def render(page, env: Environment, config: Config, context: dict) -> str:
@@ -77,11 +86,25 @@ def render(page, env: Environment, config: Config, context: dict) -> str:
     def link(target: str) -> str:
         return S.rooted_url(config.site_url, target) if rooted else S.relative_url(path, target)
 
-    feed_views = [{"label": f.label, "rss": link(f.folder + "feed.xml"),
-                   "atom": link(f.folder + "atom.xml") if f.atom else "",
-                   "json": link(f.folder + "feed.json")} for f in page.feeds]
-    nav = [{"label": item.label, "url": link(item.path), "current": item.path == path}
-           for item in page.nav]
+    feed_views = [
+        {
+            "label": f.label,
+            "rss": link(f.folder + "feed.xml"),
+            "atom": link(f.folder + "atom.xml") if f.atom else "",
+            "json": link(f.folder + "feed.json"),
+        }
+        for f in page.feeds
+    ]
+    nav = [
+        {"label": item.label, "url": link(item.path), "current": item.path == path}
+        for item in page.nav
+    ]
     return env.get_template(page.template).render(
-        config=config, title=page.title, canonical=S.absolute_url(config.site_url, path),
-        link=link, feeds=feed_views, nav=nav, **context)
+        config=config,
+        title=page.title,
+        canonical=S.absolute_url(config.site_url, path),
+        link=link,
+        feeds=feed_views,
+        nav=nav,
+        **context,
+    )

@@ -6,6 +6,7 @@ a checkout (src/blogarchive/ beside them), and the copies setup.py ships inside 
 hold its own templates/ and static/: a file there replaces the default of the same name, and
 --templates DIR comes before both.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from .errors import BlogArchiveError
 
 PACKAGE = Path(__file__).resolve().parent
-INSTALLED_THEME = PACKAGE / "_theme"                # written by setup.py's build_py, never in git
+INSTALLED_THEME = PACKAGE / "_theme"  # written by setup.py's build_py, never in git
 CHECKOUT = PACKAGE.parents[1] if PACKAGE.parent.name == "src" else None
 
 
@@ -22,8 +23,10 @@ def default_folder(name: str) -> Path:
     for folder in (INSTALLED_THEME / name, CHECKOUT / name if CHECKOUT else None):
         if folder is not None and folder.is_dir():
             return folder
-    raise BlogArchiveError(f"blogarchive's default {name}/ are missing from {PACKAGE}; "
-                           "reinstall it (pip install blogarchive, or pip install . in a checkout)")
+    raise BlogArchiveError(
+        f"blogarchive's default {name}/ are missing from {PACKAGE}; "
+        "reinstall it (pip install blogarchive, or pip install . in a checkout)"
+    )
 
 
 def template_dirs(extra: Path | None = None, site: Path = Path(".")) -> list[Path]:
@@ -42,8 +45,9 @@ def static_files(site: Path = Path(".")) -> dict[str, Path]:
     """Every static file by its path under static/ (POSIX, sorted), the site's own winning."""
     found: dict[str, Path] = {}
     for folder in reversed(static_dirs(site)):
-        found.update({p.relative_to(folder).as_posix(): p
-                      for p in folder.rglob("*") if p.is_file()})
+        found.update(
+            {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+        )
     return dict(sorted(found.items()))
 
 

@@ -22,6 +22,7 @@ Call `update_index` on the build's new (temporary) site folder before it is swap
 a failed or killed index then leaves the old site in place. Each shard is also assembled
 in a temporary folder and renamed into place, so no shard folder is ever half-written.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,28 +40,30 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from . import site as S
+from .build.keys import content_key
 from .errors import OutputError
 from .fsutil import TEMP_SUFFIX
+from .markdown_safe import plain_text
 from .pagefind_service import PagefindProcess
 from .post import Post
-from .build.keys import content_key
-from .markdown_safe import plain_text
 
-BUNDLE = "pagefind"                 # the folder of the index in the site
-LISTING = "shards.json"             # pagefind/shards.json: the shards and their keys
-PRIMARY = "shard-00"                # the shard the search page loads first (templates/search.html)
-SHARD_POSTS = 128                   # shards are added (doubled) to keep about this many posts each
-INDEX_FILES = ("pagefind-entry.json", "fragment/", "index/", "filter/")   # and pagefind.*.pf_meta
-EMPTY_WASM = b"pagefind_dcd"        # a shard's wasm.*.pagefind: shard-00's module is reused
+BUNDLE = "pagefind"  # the folder of the index in the site
+LISTING = "shards.json"  # pagefind/shards.json: the shards and their keys
+PRIMARY = "shard-00"  # the shard the search page loads first (templates/search.html)
+SHARD_POSTS = 128  # shards are added (doubled) to keep about this many posts each
+INDEX_FILES = ("pagefind-entry.json", "fragment/", "index/", "filter/")  # and pagefind.*.pf_meta
+EMPTY_WASM = b"pagefind_dcd"  # a shard's wasm.*.pagefind: shard-00's module is reused
+
 
 @dataclass(frozen=True)
 class SearchDoc:
     """What search knows of a post before its text is read: enough to place it in a shard and
     to tell whether that shard changed. `body_key` names the post's HTML for `text_of`."""
+
     slug: str
-    url: str                        # site-rooted, as Pagefind gives results: "/2015/08/25/slug/"
+    url: str  # site-rooted, as Pagefind gives results: "/2015/08/25/slug/"
     title: str
-    date: str                       # ISO date, "" when undated
+    date: str  # ISO date, "" when undated
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     body_key: str
@@ -68,27 +71,34 @@ class SearchDoc:
 
 @dataclass(frozen=True)
 class Shard:
-    name: str                       # "shard-07": its folder under pagefind/
-    key: str                        # a hash of its records and of the Pagefind that indexes them
-    docs: tuple[SearchDoc, ...]     # in URL order
+    name: str  # "shard-07": its folder under pagefind/
+    key: str  # a hash of its records and of the Pagefind that indexes them
+    docs: tuple[SearchDoc, ...]  # in URL order
 
 
 @dataclass(frozen=True)
 class IndexStats:
-    pages: int                      # posts in the index
-    shards: int                     # shards in the index
-    indexed: int                    # shards Pagefind (re)indexed in this run; the rest were kept
-    files: int                      # files under pagefind/
-    bytes: int                      # the size of the shards indexed in this run
-    seconds: float                  # wall time of update_index
-    peak_rss: int                   # the largest Pagefind process's peak resident memory, bytes
+    pages: int  # posts in the index
+    shards: int  # shards in the index
+    indexed: int  # shards Pagefind (re)indexed in this run; the rest were kept
+    files: int  # files under pagefind/
+    bytes: int  # the size of the shards indexed in this run
+    seconds: float  # wall time of update_index
+    peak_rss: int  # the largest Pagefind process's peak resident memory, bytes
 
 
 def search_doc(post: Post, body_key: str) -> SearchDoc:
     """The search record of a post whose HTML the build keeps under `body_key`."""
     url = "/" + S.post_path(post).removesuffix("index.html")
-    return SearchDoc(post.slug, url, post.title, post.date.isoformat() if post.date else "",
-                     tuple(post.categories), tuple(post.tags), body_key)
+    return SearchDoc(
+        post.slug,
+        url,
+        post.title,
+        post.date.isoformat() if post.date else "",
+        tuple(post.categories),
+        tuple(post.tags),
+        body_key,
+    )
 
 
 def shard_count(posts: int) -> int:
@@ -111,12 +121,16 @@ def plan_shards(docs: Iterable[SearchDoc], language: str, count: int | None = No
     search page's JavaScript), each keyed by its records, the language and Pagefind's version."""
     docs = sorted(docs, key=lambda d: d.url)
     count = count or shard_count(len(docs))
-    members: dict[int, list[SearchDoc]] = {0: []}         # shard 0 is PRIMARY
+    members: dict[int, list[SearchDoc]] = {0: []}  # shard 0 is PRIMARY
     for doc in docs:
         members.setdefault(shard_of(doc.slug, count), []).append(doc)
     version = pagefind_version()
-    return [Shard(f"shard-{n:02d}", content_key(repr((version, language, count, n, group))),
-                  tuple(group)) for n, group in sorted(members.items())]
+    return [
+        Shard(
+            f"shard-{n:02d}", content_key(repr((version, language, count, n, group))), tuple(group)
+        )
+        for n, group in sorted(members.items())
+    ]
 
 
 def pagefind_record(doc: SearchDoc, body_html: str, language: str) -> dict:
@@ -125,9 +139,14 @@ def pagefind_record(doc: SearchDoc, body_html: str, language: str) -> dict:
     filters = {"category": list(doc.categories), "year": [doc.date[:4] or "Undated"]}
     if doc.tags:
         filters["tags"] = list(doc.tags)
-    return {"url": doc.url, "content": f"{doc.title}\n{plain_text(body_html)}",
-            "language": language, "meta": {"title": doc.title}, "filters": filters,
-            "sort": {"date": doc.date} if doc.date else {}}
+    return {
+        "url": doc.url,
+        "content": f"{doc.title}\n{plain_text(body_html)}",
+        "language": language,
+        "meta": {"title": doc.title},
+        "filters": filters,
+        "sort": {"date": doc.date} if doc.date else {},
+    }
 
 
 def pagefind_language(tag: str) -> str:
@@ -137,10 +156,19 @@ def pagefind_language(tag: str) -> str:
 
 # -- writing the index ---------------------------------------------------------------------------
 
-def update_index(docs: Iterable[SearchDoc], site: Path, text_of: Callable[[str], str], *,
-                 previous: Path | None = None, intact: Callable[[str], bool] | None = None,
-                 language: str = "en", jobs: int = 1, count: int | None = None,
-                 advance: Callable[[int], None] = lambda n: None) -> IndexStats:
+
+def update_index(
+    docs: Iterable[SearchDoc],
+    site: Path,
+    text_of: Callable[[str], str],
+    *,
+    previous: Path | None = None,
+    intact: Callable[[str], bool] | None = None,
+    language: str = "en",
+    jobs: int = 1,
+    count: int | None = None,
+    advance: Callable[[int], None] = lambda n: None,
+) -> IndexStats:
     """Write the search index of `docs` into site/pagefind/ (site being a new folder).
 
     Shards whose key is the one recorded in previous/pagefind/shards.json are hard-linked from
@@ -163,46 +191,57 @@ def update_index(docs: Iterable[SearchDoc], site: Path, text_of: Callable[[str],
     todo = [s for s in shards if s.name not in kept]
     made = {}
     with ThreadPoolExecutor(max(1, min(jobs, len(todo) or 1))) as pool:
-        for shard, result in zip(todo, pool.map(
-                lambda s: _index_shard(s, bundle, text_of, language), todo)):
+        for shard, result in zip(
+            todo, pool.map(lambda s: _index_shard(s, bundle, text_of, language), todo)
+        ):
             made[shard.name] = result
             advance(1)
     written = {**{name: old.written for name, old in kept.items()}, **made}
     _write_listing(bundle, shards, written)
-    return IndexStats(pages=sum(len(s.docs) for s in shards), shards=len(shards), indexed=len(todo),
-                      files=sum(w.files for w in written.values()) + 1,
-                      bytes=sum(w.bytes for w in made.values()),
-                      seconds=time.perf_counter() - started,
-                      peak_rss=max((w.peak_rss for w in made.values()), default=0))
+    return IndexStats(
+        pages=sum(len(s.docs) for s in shards),
+        shards=len(shards),
+        indexed=len(todo),
+        files=sum(w.files for w in written.values()) + 1,
+        bytes=sum(w.bytes for w in made.values()),
+        seconds=time.perf_counter() - started,
+        peak_rss=max((w.peak_rss for w in made.values()), default=0),
+    )
 
 
 @dataclass(frozen=True)
 class Written:
     """What a shard's folder holds (its file and word counts are in shards.json; the size is
     not, as the filter chunks' size varies from run to run), and what indexing it cost."""
+
     files: int
     bytes: int
-    words: int                      # the words Pagefind counted in its pages (page lengths)
+    words: int  # the words Pagefind counted in its pages (page lengths)
     peak_rss: int = 0
 
 
 @dataclass(frozen=True)
 class _Kept:
-    folder: str                     # the shard's folder in the previous site
-    files: list[str]                # its files, relative to that folder
+    folder: str  # the shard's folder in the previous site
+    files: list[str]  # its files, relative to that folder
     written: Written
 
 
-def _reusable(shards: Sequence[Shard], previous: Path | None,
-              intact: Callable[[str], bool] | None) -> dict[str, _Kept]:
+def _reusable(
+    shards: Sequence[Shard], previous: Path | None, intact: Callable[[str], bool] | None
+) -> dict[str, _Kept]:
     """The shards the previous index already holds with the same key and intact files."""
     if previous is None:
         return {}
     try:
         listed = json.loads((previous / BUNDLE / LISTING).read_text(encoding="utf-8"))
-        old = {item["path"].rstrip("/"): (item["key"], Written(int(item["files"]), 0,
-                                                               int(item["words"])))
-               for item in listed["shards"]}
+        old = {
+            item["path"].rstrip("/"): (
+                item["key"],
+                Written(int(item["files"]), 0, int(item["words"])),
+            )
+            for item in listed["shards"]
+        }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
     found = {}
@@ -216,8 +255,9 @@ def _reusable(shards: Sequence[Shard], previous: Path | None,
         except OSError:
             continue
         prefix = f"{BUNDLE}/{shard.name}/"
-        if len(files) == written.files and (intact is None
-                                            or all(intact(prefix + f) for f in files)):
+        if len(files) == written.files and (
+            intact is None or all(intact(prefix + f) for f in files)
+        ):
             found[shard.name] = _Kept(folder, files, written)
     return found
 
@@ -245,8 +285,9 @@ def _link_files(source: str, target: str, files: list[str]) -> None:
         os.link(f"{source}/{rel}", f"{target}/{rel}")
 
 
-def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str],
-                 language: str) -> Written:
+def _index_shard(
+    shard: Shard, bundle: Path, text_of: Callable[[str], str], language: str
+) -> Written:
     """Index one shard with its own Pagefind process into bundle/<name>/ (assembled in a temp
     folder, then renamed into place)."""
     records = (pagefind_record(doc, text_of(doc.body_key), language) for doc in shard.docs)
@@ -269,8 +310,9 @@ def _index_shard(shard: Shard, bundle: Path, text_of: Callable[[str], str],
         os.rename(tmp, bundle / shard.name)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{bundle / shard.name}: cannot write the search index: "
-                          f"{exc.strerror}") from None
+        raise OutputError(
+            f"{bundle / shard.name}: cannot write the search index: {exc.strerror}"
+        ) from None
     return Written(count, size, words, pagefind.peak_rss)
 
 
@@ -295,9 +337,20 @@ def _write_new(path: Path, data: bytes) -> None:
 def _write_listing(bundle: Path, shards: Sequence[Shard], written: dict[str, Written]) -> None:
     """pagefind/shards.json: what the search page searches (with the page and word counts it
     ranks by), and the keys the next build compares."""
-    listing = {"pagefind": pagefind_version(), "primary": f"{PRIMARY}/", "shards": [
-        {"path": f"{s.name}/", "key": s.key, "pages": len(s.docs), "words": written[s.name].words,
-         "files": written[s.name].files} for s in shards]}
+    listing = {
+        "pagefind": pagefind_version(),
+        "primary": f"{PRIMARY}/",
+        "shards": [
+            {
+                "path": f"{s.name}/",
+                "key": s.key,
+                "pages": len(s.docs),
+                "words": written[s.name].words,
+                "files": written[s.name].files,
+            }
+            for s in shards
+        ],
+    }
     try:
         _write_new(bundle / LISTING, (json.dumps(listing, indent=1) + "\n").encode("utf-8"))
     except OSError as exc:
@@ -306,28 +359,37 @@ def _write_listing(bundle: Path, shards: Sequence[Shard], written: dict[str, Wri
 
 # -- the Pagefind program ------------------------------------------------------------------------
 
+
 def pagefind_binary() -> Path:
     """The Pagefind executable: $PAGEFIND_BINARY_PATH, else the pagefind_bin wheel's, else on PATH."""
     if os.environ.get("PAGEFIND_BINARY_PATH"):
         return Path(os.environ["PAGEFIND_BINARY_PATH"])
     try:
         import pagefind_bin
+
         return Path(pagefind_bin.get_executable())
     except (ImportError, FileNotFoundError):
         pass
     found = shutil.which("pagefind")
     if found:
         return Path(found)
-    raise OutputError("cannot build the search index: Pagefind is not installed "
-                      "(python -m pip install 'pagefind[bin]')")
+    raise OutputError(
+        "cannot build the search index: Pagefind is not installed "
+        "(python -m pip install 'pagefind[bin]')"
+    )
 
 
 @functools.lru_cache(maxsize=None)
 def pagefind_version() -> str:
     """The Pagefind program's version, as it says (part of every shard's key)."""
     try:
-        done = subprocess.run([str(pagefind_binary()), "--version"], capture_output=True, text=True,
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [str(pagefind_binary()), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise OutputError(f"cannot run Pagefind: {exc}") from None
     return done.stdout.strip() or f"unknown (exit status {done.returncode})"

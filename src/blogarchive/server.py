@@ -5,6 +5,7 @@ renaming, so a request never sees a half-written site; a file that vanishes mid-
 up once more. Nothing outside the folder is ever served. Watching: posts/, templates, static
 files and site.yaml feed one rebuild thread, which coalesces bursts of changes into one build.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,32 +32,51 @@ from .errors import BlogArchiveError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="build, serve locally and rebuild on change",
-                       description="Build the site, serve it on http://127.0.0.1:PORT/ and rebuild "
-                                   "whenever a post, template, static file or site.yaml changes.")
+    p = sub.add_parser(
+        "serve",
+        help="build, serve locally and rebuild on change",
+        description="Build the site, serve it on http://127.0.0.1:PORT/ and rebuild "
+        "whenever a post, template, static file or site.yaml changes.",
+    )
     add_build_options(p)
-    p.add_argument("--port", type=port_number, default=8000,
-                   help="port (default: 8000; 0: any free port)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to bind (default: 127.0.0.1, this machine only)")
-    p.add_argument("--no-livereload", action="store_true",
-                   help="do not reload open pages after a rebuild (nor show its errors in them)")
+    p.add_argument(
+        "--port", type=port_number, default=8000, help="port (default: 8000; 0: any free port)"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1, this machine only)",
+    )
+    p.add_argument(
+        "--no-livereload",
+        action="store_true",
+        help="do not reload open pages after a rebuild (nor show its errors in them)",
+    )
     p.set_defaults(func=run)
 
 
 # --- Requests: pure functions from what a client sent to what the site holds ----------------
 
 TYPES = {
-    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8", ".json": "application/json", ".xml": "application/xml",
-    ".svg": "image/svg+xml", ".wasm": "application/wasm", ".ico": "image/x-icon",
-    ".woff2": "font/woff2", ".webp": "image/webp",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".svg": "image/svg+xml",
+    ".wasm": "application/wasm",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".webp": "image/webp",
     # Pagefind's search index: binary chunks the browser fetches and decodes itself
-    ".pf_meta": "application/octet-stream", ".pf_index": "application/octet-stream",
-    ".pf_fragment": "application/octet-stream", ".pagefind": "application/octet-stream",
+    ".pf_meta": "application/octet-stream",
+    ".pf_index": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream",
+    ".pagefind": "application/octet-stream",
 }
-_BUILTIN_TYPES = mimetypes.MimeTypes()      # Python's own table: the same answer on every machine
+_BUILTIN_TYPES = mimetypes.MimeTypes()  # Python's own table: the same answer on every machine
 
 
 def content_type(name: str, head: bytes = b"") -> str:
@@ -83,7 +103,7 @@ def request_target(raw: str) -> tuple[tuple[str, ...], bool] | None:
     None when it cannot name a file of the site: not UTF-8 once decoded, a NUL or backslash,
     a '.' or '..' segment, a hidden name. `raw` is the request line's target as
     http.server gives it (decoded as Latin-1)."""
-    if raw.startswith(("http://", "https://")):          # absolute form, as sent to proxies
+    if raw.startswith(("http://", "https://")):  # absolute form, as sent to proxies
         raw = urlsplit(raw).path or "/"
     path = raw.split("?", 1)[0].split("#", 1)[0]
     if not path.startswith("/"):
@@ -95,7 +115,7 @@ def request_target(raw: str) -> tuple[tuple[str, ...], bool] | None:
     if "\x00" in text or "\\" in text:
         return None
     parts = tuple(p for p in text.split("/") if p)
-    if any(p.startswith(".") for p in parts):            # '.', '..', and dotfiles alike
+    if any(p.startswith(".") for p in parts):  # '.', '..', and dotfiles alike
         return None
     return parts, text.endswith("/")
 
@@ -114,19 +134,21 @@ def inside(root: str, parts: tuple[str, ...]) -> str | None:
 
 def old_address(root: str, parts: tuple[str, ...], query: str) -> redirects.Rule | None:
     """The redirect rule (the same the build writes for hosts) for an old WordPress address."""
-    return redirects.resolve("/".join(parts), query,
-                             lambda rel: os.path.isfile(os.path.join(root, rel)))
+    return redirects.resolve(
+        "/".join(parts), query, lambda rel: os.path.isfile(os.path.join(root, rel))
+    )
 
 
 # --- Serving ---------------------------------------------------------------------------------
 
-_GONE = (errno.ENOENT, errno.ENOTDIR)                       # the swap can cause these: retry
+_GONE = (errno.ENOENT, errno.ENOTDIR)  # the swap can cause these: retry
 _NOT_SERVABLE = (errno.EACCES, errno.EPERM, errno.ELOOP, errno.ENAMETOOLONG, errno.EISDIR)
 
 
 @dataclasses.dataclass
 class Found:
     """An open file of the site (its descriptor outlives a swap that deletes the file)."""
+
     fd: int
     size: int
     type: str
@@ -136,14 +158,18 @@ class Redirect(str):
     """A folder named without its trailing '/': the URL to send the client to."""
 
 
-def open_file(root: str, parts: tuple[str, ...], slash: bool, query: str = "") -> Found | Redirect | None:
+def open_file(
+    root: str, parts: tuple[str, ...], slash: bool, query: str = ""
+) -> Found | Redirect | None:
     """What root/parts names: an open regular file, a folder's index.html, a redirect, or None.
 
     Raises FileNotFoundError/NotADirectoryError when a path vanished (the caller retries)."""
     real = inside(root, parts) if parts else root
     if real is None:
         return None
-    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)   # NONBLOCK: a FIFO cannot hang us
+    fd = os.open(
+        real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+    )  # NONBLOCK: a FIFO cannot hang us
     try:
         info = os.fstat(fd)
         if stat.S_ISREG(info.st_mode) and not slash:
@@ -159,7 +185,9 @@ def open_file(root: str, parts: tuple[str, ...], slash: bool, query: str = "") -
     return open_file(root, parts + ("index.html",), False)
 
 
-def lookup(root: str, parts: tuple[str, ...], slash: bool, query: str = "") -> Found | Redirect | None:
+def lookup(
+    root: str, parts: tuple[str, ...], slash: bool, query: str = ""
+) -> Found | Redirect | None:
     """open_file, looked up a second time if the site folder was being swapped."""
     for attempt in (1, 2):
         try:
@@ -182,8 +210,9 @@ def wait_for_folder(root: str, limit: float = 2.0) -> None:
 
 class Handler(BaseHTTPRequestHandler):
     """GET and HEAD of the site's files; the site's 404 page; no listings; quiet logs."""
-    protocol_version = "HTTP/1.1"                 # keep-alive: a page and its CSS on one connection
-    timeout = 30                                  # an idle keep-alive connection frees its thread
+
+    protocol_version = "HTTP/1.1"  # keep-alive: a page and its CSS on one connection
+    timeout = 30  # an idle keep-alive connection frees its thread
 
     def version_string(self):
         return "blogarchive"
@@ -210,7 +239,7 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, with_body: bool) -> None:
         """The file a GET or HEAD names, a redirect to a folder's '/', or the 404 page."""
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
-            self.close_connection = True          # a body we do not read must not become a request
+            self.close_connection = True  # a body we do not read must not become a request
         target = request_target(self.path)
         if self.server.hub and target and target[0][:1] == (livereload.PREFIX,):
             self.live_reload("/" + "/".join(target[0]), with_body)
@@ -243,8 +272,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
         else:
-            self.send_bytes(410, TYPES[".txt"], b"gone: this archive has no comment feeds\n",
-                            with_body)
+            self.send_bytes(
+                410, TYPES[".txt"], b"gone: this archive has no comment feeds\n", with_body
+            )
 
     def send_file(self, status: int, found: Found, with_body: bool) -> None:
         """Headers, then the open file's bytes; the descriptor is closed whatever the client does.
@@ -256,11 +286,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", found.type)
             self.send_header("Content-Length", str(found.size))
-            self.send_header("Cache-Control", "no-cache")   # pages change on every rebuild
+            self.send_header("Cache-Control", "no-cache")  # pages change on every rebuild
             self.end_headers()
             if with_body and found.size:
                 self.connection.sendfile(file, 0, found.size)
-
 
     def send_bytes(self, status: int, kind: str, data: bytes, with_body: bool) -> None:
         self.send_response(status)
@@ -289,7 +318,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_bytes(503, TYPES[".txt"], b"too many live-reload clients\n", True)
             return
         try:
-            self.close_connection = True          # the stream ends when the connection does
+            self.close_connection = True  # the stream ends when the connection does
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream; charset=utf-8")
             self.send_header("Cache-Control", "no-cache")
@@ -298,8 +327,9 @@ class Handler(BaseHTTPRequestHandler):
             def write(data: bytes) -> None:
                 self.wfile.write(data)
                 self.wfile.flush()
+
             livereload.stream(hub, write)
-        except (OSError, ValueError):             # the client went away (or the socket closed)
+        except (OSError, ValueError):  # the client went away (or the socket closed)
             pass
         finally:
             hub.leave()
@@ -307,13 +337,14 @@ class Handler(BaseHTTPRequestHandler):
 
 class SiteServer(ThreadingHTTPServer):
     """One thread per connection; a client that hangs up is not an error worth a traceback."""
+
     daemon_threads = True
     block_on_close = False
-    request_queue_size = 128                      # bursts of connections wait instead of failing
+    request_queue_size = 128  # bursts of connections wait instead of failing
 
     def __init__(self, address: tuple[str, int], folder: Path, hub: livereload.Hub | None = None):
         self.root = str(folder.resolve())
-        self.hub = hub                            # live reload: pages get the script, /events
+        self.hub = hub  # live reload: pages get the script, /events
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
@@ -324,12 +355,13 @@ class SiteServer(ThreadingHTTPServer):
 
     def server_close(self):
         if self.hub:
-            self.hub.close()                      # ends the event streams' threads
+            self.hub.close()  # ends the event streams' threads
         super().server_close()
 
 
-def make_server(host: str, port: int, folder: Path,
-                hub: livereload.Hub | None = None) -> SiteServer:
+def make_server(
+    host: str, port: int, folder: Path, hub: livereload.Hub | None = None
+) -> SiteServer:
     """A threading server for the site folder only (port 0: any free port); with a hub, with
     live reload."""
     try:
@@ -343,13 +375,17 @@ def public_warning(host: str) -> str | None:
     try:
         if ipaddress.ip_address(host).is_loopback:
             return None
-        reach = "every address of this machine" if ipaddress.ip_address(host).is_unspecified else host
+        reach = (
+            "every address of this machine" if ipaddress.ip_address(host).is_unspecified else host
+        )
     except ValueError:
         if host == "localhost":
             return None
         reach = f"{host}, which is not a loopback address"
-    return (f"warning: serving on {reach}: other machines on the network can read the site "
-            "(use the default --host 127.0.0.1 to keep it to this machine)")
+    return (
+        f"warning: serving on {reach}: other machines on the network can read the site "
+        "(use the default --host 127.0.0.1 to keep it to this machine)"
+    )
 
 
 def served_url(host: str, port: int) -> str:
@@ -361,27 +397,46 @@ def served_url(host: str, port: int) -> str:
 
 # --- Rebuilding --------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass(frozen=True)
 class Sources:
     """What a build reads, as absolute paths; the watchers' filter is pure path logic over these."""
+
     posts: Path
-    folders: tuple[Path, ...]         # templates, static, --templates, images: any file counts
+    folders: tuple[Path, ...]  # templates, static, --templates, images: any file counts
     config: Path
     out: Path
-    written: tuple[Path, ...] = ()    # the build cache: written by builds, never a source
+    written: tuple[Path, ...] = ()  # the build cache: written by builds, never a source
 
     @classmethod
     def of(cls, args) -> Sources:
-        folders = (*resources.template_dirs(args.templates), *resources.static_dirs(),
-                   images_folder(args))
+        folders = (
+            *resources.template_dirs(args.templates),
+            *resources.static_dirs(),
+            images_folder(args),
+        )
         cache = getattr(args, "cache", None)
-        return cls(Path(args.posts).resolve(), tuple(f.resolve() for f in folders),
-                   Path(args.config).resolve(), Path(args.out).resolve(),
-                   (Path(cache).resolve(),) if cache else ())
+        return cls(
+            Path(args.posts).resolve(),
+            tuple(f.resolve() for f in folders),
+            Path(args.config).resolve(),
+            Path(args.out).resolve(),
+            (Path(cache).resolve(),) if cache else (),
+        )
 
 
-VIM_PROBE = "4913"      # the file vim creates to test that it may write a folder
-SCRATCH_ENDINGS = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".bak", "___jb_tmp___", "___jb_old___")
+VIM_PROBE = "4913"  # the file vim creates to test that it may write a folder
+SCRATCH_ENDINGS = (
+    "~",
+    ".swp",
+    ".swo",
+    ".swx",
+    ".tmp",
+    ".part",
+    ".bak",
+    "___jb_tmp___",
+    "___jb_old___",
+)
 
 
 def is_scratch(name: str) -> bool:
@@ -392,7 +447,11 @@ def is_scratch(name: str) -> bool:
 def is_source(path: str, src: Sources) -> bool:
     """Whether a changed path can change the site: never the output folder or the build's temp folders."""
     p = Path(path)
-    if p == src.out or src.out in p.parents or any(part.endswith(".blogarchive-tmp") for part in p.parts):
+    if (
+        p == src.out
+        or src.out in p.parents
+        or any(part.endswith(".blogarchive-tmp") for part in p.parts)
+    ):
         return False
     if any(p == w or w in p.parents for w in src.written):
         return False
@@ -402,17 +461,20 @@ def is_source(path: str, src: Sources) -> bool:
         return False
     if p.parent == src.posts:
         return p.suffix == ".md"
-    return any(f in p.parents and not any(is_scratch(q) for q in p.relative_to(f).parts)
-               for f in src.folders)
+    return any(
+        f in p.parents and not any(is_scratch(q) for q in p.relative_to(f).parts)
+        for f in src.folders
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """What one build under serve did: each output's key (see build.report.Report.keys) when it
     succeeded ({} when nothing needed writing), or its error."""
+
     keys: dict | None = None
     error: str | None = None
-    index_pending: bool = False       # swapped in with the last search index (index_later)
+    index_pending: bool = False  # swapped in with the last search index (index_later)
 
 
 def rebuild(args, url: str = "", index_later: bool = False) -> Outcome:
@@ -425,13 +487,20 @@ def rebuild(args, url: str = "", index_later: bool = False) -> Outcome:
         config = load_config(Path(args.config), args.base_url)
         if not config.base_url and url:
             config = dataclasses.replace(config, base_url=url)
-        report = build(Path(args.posts), Path(args.out), config,
-                       Path(args.templates) if args.templates else None, args.keep_going,
-                       **build_options(args), index_later=index_later)
+        report = build(
+            Path(args.posts),
+            Path(args.out),
+            config,
+            Path(args.templates) if args.templates else None,
+            args.keep_going,
+            **build_options(args),
+            index_later=index_later,
+        )
         if not args.quiet:
             print(report.summary(args.out), file=sys.stderr)
-        return Outcome(keys={} if report.up_to_date else dict(report.keys),
-                       index_pending=report.index_pending)
+        return Outcome(
+            keys={} if report.up_to_date else dict(report.keys), index_pending=report.index_pending
+        )
     except BlogArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return Outcome(error=str(exc))
@@ -447,18 +516,31 @@ def watch(sources: Sources, changes: queue.Queue, stop: threading.Event) -> list
 
     def run(paths: list[Path], recursive: bool) -> None:
         try:
-            for batch in watch_paths(*paths, watch_filter=lambda _c, p: is_source(p, sources),
-                                     recursive=recursive, stop_event=stop, debounce=300, step=25,
-                                     raise_interrupt=False):
+            for batch in watch_paths(
+                *paths,
+                watch_filter=lambda _c, p: is_source(p, sources),
+                recursive=recursive,
+                stop_event=stop,
+                debounce=300,
+                step=25,
+                raise_interrupt=False,
+            ):
                 changes.put({path for _change, path in batch})
-        except Exception as exc:      # e.g. a watched folder deleted: say so rather than go quiet
-            print(f"error: stopped watching {', '.join(map(str, paths))}: {exc}; restart serve "
-                  "to rebuild on change again", file=sys.stderr, flush=True)
+        except Exception as exc:  # e.g. a watched folder deleted: say so rather than go quiet
+            print(
+                f"error: stopped watching {', '.join(map(str, paths))}: {exc}; restart serve "
+                "to rebuild on change again",
+                file=sys.stderr,
+                flush=True,
+            )
 
     flat = sorted({p for p in (sources.posts, sources.config.parent) if p.is_dir()})
     deep = sorted({p for p in sources.folders if p.is_dir()})
-    threads = [threading.Thread(target=run, args=(paths, recursive), daemon=True, name="watch")
-               for paths, recursive in ((flat, False), (deep, True)) if paths]
+    threads = [
+        threading.Thread(target=run, args=(paths, recursive), daemon=True, name="watch")
+        for paths, recursive in ((flat, False), (deep, True))
+        if paths
+    ]
     for thread in threads:
         thread.start()
     return threads
@@ -508,14 +590,17 @@ class Rebuilder:
         started = time.perf_counter()
         try:
             outcome = rebuild(self.args, self.url, index_later)
-        except Exception as exc:    # a bug must not stop the watcher: report it, keep the site
+        except Exception as exc:  # a bug must not stop the watcher: report it, keep the site
             traceback.print_exc()
             outcome = Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
         if outcome.error is None:
             if not self.args.quiet:
                 what = "search index updated" if not index_later else "rebuilt"
-                print(f"{what} in {time.perf_counter() - started:.2f} s "
-                      f"({describe(paths)} changed)", file=sys.stderr, flush=True)
+                print(
+                    f"{what} in {time.perf_counter() - started:.2f} s ({describe(paths)} changed)",
+                    file=sys.stderr,
+                    flush=True,
+                )
         else:
             print("(still serving the last good build)", file=sys.stderr, flush=True)
         return outcome
@@ -528,7 +613,7 @@ class Rebuilder:
         if outcome.error is not None:
             self.hub.publish(error=outcome.error)
             return
-        if not outcome.keys:                    # up to date: nothing was written
+        if not outcome.keys:  # up to date: nothing was written
             self.hub.publish(changed=())
             return
         only_posts = all(Path(p).parent == self.posts for p in paths)
@@ -546,14 +631,15 @@ def run(args) -> int:
     server = make_server(args.host, args.port, Path(args.out), hub)
     url = served_url(args.host, server.server_address[1])
     stop, changes = threading.Event(), queue.Queue()
-    watch(Sources.of(args), changes, stop)        # before the first build: edits meanwhile count
+    watch(Sources.of(args), changes, stop)  # before the first build: edits meanwhile count
     try:
         first = rebuild(args, url)
         if first.error is not None:
             return 1
         rebuilder = Rebuilder(args, url, hub, first.keys or None)
-        threading.Thread(target=rebuilder.run, args=(changes, stop), daemon=True,
-                         name="rebuild").start()
+        threading.Thread(
+            target=rebuilder.run, args=(changes, stop), daemon=True, name="rebuild"
+        ).start()
         print(f"serving {args.out}/ at {url} (Ctrl-C stops)", flush=True)
         server.serve_forever()
     finally:

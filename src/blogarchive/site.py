@@ -3,24 +3,45 @@
 Paths are output-relative ("2015/08/25/slug/index.html"); links between pages are relative
 (`relative_url`), so the site works from file://, any sub-path, and `serve`.
 """
+
 from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from .post import Post
 from .text import safe_slug, series_key, unique_slug
 
 UNCATEGORIZED = "Uncategorized"
-_NUMBERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
-            "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-            "nine": 9, "ten": 10}
+_NUMBERS = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _NUMBER = r"\d+|[ivx]+|one|two|three|four|five|six|seven|eight|nine|ten"
-_PART_RE = re.compile(rf"[\s:(,–-]*\(?\bpart\s+(?P<n>{_NUMBER})\b(?:\s+of\s+(?:{_NUMBER}))?\)?[\s:.,–-]*",
-                      re.I)
+_PART_RE = re.compile(
+    rf"[\s:(,–-]*\(?\bpart\s+(?P<n>{_NUMBER})\b(?:\s+of\s+(?:{_NUMBER}))?\)?[\s:.,–-]*", re.I
+)
 
 
 def post_path(post: Post) -> str:
@@ -69,8 +90,8 @@ CATEGORIES_PATH = "category/index.html"
 TAGS_PATH = "tag/index.html"
 ARCHIVES_PATH = "archives/index.html"
 UNDATED_PATH = "undated/index.html"
-IMAGES_FOLDER = "images/"       # the project's images/, copied whole: the links import wrote
-                                # (readers/links.py) lead here
+IMAGES_FOLDER = "images/"  # the project's images/, copied whole: the links import wrote
+# (readers/links.py) lead here
 
 
 def paged(folder: str, page: int) -> str:
@@ -115,13 +136,15 @@ def absolute_url(base: str, path: str) -> str:
 
 def newest_first(posts: list[Post]) -> list[Post]:
     """Dated posts by date, undated ones by their upper bound; unbounded undated posts last."""
-    return sorted(posts, key=lambda p: (p.sort_date is not None, p.sort_date or 0, p.slug),
-                  reverse=True)
+    return sorted(
+        posts, key=lambda p: (p.sort_date is not None, p.sort_date or 0, p.slug), reverse=True
+    )
 
 
 @dataclass(frozen=True)
 class Category:
     """A category: its name in the commonest spelling, its slug, its posts newest first."""
+
     name: str
     slug: str
     posts: tuple[Post, ...]
@@ -139,6 +162,7 @@ class Category:
 @dataclass(frozen=True)
 class Tag(Category):
     """A tag: named, slugged and grouped like a category, at /tag/<slug>/."""
+
     kind: ClassVar[str] = "tag"
 
 
@@ -166,20 +190,22 @@ class Year:
 
 @dataclass(frozen=True)
 class Site:
-    posts: tuple[Post, ...]                 # newest first
-    categories: tuple[Category, ...]        # by name
-    years: tuple[Year, ...]                 # newest first
+    posts: tuple[Post, ...]  # newest first
+    categories: tuple[Category, ...]  # by name
+    years: tuple[Year, ...]  # newest first
     undated: tuple[Post, ...]
     category_of: dict = field(default_factory=dict)  # category_key(name) -> Category
-    tags: tuple[Tag, ...] = ()              # by name
-    tag_of: dict = field(default_factory=dict)      # category_key(name) -> Tag
-    series: dict = field(default_factory=dict)      # slug -> tuple of posts in part order
+    tags: tuple[Tag, ...] = ()  # by name
+    tag_of: dict = field(default_factory=dict)  # category_key(name) -> Tag
+    series: dict = field(default_factory=dict)  # slug -> tuple of posts in part order
     neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
-    related: dict = field(default_factory=dict)     # slug -> related posts, best first
+    related: dict = field(default_factory=dict)  # slug -> related posts, best first
 
     def categories_of(self, post: Post) -> list[Category]:
         """The post's categories (Uncategorized when it has none), in index order."""
-        wanted = {self.category_of[category_key(c)].slug for c in post.categories or (UNCATEGORIZED,)}
+        wanted = {
+            self.category_of[category_key(c)].slug for c in post.categories or (UNCATEGORIZED,)
+        }
         return [c for c in self.categories if c.slug in wanted]
 
     def tags_of(self, post: Post) -> list[Tag]:
@@ -196,29 +222,38 @@ class Site:
         return PostContext(
             categories=tuple(Link(c.name, c.path) for c in self.categories_of(post)),
             tags=tuple(Link(t.name, t.path) for t in self.tags_of(post)),
-            newer=_link(newer), older=_link(older),
+            newer=_link(newer),
+            older=_link(older),
             series=tuple(Link(p.title, post_path(p)) for p in self.series.get(post.slug, ())),
-            related=tuple(Link(p.title, post_path(p)) for p in self.related.get(post.slug, ())))
+            related=tuple(Link(p.title, post_path(p)) for p in self.related.get(post.slug, ())),
+        )
 
 
 @dataclass(frozen=True)
 class Link:
     label: str
-    path: str       # output path; made relative by the page that shows it
+    path: str  # output path; made relative by the page that shows it
 
 
 def site_nav(tags: bool) -> tuple[Link, ...]:
     """The site's navigation, kept short: Tags only on a site where some post has a tag."""
-    return tuple(Link(label, path) for label, path in (
-        ("Home", "index.html"), ("Categories", CATEGORIES_PATH),
-        *((("Tags", TAGS_PATH),) if tags else ()),
-        ("Archives", ARCHIVES_PATH), ("Undated", UNDATED_PATH)))
+    return tuple(
+        Link(label, path)
+        for label, path in (
+            ("Home", "index.html"),
+            ("Categories", CATEGORIES_PATH),
+            *((("Tags", TAGS_PATH),) if tags else ()),
+            ("Archives", ARCHIVES_PATH),
+            ("Undated", UNDATED_PATH),
+        )
+    )
 
 
 @dataclass(frozen=True)
 class PostContext:
     """A post's neighbourhood: its categories and tags, newer/older posts and the parts of its
     series, related posts."""
+
     categories: tuple[Link, ...] = ()
     tags: tuple[Link, ...] = ()
     newer: Link | None = None
@@ -236,15 +271,25 @@ def group(posts: list[Post], related: dict[str, tuple[str, ...]] | None = None) 
     each post's related posts, from related.py)."""
     ordered = tuple(newest_first(posts))
     by_slug = {p.slug: p for p in ordered}
-    category_of = _terms(ordered, lambda p: p.categories or (UNCATEGORIZED,), Category,
-                         category_slug)
+    category_of = _terms(
+        ordered, lambda p: p.categories or (UNCATEGORIZED,), Category, category_slug
+    )
     tag_of = _terms(ordered, lambda p: p.tags, Tag, tag_slug)
-    return Site(posts=ordered, categories=_by_name(category_of), category_of=category_of,
-                tags=_by_name(tag_of), tag_of=tag_of, years=_years(ordered),
-                undated=tuple(p for p in ordered if p.date is None), series=_series(ordered),
-                neighbours=_neighbours(ordered),
-                related={slug: tuple(by_slug[s] for s in others if s in by_slug)
-                         for slug, others in (related or {}).items()})
+    return Site(
+        posts=ordered,
+        categories=_by_name(category_of),
+        category_of=category_of,
+        tags=_by_name(tag_of),
+        tag_of=tag_of,
+        years=_years(ordered),
+        undated=tuple(p for p in ordered if p.date is None),
+        series=_series(ordered),
+        neighbours=_neighbours(ordered),
+        related={
+            slug: tuple(by_slug[s] for s in others if s in by_slug)
+            for slug, others in (related or {}).items()
+        },
+    )
 
 
 def _by_name(groups: dict) -> tuple:
@@ -282,8 +327,11 @@ def _years(posts) -> tuple[Year, ...]:
             by_month.setdefault((post.date.year, post.date.month), []).append(post)
     years = []
     for year in sorted({y for y, _ in by_month}, reverse=True):
-        months = tuple(Month(year, m, tuple(by_month[(year, m)]))
-                       for (y, m) in sorted(by_month, reverse=True) if y == year)
+        months = tuple(
+            Month(year, m, tuple(by_month[(year, m)]))
+            for (y, m) in sorted(by_month, reverse=True)
+            if y == year
+        )
         years.append(Year(year, months, tuple(p for mo in months for p in mo.posts)))
     return tuple(years)
 
@@ -295,7 +343,7 @@ def part_of(title: str) -> tuple[str, int] | None:
         return None
     raw = m.group("n").lower()
     number = int(raw) if raw.isdigit() else _NUMBERS.get(raw)
-    key = series_key(title[: m.start()]) or series_key(title[m.end():])
+    key = series_key(title[: m.start()]) or series_key(title[m.end() :])
     return (key, number) if key and number else None
 
 
@@ -316,10 +364,12 @@ def _series(posts) -> dict:
 
 def _neighbours(posts) -> dict:
     """Previous/next in date order: (newer, older) for each post."""
-    return {p.slug: (posts[i - 1] if i > 0 else None, posts[i + 1] if i + 1 < len(posts) else None)
-            for i, p in enumerate(posts)}
+    return {
+        p.slug: (posts[i - 1] if i > 0 else None, posts[i + 1] if i + 1 < len(posts) else None)
+        for i, p in enumerate(posts)
+    }
 
 
 def pages(items: tuple, per_page: int) -> list[tuple]:
     """Split a listing into pages (at least one page, even when empty)."""
-    return [items[i:i + per_page] for i in range(0, len(items), per_page)] or [()]
+    return [items[i : i + per_page] for i in range(0, len(items), per_page)] or [()]

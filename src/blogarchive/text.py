@@ -2,6 +2,7 @@
 month names, plurals, title identity, safe and unique slugs, dates as feeds give them, and
 what counts as an absolute URL. Pure functions and constants only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,9 +13,9 @@ from zoneinfo import ZoneInfo
 from slugify import slugify
 
 # -- characters --------------------------------------------------------------------------------
-_C0 = "\x00-\x08\x0b\x0c\x0e-\x1f"       # C0 controls but tab, newline and carriage return
-_SURROGATES = "\ud800-\udfff"            # never valid alone; UTF-8 cannot encode them
-_NONCHARS = "\ufffe\uffff"               # the two non-characters XML 1.0 forbids
+_C0 = "\x00-\x08\x0b\x0c\x0e-\x1f"  # C0 controls but tab, newline and carriage return
+_SURROGATES = "\ud800-\udfff"  # never valid alone; UTF-8 cannot encode them
+_NONCHARS = "\ufffe\uffff"  # the two non-characters XML 1.0 forbids
 
 # Characters no post may hold: control characters (HTML shows none of them, XML 1.0 and
 # feeds cannot carry C0 ones) and the two non-characters XML forbids.  Python-Markdown
@@ -28,8 +29,20 @@ NOT_IN_XML_RE = re.compile(f"[{_C0}{_SURROGATES}{_NONCHARS}]")
 DROP_SURROGATES = str.maketrans({c: None for c in range(0xD800, 0xE000)})
 
 # -- words -------------------------------------------------------------------------------------
-MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def plural(n: int, noun: str, zero: str | None = None) -> str:
@@ -59,9 +72,10 @@ def series_key(text: str) -> str:
 
 # -- names -------------------------------------------------------------------------------------
 # Names Windows reserves for devices, in any folder and with any extension.
-WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                                  *(f"lpt{i}" for i in range(10))})
-SLUG_WORDS_MAX = 80             # characters of a slug made from a title or category name
+WINDOWS_DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
+SLUG_WORDS_MAX = 80  # characters of a slug made from a title or category name
 
 
 def safe_slug(name: str, fallback: str) -> str:

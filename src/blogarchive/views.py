@@ -2,6 +2,7 @@
 
 Templates only loop and print; every URL here is already relative to the page showing it.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ from .text import plural
 if TYPE_CHECKING:
     from .build.digest import Digest
 
-PAGER_AROUND = 2        # pages linked on each side of the current one
+PAGER_AROUND = 2  # pages linked on each side of the current one
 
 
 def format_date(date, fmt: str) -> str:
@@ -65,17 +66,30 @@ def term_views(links: tuple[S.Link, ...], here: str) -> list[dict]:
     return [{"name": link.label, "url": S.relative_url(here, link.path)} for link in links]
 
 
-def entry_view(d: Digest, categories: tuple[S.Link, ...], here: str, config: Config,
-               tags: tuple[S.Link, ...] = ()) -> dict:
+def entry_view(
+    d: Digest,
+    categories: tuple[S.Link, ...],
+    here: str,
+    config: Config,
+    tags: tuple[S.Link, ...] = (),
+) -> dict:
     """What a page shows of a post: ready links and labels, no logic left for templates."""
     post = d.post
-    return {"title": post.title, "url": S.relative_url(here, S.post_path(post)),
-            "date": date_label(post, config.date_format),
-            "iso": post.date.isoformat() if post.date else "",
-            "categories": term_views(categories, here), "tags": term_views(tags, here),
-            "summary": d.summary, "excerpt": post.excerpt, "draft": post.draft, "words": d.words,
-            "minutes": reading_minutes(d.words),
-            "comments": comments_label(post), "source": source_label(post)}
+    return {
+        "title": post.title,
+        "url": S.relative_url(here, S.post_path(post)),
+        "date": date_label(post, config.date_format),
+        "iso": post.date.isoformat() if post.date else "",
+        "categories": term_views(categories, here),
+        "tags": term_views(tags, here),
+        "summary": d.summary,
+        "excerpt": post.excerpt,
+        "draft": post.draft,
+        "words": d.words,
+        "minutes": reading_minutes(d.words),
+        "comments": comments_label(post),
+        "source": source_label(post),
+    }
 
 
 def link_view(link: S.Link | None, here: str) -> dict | None:
@@ -86,23 +100,41 @@ def post_view(d: Digest, context: S.PostContext, config: Config, has_source: boo
     """A post page's context but its body: entry, neighbours, series, related, sources."""
     post, path = d.post, S.post_path(d.post)
     url = S.absolute_url(config.site_url, path)
-    info = FeedInfo(config.title, config.description, config.author, config.language,
-                    config.site_url, config.site_url + "feed.json", config.timezone, None)
+    info = FeedInfo(
+        config.title,
+        config.description,
+        config.author,
+        config.language,
+        config.site_url,
+        config.site_url + "feed.json",
+        config.timezone,
+        None,
+    )
     item = FeedItem(post, url, "", d.summary)
-    return {"post": entry_view(d, context.categories, path, config, tags=context.tags),
-            "author": post.author or "",      # only a byline's or export's: never site.yaml's
-            "comments": comment_tree(post.archived_comments, config.date_format),
-            "comments_count": len(post.archived_comments),
-            "newer": link_view(context.newer, path), "older": link_view(context.older, path),
-            "series": [{"title": part.label, "url": S.relative_url(path, part.path),
-                        "current": part.path == path} for part in context.series],
-            "related": [link_view(link, path) for link in context.related],
-            "sources": [where_from(s, lines=" lines") for s in post.sources],
-            "source_url": S.relative_url(path, S.source_path(post)) if has_source else "",
-            "og": open_graph(info, item), "ld": Markup(json_ld(info, item, d.words))}
+    return {
+        "post": entry_view(d, context.categories, path, config, tags=context.tags),
+        "author": post.author or "",  # only a byline's or export's: never site.yaml's
+        "comments": comment_tree(post.archived_comments, config.date_format),
+        "comments_count": len(post.archived_comments),
+        "newer": link_view(context.newer, path),
+        "older": link_view(context.older, path),
+        "series": [
+            {
+                "title": part.label,
+                "url": S.relative_url(path, part.path),
+                "current": part.path == path,
+            }
+            for part in context.series
+        ],
+        "related": [link_view(link, path) for link in context.related],
+        "sources": [where_from(s, lines=" lines") for s in post.sources],
+        "source_url": S.relative_url(path, S.source_path(post)) if has_source else "",
+        "og": open_graph(info, item),
+        "ld": Markup(json_ld(info, item, d.words)),
+    }
 
 
-COMMENT_HEADING = 3     # a comment's heading level under the "Archived comments" <h2>
+COMMENT_HEADING = 3  # a comment's heading level under the "Archived comments" <h2>
 
 
 def comment_tree(comments: tuple[Comment, ...], fmt: str) -> list[dict]:
@@ -114,12 +146,18 @@ def comment_tree(comments: tuple[Comment, ...], fmt: str) -> list[dict]:
     for n, comment in enumerate(comments, 1):
         parent = nodes[comment.parent - 1] if comment.parent and 0 < comment.parent < n else None
         depth = parent["depth"] + 1 if parent else 0
-        node = {"number": n, "id": f"comment-{n}", "author": comment.author or "Anonymous",
-                "date": format_date(comment.date, fmt) if comment.date else "",
-                "iso": comment.date.isoformat() if comment.date else "",
-                "html": Markup(comment_html(comment.text, n)), "depth": depth,
-                "level": min(COMMENT_HEADING + depth, 6), "replies": [],
-                "reply_to": {"author": parent["author"], "id": parent["id"]} if parent else None}
+        node = {
+            "number": n,
+            "id": f"comment-{n}",
+            "author": comment.author or "Anonymous",
+            "date": format_date(comment.date, fmt) if comment.date else "",
+            "iso": comment.date.isoformat() if comment.date else "",
+            "html": Markup(comment_html(comment.text, n)),
+            "depth": depth,
+            "level": min(COMMENT_HEADING + depth, 6),
+            "replies": [],
+            "reply_to": {"author": parent["author"], "id": parent["id"]} if parent else None,
+        }
         nodes.append(node)
         (parent["replies"] if parent else top).append(node)
     return top
@@ -144,9 +182,13 @@ def pager_view(folder: str, n: int, count: int, around: int = PAGER_AROUND) -> d
     for k in shown:
         if pages and k > pages[-1]["number"] + 1:
             pages.append(None)
-        pages.append({"number": k, "url": S.relative_url(here, S.paged(folder, k)),
-                      "current": k == n})
-    return {"number": n, "count": count,
-            "newer": S.relative_url(here, S.paged(folder, n - 1)) if n > 1 else None,
-            "older": S.relative_url(here, S.paged(folder, n + 1)) if n < count else None,
-            "pages": pages}
+        pages.append(
+            {"number": k, "url": S.relative_url(here, S.paged(folder, k)), "current": k == n}
+        )
+    return {
+        "number": n,
+        "count": count,
+        "newer": S.relative_url(here, S.paged(folder, n - 1)) if n > 1 else None,
+        "older": S.relative_url(here, S.paged(folder, n + 1)) if n < count else None,
+        "pages": pages,
+    }

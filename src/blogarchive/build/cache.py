@@ -15,6 +15,7 @@ Nothing here is trusted blindly: every file carries the cache format and a check
 file that is missing, corrupt, from another format or another renderer is ignored (the
 build then does the work itself). Files are written to a temporary name and renamed.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,9 @@ class BuildCache:
         """Every cached digest by post key ({} when there is no usable index)."""
         raw = {} if self.scratch else self._read_json(self._digest_path())
         try:
-            return {key: _digest_from_json(key, item)
-                    for key, item in raw.get("digests", {}).items()}
+            return {
+                key: _digest_from_json(key, item) for key, item in raw.get("digests", {}).items()
+            }
         except (KeyError, TypeError, ValueError, AttributeError):
             return {}
 
@@ -77,8 +79,10 @@ class BuildCache:
         names any more; an unchanged index is not rewritten."""
         if self.folder is None or self.scratch or digests.keys() == previous.keys():
             return
-        self._write_json(self._digest_path(), {"digests": {k: _digest_to_json(d) for k, d in
-                                                          sorted(digests.items())}})
+        self._write_json(
+            self._digest_path(),
+            {"digests": {k: _digest_to_json(d) for k, d in sorted(digests.items())}},
+        )
         for key in set(previous) - set(digests):
             try:
                 (self.folder / "html" / key[:2] / f"{key}.html").unlink()
@@ -158,8 +162,10 @@ class BuildCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             _put(path, f"{FORMAT} {content_key(body)}\n".encode("ascii") + body)
         except OSError as exc:
-            _warn(f"cannot write the build cache {path} ({exc.strerror}); the next build will "
-                  "redo the work")
+            _warn(
+                f"cannot write the build cache {path} ({exc.strerror}); the next build will "
+                "redo the work"
+            )
 
 
 def _put(path: Path, data: bytes) -> None:

@@ -2,6 +2,7 @@
 
 Equal keys mean equal inputs, so the build may keep last build's output for them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,19 +33,37 @@ def post_key(renderer: str, path: Path, data: bytes) -> str:
 
 def theme_keys(template_dir: Path | None) -> list[str]:
     """Every template and static file the site is made with (see resources.py), by content."""
-    return [*(f"{n}/{key}" for n, folder in enumerate(resources.template_dirs(template_dir))
-              for key in folder_keys(folder)),
-            *(f"static/{rel}:{content_key(path.read_bytes())}"
-              for rel, path in resources.static_files().items())]
+    return [
+        *(
+            f"{n}/{key}"
+            for n, folder in enumerate(resources.template_dirs(template_dir))
+            for key in folder_keys(folder)
+        ),
+        *(
+            f"static/{rel}:{content_key(path.read_bytes())}"
+            for rel, path in resources.static_files().items()
+        ),
+    ]
 
 
 def renderer_fingerprint() -> str:
     """Everything besides a post's own bytes that its HTML depends on: our code and the
     versions of python-markdown, Pygments (code highlighting), Jinja2 and feedgen."""
-    parts = [f"{path.relative_to(PACKAGE).as_posix()}:{content_key(path.read_bytes())}"
-             for path in sorted(PACKAGE.rglob("*.py"))]
-    return content_key("\n".join([markdown.__version__, pygments.__version__,
-                                  jinja2.__version__, _version("feedgen"), *parts]))
+    parts = [
+        f"{path.relative_to(PACKAGE).as_posix()}:{content_key(path.read_bytes())}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+    ]
+    return content_key(
+        "\n".join(
+            [
+                markdown.__version__,
+                pygments.__version__,
+                jinja2.__version__,
+                _version("feedgen"),
+                *parts,
+            ]
+        )
+    )
 
 
 def _version(package: str) -> str:
@@ -58,8 +77,11 @@ def folder_keys(folder: Path | None) -> list[str]:
     """'relative/path:key' for every file under `folder` ([] when there is none)."""
     if folder is None or not folder.is_dir():
         return []
-    return [f"{p.relative_to(folder).as_posix()}:{content_key(p.read_bytes())}"
-            for p in sorted(folder.rglob("*")) if p.is_file()]
+    return [
+        f"{p.relative_to(folder).as_posix()}:{content_key(p.read_bytes())}"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    ]
 
 
 def image_keys(folder: Path | None) -> dict[str, str]:
@@ -67,22 +89,27 @@ def image_keys(folder: Path | None) -> dict[str, str]:
     hidden files and folders (.DS_Store, editors' scratch) aside; {} when there is none."""
     if folder is None or not folder.is_dir():
         return {}
-    found = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*")
-             if p.is_file() and not any(part.startswith(".")
-                                        for part in p.relative_to(folder).parts)}
+    found = {
+        p.relative_to(folder).as_posix(): p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
     return {rel: content_key(found[rel].read_bytes()) for rel in sorted(found)}
 
 
-def site_fingerprint(renderer: str, config: Config, template_dir: Path | None,
-                     inputs: list[str]) -> str:
+def site_fingerprint(
+    renderer: str, config: Config, template_dir: Path | None, inputs: list[str]
+) -> str:
     """Every input of the whole site: a build with the same fingerprint would write the same
     files. `inputs` names the rest (posts, dumps, the search switch)."""
-    return content_key("\n".join([renderer, repr(config), str(template_dir),
-                                  *theme_keys(template_dir), *inputs]))
+    return content_key(
+        "\n".join([renderer, repr(config), str(template_dir), *theme_keys(template_dir), *inputs])
+    )
 
 
-def page_salt(renderer: str, config: Config, template_dir: Path | None, *, search: bool,
-              drafts: bool) -> str:
+def page_salt(
+    renderer: str, config: Config, template_dir: Path | None, *, search: bool, drafts: bool
+) -> str:
     """What every page's key includes: code, settings, the templates, the search and drafts
     switches (a listing with drafts differs from one without; so may any page, by its links)."""
     return content_key(repr((renderer, config, search, drafts, theme_keys(template_dir))))

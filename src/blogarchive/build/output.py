@@ -5,6 +5,7 @@ A build brings the spare up to date (changed files written, unchanged ones left 
 files are hard links to the site's), then swaps the two names in one atomic exchange. Every
 instant, `out` is one whole build; a killed build leaves only the spare half-done, and the
 next build, not knowing what the spare holds, starts it afresh. A lock lets one build in."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,8 @@ from ..errors import OutputError
 from ..fsutil import TEMP_SUFFIX
 from .manifest import FileRecord, FileStat
 
-PID_FIELD = 32          # bytes of the lock file read for the holder's PID
-AT_FDCWD = -100         # renameat2: paths relative to the working directory
+PID_FIELD = 32  # bytes of the lock file read for the holder's PID
+AT_FDCWD = -100  # renameat2: paths relative to the working directory
 RENAME_EXCHANGE = 2
 
 
@@ -36,7 +37,8 @@ class Output:
     def add(self, path: str, source: str) -> None:
         if path in self.sources:
             raise OutputError(
-                f"{path}: would be written twice, by {self.sources[path]} and by {source}")
+                f"{path}: would be written twice, by {self.sources[path]} and by {source}"
+            )
         self.sources[path] = source
 
 
@@ -78,14 +80,15 @@ class SiteWriter:
             try:
                 made.append(self._link_one(live, self._target(rel), os.lstat(live)))
             except OSError as exc:
-                raise OutputError(f"{self.spare}: cannot link {rel} from the site: "
-                                  f"{exc.strerror}") from None
+                raise OutputError(
+                    f"{self.spare}: cannot link {rel} from the site: {exc.strerror}"
+                ) from None
         return made
 
     def _link_one(self, source: str, target: str, st: os.stat_result) -> FileStat:
         try:
             if os.lstat(target).st_ino == st.st_ino:
-                return _file_stat(st)               # already the same file
+                return _file_stat(st)  # already the same file
         except FileNotFoundError:
             pass
         _unlink(target)
@@ -167,12 +170,19 @@ def folder_times(root: Path, folders) -> dict[str, int]:
 def intact(root: Path, files: Mapping[str, FileRecord], folders: Mapping[str, int]) -> bool:
     """Does `root` hold exactly these files, untouched? (Their stats, and every folder's mtime,
     which changes when a file is added to it or removed from it: no walk of the tree.)"""
-    return bool(files) and all(same_file(f"{root}/{rel}", r.stat) for rel, r in files.items()) \
+    return (
+        bool(files)
+        and all(same_file(f"{root}/{rel}", r.stat) for rel, r in files.items())
         and folder_times(root, folders) == folders
+    )
 
 
-def tidy(root: Path, planned: Mapping[str, object], recorded: Mapping[str, int],
-         known: Mapping[str, object]) -> int:
+def tidy(
+    root: Path,
+    planned: Mapping[str, object],
+    recorded: Mapping[str, int],
+    known: Mapping[str, object],
+) -> int:
     """Remove from `root` every file and folder that is not planned: the files the last build
     there made (`known`) and anything in a folder whose mtime is not the `recorded` one (a
     file someone left there). Returns how many entries went."""
@@ -188,8 +198,11 @@ def tidy(root: Path, planned: Mapping[str, object], recorded: Mapping[str, int],
         except OSError:
             continue
         prefix = f"{folder}/" if folder else ""
-        gone += [prefix + n for n in names
-                 if prefix + n not in planned and prefix + n not in keep_folders]
+        gone += [
+            prefix + n
+            for n in names
+            if prefix + n not in planned and prefix + n not in keep_folders
+        ]
     for rel in sorted(set(gone), reverse=True):
         path = f"{root}/{rel}"
         if os.path.isdir(path) and not os.path.islink(path):
@@ -215,13 +228,15 @@ def remove_stale(out: Path) -> None:
 def new_folder(out: Path, kind: str = "new") -> Path:
     """A fresh temp folder beside `out` (same file system, so the swap is a rename)."""
     try:
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.{kind}.", suffix=TEMP_SUFFIX,
-                                     dir=out.parent))
+        return Path(
+            tempfile.mkdtemp(prefix=f".{out.name}.{kind}.", suffix=TEMP_SUFFIX, dir=out.parent)
+        )
     except OSError as exc:
         raise OutputError(f"{out.parent}: cannot write: {exc.strerror}") from None
 
 
 # -- the two folders -------------------------------------------------------------------------
+
 
 def spare_folder(out: Path) -> Path:
     """Where the previous build stays beside `out`; the next build turns it into the new site
@@ -277,8 +292,13 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
         return True
     err = ctypes.get_errno()
@@ -320,12 +340,14 @@ def _take_lock(path: Path, out: Path) -> int:
         except BlockingIOError:
             holder = os.pread(fd, PID_FIELD, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            raise OutputError(f"{out}: another build (PID {holder}) is writing this folder; "
-                              "wait for it to finish, then run again") from None
+            raise OutputError(
+                f"{out}: another build (PID {holder}) is writing this folder; "
+                "wait for it to finish, then run again"
+            ) from None
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
             same = False
         if same:
             return fd
-        os.close(fd)        # the holder removed the file as we opened it: take the new one
+        os.close(fd)  # the holder removed the file as we opened it: take the new one

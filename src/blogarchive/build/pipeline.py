@@ -9,6 +9,7 @@ The steps, in order (each a function below, timed by `report.step`):
   -> swap the spare and the site (output.py).
 Everything is made before the swap: a failure anywhere before it leaves the site untouched.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,48 +37,78 @@ from ..search import BUNDLE, search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
-from .keys import (content_key, folder_keys, image_keys, page_salt, renderer_fingerprint,
-                   site_fingerprint)
+from .keys import (
+    content_key,
+    folder_keys,
+    image_keys,
+    page_salt,
+    renderer_fingerprint,
+    site_fingerprint,
+)
 from .manifest import FileRecord, FileStat, Manifest
-from .output import (Output, SiteWriter, check_replaceable, folder_id, folder_times, folders_of,
-                     fresh_spare, intact, new_folder, output_lock, remove_stale, same_file,
-                     spare_folder, swap, tidy, walk)
+from .output import (
+    Output,
+    SiteWriter,
+    check_replaceable,
+    folder_id,
+    folder_times,
+    folders_of,
+    fresh_spare,
+    intact,
+    new_folder,
+    output_lock,
+    remove_stale,
+    same_file,
+    spare_folder,
+    swap,
+    tidy,
+    walk,
+)
 from .plan import FeedJob, feed_jobs, image_jobs, output_key, plan_pages
 from .pool import Task, Workers
 from .report import Report
 from .scan import PostFile, scan_posts, unique_slugs
-from .workers import (WorkerState, copy_images, digest_posts, know_digests, link_files,
-                      render_feeds, render_pages)
+from .workers import (
+    WorkerState,
+    copy_images,
+    digest_posts,
+    know_digests,
+    link_files,
+    render_feeds,
+    render_pages,
+)
 
-PLAN_CHUNK = 2000       # pages planned, then rendered, at a time: the plan never sits whole
+PLAN_CHUNK = 2000  # pages planned, then rendered, at a time: the plan never sits whole
 
 
 @dataclass(frozen=True)
 class Request:
     """What to build: the arguments of `build`, resolved."""
+
     posts_dir: Path
     out: Path
     config: Config
     template_dir: Path | None
     keep_going: bool
     jobs: int
-    dumps_dir: Path | None      # None when there is no such folder
+    dumps_dir: Path | None  # None when there is no such folder
     search: bool
     images_dir: Path | None = None  # the project's images/, copied into the site; None: none
-    drafts: bool = False        # include posts marked draft (never in feeds, sitemap, posts.json)
-    index_later: bool = False   # keep the last complete search index; the next build updates it
+    drafts: bool = False  # include posts marked draft (never in feeds, sitemap, posts.json)
+    index_later: bool = False  # keep the last complete search index; the next build updates it
 
 
 @dataclass(frozen=True)
 class Scan:
     """What the scan found: the post files, the unreadable ones, the site's fingerprint, and
     the images to copy (path in the images folder -> content key)."""
+
     files: tuple[PostFile, ...]
     errors: tuple[str, ...]
     renderer: str
     fingerprint: str
     started_ns: int
-    dumps: tuple[str, ...] = ()     # keys of the files in the dumps folder
+    dumps: tuple[str, ...] = ()  # keys of the files in the dumps folder
     images: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -86,6 +117,7 @@ class Run:
     """One build in progress: its request and cache, the manifests of the site (the last
     build) and of its spare folder, the scan, and what it has done so far (the report, the
     skipped files, every output path planned, every file of the new site with its key)."""
+
     request: Request
     cache: BuildCache
     manifest: Manifest
@@ -102,16 +134,29 @@ class Run:
     @property
     def structure(self) -> str:
         """The key of everything a page is made from but the posts' own text."""
-        return content_key("\n".join([self.salt, *self.scan.dumps,
-                                      *sorted(f.path.name for f in self.scan.files)]))
+        return content_key(
+            "\n".join([self.salt, *self.scan.dumps, *sorted(f.path.name for f in self.scan.files)])
+        )
+
     progress: Progress = QUIET
 
 
-def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None = None,
-          keep_going: bool = False, *, jobs: int | None = None, cache_dir: Path | None = None,
-          dumps_dir: Path | None = None, search: bool = False,
-          images_dir: Path | None = None, drafts: bool = False,
-          progress: Progress = QUIET, index_later: bool = False) -> Report:
+def build(
+    posts_dir: Path,
+    out: Path,
+    config: Config,
+    template_dir: Path | None = None,
+    keep_going: bool = False,
+    *,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    dumps_dir: Path | None = None,
+    search: bool = False,
+    images_dir: Path | None = None,
+    drafts: bool = False,
+    progress: Progress = QUIET,
+    index_later: bool = False,
+) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
     With a dumps_dir, each post whose dumps are there gets a source view; with search, the
@@ -126,8 +171,19 @@ def build(posts_dir: Path, out: Path, config: Config, template_dir: Path | None 
     out = Path(out).absolute()
     dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
     images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
-    request = Request(Path(posts_dir), out, config, template_dir, keep_going,
-                      jobs or os.cpu_count() or 1, dumps, search, images, drafts, index_later)
+    request = Request(
+        Path(posts_dir),
+        out,
+        config,
+        template_dir,
+        keep_going,
+        jobs or os.cpu_count() or 1,
+        dumps,
+        search,
+        images,
+        drafts,
+        index_later,
+    )
     with output_lock(out):
         remove_stale(out)
         with open_cache(out, cache_dir) as cache:
@@ -164,9 +220,14 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
             report.files, report.up_to_date = len(manifest.files), True
             return report
     env = make_env(request.template_dir, request.search)
-    compile_templates(env)      # a broken template fails before any work
-    salt = page_salt(scan.renderer, request.config, request.template_dir,
-                     search=request.search, drafts=request.drafts)
+    compile_templates(env)  # a broken template fails before any work
+    salt = page_salt(
+        scan.renderer,
+        request.config,
+        request.template_dir,
+        search=request.search,
+        drafts=request.drafts,
+    )
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
     replace_site(run, env)
     return report
@@ -180,12 +241,18 @@ def replace_site(run: Run, env) -> None:
     try:
         take_spare(run)
         writer = SiteWriter(run.spare, out)
-        state = WorkerState(request.config, env, cache, {f.key: f.path for f in run.scan.files},
-                            writer, run.scan.renderer)
+        state = WorkerState(
+            request.config,
+            env,
+            cache,
+            {f.key: f.path for f in run.scan.files},
+            writer,
+            run.scan.renderer,
+        )
         with Workers(request.jobs, state) as workers:
             posts = make_site(run, workers, state)
         with run.report.step("tidy"):
-            shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)   # made anew or linked below
+            shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)  # made anew or linked below
             tidy(run.spare, run.written, run.spare_manifest.folders, run.spare_manifest.files)
         if request.index_later and not run.manifest.index_pending and keep_last_index(run, writer):
             run.report.index_pending = True
@@ -196,11 +263,12 @@ def replace_site(run: Run, env) -> None:
         with run.report.step("swap"):
             swap(run.spare, out)
     except BaseException as exc:
-        if not out.exists():    # a first build that failed leaves no folder behind
+        if not out.exists():  # a first build that failed leaves no folder behind
             shutil.rmtree(spare_folder(out), ignore_errors=True)
         if isinstance(exc, OSError):
-            raise OutputError(f"{out}: cannot write the site: {exc.strerror}; "
-                              "the previous site is untouched") from None
+            raise OutputError(
+                f"{out}: cannot write the site: {exc.strerror}; the previous site is untouched"
+            ) from None
         raise
 
 
@@ -227,17 +295,29 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
     dumps = tuple(folder_keys(request.dumps_dir))
     images = image_keys(request.images_dir)
-    fingerprint = site_fingerprint(renderer, request.config, request.template_dir, [
-        f"search={request.search}", f"drafts={request.drafts}", *dumps,
-        *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
-        *(f"{f.path.name}:{f.key}" for f in files)])
+    fingerprint = site_fingerprint(
+        renderer,
+        request.config,
+        request.template_dir,
+        [
+            f"search={request.search}",
+            f"drafts={request.drafts}",
+            *dumps,
+            *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
+            *(f"{f.path.name}:{f.key}" for f in files),
+        ],
+    )
     return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, dumps, images)
 
 
 def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
     """Would this build write exactly what `out` already holds, untouched since?"""
-    return (not scan.errors and manifest.fingerprint == scan.fingerprint
-            and not manifest.index_pending and intact(out, manifest.files, manifest.folders))
+    return (
+        not scan.errors
+        and manifest.fingerprint == scan.fingerprint
+        and not manifest.index_pending
+        and intact(out, manifest.files, manifest.folders)
+    )
 
 
 def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
@@ -256,14 +336,19 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
         views = source_view_step(run.request.dumps_dir, site.posts)
     feeds = feed_jobs(site, by_slug, config)
     with run.progress.phase("render", unit="file") as advance:
-        plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search,
-                                           changed), advance)
+        plan_step(
+            run,
+            workers,
+            plan_pages(site, by_slug, config, views, run.request.search, changed),
+            advance,
+        )
         feeds_and_images(run, workers, feeds, advance)
         put_extras(run, state.writer, extra_files(run, digests, feeds))
         if changed is not None and not carry(run, state.writer):
-            run.outputs, run.written = Output(), {}         # the last build's files will not do
-            plan_step(run, workers, plan_pages(site, by_slug, config, views, run.request.search),
-                      advance)
+            run.outputs, run.written = Output(), {}  # the last build's files will not do
+            plan_step(
+                run, workers, plan_pages(site, by_slug, config, views, run.request.search), advance
+            )
             feeds_and_images(run, workers, feeds, advance)
             put_extras(run, state.writer, extra_files(run, digests, feeds))
     put_extras(run, state.writer, [sitemap_file(run, digests)])
@@ -313,8 +398,12 @@ def carry(run: Run, writer: SiteWriter) -> bool:
     link, kept = [], 0
     with run.report.step("carry"):
         for rel, record in run.manifest.files.items():
-            if (rel in run.written or rel == SITEMAP or rel.startswith(BUNDLE + "/")
-                    or rel.startswith(S.IMAGES_FOLDER)):     # images are made or kept anyway
+            if (
+                rel in run.written
+                or rel == SITEMAP
+                or rel.startswith(BUNDLE + "/")
+                or rel.startswith(S.IMAGES_FOLDER)
+            ):  # images are made or kept anyway
                 continue
             held = holds(run, rel, record.key)
             if held is None:
@@ -356,15 +445,20 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
     return kept, changed
 
 
-def text_changes(run: Run, digests: dict[str, Digest],
-                 cached: dict[str, Digest]) -> frozenset[str] | None:
+def text_changes(
+    run: Run, digests: dict[str, Digest], cached: dict[str, Digest]
+) -> frozenset[str] | None:
     """The slugs of the posts whose files changed since the last build (which skipped none)
     though their headers and terms did not, when nothing else changed: no post added or
     removed, the same settings, code, templates and dumps. Then every page but theirs and
     the listing pages they are on is what the last build made. None otherwise."""
     last = run.manifest
-    if (not last.fingerprint or run.errors or last.structure != run.structure
-            or len(last.posts) != len(run.scan.files)):
+    if (
+        not last.fingerprint
+        or run.errors
+        or last.structure != run.structure
+        or len(last.posts) != len(run.scan.files)
+    ):
         return None
     changed = set()
     for f in run.scan.files:
@@ -380,8 +474,9 @@ def text_changes(run: Run, digests: dict[str, Digest],
     return frozenset(changed)
 
 
-def related_links(run: Run, digests: list[Digest],
-                  changed: frozenset[str] | None) -> dict[str, tuple[str, ...]]:
+def related_links(
+    run: Run, digests: list[Digest], changed: frozenset[str] | None
+) -> dict[str, tuple[str, ...]]:
     """Each post's related posts, from every post's terms; remembered in the cache while the
     terms and categories of all posts stay the same (an edit seldom changes them: when only
     posts' text changed, the last build's are taken without even computing their key)."""
@@ -390,8 +485,10 @@ def related_links(run: Run, digests: list[Digest],
         if found is not None:
             run.related_key = run.manifest.related_key
             return found
-    items = [PostTerms(d.post.slug, d.terms, d.post.categories)
-             for d in sorted(digests, key=lambda d: d.post.slug)]
+    items = [
+        PostTerms(d.post.slug, d.terms, d.post.categories)
+        for d in sorted(digests, key=lambda d: d.post.slug)
+    ]
     run.related_key = content_key(repr(items))
     found = run.cache.related(run.related_key)
     if found is None:
@@ -405,7 +502,7 @@ def source_view_step(dumps_dir: Path | None, posts) -> dict:
     named = {s.file for p in posts for s in p.sources}
     if not dumps_dir or not any((dumps_dir / name).is_file() for name in named):
         return {}
-    views = source_views(dumps_dir, posts)     # re-runs the loader: only when it can help
+    views = source_views(dumps_dir, posts)  # re-runs the loader: only when it can help
     return {slug: v for slug, v in views.items() if any(c.lines for c in v.copies)}
 
 
@@ -425,15 +522,17 @@ def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
             link.append(job)
         else:
             run.written[job.path] = held
-    for done, stats in ((link, workers.map(link_files, [j.path for j in link])),
-                        (make, workers.map(task, make))):
+    for done, stats in (
+        (link, workers.map(link_files, [j.path for j in link])),
+        (make, workers.map(task, make)),
+    ):
         for job, st in zip(done, stats):
             run.written[job.path] = FileRecord(report.keys[job.path], st)
     report.kept += len(jobs) - len(make)
     report.rendered += len(make)
 
 
-LIVE = FileRecord("", FileStat(0, 0, 0))    # `holds`: the site's file will do, linked
+LIVE = FileRecord("", FileStat(0, 0, 0))  # `holds`: the site's file will do, linked
 
 
 def holds(run: Run, rel: str, key: str) -> FileRecord | None:
@@ -449,6 +548,7 @@ def holds(run: Run, rel: str, key: str) -> FileRecord | None:
 @dataclass(frozen=True)
 class Extra:
     """A file no template makes: its path, what it is, its key, and how to make its bytes."""
+
     path: str
     source: str
     key: str
@@ -461,21 +561,32 @@ def extra_files(run: Run, digests: list[Digest], feeds: list[FeedJob]) -> Iterat
     --drafts) are not in posts.json."""
     config, salt = run.request.config, run.salt
     published = [d for d in digests if not d.post.draft]
-    yield Extra("posts.json", "posts.json",
-                content_key("\n".join([salt, "posts.json", *(d.key for d in published)])),
-                lambda: posts_json([d.post for d in published], config.site_url,
-                                   {d.post.slug: d.words for d in published}))
+    yield Extra(
+        "posts.json",
+        "posts.json",
+        content_key("\n".join([salt, "posts.json", *(d.key for d in published)])),
+        lambda: posts_json(
+            [d.post for d in published], config.site_url, {d.post.slug: d.words for d in published}
+        ),
+    )
     for name, path in resources.static_files().items():
         rel = "static/" + name
         yield Extra(rel, f"static file {rel}", content_key(f"{salt}\n{rel}"), path.read_bytes)
-    yield Extra("robots.txt", "robots.txt", content_key(f"{salt}\nrobots.txt"),
-                lambda: robots(config.site_url))
+    yield Extra(
+        "robots.txt",
+        "robots.txt",
+        content_key(f"{salt}\nrobots.txt"),
+        lambda: robots(config.site_url),
+    )
     feed_paths = [job.path for job in feeds]
     rules = redirect_files(feed_paths, S.rooted_url(config.site_url, ""))
     for name, text in rules.items():
-        yield Extra(name, f"redirect rules {name}",
-                    content_key("\n".join([salt, name, *feed_paths])),
-                    lambda text=text: text.encode("utf-8"))
+        yield Extra(
+            name,
+            f"redirect rules {name}",
+            content_key("\n".join([salt, name, *feed_paths])),
+            lambda text=text: text.encode("utf-8"),
+        )
 
 
 SITEMAP = "sitemap.xml"
@@ -483,11 +594,19 @@ SITEMAP = "sitemap.xml"
 
 def sitemap_file(run: Run, digests: list[Digest]) -> Extra:
     """sitemap.xml of every page planned (drafts aside), keyed by their paths."""
-    drafts = {path for d in digests if d.post.draft
-              for path in (S.post_path(d.post), S.source_path(d.post))}
+    drafts = {
+        path
+        for d in digests
+        if d.post.draft
+        for path in (S.post_path(d.post), S.source_path(d.post))
+    }
     paths = sorted(p for p in run.outputs.sources if p not in drafts)
-    return Extra(SITEMAP, "sitemap", content_key("\n".join([run.salt, SITEMAP, *paths])),
-                 lambda: sitemap(paths, run.request.config.site_url))
+    return Extra(
+        SITEMAP,
+        "sitemap",
+        content_key("\n".join([run.salt, SITEMAP, *paths])),
+        lambda: sitemap(paths, run.request.config.site_url),
+    )
 
 
 def keep_last_index(run: Run, writer: SiteWriter) -> bool:
@@ -515,11 +634,18 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
 
     with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
         run.report.indexed = update_index(
-            [search_doc(d.post, d.key) for d in posts], run.spare, state.html_of,
-            previous=out, intact=intact, language=run.request.config.language,
-            jobs=run.request.jobs, advance=advance)
-        run.written.update({f"{BUNDLE}/{rel}": FileRecord("", st)
-                            for rel, st in walk(run.spare / BUNDLE).items()})
+            [search_doc(d.post, d.key) for d in posts],
+            run.spare,
+            state.html_of,
+            previous=out,
+            intact=intact,
+            language=run.request.config.language,
+            jobs=run.request.jobs,
+            advance=advance,
+        )
+        run.written.update(
+            {f"{BUNDLE}/{rel}": FileRecord("", st) for rel, st in walk(run.spare / BUNDLE).items()}
+        )
 
 
 def remember(run: Run) -> None:
@@ -527,11 +653,20 @@ def remember(run: Run) -> None:
     (none when files were skipped), every file with its key and stat, every folder's mtime,
     and each post file's stat and key for the next scan."""
     scan, spare = run.scan, run.spare
-    run.cache.put_manifest(run.request.out, folder_id(spare), Manifest(
-        fingerprint=scan.fingerprint if not run.errors else "", files=run.written,
-        posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-        renderer=scan.renderer, scanned_ns=scan.started_ns,
-        folders=folder_times(spare, folders_of(run.written)), structure=run.structure,
-        related_key=run.related_key, index_pending=run.report.index_pending),
-        keep=folder_id(run.request.out))
+    run.cache.put_manifest(
+        run.request.out,
+        folder_id(spare),
+        Manifest(
+            fingerprint=scan.fingerprint if not run.errors else "",
+            files=run.written,
+            posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
+            renderer=scan.renderer,
+            scanned_ns=scan.started_ns,
+            folders=folder_times(spare, folders_of(run.written)),
+            structure=run.structure,
+            related_key=run.related_key,
+            index_pending=run.report.index_pending,
+        ),
+        keep=folder_id(run.request.out),
+    )
     run.report.files = len(run.written)

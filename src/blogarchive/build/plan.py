@@ -3,6 +3,7 @@ made from, so any worker can render it and its key says whether last build's fil
 
 Nothing here renders: `plan_pages` and `feed_jobs` are pure functions of the grouped site.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,13 +24,14 @@ from ..views import entry_view, format_date, pager_view, post_view
 from .digest import Digest
 from .keys import content_key
 
-HtmlOf = Callable[[str], str]       # a post's HTML by its digest key
+HtmlOf = Callable[[str], str]  # a post's HTML by its digest key
 
 
 @dataclass(frozen=True)
 class FeedLink:
     """A feed set a page links to: RSS, JSON Feed and, where a post there is dated (else no
     Atom feed is written), Atom, of the posts in `folder`."""
+
     label: str
     folder: str
     atom: bool = True
@@ -49,6 +51,7 @@ def output_key(planned, salt: str) -> str:
 class PostPage:
     """A post's page: its entry, neighbours, series, related posts and sources (with a link
     to its source view when the dumps are at hand); the body comes at render time."""
+
     path: str
     source: str
     title: str
@@ -70,6 +73,7 @@ class PostPage:
 @dataclass(frozen=True)
 class ListEntry:
     """All a listing shows of a post: its digest and its category and tag links."""
+
     digest_key: str
     categories: tuple[S.Link, ...]
     tags: tuple[S.Link, ...] = ()
@@ -78,6 +82,7 @@ class ListEntry:
 @dataclass(frozen=True)
 class ListPage:
     """Page `number` of `count` of a paginated list of posts in `folder`."""
+
     path: str
     source: str
     title: str
@@ -94,15 +99,22 @@ class ListPage:
     rooted: ClassVar[bool] = False
 
     def context(self, digests: Mapping[str, Digest], html_of: HtmlOf, config: Config) -> dict:
-        return {"intro": self.intro, "heading": self.heading, "show_source": self.show_source,
-                "entries": [entry_view(digests[e.digest_key], e.categories, self.path, config,
-                                       tags=e.tags) for e in self.entries],
-                "pager": pager_view(self.folder, self.number, self.count)}
+        return {
+            "intro": self.intro,
+            "heading": self.heading,
+            "show_source": self.show_source,
+            "entries": [
+                entry_view(digests[e.digest_key], e.categories, self.path, config, tags=e.tags)
+                for e in self.entries
+            ],
+            "pager": pager_view(self.folder, self.number, self.count),
+        }
 
 
 @dataclass(frozen=True)
 class PlainPage:
     """A page whose template context is planned whole (indexes, source views, search, 404)."""
+
     path: str
     source: str
     template: str
@@ -122,6 +134,7 @@ Page = PostPage | ListPage | PlainPage
 @dataclass(frozen=True)
 class FeedEntry:
     """One feed entry: the post's header, its absolute URL, and the key of its HTML."""
+
     post: Post
     url: str
     html_key: str
@@ -130,9 +143,10 @@ class FeedEntry:
 @dataclass(frozen=True)
 class FeedJob:
     """One feed file: RSS, Atom or JSON Feed of the site, of a category or of a tag."""
+
     path: str
     source: str
-    kind: str                   # "rss", "atom" or "json"
+    kind: str  # "rss", "atom" or "json"
     info: FeedInfo
     entries: tuple[FeedEntry, ...]
 
@@ -140,21 +154,33 @@ class FeedJob:
 @dataclass(frozen=True)
 class ImageJob:
     """One file of the project's images folder, copied into the site's images/ as it is."""
-    path: str                   # images/<its path in the folder>
+
+    path: str  # images/<its path in the folder>
     source: str
-    file: str                   # the file to copy
-    key: str                    # its content key: a changed image is copied again
+    file: str  # the file to copy
+    key: str  # its content key: a changed image is copied again
 
 
 def image_jobs(folder: Path | None, keys: Mapping[str, str]) -> list[ImageJob]:
     """Every image to copy, by its path in the folder and content key (keys.image_keys)."""
-    return [ImageJob(S.IMAGES_FOLDER + rel, f"image {rel}", str(folder / rel), key)
-            for rel, key in keys.items()] if folder else []
+    return (
+        [
+            ImageJob(S.IMAGES_FOLDER + rel, f"image {rel}", str(folder / rel), key)
+            for rel, key in keys.items()
+        ]
+        if folder
+        else []
+    )
 
 
-def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
-               views: dict | None = None, search: bool = False,
-               only: frozenset[str] | None = None) -> Iterator[Page]:
+def plan_pages(
+    site: S.Site,
+    digests: dict[str, Digest],
+    config: Config,
+    views: dict | None = None,
+    search: bool = False,
+    only: frozenset[str] | None = None,
+) -> Iterator[Page]:
     """Every HTML page of the site, in a fixed order: posts, source views, listings,
     indexes, search, 404. `views` holds the source views of the posts whose dumps are here.
     Every page has the site's navigation and links the site's feeds first, then its own (a
@@ -169,13 +195,25 @@ def plan_pages(site: S.Site, digests: dict[str, Digest], config: Config,
         yield dataclasses.replace(page, feeds=(site_feed, *page.feeds), nav=nav)
 
 
-def _plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views: dict,
-                search: bool, only: frozenset[str] | None) -> Iterator[Page]:
+def _plan_pages(
+    site: S.Site,
+    digests: dict[str, Digest],
+    config: Config,
+    views: dict,
+    search: bool,
+    only: frozenset[str] | None,
+) -> Iterator[Page]:
     posts = site.posts if only is None else [p for p in site.posts if p.slug in only]
     for post in posts:
         d = digests[post.slug]
-        yield PostPage(S.post_path(post), f"post {post.slug!r}", post.title, d.key,
-                       site.context(post), post.slug in views)
+        yield PostPage(
+            S.post_path(post),
+            f"post {post.slug!r}",
+            post.title,
+            d.key,
+            site.context(post),
+            post.slug in views,
+        )
     for post in posts:
         if post.slug in views:
             yield source_page(post, views[post.slug])
@@ -194,40 +232,64 @@ def _plan_pages(site: S.Site, digests: dict[str, Digest], config: Config, views:
 def source_page(post: Post, view) -> PlainPage:
     """A post's source view (provenance.SourceView), linked back to the post."""
     path = S.source_path(post)
-    return PlainPage(path, f"source view of {post.slug!r}", "source.html",
-                     f"Source of {post.title}",
-                     {"view": view, "post_url": S.relative_url(path, S.post_path(post))})
+    return PlainPage(
+        path,
+        f"source view of {post.slug!r}",
+        "source.html",
+        f"Source of {post.title}",
+        {"view": view, "post_url": S.relative_url(path, S.post_path(post))},
+    )
 
 
 def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPage]:
     """Home, category, tag, year, month and undated listings, each paginated."""
-    yield from lister.listing(site.posts, "", config.title, "Newest first.",
-                              source="home page", heading="All posts")
+    yield from lister.listing(
+        site.posts, "", config.title, "Newest first.", source="home page", heading="All posts"
+    )
     for cat in site.categories:
-        yield from lister.listing(cat.posts, cat.folder, f"Category: {cat.name}",
-                                  f"{_count(cat.posts)} filed under {cat.name}.",
-                                  feeds=(FeedLink(cat.name, cat.folder,
-                                                  has_atom_entries(published(cat.posts))),),
-                                  source=f"category {cat.name!r}")
+        yield from lister.listing(
+            cat.posts,
+            cat.folder,
+            f"Category: {cat.name}",
+            f"{_count(cat.posts)} filed under {cat.name}.",
+            feeds=(FeedLink(cat.name, cat.folder, has_atom_entries(published(cat.posts))),),
+            source=f"category {cat.name!r}",
+        )
     for tag in site.tags:
-        yield from lister.listing(tag.posts, tag.folder, f"Tag: {tag.name}",
-                                  f"{_count(tag.posts)} tagged {tag.name}.",
-                                  feeds=(FeedLink(tag_label(tag), tag.folder,
-                                                  has_atom_entries(published(tag.posts))),),
-                                  source=f"tag {tag.name!r}")
+        yield from lister.listing(
+            tag.posts,
+            tag.folder,
+            f"Tag: {tag.name}",
+            f"{_count(tag.posts)} tagged {tag.name}.",
+            feeds=(FeedLink(tag_label(tag), tag.folder, has_atom_entries(published(tag.posts))),),
+            source=f"tag {tag.name!r}",
+        )
     for year in site.years:
-        yield from lister.listing(year.posts, f"{year.year:04d}/", f"Posts from {year.year}",
-                                  f"{_count(year.posts)} from {year.year}.",
-                                  source=f"year {year.year}")
+        yield from lister.listing(
+            year.posts,
+            f"{year.year:04d}/",
+            f"Posts from {year.year}",
+            f"{_count(year.posts)} from {year.year}.",
+            source=f"year {year.year}",
+        )
         for month in year.months:
             name = format_date(month.posts[0].date, "%B %Y")
-            yield from lister.listing(month.posts, f"{month.year:04d}/{month.month:02d}/",
-                                      f"Posts from {name}", f"{_count(month.posts)} from {name}.",
-                                      source=f"month {name}")
-    yield from lister.listing(site.undated, "undated/", "Undated posts",
-                              "Posts the archive gives no date for, with the dates they must lie "
-                              "between (or, when nothing is known, where they were found).",
-                              source="undated posts", show_source=True)
+            yield from lister.listing(
+                month.posts,
+                f"{month.year:04d}/{month.month:02d}/",
+                f"Posts from {name}",
+                f"{_count(month.posts)} from {name}.",
+                source=f"month {name}",
+            )
+    yield from lister.listing(
+        site.undated,
+        "undated/",
+        "Undated posts",
+        "Posts the archive gives no date for, with the dates they must lie "
+        "between (or, when nothing is known, where they were found).",
+        source="undated posts",
+        show_source=True,
+    )
 
 
 def _count(posts) -> str:
@@ -243,8 +305,13 @@ class _Lister:
     """Paginated lists of posts: <folder>index.html, then <folder>page/N/index.html (with
     `only`, just the pages listing one of those slugs)."""
 
-    def __init__(self, site: S.Site, digests: dict[str, Digest], config: Config,
-                 only: frozenset[str] | None = None):
+    def __init__(
+        self,
+        site: S.Site,
+        digests: dict[str, Digest],
+        config: Config,
+        only: frozenset[str] | None = None,
+    ):
         self.site, self.digests, self.config, self.only = site, digests, config, only
         self.entries: dict[str, ListEntry] = {}
 
@@ -255,25 +322,39 @@ class _Lister:
             self.entries[post.slug] = ListEntry(self.digests[post.slug].key, cats, tags)
         return self.entries[post.slug]
 
-    def listing(self, posts, folder: str, title: str, intro: str, source: str,
-                **more) -> Iterator[ListPage]:
+    def listing(
+        self, posts, folder: str, title: str, intro: str, source: str, **more
+    ) -> Iterator[ListPage]:
         """The pages of one list; `more` may give feeds, show_source and heading."""
         chunks = S.pages(tuple(posts), self.config.posts_per_page)
         heading = more.pop("heading", "") or title
         for n, chunk in enumerate(chunks, 1):
             if self.only is not None and not any(p.slug in self.only for p in chunk):
                 continue
-            yield ListPage(S.paged(folder, n), f"{source}, page {n}",
-                           title if n == 1 else f"{title} (page {n} of {len(chunks)})",
-                           intro, heading, tuple(self.entry(p) for p in chunk),
-                           folder, n, len(chunks), **more)
+            yield ListPage(
+                S.paged(folder, n),
+                f"{source}, page {n}",
+                title if n == 1 else f"{title} (page {n} of {len(chunks)})",
+                intro,
+                heading,
+                tuple(self.entry(p) for p in chunk),
+                folder,
+                n,
+                len(chunks),
+                **more,
+            )
 
 
 def categories_page(site: S.Site) -> PlainPage:
     """The categories index with a post count for each."""
     path = S.CATEGORIES_PATH
-    return PlainPage(path, "categories index", "categories.html", "Categories",
-                     {"categories": _counts(path, site.categories)})
+    return PlainPage(
+        path,
+        "categories index",
+        "categories.html",
+        "Categories",
+        {"categories": _counts(path, site.categories)},
+    )
 
 
 def tags_page(site: S.Site) -> PlainPage:
@@ -283,23 +364,44 @@ def tags_page(site: S.Site) -> PlainPage:
 
 
 def _counts(path: str, groups) -> list[dict]:
-    return [{"name": g.name, "url": S.relative_url(path, g.path), "count": len(g.posts)}
-            for g in groups]
+    return [
+        {"name": g.name, "url": S.relative_url(path, g.path), "count": len(g.posts)} for g in groups
+    ]
 
 
 def archives_page(site: S.Site) -> PlainPage:
     """Every year and month with its count, and the undated posts."""
     path = S.ARCHIVES_PATH
-    years = [{"year": y.year, "url": S.relative_url(path, y.path), "count": len(y.posts),
-              "months": [{"name": format_date(m.posts[0].date, "%B %Y"),
-                          "url": S.relative_url(path, m.path), "count": len(m.posts)}
-                         for m in y.months]} for y in site.years]
+    years = [
+        {
+            "year": y.year,
+            "url": S.relative_url(path, y.path),
+            "count": len(y.posts),
+            "months": [
+                {
+                    "name": format_date(m.posts[0].date, "%B %Y"),
+                    "url": S.relative_url(path, m.path),
+                    "count": len(m.posts),
+                }
+                for m in y.months
+            ],
+        }
+        for y in site.years
+    ]
     bars = month_bars(site.posts, lambda y, m: S.relative_url(path, S.month_path(y, m)))
-    activity = {"svg": Markup(activity_svg(bars)), "rows": activity_table(bars),
-                "months": SHORT_MONTHS}
+    activity = {
+        "svg": Markup(activity_svg(bars)),
+        "rows": activity_table(bars),
+        "months": SHORT_MONTHS,
+    }
     undated = {"count": len(site.undated), "url": S.relative_url(path, S.UNDATED_PATH)}
-    return PlainPage(path, "archive overview", "archives.html", "Archives",
-                     {"activity": activity, "years": years, "undated": undated})
+    return PlainPage(
+        path,
+        "archive overview",
+        "archives.html",
+        "Archives",
+        {"activity": activity, "years": years, "undated": undated},
+    )
 
 
 FEED_FILES = (("feed.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json"))
@@ -310,19 +412,31 @@ def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[
     atom.xml where no post is dated: Atom requires a date on every entry and on the feed).
     Drafts, there when built with --drafts, are never in a feed."""
     base = config.site_url
-    groups = [("", config.title, site.posts),
-              *((c.folder, f"{config.title}: {c.name}", c.posts) for c in site.categories),
-              *((t.folder, f"{config.title}: {tag_label(t)}", t.posts) for t in site.tags)]
+    groups = [
+        ("", config.title, site.posts),
+        *((c.folder, f"{config.title}: {c.name}", c.posts) for c in site.categories),
+        *((t.folder, f"{config.title}: {tag_label(t)}", t.posts) for t in site.tags),
+    ]
     jobs = []
     for folder, title, shown in groups:
         posts = published(shown)
-        entries = tuple(FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
-                        for p in posts[: _feed_window(config, posts)])
+        entries = tuple(
+            FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
+            for p in posts[: _feed_window(config, posts)]
+        )
         for name, kind in FEED_FILES:
             if kind == "atom" and not has_atom_entries(posts):
                 continue
-            info = FeedInfo(title, config.description, config.author, config.language,
-                            base, base + folder + name, config.timezone, config.feed_limit)
+            info = FeedInfo(
+                title,
+                config.description,
+                config.author,
+                config.language,
+                base,
+                base + folder + name,
+                config.timezone,
+                config.feed_limit,
+            )
             jobs.append(FeedJob(folder + name, f"{kind} feed {title!r}", kind, info, entries))
     return jobs
 

@@ -5,6 +5,7 @@ by name (pickled by reference), the state never is. Results come back in the ord
 were given, so output never depends on the number of workers or on scheduling. With one
 worker (or little work) everything runs in this process, unforked.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -12,8 +13,8 @@ import os
 import traceback
 from typing import Any, Callable
 
-Task = Callable[[Any, Any], Any]    # (state, batch) -> results
-PROGRESS_SLICES = 20                # a batch followed by a progress bar goes in this many parts
+Task = Callable[[Any, Any], Any]  # (state, batch) -> results
+PROGRESS_SLICES = 20  # a batch followed by a progress bar goes in this many parts
 
 from ..errors import BlogArchiveError, OutputError
 
@@ -42,7 +43,7 @@ class Workers:
         results: list = []
         size = max(self.threshold, -(-len(items) // PROGRESS_SLICES))
         for start in range(0, len(items), size):
-            results += self._map(task, items[start:start + size])
+            results += self._map(task, items[start : start + size])
             advance(len(results) - start)
         return results
 
@@ -140,8 +141,10 @@ def _serve(conn, state) -> None:
         except BlogArchiveError as exc:
             reply = ("error", str(exc))
         except BaseException:  # noqa: BLE001 - anything else is a bug: send its traceback home
-            reply = ("error",
-                     f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}")
+            reply = (
+                "error",
+                f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}",
+            )
         try:
             conn.send(reply)
         except (OSError, ValueError):

@@ -1,4 +1,5 @@
 """What a build did: counts for the one line the command prints, and each step's time."""
+
 from __future__ import annotations
 
 import contextlib
@@ -9,17 +10,18 @@ import time
 @dataclasses.dataclass
 class Report:
     """What a build did, for the one line the command prints (and for benchmarks and tests)."""
+
     files: int = 0
     rendered: int = 0
     kept: int = 0
     converted: int = 0
-    read: int = 0                   # post files read (the rest matched the last build's record)
-    indexed: object = None          # search.IndexStats, when Pagefind ran
+    read: int = 0  # post files read (the rest matched the last build's record)
+    indexed: object = None  # search.IndexStats, when Pagefind ran
     up_to_date: bool = False
-    index_pending: bool = False     # swapped in with the last search index; the next build updates it
+    index_pending: bool = False  # swapped in with the last search index; the next build updates it
     seconds: float = 0.0
-    keys: dict = dataclasses.field(default_factory=dict, repr=False)   # output path -> its key
-    phases: dict = dataclasses.field(default_factory=dict)              # step -> seconds
+    keys: dict = dataclasses.field(default_factory=dict, repr=False)  # output path -> its key
+    phases: dict = dataclasses.field(default_factory=dict)  # step -> seconds
 
     @contextlib.contextmanager
     def step(self, name: str):
@@ -33,15 +35,22 @@ class Report:
     def summary(self, out) -> str:
         """The one line the build command prints."""
         if self.up_to_date:
-            return (f"{out}/ is up to date ({self.files} files); "
-                    f"nothing written in {self.seconds:.2f} s")
+            return (
+                f"{out}/ is up to date ({self.files} files); "
+                f"nothing written in {self.seconds:.2f} s"
+            )
         index = self.indexed
-        searched = (f"; search index of {index.pages} pages in {index.shards} shards, "
-                    f"{index.indexed} indexed ({index.bytes / 1e6:.1f} MB) in {index.seconds:.2f} s"
-                    if index else "")
-        return (f"built {self.files} files into {out}/ in {self.seconds:.2f} s "
-                f"({self.converted} posts converted, {self.rendered} files rendered, "
-                f"{self.kept} unchanged{searched})")
+        searched = (
+            f"; search index of {index.pages} pages in {index.shards} shards, "
+            f"{index.indexed} indexed ({index.bytes / 1e6:.1f} MB) in {index.seconds:.2f} s"
+            if index
+            else ""
+        )
+        return (
+            f"built {self.files} files into {out}/ in {self.seconds:.2f} s "
+            f"({self.converted} posts converted, {self.rendered} files rendered, "
+            f"{self.kept} unchanged{searched})"
+        )
 
     def timings(self) -> str:
         """'scan 0.01 s, digest 0.20 s, …' in the order the steps ran."""

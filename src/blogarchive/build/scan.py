@@ -1,4 +1,5 @@
 """Reading posts/: which post files there are, their content keys, and parsing one of them."""
+
 from __future__ import annotations
 
 import os
@@ -23,6 +24,7 @@ T = TypeVar("T")
 class PostFile:
     """One posts/*.md as the scan saw it: its content key (of the renderer and its bytes),
     whether it was read or its recorded key reused, and its size, mtime and inode."""
+
     path: Path
     key: str
     read: bool
@@ -33,13 +35,16 @@ def post_names(folder: Path) -> list[str]:
     """The names of posts/*.md (hidden files aside), in name order."""
     if not folder.is_dir():
         raise BlogArchiveError(
-            f"{folder}: no such posts folder (run `python build.py import` first)")
-    return sorted(e.name for e in os.scandir(folder)
-                  if e.name.endswith(".md") and not e.name.startswith("."))
+            f"{folder}: no such posts folder (run `python build.py import` first)"
+        )
+    return sorted(
+        e.name for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith(".")
+    )
 
 
-def scan_posts(folder: Path, renderer: str, known: Mapping[str, FileRecord],
-               last_scan_ns: int) -> tuple[list[PostFile], list[str]]:
+def scan_posts(
+    folder: Path, renderer: str, known: Mapping[str, FileRecord], last_scan_ns: int
+) -> tuple[list[PostFile], list[str]]:
     """Every posts/*.md as a PostFile, and the files that cannot be read.
 
     Bytes are hashed and let go: workers read the files they convert, so no process holds
@@ -59,8 +64,11 @@ def scan_posts(folder: Path, renderer: str, known: Mapping[str, FileRecord],
                 raise PostError(path, None, "is a link to a file outside the posts folder; refused")
             stats = FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
             record = known.get(name)
-            if (record is not None and record.stat == stats
-                    and st.st_mtime_ns < last_scan_ns - MTIME_GRACE_NS):
+            if (
+                record is not None
+                and record.stat == stats
+                and st.st_mtime_ns < last_scan_ns - MTIME_GRACE_NS
+            ):
                 found.append(PostFile(path, record.key, False, stats))
                 continue
             key = post_key(renderer, path, path.read_bytes())
@@ -77,13 +85,15 @@ def parse_post(path: Path, data: bytes) -> Post:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PostError(path, data[:exc.start].count(b"\n") + 1,
-                        f"not UTF-8 text (byte {exc.start})") from None
+        raise PostError(
+            path, data[: exc.start].count(b"\n") + 1, f"not UTF-8 text (byte {exc.start})"
+        ) from None
     return from_markdown(text, str(path))
 
 
-def unique_slugs(items: Mapping[Path, T], slug_of: Callable[[T], str], errors: list[str],
-                 keep_going: bool) -> list[T]:
+def unique_slugs(
+    items: Mapping[Path, T], slug_of: Callable[[T], str], errors: list[str], keep_going: bool
+) -> list[T]:
     """The items (by the file each came from), refusing (or with --keep-going skipping)
     malformed files, reported in `errors`, and a slug used twice."""
     seen: dict[str, Path] = {}
@@ -96,8 +106,11 @@ def unique_slugs(items: Mapping[Path, T], slug_of: Callable[[T], str], errors: l
         seen[slug] = path
         kept.append(item)
     if errors and not keep_going:
-        raise BlogArchiveError("cannot build:\n  " + "\n  ".join(errors)
-                               + "\n(fix the files, or use --keep-going to skip them)")
+        raise BlogArchiveError(
+            "cannot build:\n  "
+            + "\n  ".join(errors)
+            + "\n(fix the files, or use --keep-going to skip them)"
+        )
     for error in errors:
         print(f"warning: skipped {error}", file=sys.stderr)
     return kept

@@ -3,6 +3,7 @@
 Each task is a function `task(state, batch) -> results` that `pool.Workers.map` runs in
 the workers on a share of the batch; `state` is the WorkerState each worker inherited.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,15 @@ class WorkerState:
     """A worker's view of the build: settings, templates, the cache, the post files by key,
     the writer of the new tree, and (once the posts are digested) every post's digest."""
 
-    def __init__(self, config: Config, env: Environment, cache: BuildCache,
-                 files: dict[str, Path], writer: SiteWriter, renderer: str):
+    def __init__(
+        self,
+        config: Config,
+        env: Environment,
+        cache: BuildCache,
+        files: dict[str, Path],
+        writer: SiteWriter,
+        renderer: str,
+    ):
         self.config, self.env, self.cache, self.files = config, env, cache, files
         self.writer, self.renderer = writer, renderer
         self.digests: dict[str, Digest] = {}
@@ -60,8 +68,9 @@ class WorkerState:
         key = (entry.html_key, entry.url)
         if key not in self.items:
             body = self.html_of(entry.html_key)
-            self.items[key] = FeedItem(entry.post, entry.url, absolutize(body, entry.url),
-                                       summary(body))
+            self.items[key] = FeedItem(
+                entry.post, entry.url, absolutize(body, entry.url), summary(body)
+            )
         return self.items[key]
 
 

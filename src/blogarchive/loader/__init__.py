@@ -3,6 +3,7 @@
 Modules follow the data: lines.py judges single lines, segment.py cuts a dump into posts,
 body.py writes a post's Markdown, merge.py joins copies of one post across dumps.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,9 +22,9 @@ from .segment import parse_dump, split_lines
 
 @dataclass
 class LoadResult:
-    posts: Sequence[Post]               # a MergedPosts: bodies are merged as they are read
+    posts: Sequence[Post]  # a MergedPosts: bodies are merged as they are read
     parses: list[DumpParse]
-    slug_of: dict = field(default_factory=dict)     # (dump, raw index) -> slug
+    slug_of: dict = field(default_factory=dict)  # (dump, raw index) -> slug
     learned: list[str] = field(default_factory=list)  # what was learned from all the dumps
 
     @property
@@ -44,19 +45,26 @@ class ParseSink:
     """Where each dump's line notes go when they are too many to keep: `digest(parse)` runs
     where the dump was cut (perhaps a worker: a module-level function) and `take(parse, digest)`
     here, in dump order; the parse is then kept without its notes."""
+
     digest: Callable[[DumpParse], Any]
     take: Callable[[DumpParse, Any], None]
 
 
 class BlockStore(Protocol):
     """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk)."""
+
     def put(self, blocks: list[str]) -> Any: ...
     def get(self, ref: Any) -> list[str]: ...
 
 
-def load_dumps(dumps: Sequence[tuple[str, str, Overrides | None]], extra: list[DumpParse] = (),
-               advance: Callable[[int], None] = lambda n: None, sink: ParseSink | None = None,
-               store: BlockStore | None = None, workers=None) -> LoadResult:
+def load_dumps(
+    dumps: Sequence[tuple[str, str, Overrides | None]],
+    extra: list[DumpParse] = (),
+    advance: Callable[[int], None] = lambda n: None,
+    sink: ParseSink | None = None,
+    store: BlockStore | None = None,
+    workers=None,
+) -> LoadResult:
     """Parse every dump (name, text, overrides) and merge the posts they share with each other
     and with `extra`, the posts other readers found (HTML pages, WordPress exports).
 
@@ -83,11 +91,16 @@ def load_dumps(dumps: Sequence[tuple[str, str, Overrides | None]], extra: list[D
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
-    blocks_of = (lambda r: store.get(refs[(r.dump, r.index)]) if (r.dump, r.index) in refs
-                 else r.blocks)
+    blocks_of = lambda r: (
+        store.get(refs[(r.dump, r.index)]) if (r.dump, r.index) in refs else r.blocks
+    )
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts], blocks_of)
-    return LoadResult(posts=posts, parses=parses, slug_of=slug_of,
-                      learned=profile.summary + _place_summary(votes, places))
+    return LoadResult(
+        posts=posts,
+        parses=parses,
+        slug_of=slug_of,
+        learned=profile.summary + _place_summary(votes, places),
+    )
 
 
 def _learn_chrome(dumps, workers):
@@ -128,7 +141,7 @@ def _first_pass(dumps, profile, workers):
 def _batches(items: list, workers) -> list[list]:
     """A few dumps per worker at a time: results come back (and are let go) as they are done."""
     size = 4 * max(1, getattr(workers, "count", 1))
-    return [items[k:k + size] for k in range(0, len(items), size)]
+    return [items[k : k + size] for k in range(0, len(items), size)]
 
 
 def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
@@ -137,10 +150,20 @@ def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
     for shape in sorted({s for s, _ in votes}):
         head, foot = votes[(shape, "header")], votes[(shape, "footer")]
         where = "under the title" if places[shape] == "header" else "closing the post"
-        out.append(f"{shape} meta lines read as {where} ({head} stand under a title-like line, "
-                   f"{foot} under prose)")
+        out.append(
+            f"{shape} meta lines read as {where} ({head} stand under a title-like line, "
+            f"{foot} under prose)"
+        )
     return out
 
 
-__all__ = ["load_dumps", "parse_dump", "parse_overrides", "split_lines", "LoadResult", "MergedPosts",
-           "Overrides", "ParseSink"]
+__all__ = [
+    "load_dumps",
+    "parse_dump",
+    "parse_overrides",
+    "split_lines",
+    "LoadResult",
+    "MergedPosts",
+    "Overrides",
+    "ParseSink",
+]

@@ -48,9 +48,9 @@ def learn_chrome(pages: dict[str, list[str]]) -> ChromeProfile:
         found = _consensus(keys, int(need), from_end=end)
         for name, positions in found.items():
             for pos, agree in positions:
-                profile.lines[name][
-                    seqs[name][pos]
-                ] = f"page chrome: the same line at the {label} of {agree} of {len(pages)} pages"
+                profile.lines[name][seqs[name][pos]] = (
+                    f"page chrome: the same line at the {label} of {agree} of {len(pages)} pages"
+                )
         count = max((len(p) for p in found.values()), default=0)
         profile.summary.append(
             f"{label} of the pages: {count} lines of chrome shared by at least "

@@ -88,8 +88,9 @@ def _legacy(t: str, note: LineNote, i: int, seen_text: bool, rows, result: DumpP
     elif L.is_more(t):
         note.role, note.reason = "more", "teaser link"
     elif L.categories_of(t) is not None:
-        note.role, note.data = "cats", G.Meta(
-            "categories", "footer", categories=tuple(L.categories_of(t))
+        note.role, note.data = (
+            "cats",
+            G.Meta("categories", "footer", categories=tuple(L.categories_of(t))),
         )
     elif L.is_footer(t) or (L.FOLLOW_RE.match(t) and _next_is_footer(rows, i)):
         note.role, note.reason = "footer", "page footer"
@@ -162,9 +163,14 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
             else:
                 place = meta.place if meta.place != "either" else places.get(meta.shape, "footer")
                 above = done.notes[prev] if prev is not None else None
-                header = place == "header" and above is not None and (
-                    above.role == "text" and L.is_title_like(done.rows[prev], 200, 40)
-                    or above.role == "date"  # stacked under another line of the title's meta
+                header = (
+                    place == "header"
+                    and above is not None
+                    and (
+                        above.role == "text"
+                        and L.is_title_like(done.rows[prev], 200, 40)
+                        or above.role == "date"  # stacked under another line of the title's meta
+                    )
                 )
                 note.role = head_role = "date" if header else "cats"
                 note.reason = (
@@ -202,6 +208,7 @@ def find_dates_above(done: Classified) -> None:
 
 def _place_date(done: Classified, nb: list[int], k: int, seen: dict) -> None:
     """Sort one bare date line: clearly above a title, clearly under one, or either."""
+
     def role(j):
         return done.notes[nb[j]].role if 0 <= j < len(nb) else "chrome"
 
@@ -220,5 +227,9 @@ def _place_date(done: Classified, nb: list[int], k: int, seen: dict) -> None:
 
 
 def _bare_date(meta) -> bool:
-    return isinstance(meta, G.Meta) and meta.shape == "dateline" and meta.comments is None \
+    return (
+        isinstance(meta, G.Meta)
+        and meta.shape == "dateline"
+        and meta.comments is None
         and meta.date is not None
+    )

@@ -75,25 +75,42 @@ class Verdict:
     weak: bool
 
 
-def _why_chrome(done: Classified, cand: Candidate, posts: list[Candidate],
-                post_titles: set[str]) -> Verdict | None:
+def _why_chrome(
+    done: Classified, cand: Candidate, posts: list[Candidate], post_titles: set[str]
+) -> Verdict | None:
     """Why a candidate nothing dates or closes is chrome, or None if it may be a post."""
     lines = [done.rows[i] for i in _text_lines(done, cand)]
     head = f"chrome block of {len(lines)} short line(s): no date or meta line"
     if not any(is_prose(t) for t in lines):
-        return Verdict(f"{head} and no prose, in a page whose posts carry them (a header, "
-                       "menu or widget)", weak=False)
+        return Verdict(
+            f"{head} and no prose, in a page whose posts carry them (a header, menu or widget)",
+            weak=False,
+        )
     framed = _widgets(done, cand, post_titles) or _furniture_above(done, cand)
-    if (cand.title < posts[0].title and framed and sum(map(is_prose, lines)) <= 1
-            and not any(_paragraph(t) for t in lines)):
-        return Verdict(f"{head} and one short sentence at most, above the page's first dated "
-                       "post beside the page's furniture (site title, tagline, menu)", weak=True)
+    if (
+        cand.title < posts[0].title
+        and framed
+        and sum(map(is_prose, lines)) <= 1
+        and not any(_paragraph(t) for t in lines)
+    ):
+        return Verdict(
+            f"{head} and one short sentence at most, above the page's first dated "
+            "post beside the page's furniture (site title, tagline, menu)",
+            weak=True,
+        )
     last = posts[-1]
     closed = any(done.notes[i].role in CLOSING_ROLES for i in range(last.title + 1, last.end))
-    if (cand.title > last.title and closed and not is_prose(lines[-1])
-            and _widgets(done, cand, post_titles)):
-        return Verdict(f"{head}, below the meta line closing the page's last post, ending in "
-                       "widget lists, not prose (sidebar widgets)", weak=True)
+    if (
+        cand.title > last.title
+        and closed
+        and not is_prose(lines[-1])
+        and _widgets(done, cand, post_titles)
+    ):
+        return Verdict(
+            f"{head}, below the meta line closing the page's last post, ending in "
+            "widget lists, not prose (sidebar widgets)",
+            weak=True,
+        )
     return None
 
 
@@ -129,8 +146,11 @@ def _retitle(done: Classified, cand: Candidate, titles: dict[int, str]) -> None:
     if not lines or keys[0] in named:
         return
     evidence = "named by the meta line closing its post"
-    hits = [k for k in range(1, len(lines)) if keys[k] in named
-            and any(_paragraph(done.rows[i]) for i in lines[k + 1:])]
+    hits = [
+        k
+        for k in range(1, len(lines))
+        if keys[k] in named and any(_paragraph(done.rows[i]) for i in lines[k + 1 :])
+    ]
     if not hits:
         evidence = "repeated from a list of posts above it"
         hits = _listed_above(done, lines, keys)
@@ -146,24 +166,36 @@ def _listed_above(done: Classified, lines: list[int], keys: list[str]) -> list[i
     for k in range(2, run):
         first = keys.index(keys[k], 1)
         between = [done.rows[i] for i in lines[first + 1 : k]]
-        if first < k and L.is_title_like(done.rows[lines[k]]) and between \
-                and not any(is_prose(t) for t in between):
+        if (
+            first < k
+            and L.is_title_like(done.rows[lines[k]])
+            and between
+            and not any(is_prose(t) for t in between)
+        ):
             hits.append(k)
     return hits
 
 
-def _move_title(done, cand: Candidate, lines: list[int], k: int, evidence: str,
-                titles: dict[int, str]) -> None:
+def _move_title(
+    done, cand: Candidate, lines: list[int], k: int, evidence: str, titles: dict[int, str]
+) -> None:
     """The post's title is its k-th text line; the lines above it become chrome."""
     title = done.rows[lines[k]].strip()
     weak = evidence != "named by the meta line closing its post"
-    _mark_chrome(done, lines[:k], f"header or sidebar above the post's title ('{title}', "
-                                  f"{evidence})", weak)
+    _mark_chrome(
+        done, lines[:k], f"header or sidebar above the post's title ('{title}', {evidence})", weak
+    )
     del titles[cand.title]
     titles[lines[k]] = evidence
-    done.result.guesses.append(Guess(done.result.name, lines[k] + 1, title,
-                                     f"post title ({evidence}; the {k} line(s) above it "
-                                     "taken for header or sidebar)", weak))
+    done.result.guesses.append(
+        Guess(
+            done.result.name,
+            lines[k] + 1,
+            title,
+            f"post title ({evidence}; the {k} line(s) above it taken for header or sidebar)",
+            weak,
+        )
+    )
 
 
 def _named(done: Classified, cand: Candidate) -> set[str]:

@@ -2,6 +2,7 @@
 
 These predicates know nothing about neighbouring lines; segment.py adds the context.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,11 @@ _COMMENTS = r"(?P<comments>Leave a comment|(?P<n>\d+|One|No) [Cc]omments?|(?P<r>
 _DATE_MDY = r"(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})"
 _DATE_DMY = r"(?P<day2>\d{1,2}) (?P<month2>[A-Z][a-z]+),? (?P<year2>\d{4})"
 DATELINE_RE = re.compile(
-    rf"^\s*(?=\S)(?:{_DATE_MDY}|{_DATE_DMY})?(?:(?:(?<=\d)\s+|(?<!\d)){_COMMENTS})?\s*$")
-MORE_RE = re.compile(r"^\s*(?:Continue reading\s*(?:→|->|&rarr;)?|Read more\s*(?:→|»)?|\(more…\))\s*$")
+    rf"^\s*(?=\S)(?:{_DATE_MDY}|{_DATE_DMY})?(?:(?:(?<=\d)\s+|(?<!\d)){_COMMENTS})?\s*$"
+)
+MORE_RE = re.compile(
+    r"^\s*(?:Continue reading\s*(?:→|->|&rarr;)?|Read more\s*(?:→|»)?|\(more…\))\s*$"
+)
 CATEGORIES_RE = re.compile(r"^\s*Categor(?:y|ies):\s*(?P<names>\S.*?)\s*$")
 FOOTER_RES = (
     re.compile(r"^\s*Get every new post delivered to your Inbox\.?\s*$"),
@@ -108,8 +112,12 @@ def is_more(text: str) -> bool:
 def is_filename(text: str) -> bool:
     """An image's file name standing alone ('IDS-spain-2014'): residue, not prose."""
     s = text.strip()
-    return len(s) <= 80 and bool(FILENAME_RE.match(s)) and any(c.isalpha() for c in s) \
+    return (
+        len(s) <= 80
+        and bool(FILENAME_RE.match(s))
+        and any(c.isalpha() for c in s)
         and not s.isdigit()
+    )
 
 
 def is_lower_phrase(text: str) -> bool:
@@ -128,8 +136,14 @@ def is_title_like(text: str, max_len: int = 150, max_words: int = 25) -> bool:
         return False
     if not (s[0].isupper() or s[0].isdigit() or s[0] in "‘“\"'("):
         return False
-    return not (NOTE_RE.match(s) or STAR_NOTE_RE.match(s) or BULLET_RE.match(s)
-                or is_credit(s) or is_filename(s) or DATELINE_RE.match(s))
+    return not (
+        NOTE_RE.match(s)
+        or STAR_NOTE_RE.match(s)
+        or BULLET_RE.match(s)
+        or is_credit(s)
+        or is_filename(s)
+        or DATELINE_RE.match(s)
+    )
 
 
 def is_heading_like(text: str) -> bool:

@@ -4,6 +4,7 @@ A copy's Markdown blocks are read through `blocks_of(raw)`, so they may wait on 
 importer's BlockStore) until the post they belong to is written: `MergedPosts` builds each
 post's body only when it is read.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -71,8 +72,9 @@ def same_post(a: RawPost, b: RawPost, seen: _Shingles | None = None) -> bool:
         return False
     seen = seen or _Shingles(own_blocks)
     if _copy_of_start(seen.blocks_of(a), seen.blocks_of(b)) and seen.words_of(
-            a if len(seen.blocks_of(a)) <= len(seen.blocks_of(b)) else b):
-        return True     # one copy opens the other: every run of its words is in the other
+        a if len(seen.blocks_of(a)) <= len(seen.blocks_of(b)) else b
+    ):
+        return True  # one copy opens the other: every run of its words is in the other
     n = max(1, min(5, len(seen.words_of(a)), len(seen.words_of(b))))
     sa, sb = seen.runs_of(a, n), seen.runs_of(b, n)
     return len(sa & sb) / max(1, min(len(sa), len(sb))) >= SAME_POST_OVERLAP
@@ -81,7 +83,7 @@ def same_post(a: RawPost, b: RawPost, seen: _Shingles | None = None) -> bool:
 def _copy_of_start(a: list[str], b: list[str]) -> bool:
     """One list of blocks begins the other (a teaser, or the same post twice)."""
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return long[:len(short)] == short
+    return long[: len(short)] == short
 
 
 def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> list[list[RawPost]]:
@@ -112,8 +114,8 @@ def merge_blocks(copies: list[list[str]]) -> list[str]:
     ordered = sorted(copies, key=lambda b: -sum(len(x.split()) for x in b))
     merged = list(ordered[0])
     for other in ordered[1:]:
-        if merged[:len(other)] == other:
-            continue    # nothing only `other` has (what difflib would find, sooner)
+        if merged[: len(other)] == other:
+            continue  # nothing only `other` has (what difflib would find, sooner)
         matcher = difflib.SequenceMatcher(a=merged, b=other, autojunk=False)
         result: list[str] = []
         for op, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -222,13 +224,15 @@ class MergedPosts(Sequence):
         return MergedPosts(self.headers, lambda k: change(self.build(k)))
 
 
-def merge_posts(raws: list[RawPost], blocks_of: Blocks = own_blocks
-                ) -> tuple[MergedPosts, dict[tuple[str, int], str]]:
+def merge_posts(
+    raws: list[RawPost], blocks_of: Blocks = own_blocks
+) -> tuple[MergedPosts, dict[tuple[str, int], str]]:
     """Final posts, and for each (dump, raw index) the slug it became."""
     groups = group_duplicates(raws, blocks_of)
     fields = [merge_group(g) for g in groups]
     slugs = assign_slugs(fields, [own_slug(g) for g in groups])
     headers = [Post(slug=s, **f) for s, f in zip(slugs, fields)]
     where = {(r.dump, r.index): s for g, s in zip(groups, slugs) for r in g}
-    return MergedPosts(headers, lambda k: dataclasses.replace(
-        headers[k], body=merge_body(groups[k], blocks_of))), where
+    return MergedPosts(
+        headers, lambda k: dataclasses.replace(headers[k], body=merge_body(groups[k], blocks_of))
+    ), where

@@ -92,8 +92,7 @@ def _stops(rows, i: int, page: PageStructure) -> bool:
     or a comment count (the heading of a thread, never a link of the run)."""
     t = rows[i]
     return i in page.marks or bool(
-        G.THREAD_RE.match(t) or G.NAV_HEAD_RE.match(t) or G.FORM_HEAD_RE.match(t)
-        or G.count_line(t)
+        G.THREAD_RE.match(t) or G.NAV_HEAD_RE.match(t) or G.FORM_HEAD_RE.match(t) or G.count_line(t)
     )
 
 
@@ -110,8 +109,7 @@ def _thread(rows, nb, k, page) -> int | None:
     page.threads.append(thread)
     page.marks[nb[k]] = Mark(
         "thread",
-        f"comment thread heading ({len(thread.comments)} comments "
-        "read, kept as archived comments)",
+        f"comment thread heading ({len(thread.comments)} comments read, kept as archived comments)",
         zone=True,
     )
     _mark(page, nb[k + 1 : j], "thread", "comment thread (an archived comment, not the post)")
@@ -285,7 +283,10 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
         _description(rows, nb, k, page)
         return
     meta = (
-        G.entry_meta(t) or G.byline(t) or G.count_line(t) or _dateline(t)
+        G.entry_meta(t)
+        or G.byline(t)
+        or G.count_line(t)
+        or _dateline(t)
         or _bubble(rows, nb, k, page)
     )
     if meta:

@@ -10,6 +10,7 @@ from the sequence of dumps.  So memory holds one dump's text at a time, whatever
 Each pass is a task `(state, batch) -> results` that a pool of forked workers can run
 (build/pool.py's `Workers`); `InProcess` runs them here.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,10 +24,11 @@ from .classify import Classified, place_votes, resolve_meta
 from .model import LineNote
 from .segment import cut_posts, first_pass, known_titles_of, split_lines
 
-HEAD = 64               # non-blank lines kept from each end of a page to learn chrome from
-MIDDLE = "\x00"         # stands for a non-blank line not kept (split_lines drops real NULs)
-_NOTE_FIELDS = tuple(f.name for f in dataclasses.fields(LineNote)
-                     if f.name not in ("no", "text", "role"))
+HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
+MIDDLE = "\x00"  # stands for a non-blank line not kept (split_lines drops real NULs)
+_NOTE_FIELDS = tuple(
+    f.name for f in dataclasses.fields(LineNote) if f.name not in ("no", "text", "role")
+)
 _PLAIN = tuple(f.default for f in dataclasses.fields(LineNote) if f.name in _NOTE_FIELDS)
 _get_more = operator.attrgetter(*_NOTE_FIELDS)
 _more_of = _get_more if len(_NOTE_FIELDS) > 1 else (lambda note: (_get_more(note),))
@@ -64,11 +66,12 @@ class PageEnds(Sequence):
 class FirstPass:
     """A classified dump without its lines: `roles` indexes `role_names` a byte per line,
     `more` holds a line's other note fields where they are not the defaults."""
-    done: Classified                    # rows and notes emptied
+
+    done: Classified  # rows and notes emptied
     role_names: tuple[str, ...]
     roles: bytes
     more: dict[int, tuple]
-    places_read: bool = False           # resolving its meta lines needs every dump's votes
+    places_read: bool = False  # resolving its meta lines needs every dump's votes
 
 
 def pack(done: Classified) -> FirstPass:
@@ -84,8 +87,9 @@ def pack(done: Classified) -> FirstPass:
             more[i] = values
     roles = bytes([code[n.role] for n in done.notes])
     result = dataclasses.replace(done.result, notes=[])
-    return FirstPass(dataclasses.replace(done, rows=[], notes=[], result=result),
-                     names, roles, more)
+    return FirstPass(
+        dataclasses.replace(done, rows=[], notes=[], result=result), names, roles, more
+    )
 
 
 def unpack(first: FirstPass, rows: list[str]) -> Classified:
@@ -115,6 +119,7 @@ class _Places(dict):
 
 # -- the passes, as pool tasks: (state, batch of dump indexes) -> results ----------------------
 
+
 def set_state(state: dict, values: dict) -> None:
     """Give the passes what the whole import has learned so far (every worker gets it)."""
     state.update(values)
@@ -139,7 +144,7 @@ def first_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, Counter,
         rows = split_lines(text)
         done = first_pass(text, name, ov, state["chrome"].get(name, {}), rows)
         first, votes, places = pack(done), place_votes(done), _Places()
-        resolve_meta(done, places)      # undone: pass 4 resolves again, with every dump's votes
+        resolve_meta(done, places)  # undone: pass 4 resolves again, with every dump's votes
         first.places_read = places.read
         out.append((name, freeze(first), votes, None if places.read else known_titles_of(done)))
     return out

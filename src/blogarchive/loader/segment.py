@@ -7,6 +7,7 @@ post's footnotes, anywhere in a dump that has no dates at all when a paragraph f
 or wherever a line repeats a title dated in another dump.  Every such inference is a guess
 and is listed in the import report.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,9 +16,16 @@ from ..text import FORBIDDEN_RE, normalise_title
 from . import grammar as G
 from . import lines as L
 from .body import build_body
+from .classify import (
+    Classified,
+    classify,
+    date_formats,
+    decide_places,
+    find_dates_above,
+    place_votes,
+    resolve_meta,
+)
 from .frame import drop_chrome_blocks
-from .classify import (Classified, classify, date_formats, decide_places, find_dates_above,
-                       place_votes, resolve_meta)
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
 
 
@@ -37,9 +45,13 @@ def split_lines(text: str) -> list[str]:
 def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
     """'dump.txt:12: control character U+0001 removed' for the first few lines holding one."""
     rows = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    hits = [(i, m.group()) for i, row in enumerate(rows, 1) for m in [FORBIDDEN_RE.search(row)] if m]
-    out = [f"{name}:{i}: control character U+{ord(c):04X} removed (pages cannot show it)"
-           for i, c in hits[:most]]
+    hits = [
+        (i, m.group()) for i, row in enumerate(rows, 1) for m in [FORBIDDEN_RE.search(row)] if m
+    ]
+    out = [
+        f"{name}:{i}: control character U+{ord(c):04X} removed (pages cannot show it)"
+        for i, c in hits[:most]
+    ]
     if len(hits) > most:
         out.append(f"{name}: control characters removed from {len(hits) - most} more lines")
     return out
@@ -48,7 +60,11 @@ def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
 def dated_titles(text: str, rows: list[str] | None = None) -> set[str]:
     """Normalised titles that a date line confirms; other dumps use them to spot undated copies."""
     rows = [t for t in (split_lines(text) if rows is None else rows) if not L.is_blank(t)]
-    return {normalise_title(a) for a, b in zip(rows, rows[1:]) if _dateline(b) and L.is_title_like(a, 200, 40)}
+    return {
+        normalise_title(a)
+        for a, b in zip(rows, rows[1:])
+        if _dateline(b) and L.is_title_like(a, 200, 40)
+    }
 
 
 def _dateline(text: str):
@@ -61,6 +77,7 @@ def _dateline(text: str):
 @dataclass
 class _Notes:
     """Tracks footnote markers and notes, to know when a post's notes are complete."""
+
     markers: set = field(default_factory=set)
     stars: set = field(default_factory=set)
     seen: set = field(default_factory=set)
@@ -82,13 +99,21 @@ class _Notes:
 
     @property
     def complete(self) -> bool:
-        return bool(self.markers or self.stars) and self.markers <= self.seen \
+        return (
+            bool(self.markers or self.stars)
+            and self.markers <= self.seen
             and self.stars <= self.star_seen
+        )
 
 
-def parse_dump(text: str, name: str, overrides: Overrides | None = None,
-               known_titles: frozenset[str] = frozenset(), chrome: dict[int, str] | None = None,
-               places: dict[str, str] | None = None) -> DumpParse:
+def parse_dump(
+    text: str,
+    name: str,
+    overrides: Overrides | None = None,
+    known_titles: frozenset[str] = frozenset(),
+    chrome: dict[int, str] | None = None,
+    places: dict[str, str] | None = None,
+) -> DumpParse:
     """Every post in one dump, with what became of each of its lines.
 
     `chrome` (line index -> why) and `places` (where this blog puts each kind of meta line)
@@ -98,8 +123,13 @@ def parse_dump(text: str, name: str, overrides: Overrides | None = None,
     return cut_posts(done, known_titles)
 
 
-def first_pass(text: str, name: str, overrides: Overrides | None, chrome: dict[int, str],
-               rows: list[str] | None = None) -> Classified:
+def first_pass(
+    text: str,
+    name: str,
+    overrides: Overrides | None,
+    chrome: dict[int, str],
+    rows: list[str] | None = None,
+) -> Classified:
     """Split and classify a dump's lines (before meta lines are placed and posts cut)."""
     rows = split_lines(text) if rows is None else rows
     notes = [LineNote(i + 1, t, "blank" if L.is_blank(t) else "") for i, t in enumerate(rows)]
@@ -138,8 +168,11 @@ def _grade_title_guesses(result: DumpParse) -> None:
         if not g.what.startswith("undated post title ("):
             continue
         post = dated.get(g.line)
-        what = f"post title ({g.what[20:-1]}; dated {post.date} by the meta line closing it)" \
-            if post else g.what
+        what = (
+            f"post title ({g.what[20:-1]}; dated {post.date} by the meta line closing it)"
+            if post
+            else g.what
+        )
         result.guesses[k] = Guess(g.file, g.line, g.text, what, weak=post is None)
 
 
@@ -167,24 +200,30 @@ def _next_nonblank(notes, i):
     return None
 
 
-def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse,
-                 dates_above: dict[int, int]) -> dict[int, str]:
+def _find_titles(
+    rows, notes, ov: Overrides, known: frozenset, result: DumpParse, dates_above: dict[int, int]
+) -> dict[int, str]:
     """Indexes of title lines, each with why it is a title."""
     titles: dict[int, str] = {t: "dated by the date above it" for t in dates_above}
     prev = None
     for i, note in enumerate(notes):
         if note.role == "blank":
             continue
-        if note.role == "date" and prev is not None and notes[prev].role == "text" \
-                and ov.lines.get(prev + 1) not in ("text", "heading") \
-                and _could_head_date(rows[prev], note.data):
+        if (
+            note.role == "date"
+            and prev is not None
+            and notes[prev].role == "text"
+            and ov.lines.get(prev + 1) not in ("text", "heading")
+            and _could_head_date(rows[prev], note.data)
+        ):
             titles[prev] = "dated"
         prev = i
     for line, kind in ov.lines.items():
         if kind == "title" and 0 < line <= len(rows):
             titles[line - 1] = "forced by overrides"
     no_dates = not dates_above and not any(
-        n.role == "date" or (n.role == "cats" and n.data and n.data.date) for n in notes)
+        n.role == "date" or (n.role == "cats" and n.data and n.data.date) for n in notes
+    )
     ctx_open, tracker = True, _Notes()
     for i, note in enumerate(notes):
         if i in titles:
@@ -200,7 +239,9 @@ def _find_titles(rows, notes, ov: Overrides, known: frozenset, result: DumpParse
         reason = _undated_title_reason(rows, notes, i, titles, ctx_open, tracker, no_dates, known)
         if reason:
             titles[i] = reason
-            result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), f"undated post title ({reason})"))
+            result.guesses.append(
+                Guess(result.name, i + 1, rows[i].strip(), f"undated post title ({reason})")
+            )
             ctx_open, tracker = False, _Notes()
         else:
             tracker.feed(rows[i])
@@ -221,7 +262,7 @@ def _undated_title_reason(rows, notes, i, titles, ctx_open, tracker, no_dates, k
     t = rows[i]
     nxt = _next_nonblank(notes, i)
     if L.is_filename(t) or L.is_lower_phrase(t) or nxt in titles:
-        return ""   # residue, or a caption standing before the next title
+        return ""  # residue, or a caption standing before the next title
     if nxt is not None and notes[nxt].role == "date":
         return ""
     if ctx_open:
@@ -239,15 +280,19 @@ def _undated_title_reason(rows, notes, i, titles, ctx_open, tracker, no_dates, k
 
 def _is_paragraph(rows, notes, j) -> bool:
     t = rows[j]
-    return notes[j].role == "text" and not L.is_title_like(t) and not L.is_filename(t) \
+    return (
+        notes[j].role == "text"
+        and not L.is_title_like(t)
+        and not L.is_filename(t)
         and not L.is_lower_phrase(t)
+    )
 
 
 def _assemble(done: Classified, titles: dict[int, str]) -> None:
     """Third pass: gather each post's lines and turn them into a RawPost."""
     notes, result = done.notes, done.result
-    spans: list[tuple[int, list[int], list[int]]] = []   # (title, content idx, closing idx)
-    current = closed = None         # closed: the post a teaser link, meta line or chrome just ended
+    spans: list[tuple[int, list[int], list[int]]] = []  # (title, content idx, closing idx)
+    current = closed = None  # closed: the post a teaser link, meta line or chrome just ended
     for i, note in enumerate(notes):
         role = note.role
         if i in titles:
@@ -281,14 +326,21 @@ def _between_posts(done: Classified, i: int, closed):
     """A line outside any post: the closing meta of the post just ended, chrome, or residue."""
     note = done.notes[i]
     if closed is not None and note.role in ("cats", "more"):
-        closed[2].append(i)         # the ended post's own meta ("Categories:", "Posted in …")
+        closed[2].append(i)  # the ended post's own meta ("Categories:", "Posted in …")
         return closed
     if note.role in ("footer", "chrome"):
         return closed
     if note.role == "text":
         note.role, note.reason = "residue", "between posts"
-        done.result.guesses.append(Guess(done.result.name, i + 1, done.rows[i].strip(),
-                                         "dropped as residue between posts", weak=True))
+        done.result.guesses.append(
+            Guess(
+                done.result.name,
+                i + 1,
+                done.rows[i].strip(),
+                "dropped as residue between posts",
+                weak=True,
+            )
+        )
     return None
 
 
@@ -297,16 +349,22 @@ def _opens_post(notes, current, i) -> bool:
     if current[1] or any(notes[k].role != "date" for k in current[2] if k > current[0]):
         return False
     between = [notes[k] for k in range(current[0] + 1, i) if notes[k].role != "blank"]
-    return not between or (notes[i].data is None or notes[i].data.shape != "dateline") \
+    return (
+        not between
+        or (notes[i].data is None or notes[i].data.shape != "dateline")
         and all(n.role == "date" for n in between)
+    )
 
 
 def _attach_threads(done: Classified, spans) -> dict[int, list]:
     """Each comment thread goes to the post it names, else to the post above it."""
     out: dict[int, list] = {}
     for thread in done.page.threads:
-        named = [k for k, (t, _, _) in enumerate(spans) if thread.title
-                 and normalise_title(done.rows[t]) == normalise_title(thread.title)]
+        named = [
+            k
+            for k, (t, _, _) in enumerate(spans)
+            if thread.title and normalise_title(done.rows[t]) == normalise_title(thread.title)
+        ]
         above = [k for k, (t, _, _) in enumerate(spans) if t < thread.head]
         target = named[0] if named else (above[-1] if above else None)
         if target is None:
@@ -326,10 +384,13 @@ def _is_first_date(notes, title, i) -> bool:
 def _make_post(done: Classified, index, title, content, closing, threads) -> RawPost:
     """One RawPost from its title line, content lines and closing lines (date, meta lines…)."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
-    after = [i for i in closing if i > title]   # not the date standing above the title
+    after = [i for i in closing if i > title]  # not the date standing above the title
     ended_by_title = not after or notes[after[-1]].role == "date"
-    facts = _Facts(categories=list(result.header_categories), tags=list(done.header_tags),
-                   author=done.header_author)
+    facts = _Facts(
+        categories=list(result.header_categories),
+        tags=list(done.header_tags),
+        author=done.header_author,
+    )
     for i in closing:
         reason = notes[i].reason if i < title else None
         facts.take(notes[i])
@@ -345,18 +406,28 @@ def _make_post(done: Classified, index, title, content, closing, threads) -> Raw
     for line_no, (role, reason) in roles.items():
         notes[line_no - 1].role, notes[line_no - 1].reason = role, reason
     last = max([title] + kept + closing)
-    post = RawPost(title=" ".join(rows[title].split()), title_line=title + 1, last_line=last + 1,
-                   date=facts.date, comments=facts.comments,
-                   categories=[c for c in facts.categories if c.casefold() != "uncategorized"],
-                   excerpt=facts.excerpt, blocks=body, dump=result.name, index=index,
-                   tags=unite(facts.tags), author=facts.author,
-                   thread=[c for t in threads for c in t.comments])
+    post = RawPost(
+        title=" ".join(rows[title].split()),
+        title_line=title + 1,
+        last_line=last + 1,
+        date=facts.date,
+        comments=facts.comments,
+        categories=[c for c in facts.categories if c.casefold() != "uncategorized"],
+        excerpt=facts.excerpt,
+        blocks=body,
+        dump=result.name,
+        index=index,
+        tags=unite(facts.tags),
+        author=facts.author,
+        thread=[c for t in threads for c in t.comments],
+    )
     return ov.apply(post, result.name)
 
 
 @dataclass
 class _Facts:
     """What a post's date, meta and teaser lines say about it, gathered line by line."""
+
     categories: list
     tags: list
     author: str | None = None
@@ -402,14 +473,22 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
         if L.is_filename(rows[i]) and _alone(notes, i):
             drop[i] = "image file name"
             nxt = content[k + 1] if k + 1 < len(content) else None
-            if nxt is not None and nxt not in forced and _alone(notes, nxt) \
-                    and L.is_title_like(rows[nxt]) and not L.is_numbered_heading(rows[nxt]) \
-                    and _only_blanks_between(notes, i, nxt):
+            if (
+                nxt is not None
+                and nxt not in forced
+                and _alone(notes, nxt)
+                and L.is_title_like(rows[nxt])
+                and not L.is_numbered_heading(rows[nxt])
+                and _only_blanks_between(notes, i, nxt)
+            ):
                 drop[nxt] = "image caption after an image file name"
-        elif _alone(notes, i) and _caption_like(rows[i]) \
-                and _spacers_after(rows, i) >= IMAGE_SPACERS:
-            drop[i] = ("alt text standing over an image's empty lines "
-                       f"({_spacers_after(rows, i)} spacer lines)")
+        elif (
+            _alone(notes, i) and _caption_like(rows[i]) and _spacers_after(rows, i) >= IMAGE_SPACERS
+        ):
+            drop[i] = (
+                "alt text standing over an image's empty lines "
+                f"({_spacers_after(rows, i)} spacer lines)"
+            )
     if ended_by_title:
         for i in reversed(content):
             if i in drop:
@@ -419,17 +498,19 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
             drop[i] = "alt text or caption before the next post"
     for i, why in sorted(drop.items()):
         notes[i].role, notes[i].reason = "residue", why
-        result.guesses.append(Guess(result.name, i + 1, rows[i].strip(), f"dropped as residue: {why}"))
+        result.guesses.append(
+            Guess(result.name, i + 1, rows[i].strip(), f"dropped as residue: {why}")
+        )
     return [i for i in content if i not in drop]
 
 
-IMAGE_SPACERS = 3      # no-break-space lines in a row: the room an image took on the page
+IMAGE_SPACERS = 3  # no-break-space lines in a row: the room an image took on the page
 
 
 def _spacers_after(rows, i) -> int:
     """Spacer lines (only no-break spaces) before the next line of text below line i."""
     count = 0
-    for t in rows[i + 1:]:
+    for t in rows[i + 1 :]:
         if t.strip():
             break
         count += bool(t)
@@ -437,8 +518,9 @@ def _spacers_after(rows, i) -> int:
 
 
 def _caption_like(text: str) -> bool:
-    return (L.is_title_like(text, 60, 8) or L.is_lower_phrase(text) or L.is_filename(text)) \
-        and not L.is_credit(text)
+    return (
+        L.is_title_like(text, 60, 8) or L.is_lower_phrase(text) or L.is_filename(text)
+    ) and not L.is_credit(text)
 
 
 def _alone(notes, i) -> bool:
@@ -472,9 +554,9 @@ def _bound_undated(posts: list[RawPost]) -> None:
         if post.date is not None:
             continue
         above = next((p.date for p in reversed(posts[:k]) if p.date), None)
-        below = next((p.date for p in posts[k + 1:] if p.date), None)
+        below = next((p.date for p in posts[k + 1 :] if p.date), None)
         post.date_before, post.date_after = above, below
-        if above and below and below > above:   # out of order: the bounds mean nothing
+        if above and below and below > above:  # out of order: the bounds mean nothing
             post.date_before = post.date_after = None
 
 

@@ -6,11 +6,12 @@ with html_to_markdown.py; the loader's merge joins them with the text dumps' cop
 then points links between the blog's posts at their new addresses.  File I/O stays here and in
 importer.py; everything else is pure.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 from ..errors import BlogArchiveError, DumpError
 from ..fsutil import atomic_write
@@ -25,13 +26,32 @@ from .wxr import read_export
 
 MAX_BYTES = {HTML: 16 * 2**20, WXR: 512 * 2**20}
 # Files a folder holds beside its pages that are never posts.
-_NOT_POSTS = {".css", ".js", ".json", ".yaml", ".yml", ".map", ".ico", ".svg", ".woff", ".woff2",
-              ".ttf", ".eot", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf"}
+_NOT_POSTS = {
+    ".css",
+    ".js",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".map",
+    ".ico",
+    ".svg",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".eot",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".pdf",
+}
 
 
 @dataclass(frozen=True)
 class Input:
     """One file to import and what its content says it is (sniff.TEXT, HTML or WXR)."""
+
     path: Path
     kind: str
 
@@ -39,6 +59,7 @@ class Input:
 @dataclass
 class RichRead:
     """Everything the HTML pages and exports gave."""
+
     files: list[FileRead] = field(default_factory=list)
 
     @property
@@ -70,18 +91,26 @@ def gather(paths: list[str]) -> list[Input]:
             else:
                 found.append(Input(file, kind))
     names = [i.path.name for i in found]
-    errors += [f"{n}: two inputs share this file name; sources would be ambiguous"
-               for n in sorted({n for n in names if names.count(n) > 1})]
+    errors += [
+        f"{n}: two inputs share this file name; sources would be ambiguous"
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
     if errors:
         raise BlogArchiveError("cannot import:\n  " + "\n  ".join(errors))
     return found
 
 
 def _folder_files(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.rglob("*")) if p.is_file()
-            and not any(part.startswith(".") or part.endswith("_files")
-                        for part in p.relative_to(folder).parts)
-            and not p.name.endswith(".overrides.yaml") and p.suffix.lower() not in _NOT_POSTS]
+    return [
+        p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and not any(
+            part.startswith(".") or part.endswith("_files") for part in p.relative_to(folder).parts
+        )
+        and not p.name.endswith(".overrides.yaml")
+        and p.suffix.lower() not in _NOT_POSTS
+    ]
 
 
 def _kind(path: Path) -> str:
@@ -115,23 +144,32 @@ def read_rich(inputs: list[Input], advance: Callable[[int], None] = lambda n: No
 def _read_one(item: Input) -> FileRead:
     size = item.path.stat().st_size
     if size > MAX_BYTES[item.kind]:
-        raise DumpError(item.path, None, f"{size / 2**20:.0f} MB is too large for a "
-                        f"{describe(item.kind)} (at most {MAX_BYTES[item.kind] // 2**20} MB); "
-                        "is this the right file?")
+        raise DumpError(
+            item.path,
+            None,
+            f"{size / 2**20:.0f} MB is too large for a "
+            f"{describe(item.kind)} (at most {MAX_BYTES[item.kind] // 2**20} MB); "
+            "is this the right file?",
+        )
     data = item.path.read_bytes()
     read = read_page(item.path, data) if item.kind == HTML else read_export(item.path, data)
-    for raw in read.parse.posts:     # the import report lists each post and where it was
-        read.parse.notes.append(LineNote(raw.title_line, raw.title, "title", raw.element or "",
-                                         raw.index))
+    for raw in read.parse.posts:  # the import report lists each post and where it was
+        read.parse.notes.append(
+            LineNote(raw.title_line, raw.title, "title", raw.element or "", raw.index)
+        )
     return read
 
 
 def link_posts(result: LoadResult, rich: RichRead) -> LoadResult:
     """The merged posts with links between them, and to copied images, made site-relative
     (as each post is read: result.posts is a MergedPosts)."""
-    addresses = {url: result.slug_of[(f.parse.name, index)]
-                 for f in rich.files for index, urls in sorted(f.addresses.items())
-                 for url in urls if (f.parse.name, index) in result.slug_of}
+    addresses = {
+        url: result.slug_of[(f.parse.name, index)]
+        for f in rich.files
+        for index, urls in sorted(f.addresses.items())
+        for url in urls
+        if (f.parse.name, index) in result.slug_of
+    }
     table = link_targets(result.posts.headers, addresses)
     result.posts = result.posts.mapped(lambda post: relink(post, table))
     return result

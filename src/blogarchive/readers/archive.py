@@ -3,6 +3,7 @@
 A snapshot is the blog's page with the archive's toolbar and banner inserted, its scripts in the
 head, and every URL rewritten to https://web.archive.org/web/<timestamp>[im_|js_|cs_…]/<url>.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,14 +11,22 @@ import re
 from bs4 import BeautifulSoup, Comment
 
 # The toolbar is framed by these comments; the head's scripts end at the "Rewrite JS" one.
-_TOOLBAR_RE = re.compile(r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?"
-                         r"<!--\s*END WAYBACK TOOLBAR INSERT\s*-->", re.S | re.I)
-_HEAD_INSERT_RE = re.compile(r"(<head[^>]*>).*?<!--\s*End Wayback Rewrite JS Include\s*-->",
-                             re.S | re.I)
+_TOOLBAR_RE = re.compile(
+    r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?"
+    r"<!--\s*END WAYBACK TOOLBAR INSERT\s*-->",
+    re.S | re.I,
+)
+_HEAD_INSERT_RE = re.compile(
+    r"(<head[^>]*>).*?<!--\s*End Wayback Rewrite JS Include\s*-->", re.S | re.I
+)
 _ARCHIVED_URL_RE = re.compile(
-    r"^(?:(?:https?:)?//(?:web\.)?archive\.org)?/web/\d{1,14}(?:[a-z]{2}_)?/+(?P<url>.*)$", re.I)
-_SNAPSHOT_SIGNS = re.compile(r"BEGIN WAYBACK TOOLBAR INSERT|id=[\"']wm-ipp|__wm\.init|"
-                             r"web\.archive\.org/web/\d{4}", re.I)
+    r"^(?:(?:https?:)?//(?:web\.)?archive\.org)?/web/\d{1,14}(?:[a-z]{2}_)?/+(?P<url>.*)$", re.I
+)
+_SNAPSHOT_SIGNS = re.compile(
+    r"BEGIN WAYBACK TOOLBAR INSERT|id=[\"']wm-ipp|__wm\.init|"
+    r"web\.archive\.org/web/\d{4}",
+    re.I,
+)
 _URL_ATTRS = ("href", "src", "action", "poster", "cite")
 
 
@@ -38,7 +47,7 @@ def original_url(url: str) -> str:
     if not m:
         return url
     inner = m.group("url")
-    inner = re.sub(r"^(https?):/+", r"\1://", inner, flags=re.I)   # "http:/blog" after squashing
+    inner = re.sub(r"^(https?):/+", r"\1://", inner, flags=re.I)  # "http:/blog" after squashing
     return inner if re.match(r"^[a-z][a-z0-9+.-]*:", inner, re.I) else "http://" + inner
 
 

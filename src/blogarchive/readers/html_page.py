@@ -7,6 +7,7 @@ posts up the way WordPress themes do: `hentry`/`h-entry` around each post, `entr
 markup is missing, the text rules of the loader give the date ("May 27, 2012") and the comment
 count ("7 Replies", "Leave a comment").
 """
+
 from __future__ import annotations
 
 import re
@@ -30,17 +31,27 @@ _COMMENTS = ".comment, .comments-area, #comments, .commentlist, .comment-list, .
 _TITLE = ".entry-title, .p-name, .post-title"
 _CONTENT = ".entry-content, .e-content, .post-content"
 _SUMMARY = ".entry-summary, .p-summary"
-_AUTHOR = (".author.vcard .fn, .vcard .fn, .p-author .p-name, .p-author, .author .fn, "
-           "a[rel~=author], .byline .author, .entry-author")
-_DATE_ATTR = (("time.published", "datetime"), (".dt-published", "datetime"),
-              ("time.entry-date", "datetime"), ("abbr.published", "title"),
-              ("[itemprop=datePublished]", "content"), ("[itemprop=datePublished]", "datetime"),
-              ("time[datetime]", "datetime"))
+_AUTHOR = (
+    ".author.vcard .fn, .vcard .fn, .p-author .p-name, .p-author, .author .fn, "
+    "a[rel~=author], .byline .author, .entry-author"
+)
+_DATE_ATTR = (
+    ("time.published", "datetime"),
+    (".dt-published", "datetime"),
+    ("time.entry-date", "datetime"),
+    ("abbr.published", "title"),
+    ("[itemprop=datePublished]", "content"),
+    ("[itemprop=datePublished]", "datetime"),
+    ("time[datetime]", "datetime"),
+)
 _MONTH = "(?P<m>" + "|".join(m.capitalize() for m in L.MONTHS) + ")"
-_TEXT_DATE_RES = (re.compile(rf"{_MONTH} (?P<d>\d{{1,2}}),? (?P<y>\d{{4}})"),
-                  re.compile(rf"(?P<d>\d{{1,2}}) {_MONTH},? (?P<y>\d{{4}})"))
-_COUNT_RE = re.compile(r"(?P<n>\d+|One|No)\s+(?:Comments?|Repl(?:y|ies)|Responses?|thoughts?)\b",
-                       re.I)
+_TEXT_DATE_RES = (
+    re.compile(rf"{_MONTH} (?P<d>\d{{1,2}}),? (?P<y>\d{{4}})"),
+    re.compile(rf"(?P<d>\d{{1,2}}) {_MONTH},? (?P<y>\d{{4}})"),
+)
+_COUNT_RE = re.compile(
+    r"(?P<n>\d+|One|No)\s+(?:Comments?|Repl(?:y|ies)|Responses?|thoughts?)\b", re.I
+)
 _LEAVE_RE = re.compile(r"\bLeave an? (?:comment|reply)\b|\bNo comments\b|\bBe the first\b", re.I)
 _MORE_RE = re.compile(r"^\s*(?:Continue reading|Read more|\(more…\)|More…)", re.I)
 _POST_ID_RE = re.compile(r"^post-(\d+)$")
@@ -51,8 +62,11 @@ def read_page(path: Path, data: bytes) -> FileRead:
     """Every post on one saved page; a page without post markup is an error naming the file."""
     text = UnicodeDammit(data, is_html=True).unicode_markup or ""
     if not re.search(r"</(?:body|html)\s*>", text[-65536:], re.I):
-        raise DumpError(path, None, "the page is cut short (it has no </body> or </html>); "
-                                    "save the whole page again")
+        raise DumpError(
+            path,
+            None,
+            "the page is cut short (it has no </body> or </html>); save the whole page again",
+        )
     snapshot = archive.is_snapshot(text)
     soup = BeautifulSoup(archive.strip_inserts(text) if snapshot else text, "lxml")
     if snapshot:
@@ -65,12 +79,13 @@ def read_page(path: Path, data: bytes) -> FileRead:
     read = FileRead(parse)
     single = len(entries) == 1
     for element in entries:
-        raw = read_entry(element, soup if single else None, images, path.name,
-                         len(parse.posts), parse.warnings)
+        raw = read_entry(
+            element, soup if single else None, images, path.name, len(parse.posts), parse.warnings
+        )
         if raw is None:
             continue
         if any(r.element == raw.element for r in parse.posts):
-            continue            # the sticky post shown twice on one page
+            continue  # the sticky post shown twice on one page
         parse.posts.append(raw)
         read.addresses[raw.index] = addresses(element, raw, images.base_url if single else None)
     parse.warnings.extend(images.warnings)
@@ -87,8 +102,11 @@ def find_entries(soup: BeautifulSoup) -> list[Tag]:
         classes = set(el.get("class") or [])
         if classes & {"comment", "p-comment", "type-page", "type-attachment", "h-cite"}:
             continue
-        if el.find_parent(class_=["hentry", "h-entry"]) or el.select_one(_TITLE) is None \
-                and el.find_parent(id="comments"):
+        if (
+            el.find_parent(class_=["hentry", "h-entry"])
+            or el.select_one(_TITLE) is None
+            and el.find_parent(id="comments")
+        ):
             continue
         found.append(el)
     return found
@@ -99,16 +117,20 @@ def no_post_reason(soup: BeautifulSoup) -> str:
     generator = soup.find("meta", attrs={"name": "generator"})
     made_by = clean(generator.get("content")) if generator else ""
     if made_by and "wordpress" not in made_by.lower():
-        return (f"a page made by {made_by}, not a WordPress blog, and no post is marked up "
-                "(hentry or h-entry); import a text copy of it instead")
+        return (
+            f"a page made by {made_by}, not a WordPress blog, and no post is marked up "
+            "(hentry or h-entry); import a text copy of it instead"
+        )
     return "no post on this page (no element marked hentry or h-entry)"
 
 
 def page_url(soup: BeautifulSoup) -> str | None:
     """The page's own address (canonical link, og:url or <base>), for its relative links."""
-    for tag, attr in ((soup.find("link", rel="canonical"), "href"),
-                      (soup.find("meta", property="og:url"), "content"),
-                      (soup.find("base"), "href")):
+    for tag, attr in (
+        (soup.find("link", rel="canonical"), "href"),
+        (soup.find("meta", property="og:url"), "content"),
+        (soup.find("base"), "href"),
+    ):
         url = link_target(tag.get(attr), None) if tag else None
         if url and url.startswith("http"):
             return url
@@ -131,8 +153,14 @@ def meta_select(entry: Tag, selector: str) -> list[Tag]:
     return [el for el in entry.select(selector) if _outside(el, entry, skip)]
 
 
-def read_entry(entry: Tag, page: BeautifulSoup | None, images: PageImages, name: str,
-               index: int, warnings: list[str]) -> RawPost | None:
+def read_entry(
+    entry: Tag,
+    page: BeautifulSoup | None,
+    images: PageImages,
+    name: str,
+    index: int,
+    warnings: list[str],
+) -> RawPost | None:
     """One post element as a RawPost, or None (with a warning) if it has no title or no text."""
     element = describe(entry, index)
     title_el = next(iter(meta_select(entry, _TITLE)), None)
@@ -141,18 +169,32 @@ def read_entry(entry: Tag, page: BeautifulSoup | None, images: PageImages, name:
         warnings.append(f"{name}: {element}: a post without a title; skipped")
         return None
     permalink = _permalink(entry, title_el, images.base_url if page else None)
-    blocks, excerpt = _body(entry, Context(base_url=permalink or images.base_url,
-                                           image=images.resolve))
+    blocks, excerpt = _body(
+        entry, Context(base_url=permalink or images.base_url, image=images.resolve)
+    )
     if not blocks:
         warnings.append(f"{name}: {element}: {title!r} shows no text of the post; skipped")
         return None
     cats, tags = _terms(entry)
     thread = _thread(page or entry, permalink or images.base_url)
-    return RawPost(title=title, title_line=index + 1, last_line=index + 1, dump=name, index=index,
-                   date=_date(entry, permalink), comments=_count(entry, page, len(thread)),
-                   categories=cats, tags=tags, excerpt=excerpt, blocks=blocks,
-                   author=_author(entry), thread=thread, origin="html", element=element,
-                   slug=_path_slug(permalink))
+    return RawPost(
+        title=title,
+        title_line=index + 1,
+        last_line=index + 1,
+        dump=name,
+        index=index,
+        date=_date(entry, permalink),
+        comments=_count(entry, page, len(thread)),
+        categories=cats,
+        tags=tags,
+        excerpt=excerpt,
+        blocks=blocks,
+        author=_author(entry),
+        thread=thread,
+        origin="html",
+        element=element,
+        slug=_path_slug(permalink),
+    )
 
 
 def describe(entry: Tag, index: int) -> str:
@@ -190,14 +232,24 @@ def _body(entry: Tag, ctx: Context) -> tuple[list[str], bool]:
     teaser = content is None
     for a in holder.find_all("a"):
         href = a.get("href") or ""
-        if "more-link" in (a.get("class") or []) or "#more-" in href or (
-                _MORE_RE.match(a.get_text()) and ctx.base_url
-                and link_target(href, ctx.base_url) == ctx.base_url):
+        if (
+            "more-link" in (a.get("class") or [])
+            or "#more-" in href
+            or (
+                _MORE_RE.match(a.get_text())
+                and ctx.base_url
+                and link_target(href, ctx.base_url) == ctx.base_url
+            )
+        ):
             teaser = True
             parent = a.parent
             a.decompose()
-            if parent is not None and parent.name == "p" and not parent.get_text(strip=True) \
-                    and not parent.find("img"):
+            if (
+                parent is not None
+                and parent.name == "p"
+                and not parent.get_text(strip=True)
+                and not parent.find("img")
+            ):
                 parent.decompose()
     for marker in holder.select('span[id^="more-"]'):
         marker.decompose()
@@ -211,16 +263,20 @@ def _terms(entry: Tag) -> tuple[list[str], list[str]]:
     """Categories and tags: WordPress marks category links rel="category tag" and puts them
     under /category/; tag links rel="tag", under /tag/."""
     cats, tags = [], []
-    for a in meta_select(entry, "a[rel~=tag], a[rel~=category], .p-category, .cat-links a, "
-                                ".tags-links a, .tag-links a"):
+    for a in meta_select(
+        entry,
+        "a[rel~=tag], a[rel~=category], .p-category, .cat-links a, .tags-links a, .tag-links a",
+    ):
         href = urlsplit(a.get("href") or "").path
         rel = a.get("rel") or []
         in_tags = a.find_parent(class_=["tags-links", "tag-links"]) is not None
-        is_cat = "/category/" in href or ("/tag/" not in href and not in_tags and (
-            "category" in rel or "tag" not in rel))
+        is_cat = "/category/" in href or (
+            "/tag/" not in href and not in_tags and ("category" in rel or "tag" not in rel)
+        )
         (cats if is_cat else tags).append(a.get_text(" "))
-    return list(dict.fromkeys(categories(cats))), list(dict.fromkeys(
-        t for t in (clean(x) for x in tags) if t))
+    return list(dict.fromkeys(categories(cats))), list(
+        dict.fromkeys(t for t in (clean(x) for x in tags) if t)
+    )
 
 
 def _author(entry: Tag) -> str | None:
@@ -241,8 +297,11 @@ def _date(entry: Tag, permalink: str | None):
             date = iso_date(el.get(attr))
             if date:
                 return date
-    for el in meta_select(entry, ".published, .entry-date, .posted-on, .entry-meta, .dt-published,"
-                                 " .post-date, .date, .entry-footer"):
+    for el in meta_select(
+        entry,
+        ".published, .entry-date, .posted-on, .entry-meta, .dt-published,"
+        " .post-date, .date, .entry-footer",
+    ):
         date = text_date(el.get_text(" "))
         if date:
             return date
@@ -262,8 +321,10 @@ def text_date(text: str):
 def _count(entry: Tag, page: BeautifulSoup | None, listed: int) -> int | None:
     """The comment count as the page shows it (the largest it gives), None if it shows none."""
     counts = [listed] if listed else []
-    places = meta_select(entry, ".comments-link, .comments, .comment-count, a[href$='#comments'],"
-                                " a[href$='#respond']")
+    places = meta_select(
+        entry,
+        ".comments-link, .comments, .comment-count, a[href$='#comments'], a[href$='#respond']",
+    )
     if page is not None:
         places += page.select(".comments-title, #comments-title, .comments-area > h2")
     for el in places:
@@ -279,8 +340,10 @@ def _count(entry: Tag, page: BeautifulSoup | None, listed: int) -> int | None:
 
 def _thread(scope: Tag, base: str | None) -> list[Comment]:
     """The archived comments under a single post, replies pointing at their parent."""
-    top = scope.select_one("ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list, "
-                           ".comments-area ol, #comments ol")
+    top = scope.select_one(
+        "ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list, "
+        ".comments-area ol, #comments ol"
+    )
     out: list[Comment] = []
     if top is not None:
         _comments_of(top, None, out, Context(base_url=base))
@@ -291,7 +354,8 @@ def _comments_of(listing: Tag, parent: int | None, out: list[Comment], ctx: Cont
     for li in listing.find_all("li", recursive=False):
         classes = set(li.get("class") or [])
         if not classes & {"comment", "pingback", "trackback"} and not re.match(
-                r"^(?:li-)?comment-\d+$", li.get("id") or ""):
+            r"^(?:li-)?comment-\d+$", li.get("id") or ""
+        ):
             continue
         replies = [c for c in li.find_all(["ol", "ul"], recursive=False)]
         for r in replies:
@@ -302,12 +366,29 @@ def _comments_of(listing: Tag, parent: int | None, out: list[Comment], ctx: Cont
 
 
 def _comment(li: Tag, parent: int | None, ctx: Context) -> Comment:
-    author_el = next((el for sel in (".comment-author .fn", ".fn", "cite", ".p-author .p-name",
-                                     ".comment-author") for el in li.select(sel)[:1]), None)
+    author_el = next(
+        (
+            el
+            for sel in (
+                ".comment-author .fn",
+                ".fn",
+                "cite",
+                ".p-author .p-name",
+                ".comment-author",
+            )
+            for el in li.select(sel)[:1]
+        ),
+        None,
+    )
     author = re.sub(r"\s+says:?$", "", clean(author_el.get_text(" "))) if author_el else ""
     when = li.select_one("time[datetime]")
-    date = iso_date(when.get("datetime")) if when else text_date(
-        clean((li.select_one(".comment-meta, .comment-metadata") or li).get_text(" ")))
+    date = (
+        iso_date(when.get("datetime"))
+        if when
+        else text_date(
+            clean((li.select_one(".comment-meta, .comment-metadata") or li).get_text(" "))
+        )
+    )
     body = li.select_one(".comment-content, .comment-text, .e-content, .comment-body > p")
     if body is not None and body.name == "p":
         body = body.parent
@@ -323,8 +404,15 @@ def addresses(entry: Tag, raw: RawPost, page_address: str | None) -> tuple[str, 
     permalink = _permalink(entry, None, page_address)
     if permalink:
         found.append(permalink)
-    post_id = next((m.group(1) for c in [entry.get("id") or "", *(entry.get("class") or [])]
-                    for m in [_POST_ID_RE.match(c)] if m), None)
+    post_id = next(
+        (
+            m.group(1)
+            for c in [entry.get("id") or "", *(entry.get("class") or [])]
+            for m in [_POST_ID_RE.match(c)]
+            if m
+        ),
+        None,
+    )
     if post_id and permalink:
         parts = urlsplit(permalink)
         found.append(f"{parts.scheme}://{parts.netloc}/?p={post_id}")

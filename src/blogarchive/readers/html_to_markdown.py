@@ -7,6 +7,7 @@ escaping (`loader.body.escape_with_markers`), so nothing from the page is ever m
 styles, iframes, forms and sharing widgets are dropped, and a link or image whose address is not
 http(s), mailto or relative is kept as its text only.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,16 +22,22 @@ from ..loader import lines as L
 from ..loader.body import escape_with_markers
 from ..text import FORBIDDEN_RE
 
-DROP = frozenset("script style iframe frame frameset form object embed applet noscript template "
-                 "svg canvas math input button select textarea option video audio source track "
-                 "map area head link meta title base dialog".split())
-BLOCKS = frozenset("p div section article header footer main aside nav blockquote ul ol li dl dt "
-                   "dd h1 h2 h3 h4 h5 h6 pre table thead tbody tfoot tr td th caption figure "
-                   "figcaption hr address center details summary hgroup".split())
+DROP = frozenset(
+    "script style iframe frame frameset form object embed applet noscript template "
+    "svg canvas math input button select textarea option video audio source track "
+    "map area head link meta title base dialog".split()
+)
+BLOCKS = frozenset(
+    "p div section article header footer main aside nav blockquote ul ol li dl dt "
+    "dd h1 h2 h3 h4 h5 h6 pre table thead tbody tfoot tr td th caption figure "
+    "figcaption hr address center details summary hgroup".split()
+)
 # Widgets WordPress and plugins put inside a post's content: sharing, likes, related posts, ads.
-CHROME_CLASSES = frozenset("sharedaddy sd-sharing-enabled sd-like jp-relatedposts wpcnt "
-                           "wpa addtoany_share_save_container sharing post-ratings "
-                           "screen-reader-text more-link wp-block-buttons".split())
+CHROME_CLASSES = frozenset(
+    "sharedaddy sd-sharing-enabled sd-like jp-relatedposts wpcnt "
+    "wpa addtoany_share_save_container sharing post-ratings "
+    "screen-reader-text more-link wp-block-buttons".split()
+)
 _SAFE_SCHEMES = ("http", "https", "mailto")
 _SPACE_RE = re.compile(r"[ \t\n\r\f]+")
 _URL_SAFE = ":/?#@!$&'*+,;=%~-._"
@@ -40,6 +47,7 @@ _BACKLINK_RE = re.compile(r"^[\s↩︎↑^⤴]*$|^\s*(?:back|return)\b", re.I)
 @dataclass(frozen=True)
 class ImageRef:
     """Where a converted image points: a copy in the site (`local`) or the original address."""
+
     target: str
     local: bool
 
@@ -47,7 +55,8 @@ class ImageRef:
 @dataclass
 class Context:
     """What a conversion needs from the page it is on."""
-    base_url: str | None = None                               # the page's original address
+
+    base_url: str | None = None  # the page's original address
     image: Callable[[str], ImageRef | None] = lambda src: None  # src -> where it is shown
     warnings: list[str] = field(default_factory=list)
 
@@ -60,7 +69,7 @@ def link_target(href: str | None, base: str | None) -> str | None:
     scheme = re.match(r"^([a-z][a-z0-9+.-]*):", url, re.I)
     if scheme is None:
         if base is None and not url.startswith("//"):
-            return None                     # relative to an address we do not know
+            return None  # relative to an address we do not know
         url = urljoin(base or "https:", url)
         scheme = re.match(r"^([a-z][a-z0-9+.-]*):", url, re.I)
     if scheme is None or scheme.group(1).lower() not in _SAFE_SCHEMES:
@@ -73,7 +82,7 @@ def escape(text: str, notes: frozenset[int] = frozenset()) -> str:
     core = text.strip(" ")
     if not core:
         return text
-    lead, trail = text[: len(text) - len(text.lstrip(" "))], text[len(text.rstrip(" ")):]
+    lead, trail = text[: len(text) - len(text.lstrip(" "))], text[len(text.rstrip(" ")) :]
     return lead + escape_with_markers(core, set(notes)) + trail
 
 
@@ -82,9 +91,9 @@ class Converter:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.notes: frozenset[int] = frozenset()    # "[n]" text notes that become footnotes
-        self.note_paras: dict[int, int] = {}        # id() of a note paragraph -> its number
-        self.refs: dict[str, int] = {}              # footnote target id -> its number
+        self.notes: frozenset[int] = frozenset()  # "[n]" text notes that become footnotes
+        self.note_paras: dict[int, int] = {}  # id() of a note paragraph -> its number
+        self.refs: dict[str, int] = {}  # footnote target id -> its number
         self.definitions: dict[int, Tag] = {}
 
     def convert(self, root: Tag) -> list[str]:
@@ -130,8 +139,11 @@ class Converter:
             return ["\n".join(items)] if items else []
         if name == "blockquote":
             inner = self.blocks(tag)
-            return ["\n>\n".join("\n".join("> " + line for line in b.split("\n")) for b in inner)] \
-                if inner else []
+            return (
+                ["\n>\n".join("\n".join("> " + line for line in b.split("\n")) for b in inner)]
+                if inner
+                else []
+            )
         if name == "pre":
             code = tag.get_text().strip("\n")
             return ["\n".join("    " + line for line in code.split("\n"))] if code.strip() else []
@@ -168,8 +180,10 @@ class Converter:
     def table(self, tag: Tag) -> list[str]:
         rows = []
         for tr in tag.find_all("tr"):
-            cells = [" ".join(paragraph(self.inline(td)).split("\n"))
-                     for td in tr.find_all(["td", "th"], recursive=False)]
+            cells = [
+                " ".join(paragraph(self.inline(td)).split("\n"))
+                for td in tr.find_all(["td", "th"], recursive=False)
+            ]
             if any(cells):
                 rows.append(" | ".join(cells))
         return ["\n".join(rows)] if rows else []
@@ -223,7 +237,7 @@ class Converter:
         url = link_target(a.get("href"), self.ctx.base_url)
         if not inner.strip() or url is None:
             return inner
-        if "](" in inner and inner.lstrip().startswith("["):      # an image shown as a link
+        if "](" in inner and inner.lstrip().startswith("["):  # an image shown as a link
             return inner
         lead, core, trail = _split_space(inner)
         return f"{lead}[{core}]({url}){trail}"
@@ -240,8 +254,7 @@ class Converter:
     # -- footnotes ---------------------------------------------------------------------------
 
     def _markup_footnotes(self, root: Tag) -> None:
-        """WordPress/plugin footnotes: a <sup> link to an <li id> note; numbered 1, 2… in order.
-        """
+        """WordPress/plugin footnotes: a <sup> link to an <li id> note; numbered 1, 2… in order."""
         for a in root.find_all("a", href=re.compile(r"^#.")):
             if not (a.find_parent("sup") or _footnote_ref(a)):
                 continue
@@ -254,24 +267,31 @@ class Converter:
         for target in self.definitions.values():
             for back in target.find_all("a", href=re.compile(r"^#")):
                 if _BACKLINK_RE.match(back.get_text()) or "backref" in " ".join(
-                        back.get("class") or []):
+                    back.get("class") or []
+                ):
                     back.decompose()
             holder = target.parent
             target.extract()
             if holder is not None and not holder.find("li"):
-                outer = holder.parent if holder.parent is not None and holder.parent.name in (
-                    "div", "section") and not holder.parent.get_text(strip=True) else holder
+                outer = (
+                    holder.parent
+                    if holder.parent is not None
+                    and holder.parent.name in ("div", "section")
+                    and not holder.parent.get_text(strip=True)
+                    else holder
+                )
                 outer.decompose()
 
     def _ref(self, node: Tag) -> int | None:
         a = node if node.name == "a" else node.find("a", href=True)
         if a is None:
             return None
-        return self.refs.get((a.get("href") or "")[1:]) if a.get("href", "").startswith("#") \
-            else None
+        return (
+            self.refs.get((a.get("href") or "")[1:]) if a.get("href", "").startswith("#") else None
+        )
 
     def _text_footnotes(self, root: Tag) -> None:
-        """"[1] …" paragraphs at the end whose markers appear above become Markdown footnotes
+        """ "[1] …" paragraphs at the end whose markers appear above become Markdown footnotes
         (the loader's rule: only notes 1, 2… k standing in that order)."""
         paras = [p for p in root.find_all("p") if p.get_text(strip=True)]
         tail: list[tuple[int, Tag]] = []
@@ -327,7 +347,7 @@ def _split_space(text: str) -> tuple[str, str, str]:
     if not core:
         return text, "", ""
     start = len(text) - len(text.lstrip(" "))
-    return text[:start], core, text[start + len(core):]
+    return text[:start], core, text[start + len(core) :]
 
 
 def _footnote_ref(a: Tag) -> bool:

@@ -5,6 +5,7 @@ beside a copy of `wp-content/uploads/`.  Such a file becomes `images/<name>-<has
 path `/images/…`); an image only on the web stays a link to its original address.  A path that
 leads outside the import folder is refused: an import never reads files it was not given.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,14 +23,19 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 SITE_FOLDER = "images"
 # What a file's first bytes say it is; anything else (SVG, which can hold script, HTML…) is not
 # copied.
-_MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"), (b"GIF87a", ".gif"),
-          (b"GIF89a", ".gif"))
+_MAGIC = (
+    (b"\xff\xd8\xff", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", ".png"),
+    (b"GIF87a", ".gif"),
+    (b"GIF89a", ".gif"),
+)
 _UPLOADS_RE = re.compile(r"/wp-content/uploads/(?P<rest>.+)$")
 
 
 @dataclass(frozen=True)
 class ImageCopy:
     """One file to copy into the site's images folder."""
+
     source: Path
     name: str
 
@@ -37,6 +43,7 @@ class ImageCopy:
 @dataclass
 class PageImages:
     """Resolves the images of one imported file; records the copies to make and what it skipped."""
+
     page: Path
     base_url: str | None = None
     copies: dict[str, ImageCopy] = field(default_factory=dict)
@@ -63,8 +70,12 @@ class PageImages:
     def _inside(self, relative: str, src: str) -> Path:
         target = (self.folder / relative).resolve()
         if not target.is_relative_to(self.folder):
-            raise DumpError(self.page, None, f"image {src!r} points outside the import folder "
-                                             f"{self.folder}; refusing to read it")
+            raise DumpError(
+                self.page,
+                None,
+                f"image {src!r} points outside the import folder "
+                f"{self.folder}; refusing to read it",
+            )
         return target
 
     def _remote(self, src: str) -> ImageRef | None:
@@ -73,12 +84,13 @@ class PageImages:
         if parts.scheme not in ("http", "https"):
             return None
         uploads = _UPLOADS_RE.search(parts.path)
-        if uploads:     # a copy of the blog's uploads folder beside the import?
+        if uploads:  # a copy of the blog's uploads folder beside the import?
             for root in ("wp-content/uploads", "uploads"):
                 candidate = self.folder / root / unquote(uploads.group("rest"))
                 if candidate.is_file():
-                    return self._copy(self._inside(f"{root}/{unquote(uploads.group('rest'))}",
-                                                   src), src)
+                    return self._copy(
+                        self._inside(f"{root}/{unquote(uploads.group('rest'))}", src), src
+                    )
         target = link_target(url, None)
         return ImageRef(target, local=False) if target else None
 
@@ -93,8 +105,10 @@ class PageImages:
         if ext is None and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
             ext = ".webp"
         if ext is None:
-            self.warnings.append(f"{self.page}: {src!r} is not a JPEG, PNG, GIF or WebP image "
-                                 f"of at most {MAX_IMAGE_BYTES // 2**20} MB; alt text kept")
+            self.warnings.append(
+                f"{self.page}: {src!r} is not a JPEG, PNG, GIF or WebP image "
+                f"of at most {MAX_IMAGE_BYTES // 2**20} MB; alt text kept"
+            )
             return None
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
         name = f"{slugify(path.stem, max_length=60) or 'image'}-{digest}{ext}"

@@ -4,6 +4,7 @@ The converter writes a link to another post as its address on the old blog, and 
 as /images/<name>.  Once every post has its final slug and date, both become links relative to
 the post's own page (`…/index.html`, as every link of the site), so they work from disk too.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,7 +47,7 @@ def link_targets(posts: list[Post], addresses: dict[str, str]) -> dict[str, Post
 def relink(post: Post, table: dict[str, Post]) -> Post:
     """One post with its links to the blog's posts (`table`, see link_targets) and to copied
     images made relative to its page."""
-    if "](" not in post.body:   # the cheap test first: dump posts hold no link
+    if "](" not in post.body:  # the cheap test first: dump posts hold no link
         return post
     here = post_path(post)
 

@@ -1,4 +1,5 @@
 """What reading one HTML page or WordPress export gives, beside the posts themselves."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,6 +22,7 @@ _ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
 @dataclass
 class FileRead:
     """One file's posts (as the loader's DumpParse), their addresses on the old blog, its images."""
+
     parse: DumpParse
     addresses: dict[int, tuple[str, ...]] = field(default_factory=dict)  # raw index -> URLs
     images: dict[str, ImageCopy] = field(default_factory=dict)
@@ -50,6 +52,9 @@ def iso_date(value: str | None) -> dt.date | None:
 def own_slug(name: str | None) -> str | None:
     """The blog's own slug (WordPress's post_name, or a permalink's last part), made valid."""
     name = unquote(name or "").strip().lower()
-    slug = name if SLUG_RE.match(name) and len(name) <= 80 else (
-        slugify(name, max_length=80, word_boundary=True) or None)
+    slug = (
+        name
+        if SLUG_RE.match(name) and len(name) <= 80
+        else (slugify(name, max_length=80, word_boundary=True) or None)
+    )
     return f"{slug}-post" if slug in RESERVED_NAMES else slug

@@ -12,6 +12,7 @@ The XML parser never expands entities, loads a DTD or reaches the network, and a
 DOCTYPE is refused before parsing: a real export has none, and entities are the way
 billion-laughs bombs and external-entity reads work.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,27 +30,43 @@ from .html_to_markdown import Context, Converter
 from .images import PageImages
 from .record import FileRead, categories, clean, iso_date, own_slug
 
-NS = {"content": "http://purl.org/rss/1.0/modules/content/",
-      "dc": "http://purl.org/dc/elements/1.1/"}
-_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                       dtd_validation=False, remove_pis=True)
+NS = {
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+_PARSER_OPTIONS = dict(
+    resolve_entities=False,
+    no_network=True,
+    huge_tree=False,
+    load_dtd=False,
+    dtd_validation=False,
+    remove_pis=True,
+)
 _SKIPPED_STATUS = {"draft", "pending", "future", "private"}
-_BLOCK = (r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|"
-          r"form|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|"
-          r"article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)")
+_BLOCK = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|"
+    r"form|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|"
+    r"article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
+)
 _CAPTION_RE = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.S | re.I)
-_CAPTION_IMAGE_RE = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$",
-                               re.S | re.I)
-_SHORTCODE_RE = re.compile(r"\[/?(?:gallery|embed|audio|video|playlist|youtube|vimeo|wpvideo|"
-                           r"soundcloud|googlemaps|contact-form[\w-]*)\b[^\]]*\]", re.I)
+_CAPTION_IMAGE_RE = re.compile(
+    r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.S | re.I
+)
+_SHORTCODE_RE = re.compile(
+    r"\[/?(?:gallery|embed|audio|video|playlist|youtube|vimeo|wpvideo|"
+    r"soundcloud|googlemaps|contact-form[\w-]*)\b[^\]]*\]",
+    re.I,
+)
 
 
 def read_export(path: Path, data: bytes) -> FileRead:
     """Every published post of an export; a damaged or hostile file is an error naming it."""
     channel = _channel(path, data)
     wp = _wp_namespace(path, channel)
-    authors = {_text(a, f"{{{wp}}}author_login"): _text(a, f"{{{wp}}}author_display_name")
-               for a in channel.findall(f"{{{wp}}}author")}
+    authors = {
+        _text(a, f"{{{wp}}}author_login"): _text(a, f"{{{wp}}}author_display_name")
+        for a in channel.findall(f"{{{wp}}}author")
+    }
     base = _text(channel, f"{{{wp}}}base_blog_url") or _text(channel, "link") or None
     alts = _attachment_alts(channel, wp)
     parse = DumpParse(name=path.name, notes=[])
@@ -69,9 +86,11 @@ def read_export(path: Path, data: bytes) -> FileRead:
         if raw is not None:
             parse.posts.append(raw)
             read.addresses[raw.index] = _addresses(item, wp, base)
-    parse.warnings.extend(f"{path}: {count} {what}{'s' if count > 1 else ''} skipped (only "
-                          "published posts are imported)"
-                          for what, count in sorted(skipped.items()))
+    parse.warnings.extend(
+        f"{path}: {count} {what}{'s' if count > 1 else ''} skipped (only "
+        "published posts are imported)"
+        for what, count in sorted(skipped.items())
+    )
     parse.warnings.extend(images.warnings)
     read.images = images.copies
     if not parse.posts:
@@ -82,8 +101,14 @@ def read_export(path: Path, data: bytes) -> FileRead:
 class _Export:
     """What reading one export's items needs: its namespace, authors, images, alt texts, address."""
 
-    def __init__(self, wp: str, authors: dict[str, str], images: PageImages,
-                 alts: dict[str, str], base: str | None):
+    def __init__(
+        self,
+        wp: str,
+        authors: dict[str, str],
+        images: PageImages,
+        alts: dict[str, str],
+        base: str | None,
+    ):
         self.wp, self.authors, self.images, self.alts, self.base = wp, authors, images, alts, base
 
     def blocks(self, html: str, base: str | None = None) -> list[str]:
@@ -91,8 +116,9 @@ class _Export:
         for img in soup.find_all("img"):
             if not img.get("alt") and img.get("src") in self.alts:
                 img["alt"] = self.alts[img["src"]]
-        return Converter(Context(base_url=base or self.base, image=self.images.resolve)
-                         ).convert(soup.div)
+        return Converter(Context(base_url=base or self.base, image=self.images.resolve)).convert(
+            soup.div
+        )
 
 
 def _channel(path: Path, data: bytes):
@@ -100,10 +126,13 @@ def _channel(path: Path, data: bytes):
     start = data.find(b"<rss")
     prolog = data[: start if start >= 0 else 4096]
     if re.search(rb"<!(?:DOCTYPE|ENTITY)", prolog, re.I):
-        raise DumpError(path, prolog[: re.search(rb"<!(?:DOCTYPE|ENTITY)", prolog, re.I).start()]
-                        .count(b"\n") + 1, "declares a DOCTYPE or entities; a WordPress export "
-                        "has none, and entities can expand without end or read local files, so "
-                        "it is refused")
+        raise DumpError(
+            path,
+            prolog[: re.search(rb"<!(?:DOCTYPE|ENTITY)", prolog, re.I).start()].count(b"\n") + 1,
+            "declares a DOCTYPE or entities; a WordPress export "
+            "has none, and entities can expand without end or read local files, so "
+            "it is refused",
+        )
     try:
         root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
     except etree.XMLSyntaxError as exc:
@@ -118,8 +147,9 @@ def _wp_namespace(path: Path, channel) -> str:
     for ns in (channel.nsmap or {}).values():
         if ns and re.match(r"^https?://wordpress\.org/export/\d+\.\d+/$", ns):
             return ns
-    raise DumpError(path, channel.sourceline,
-                    "not a WordPress export (no wordpress.org/export namespace)")
+    raise DumpError(
+        path, channel.sourceline, "not a WordPress export (no wordpress.org/export namespace)"
+    )
 
 
 def _text(el, tag: str) -> str:
@@ -130,8 +160,11 @@ def _text(el, tag: str) -> str:
 def _required(path: Path, item, n: int, tag: str, label: str) -> str:
     found = item.find(tag, NS)
     if found is None:
-        raise DumpError(path, item.sourceline, f"item {n} has no <{label}>; the export is "
-                                               "incomplete (export it again from WordPress)")
+        raise DumpError(
+            path,
+            item.sourceline,
+            f"item {n} has no <{label}>; the export is incomplete (export it again from WordPress)",
+        )
     return (found.text or "").strip()
 
 
@@ -143,8 +176,12 @@ def _post(path: Path, item, n: int, index: int, export: _Export) -> RawPost | No
     title = clean(_required(path, item, n, "title", "title"))
     content = item.find("content:encoded", NS)
     if content is None:
-        raise DumpError(path, item.sourceline, f"{element} has no <content:encoded>; the export "
-                                               "is incomplete (export it again from WordPress)")
+        raise DumpError(
+            path,
+            item.sourceline,
+            f"{element} has no <content:encoded>; the export "
+            "is incomplete (export it again from WordPress)",
+        )
     if not title:
         return None
     link = _text(item, "link") or None
@@ -152,14 +189,26 @@ def _post(path: Path, item, n: int, index: int, export: _Export) -> RawPost | No
     creator = _text(item, "dc:creator")
     thread = _thread(item, export)
     return RawPost(
-        title=title, title_line=n, last_line=n, dump=path.name, index=index,
+        title=title,
+        title_line=n,
+        last_line=n,
+        dump=path.name,
+        index=index,
         date=iso_date(_text(item, f"{{{wp}}}post_date")) or _rfc822_date(_text(item, "pubDate")),
-        comments=len(thread), blocks=export.blocks(content.text or "", link),
+        comments=len(thread),
+        blocks=export.blocks(content.text or "", link),
         categories=categories(t.text for t in terms if t.get("domain") == "category"),
-        tags=list(dict.fromkeys(clean(t.text) for t in terms
-                                if t.get("domain") == "post_tag" and clean(t.text))),
-        author=clean(export.authors.get(creator) or creator) or None, thread=thread,
-        origin="wxr", element=element, slug=own_slug(_text(item, f"{{{wp}}}post_name")))
+        tags=list(
+            dict.fromkeys(
+                clean(t.text) for t in terms if t.get("domain") == "post_tag" and clean(t.text)
+            )
+        ),
+        author=clean(export.authors.get(creator) or creator) or None,
+        thread=thread,
+        origin="wxr",
+        element=element,
+        slug=own_slug(_text(item, f"{{{wp}}}post_name")),
+    )
 
 
 def _rfc822_date(value: str) -> dt.date | None:
@@ -192,9 +241,14 @@ def _thread(item, export: _Export) -> list[Comment]:
         if key in number:
             continue
         c = found[key]
-        out.append(Comment(author=clean(_text(c, f"{{{wp}}}comment_author")),
-                           text="\n\n".join(export.blocks(_text(c, f"{{{wp}}}comment_content"))),
-                           date=iso_date(_text(c, f"{{{wp}}}comment_date")), parent=parent))
+        out.append(
+            Comment(
+                author=clean(_text(c, f"{{{wp}}}comment_author")),
+                text="\n\n".join(export.blocks(_text(c, f"{{{wp}}}comment_content"))),
+                date=iso_date(_text(c, f"{{{wp}}}comment_date")),
+                parent=parent,
+            )
+        )
         number[key] = len(out)
         stack.extend((k, number[key]) for k in reversed(children.get(key, [])))
     return out
@@ -229,7 +283,8 @@ def autop(html: str) -> str:
 
     def keep(m: re.Match) -> str:
         kept.append(m.group(0))
-        return f"<pre data-kept=\"{len(kept) - 1}\"></pre>"
+        return f'<pre data-kept="{len(kept) - 1}"></pre>'
+
     html = re.sub(r"<pre\b.*?</pre>", keep, html, flags=re.S | re.I)
     html = re.sub(rf"(<{_BLOCK}[\s/>])", r"\n\n\1", html, flags=re.I)
     html = re.sub(rf"(</{_BLOCK}>)", r"\1\n\n", html, flags=re.I)
