@@ -114,7 +114,8 @@ def _body(rng: random.Random) -> str:
 
 def _title(rng: random.Random, n: int) -> str:
     if n % 97 == 5:
-        return f"{' '.join(rng.choice(_WORDS) for _ in range(3)).capitalize()} (part {rng.randint(1, 3)})"
+        lead = " ".join(rng.choice(_WORDS) for _ in range(3))
+        return f"{lead.capitalize()} (part {rng.randint(1, 3)})"
     if n % 211 == 7:
         return "Weekly round-up"  # a repeated title: slugs get -2, -3, ...
     words = [rng.choice(_WORDS + list(_RARE)) for _ in range(rng.randint(3, 8))]

@@ -90,7 +90,8 @@ FOOTER = ("Follow", "Get every new post delivered to your Inbox.", "Join {n} oth
 
 @dataclass
 class DumpPost:
-    """A generated post and what its copies in the dumps show of it (what the loader should find)."""
+    """A generated post and what its copies in the dumps show of it (what the loader should
+    find)."""
 
     title: str
     date: dt.date
@@ -206,7 +207,8 @@ class Page:
         self.posts += 1
 
     def text(self, rng: random.Random) -> str:
-        """Blocks separated by blank lines, the footer on dated pages (blank lines like the real ones)."""
+        """Blocks separated by blank lines, the footer on dated pages (blank lines like the real
+        ones)."""
         body = "\n\n".join(self.blocks)
         if self.kind == "undated":
             return body + "\n"
@@ -280,7 +282,8 @@ class Generator:
 
 
 def generate(size_mb: float, seed: int = 1) -> tuple[dict[str, str], list[DumpPost]]:
-    """(file name -> text, posts) for about size_mb * 10^6 bytes of dumps; pure and deterministic."""
+    """(file name -> text, posts) for about size_mb * 10^6 bytes of dumps; pure and
+    deterministic."""
     gen = Generator(seed)
     target = int(size_mb * 1_000_000)
     while gen.written + gen.pending() < target:

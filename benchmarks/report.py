@@ -42,7 +42,8 @@ def spread(values: list[float], fmt: str) -> str:
 
 
 def check_text(res: CaseResult) -> str:
-    """What the checks found, over the runs: 'edit shown: 3/3; = cold build: 3/3', 'files written: 0'."""
+    """What the checks found, over the runs: 'edit shown: 3/3; = cold build: 3/3',
+    'files written: 0'."""
     parts = [
         f"{label}: {sum(oks)}/{len(oks)}"
         for label, oks in (("edit shown", res.edit_shown), ("= cold build", res.same_as_cold))

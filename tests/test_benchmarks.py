@@ -1,4 +1,5 @@
-"""The benchmark scripts cannot rot: run.py end to end at N=50, and dumps.py through the real loader.
+"""The benchmark scripts cannot rot: run.py end to end at N=50, and dumps.py through the real
+loader.
 
 Benchmarks are not tests; these only check that the scripts run, print a sane table and that
 their own checks hold. Pelican is left out (it needs its own virtual environment).

@@ -1,4 +1,5 @@
-"""The activity chart: one bar per month over the whole span, links, titles, escaping, determinism."""
+"""The activity chart: one bar per month over the whole span, links, titles, escaping,
+determinism."""
 
 import datetime as dt
 import xml.etree.ElementTree as ET
@@ -131,7 +132,8 @@ ARGS = [
 
 
 def chart_page(tmp_path: Path) -> Path:
-    """archives/index.html of a throwaway site holding the _activity.html include, with the real CSS."""
+    """archives/index.html of a throwaway site holding the _activity.html include, with the real
+    CSS."""
     from markupsafe import Markup
 
     from blogarchive.build.plan import PlainPage
@@ -142,8 +144,10 @@ def chart_page(tmp_path: Path) -> Path:
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "chart_page.html").write_text(
-        '{% extends "base.html" %}{% block head %}<link rel="stylesheet" href="{{ link(\'static/reader.css\') }}">'
-        '{% endblock %}{% block content %}<h1>Archives</h1>{% include "_activity.html" %}{% endblock %}',
+        '{% extends "base.html" %}{% block head %}'
+        '<link rel="stylesheet" href="{{ link(\'static/reader.css\') }}">'
+        "{% endblock %}{% block content %}<h1>Archives</h1>"
+        '{% include "_activity.html" %}{% endblock %}',
         encoding="utf-8",
     )
     here = "archives/index.html"

@@ -1,4 +1,5 @@
-"""JSON Feed 1.1, posts.json, JSON-LD and Open Graph: required fields, no invented dates, safe embedding."""
+"""JSON Feed 1.1, posts.json, JSON-LD and Open Graph: required fields, no invented dates, safe
+embedding."""
 
 import datetime as dt
 import json

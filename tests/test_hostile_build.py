@@ -227,7 +227,8 @@ def test_100000_one_line_posts_build(tmp_path):
     for i in range(100_000):
         day = f"20{10 + i % 10}-{1 + i % 12:02d}-{1 + i % 28:02d}"
         (posts / f"p{i}.md").write_text(
-            f"---\ntitle: Post {i}\nslug: p{i}\ndate: {day}\ncategories: [C{i % 7}]\n---\nLine {i}.\n",
+            f"---\ntitle: Post {i}\nslug: p{i}\ndate: {day}\n"
+            f"categories: [C{i % 7}]\n---\nLine {i}.\n",
             encoding="utf-8",
         )
     started = time.perf_counter()

@@ -39,7 +39,8 @@ def test_dated_posts_split_at_titles_and_keep_section_headings():
 
 def test_categories_line_closes_post_and_adds_category():
     text = (
-        "A post\n\nJuly 1, 2015 3 comments\n\nText here.\n\nCategories: General Politics, Unions\n\n"
+        "A post\n\nJuly 1, 2015 3 comments\n\nText here.\n\n"
+        "Categories: General Politics, Unions\n\n"
         "Next\n\nJune 1, 2015 1 comment\n\nMore text.\n"
     )
     posts = one(text).posts
@@ -73,7 +74,10 @@ def test_heading_after_incomplete_notes_stays_in_post():
 
 
 def test_footnotes_are_linked_both_ways():
-    text = "Post\n\nMay 1, 2015 1 comment\n\nA claim [1] here.\n\n[1] The source.\n\nMore of the note.\n"
+    text = (
+        "Post\n\nMay 1, 2015 1 comment\n\nA claim [1] here.\n\n"
+        "[1] The source.\n\nMore of the note.\n"
+    )
     body = "\n\n".join(one(text).posts[0].blocks)
     soup = render(body)
     ref = soup.select_one("sup a")
@@ -104,7 +108,8 @@ def test_chrome_never_reaches_a_body():
 def test_image_residue_removed_and_reported():
     text = (
         "Post one\n\nMay 2, 2015 1 comment\n4a081ec76\n\nThe caption of the picture\n\n"
-        "harrietALTHOUGH HARRIET HARMAN never held a front-rank cabinet job, she is influential.\n\n"
+        "harrietALTHOUGH HARRIET HARMAN never held a front-rank cabinet job, "
+        "she is influential.\n\n"
         "I have two (Screenshot 2015-12-17 00.43.21rather belated) pieces.\n\n"
         "a priori\n\nPost two\n\nMay 1, 2015 1 comment\n\nBody.\n"
     )

@@ -1,4 +1,5 @@
-"""The source view: exact dump lines, the loader's decision for each, every copy, notes not errors."""
+"""The source view: exact dump lines, the loader's decision for each, every copy, notes not
+errors."""
 
 import dataclasses
 import shutil

@@ -1,4 +1,5 @@
-"""The pure parts of the renderer: URLs, grouping, safe Markdown, labels, one page from literal inputs."""
+"""The pure parts of the renderer: URLs, grouping, safe Markdown, labels, one page from literal
+inputs."""
 
 import datetime as dt
 

@@ -104,7 +104,8 @@ def varying(name: str) -> bool:
 
 
 def test_index_is_deterministic_but_for_pagefinds_filter_files(indexed_site, tmp_path):
-    """The same posts give the same files, but for Pagefind's filter chunks (and what names them)."""
+    """The same posts give the same files, but for Pagefind's filter chunks (and what names
+    them)."""
     _, _, posts = indexed_site
     docs, bodies = records(posts)
     for name in ("one", "two"):
@@ -164,7 +165,8 @@ def titles(page) -> list[str]:
 
 
 def result_count(page, not_equal: int | None = None) -> int:
-    """The count Pagefind UI announces ("12 results for corbyn"); waits for it (and for a change)."""
+    """The count Pagefind UI announces ("12 results for corbyn"); waits for it (and for a
+    change)."""
     message = page.locator(".pagefind-ui__message")
     for _ in range(100):  # the page's CSP forbids eval, so poll from here, not wait_for_function
         found = re.search(r"(\d+) results?", message.inner_text() if message.count() else "")

@@ -40,7 +40,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """As editors save: a whole new file renamed over the old, so a build never reads half of one."""
+    """As editors save: a whole new file renamed over the old, so a build never reads half of
+    one."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
@@ -48,7 +49,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 @pytest.fixture
 def two_builds(tmp_path):
-    """posts/ and site.yaml in tmp_path, the post's two versions, and both builds as {path: bytes}."""
+    """posts/ and site.yaml in tmp_path, the post's two versions, and both builds as
+    {path: bytes}."""
     posts = tmp_path / "posts"
     shutil.copytree(posts_source(), posts)
     config = tmp_path / "site.yaml"
@@ -198,7 +200,8 @@ def test_load_while_rebuilding(two_builds):
     served, rebuilds = len(load.latencies), serve.stderr.count("rebuilt in")
     ms = {q: 1000 * percentile(load.latencies, q) for q in (50, 95, 99)}
     print(
-        f"\n{served} requests from {CLIENTS} clients in {elapsed:.1f} s: {served / elapsed:.0f} req/s; "
+        f"\n{served} requests from {CLIENTS} clients in {elapsed:.1f} s: "
+        f"{served / elapsed:.0f} req/s; "
         f"latency p50 {ms[50]:.1f} ms, p95 {ms[95]:.1f} ms, p99 {ms[99]:.1f} ms; "
         f"{rebuilds} rebuilds, {load.hangups} hang-ups mid-response, {len(load.failures)} failures"
     )

@@ -1,4 +1,5 @@
-"""Built sites (the fixture posts and the real posts/), parsed with an HTML parser and checked against the posts."""
+"""Built sites (the fixture posts and the real posts/), parsed with an HTML parser and checked
+against the posts."""
 
 import datetime as dt
 import json

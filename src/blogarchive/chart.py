@@ -87,7 +87,8 @@ def activity_svg(
         f"{MONTHS[bars[-1].month - 1]} {bars[-1].year}; busiest month: {_posts_label(peak)}."
     )
     out = [
-        f'<svg class="activity-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'<svg class="activity-chart" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" '
         f'preserveAspectRatio="xMinYMid meet" width="{width}" height="{height}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc">',
         f'<title id="{ident}-title">{escape(title)}</title>',
@@ -139,7 +140,8 @@ def _check_order(bars: Sequence[MonthBar]) -> None:
 
 @dataclass(frozen=True)
 class YearRow:
-    """A row of the text table: a year, its twelve months (None outside the chart's span), its total."""
+    """A row of the text table: a year, its twelve months (None outside the chart's span), its
+    total."""
 
     year: int
     months: tuple[MonthBar | None, ...]

@@ -174,7 +174,8 @@ def json_ld(info: FeedInfo, item: FeedItem, words: int) -> str:
 
 
 def open_graph(info: FeedInfo, item: FeedItem) -> list[tuple[str, str]]:
-    """(property, content) pairs for <meta property=… content=…>; plain text, the template escapes."""
+    """(property, content) pairs for <meta property=… content=…>; plain text, the template
+    escapes."""
     post = item.post
     pairs = [
         ("og:title", post.title),

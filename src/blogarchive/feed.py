@@ -1,4 +1,5 @@
-"""RSS 2.0 and Atom 1.0 feeds of the posts, through feedgen, identical to the byte for the same input.
+"""RSS 2.0 and Atom 1.0 feeds of the posts, through feedgen, identical to the byte for the same
+input.
 
 feedgen's quirks are fixed here and nowhere else: entries are sorted by us and added with
 ``order='append'`` (feedgen prepends by default); the feed's ``lastBuildDate``/``updated``
@@ -68,7 +69,8 @@ class FeedItem:
 
 
 def rss_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
-    """RSS 2.0 of every post, newest first; undated posts carry their bounds instead of a pubDate."""
+    """RSS 2.0 of every post, newest first; undated posts carry their bounds instead of a
+    pubDate."""
     tz = _check(info, items)
     fg = _channel(info, tz, items)
     fg.load_extension(
@@ -124,7 +126,8 @@ def atom_xml(info: FeedInfo, items: list[FeedItem]) -> bytes:
 
 
 def absolutize(html: str, page_url: str) -> str:
-    """Make every relative href/src (footnote '#fn:1' too) absolute against page_url, so links work in a reader."""
+    """Make every relative href/src (footnote '#fn:1' too) absolute against page_url, so links work
+    in a reader."""
     if not is_absolute_http(page_url):
         raise ValueError(f"absolutize: page_url must be an absolute http(s) URL, got {page_url!r}")
     return _TAG.sub(lambda tag: _ATTR.sub(lambda m: _absolute_attr(m, page_url), tag[0]), html)
@@ -150,7 +153,8 @@ def _absolute_attr(m: re.Match, page_url: str) -> str:
 
 
 def _check(info: FeedInfo, items: list[FeedItem]) -> ZoneInfo:
-    """Fail before feedgen does (it fails late and vaguely), naming every bad field; return the zone."""
+    """Fail before feedgen does (it fails late and vaguely), naming every bad field; return the
+    zone."""
     problems = [
         f"FeedInfo.{name} is missing"
         for name in _REQUIRED
@@ -176,7 +180,8 @@ def _check(info: FeedInfo, items: list[FeedItem]) -> ZoneInfo:
 
 
 def _zone(name: str, problems: list[str]) -> ZoneInfo | None:
-    """The IANA zone called name, or None with a problem noted (a missing name is reported already)."""
+    """The IANA zone called name, or None with a problem noted (a missing name is reported
+    already)."""
     if not isinstance(name, str) or not name.strip():
         return None
     try:
@@ -187,7 +192,8 @@ def _zone(name: str, problems: list[str]) -> ZoneInfo | None:
 
 
 def _item_problems(items: list[FeedItem]) -> list[str]:
-    """Every item needs its own absolute permalink: it is the guid/id readers use to spot new posts."""
+    """Every item needs its own absolute permalink: it is the guid/id readers use to spot new
+    posts."""
     problems, seen = [], {}
     for item in items:
         if not is_absolute_http(item.url):
@@ -244,7 +250,8 @@ def _ordered(items: list[FeedItem]) -> list[FeedItem]:
 
 
 def _order_key(item: FeedItem) -> tuple:
-    """Newest first by date, undated by date_before then date_after, boundless last; ties by title, slug, url."""
+    """Newest first by date, undated by date_before then date_after, boundless last; ties by title,
+    slug, url."""
     post = item.post
     primary = post.date or post.date_before or post.date_after
     secondary = post.date_after if post.date is None and post.date_before else None
@@ -276,7 +283,8 @@ def feed_updated(items: list[FeedItem], tz: ZoneInfo) -> dt.datetime | None:
 
 
 def _rss_description(item: FeedItem) -> str:
-    """The summary; for an undated post, its known bounds first. Never empty (feedgen would then drop content:encoded)."""
+    """The summary; for an undated post, its known bounds first. Never empty (feedgen would then
+    drop content:encoded)."""
     summary = _clean(item.summary).strip()
     if item.post.date is not None:
         return summary or _clean(item.post.title)
@@ -285,7 +293,8 @@ def _rss_description(item: FeedItem) -> str:
 
 
 def undated_note(post: Post) -> str:
-    """What we know about an undated post's date, e.g. 'Undated — between 8 September 2014 and 30 April 2015'."""
+    """What we know about an undated post's date, e.g.
+    'Undated — between 8 September 2014 and 30 April 2015'."""
     return undated_label(post, _day)
 
 

@@ -351,7 +351,8 @@ def format_summary(
     per_dump = ", ".join(f"{p.name}: {len(p.posts)}" for p in result.parses)
     lines = [
         f"read {dumps} dumps ({per_dump})",
-        f"{len(result.posts)} posts ({result.duplicates_merged} duplicates merged, {undated} undated); "
+        f"{len(result.posts)} posts ({result.duplicates_merged} duplicates merged, "
+        f"{undated} undated); "
         f"written {len(outcome.written)}, unchanged {len(outcome.unchanged)}, "
         f"kept because edited {len(outcome.kept_edited)}, kept deleted {len(outcome.kept_deleted)}",
         f"{len(result.guesses)} guesses to check; full report in {report} ({seconds:.2f} s)",

@@ -49,7 +49,8 @@ class SourceLine:
 
     @property
     def label(self) -> str:
-        """'title', 'text (alt text removed …)', 'read as the date line', 'dropped: image file name'."""
+        """'title', 'text (alt text removed …)', 'read as the date line', 'dropped: image file
+        name'."""
         if self.fate == "kept":
             kind = KEPT[self.role]
             return f"{kind} ({self.reason})" if self.reason and self.reason != "note" else kind
@@ -87,7 +88,8 @@ class SourceView:
 
 
 def source_views(dumps_dir: Path, posts: Sequence[Post]) -> dict[str, SourceView]:
-    """slug -> the post's source view, read from the dumps in `dumps_dir` (never raises for them)."""
+    """slug -> the post's source view, read from the dumps in `dumps_dir` (never raises for
+    them)."""
     if not dumps_dir.is_dir():
         note = f"{dumps_dir}: no dumps folder, so the raw lines cannot be shown"
         return {p.slug: SourceView(p.slug, p.title, notes=(note,)) for p in posts}
@@ -144,7 +146,10 @@ def _copy(source: Source, parse: DumpParse | None, problem: str | None, folder: 
         return SourceCopy(source.file, source.first, source.last, note=note)
     notes = parse.notes
     if source.last > len(notes):
-        note = f"{source.file} has only {len(notes)} lines now: it changed since this post was imported"
+        note = (
+            f"{source.file} has only {len(notes)} lines now: "
+            "it changed since this post was imported"
+        )
         return SourceCopy(source.file, source.first, source.last, note=note)
     note = problem or ""
     if notes[source.first - 1].role != "title":
@@ -173,7 +178,8 @@ def _context_before(notes: list[LineNote], first: int) -> list[SourceLine]:
 
 
 def _context_after(notes: list[LineNote], first: int, last: int) -> list[SourceLine]:
-    """Lines the loader gave to this post but dropped after its last kept line (trailing residue)."""
+    """Lines the loader gave to this post but dropped after its last kept line (trailing
+    residue)."""
     owner = notes[first - 1].post
     j = last
     while (

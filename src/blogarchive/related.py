@@ -53,7 +53,8 @@ def reading_minutes(words: int) -> int:
 
 
 def words_of(text: str) -> list[str]:
-    """Lower-case words of a Markdown text worth comparing: no stopwords, numbers or 1-2 letter words."""
+    """Lower-case words of a Markdown text worth comparing: no stopwords, numbers or 1-2 letter
+    words."""
     text = _FOOTNOTE_REF.sub(" ", text).replace("’", "'")
     return [
         w for w in (m.casefold() for m in _WORD.findall(text)) if len(w) > 2 and w not in _STOPWORDS

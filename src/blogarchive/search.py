@@ -361,7 +361,8 @@ def _write_listing(bundle: Path, shards: Sequence[Shard], written: dict[str, Wri
 
 
 def pagefind_binary() -> Path:
-    """The Pagefind executable: $PAGEFIND_BINARY_PATH, else the pagefind_bin wheel's, else on PATH."""
+    """The Pagefind executable: $PAGEFIND_BINARY_PATH, else the pagefind_bin wheel's, else on
+    PATH."""
     if os.environ.get("PAGEFIND_BINARY_PATH"):
         return Path(os.environ["PAGEFIND_BINARY_PATH"])
     try:

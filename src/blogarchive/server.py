@@ -224,7 +224,8 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(with_body=False)
 
     def refuse_method(self):
-        """A static site takes no uploads; any request body is left unread, so the connection closes."""
+        """A static site takes no uploads; any request body is left unread, so the connection
+        closes."""
         self.close_connection = True
         self.send_response(405)
         self.send_header("Allow", "GET, HEAD")
@@ -445,7 +446,8 @@ def is_scratch(name: str) -> bool:
 
 
 def is_source(path: str, src: Sources) -> bool:
-    """Whether a changed path can change the site: never the output folder or the build's temp folders."""
+    """Whether a changed path can change the site: never the output folder or the build's temp
+    folders."""
     p = Path(path)
     if (
         p == src.out

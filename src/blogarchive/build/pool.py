@@ -13,10 +13,10 @@ import os
 import traceback
 from typing import Any, Callable
 
+from ..errors import BlogArchiveError, OutputError
+
 Task = Callable[[Any, Any], Any]  # (state, batch) -> results
 PROGRESS_SLICES = 20  # a batch followed by a progress bar goes in this many parts
-
-from ..errors import BlogArchiveError, OutputError
 
 
 class WorkerFailed(BlogArchiveError):

@@ -91,9 +91,10 @@ def load_dumps(
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
-    blocks_of = lambda r: (
-        store.get(refs[(r.dump, r.index)]) if (r.dump, r.index) in refs else r.blocks
-    )
+
+    def blocks_of(r):
+        return store.get(refs[(r.dump, r.index)]) if (r.dump, r.index) in refs else r.blocks
+
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts], blocks_of)
     return LoadResult(
         posts=posts,
