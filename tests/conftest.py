@@ -7,7 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, settings
 
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.build.scan import parse_post, post_names
 from blogarchive.config import Config, load_config
 from blogarchive.post import Post
@@ -83,5 +83,5 @@ def searchable_site(tmp_path_factory):
         pytest.skip("posts/ is empty: run `python build.py import` first")
     config = load_config(ROOT / "site.yaml", base_url="https://archive.example.org/")
     out = tmp_path_factory.mktemp("searchable-site") / "site"
-    report = build(REAL_POSTS, out, config, dumps_dir=ROOT / "dumps", search=True)
+    report = build(REAL_POSTS, out, config, BuildOptions(dumps_dir=ROOT / "dumps", search=True))
     return out, read_posts(REAL_POSTS), config, report

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ def test_kill_9_at_random_moments_never_damages_the_site(work):
         work / "posts",
         reference,
         Config(base_url="https://example.org/", posts_per_page=10, feed_limit=20),
-        jobs=1,
+        BuildOptions(jobs=1),
     )
     assert tree(work / "site") == tree(reference)
 

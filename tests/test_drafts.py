@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, read_posts, soup
 
 from blogarchive import site as S
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.cli import main
 
 DRAFT = """\
@@ -130,10 +130,10 @@ def test_turning_drafts_on_and_off_rebuilds_what_a_cold_build_writes(posts, tmp_
     out, cache = tmp_path / "site", tmp_path / "cache"
     cold = {}
     for drafts in (False, True):
-        build(posts, tmp_path / f"cold-{drafts}", FIXTURE_CONFIG, drafts=drafts)
+        build(posts, tmp_path / f"cold-{drafts}", FIXTURE_CONFIG, BuildOptions(drafts=drafts))
         cold[drafts] = tree(tmp_path / f"cold-{drafts}")
     assert cold[False] != cold[True]
     for drafts in (False, True, False, True):
-        report = build(posts, out, FIXTURE_CONFIG, drafts=drafts, cache_dir=cache)
+        report = build(posts, out, FIXTURE_CONFIG, BuildOptions(drafts=drafts, cache_dir=cache))
         assert not report.up_to_date and tree(out) == cold[drafts]
-    assert build(posts, out, FIXTURE_CONFIG, drafts=True, cache_dir=cache).up_to_date
+    assert build(posts, out, FIXTURE_CONFIG, BuildOptions(drafts=True, cache_dir=cache)).up_to_date

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.build.output import output_lock
 from blogarchive.config import Config
 from blogarchive.errors import OutputError
@@ -55,7 +55,7 @@ def work(tmp_path):
 
 def cold(tmp_path: Path, posts: Path, config=CONFIG, templates=None) -> dict[str, bytes]:
     out = tmp_path / f"cold-{os.urandom(4).hex()}"
-    build(posts, out, config, templates, jobs=1, cache_dir=None)
+    build(posts, out, config, BuildOptions(template_dir=templates, jobs=1, cache_dir=None))
     return tree(out)
 
 
@@ -64,7 +64,7 @@ def test_worker_count_does_not_change_a_byte(work):
     reference = cold(tmp_path, posts)
     for jobs in (2, 3):
         out = tmp_path / f"j{jobs}"
-        report = build(posts, out, CONFIG, jobs=jobs, cache_dir=None)
+        report = build(posts, out, CONFIG, BuildOptions(jobs=jobs, cache_dir=None))
         assert report.converted == 160
         assert tree(out) == reference, f"--jobs {jobs} differs from a serial build"
 
@@ -72,18 +72,18 @@ def test_worker_count_does_not_change_a_byte(work):
 def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
-    first = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    first = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert first.converted == 160 and tree(out) == cold(tmp_path, posts)
 
     # nothing changed: nothing converted, nothing written
     before = stats(out)
-    again = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    again = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert again.up_to_date and stats(out) == before
 
     # one post's text edited
     victim = sorted(posts.glob("*.md"))[40]
     victim.write_text(victim.read_text("utf-8") + "\nA sentence added by the test.\n", "utf-8")
-    edited = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    edited = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert edited.converted == 1 and 0 < edited.rendered < 40 and edited.kept > 100
     assert tree(out) == cold(tmp_path, posts)
     assert "A sentence added by the test." in "".join(
@@ -93,18 +93,18 @@ def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
     # a title edited: neighbours, listings and feeds change too
     text = victim.read_text("utf-8")
     victim.write_text(text.replace("title: ", "title: Renamed ", 1), "utf-8")
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert tree(out) == cold(tmp_path, posts)
 
     # a post deleted and one added
     sorted(posts.glob("*.md"))[3].unlink()
     shutil.copy(sorted((ROOT / "posts").glob("*.md"))[-1], posts)
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert tree(out) == cold(tmp_path, posts)
 
     # site settings changed
     config = dataclasses.replace(CONFIG, title="Another title", posts_per_page=7)
-    build(posts, out, config, jobs=2, cache_dir=cache)
+    build(posts, out, config, BuildOptions(jobs=2, cache_dir=cache))
     assert tree(out) == cold(tmp_path, posts, config)
 
     # a template overridden
@@ -114,7 +114,7 @@ def test_every_kind_of_change_rebuilds_to_what_a_cold_build_writes(work):
     (templates / "post.html").write_text(
         post_html.replace('<div class="body">', '<div class="body" data-test=1>'), "utf-8"
     )
-    build(posts, out, config, templates, jobs=2, cache_dir=cache)
+    build(posts, out, config, BuildOptions(template_dir=templates, jobs=2, cache_dir=cache))
     assert tree(out) == cold(tmp_path, posts, config, templates)
     assert "data-test" in next(out.glob("20*/*/*/*/index.html")).read_text("utf-8")
 
@@ -124,10 +124,10 @@ def test_text_only_edits_plan_only_their_pages_and_write_what_a_cold_build_write
     count) re-plans only that post's pages; every other file is carried over by its key."""
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     for n, victim in enumerate(sorted(posts.glob("*.md"))[20:23]):
         victim.write_text(victim.read_text("utf-8") + f"\nIt is so, {n}.\n", "utf-8")
-        edited = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+        edited = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
         assert "carry" in edited.phases and edited.converted == 1
         assert 0 < edited.rendered < 60 and edited.kept > 300
         assert tree(out) == cold(tmp_path, posts)
@@ -140,13 +140,13 @@ def test_the_spare_folder_is_brought_up_to_date_not_remade(work):
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
     spare = tmp_path / ".site.previous"
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     victim = sorted(posts.glob("*.md"))[30]
     for n in range(3):
         (out / "2015").mkdir(exist_ok=True)
         (out / "2015" / f"stray-{n}.txt").write_text("left by someone", "utf-8")
         victim.write_text(victim.read_text("utf-8") + f"\nAnother line {n}.\n", "utf-8")
-        build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+        build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
         assert tree(out) == cold(tmp_path, posts)
     assert sorted(p.name for p in spare.rglob("stray-*.txt")) == ["stray-2.txt"]
     inodes = {p.relative_to(spare): p.stat().st_ino for p in spare.rglob("*") if p.is_file()}
@@ -159,13 +159,13 @@ def test_the_spare_folder_is_brought_up_to_date_not_remade(work):
 def test_a_damaged_cache_is_ignored_never_trusted(work):
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     reference = cold(tmp_path, posts)
 
     # garbage in every HTML entry, then a change that makes every post page render again
     for html in (cache / "html").rglob("*.html"):
         html.write_text(html.read_text("utf-8").replace("<p>", "<p>CORRUPTED "), "utf-8")
-    build(posts, out, dataclasses.replace(CONFIG, title="T"), jobs=2, cache_dir=cache)
+    build(posts, out, dataclasses.replace(CONFIG, title="T"), BuildOptions(jobs=2, cache_dir=cache))
     assert "CORRUPTED" not in "".join(v.decode("utf-8", "replace") for v in tree(out).values())
     assert tree(out) == cold(tmp_path, posts, dataclasses.replace(CONFIG, title="T"))
 
@@ -173,7 +173,7 @@ def test_a_damaged_cache_is_ignored_never_trusted(work):
     (cache / "digests.json").write_bytes((cache / "digests.json").read_bytes()[:1000])
     for manifest in (cache / "builds").glob("*.json"):
         manifest.write_text("blogarchive-cache-1 0\n{}", "utf-8")
-    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert report.converted == 160 and not report.up_to_date
     assert tree(out) == reference
 
@@ -182,18 +182,18 @@ def test_a_damaged_cache_is_ignored_never_trusted(work):
     cache.mkdir()
     (cache / "digests.json").write_text("not json", "utf-8")
     (cache / "html").write_text("a file where a folder should be", "utf-8")
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert tree(out) == reference
 
 
 def test_a_file_changed_in_the_output_is_rebuilt_not_kept(work):
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     reference = tree(out)
     (out / "index.html").write_text("edited by hand", "utf-8")
     (out / "stray.txt").write_text("left by someone", "utf-8")
-    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert not report.up_to_date and report.rendered >= 1
     assert tree(out) == reference
 
@@ -206,11 +206,11 @@ def test_a_static_file_change_is_picked_up(work, tmp_path, monkeypatch):
     (static / "style.css").write_text("body { color: blue }\n", "utf-8")
     monkeypatch.chdir(tmp_path)
     out, cache = tmp_path / "site", tmp_path / "cache"
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert (out / "static" / "style.css").read_text("utf-8") == "body { color: blue }\n"
     assert (out / "static" / "reader.css").read_bytes() == (ROOT / "static/reader.css").read_bytes()
     (static / "style.css").write_text("body { color: red }\n", "utf-8")
-    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert not report.up_to_date
     assert (out / "static" / "style.css").read_text("utf-8") == "body { color: red }\n"
 
@@ -219,11 +219,11 @@ def test_unchanged_files_keep_their_inode_and_mtime(work):
     """Rsync and web servers see only what changed: unchanged files are the same files."""
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     before = stats(out)
     victim = sorted(posts.glob("*.md"))[10]
     victim.write_text(victim.read_text("utf-8") + "\nOne more line.\n", "utf-8")
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     after = stats(out)
     same = [p for p in before if after.get(p) == before[p]]
     assert len(same) > 0.9 * len(before)
@@ -235,8 +235,8 @@ def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
     out = tmp_path / "site"
     with output_lock(out.absolute()):
         with pytest.raises(OutputError, match=rf"another build \(PID {os.getpid()}\)"):
-            build(posts, out, CONFIG, jobs=1)
-    build(posts, out, CONFIG, jobs=1)  # released: the next build goes ahead
+            build(posts, out, CONFIG, BuildOptions(jobs=1))
+    build(posts, out, CONFIG, BuildOptions(jobs=1))  # released: the next build goes ahead
     assert not (tmp_path / ".site.lock").exists()
 
 
@@ -247,8 +247,8 @@ def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):
     for p in posts.glob("*.md"):
         os.utime(p, (day_ago, day_ago))
     out, cache = tmp_path / "site", tmp_path / "cache"
-    assert build(posts, out, CONFIG, jobs=2, cache_dir=cache).read == 160
-    again = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    assert build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache)).read == 160
+    again = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert again.up_to_date and again.read == 0
 
     victim = sorted(posts.glob("*.md"))[20]
@@ -256,7 +256,7 @@ def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):
     i = text.index("\n---\n") + 5
     swapped = text[:i] + text[i:].replace("a", "e", 1)  # same size, new text
     victim.write_text(swapped, "utf-8")
-    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert report.read == 1 and report.converted == 1
     assert tree(out) == cold(tmp_path, posts)
 
@@ -265,7 +265,7 @@ def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):
     st = os.stat(victim)
     os.utime(replaced, ns=(st.st_atime_ns, st.st_mtime_ns))
     os.replace(replaced, victim)
-    report = build(posts, out, CONFIG, jobs=2, cache_dir=cache)
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert report.read >= 1 and not report.up_to_date
     assert tree(out) == cold(tmp_path, posts)
 
@@ -275,19 +275,25 @@ def test_index_later_swaps_the_pages_in_with_the_last_whole_index_then_catches_u
     never half-made); the next build, though nothing changed, brings the index up to date."""
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
-    build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True)
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache, search=True))
     index = {p: b for p, b in tree(out).items() if p.startswith("pagefind/")}
     assert "pagefind/shards.json" in index
     victim = sorted(posts.glob("*.md"))[12]
     victim.write_text(victim.read_text("utf-8") + "\nZanzibarquokka appears once.\n", "utf-8")
 
-    first = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    first = build(
+        posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache, search=True, index_later=True)
+    )
     assert first.index_pending and first.rendered > 0
     assert {p: b for p, b in tree(out).items() if p.startswith("pagefind/")} == index
     assert any("Zanzibarquokka" in b.decode("utf-8", "replace") for b in tree(out).values())
 
-    second = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    second = build(
+        posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache, search=True, index_later=True)
+    )
     assert not second.up_to_date and not second.index_pending and second.indexed
     assert second.rendered == 0
-    third = build(posts, out, CONFIG, jobs=2, cache_dir=cache, search=True, index_later=True)
+    third = build(
+        posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache, search=True, index_later=True)
+    )
     assert third.up_to_date

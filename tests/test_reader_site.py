@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, soup
 
 from blogarchive import site as S
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 
 JSON_FEED_REQUIRED = ("version", "title", "items")
 
@@ -53,7 +53,7 @@ def test_related_posts_are_at_most_five_never_the_post_and_deterministic(built, 
         shown[post.slug] = links
     assert sum(1 for v in shown.values() if v) >= 25
     again = tmp_path / "again"
-    build(ROOT / "posts", again, config, jobs=3)
+    build(ROOT / "posts", again, config, BuildOptions(jobs=3))
     for post in posts:
         assert [
             a["href"] for a in soup(again / S.post_path(post)).select("nav.related a")

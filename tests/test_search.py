@@ -11,7 +11,7 @@ from blogarchive import site as S
 from blogarchive.build.keys import content_key
 from blogarchive.errors import OutputError
 from blogarchive.markdown_safe import post_html
-from blogarchive.search import pagefind_binary, search_doc, update_index
+from blogarchive.search import IndexOptions, pagefind_binary, search_doc, update_index
 from blogarchive.site import SEARCH_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +109,7 @@ def test_index_is_deterministic_but_for_pagefinds_filter_files(indexed_site, tmp
     _, _, posts = indexed_site
     docs, bodies = records(posts)
     for name in ("one", "two"):
-        update_index(docs, tmp_path / name, bodies.__getitem__, count=4)
+        update_index(docs, tmp_path / name, bodies.__getitem__, IndexOptions(count=4))
     first, second = bundle(tmp_path / "one"), bundle(tmp_path / "two")
     assert {k: v for k, v in first.items() if not varying(k)} == {
         k: v for k, v in second.items() if not varying(k)

@@ -23,11 +23,12 @@ import pytest
 from conftest import read_posts
 from test_search import ROOT, all_results, browser, page_with_errors, records, slug_of  # noqa: F401
 
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.config import load_config
 from blogarchive.markdown_safe import plain_text
 from blogarchive.search import (
     EMPTY_WASM,
+    IndexOptions,
     plan_shards,
     shard_count,
     shard_of,
@@ -67,7 +68,7 @@ def built(tmp_path_factory):
     """(site without its index, posts, language): the real posts built once, search page too."""
     work = tmp_path_factory.mktemp("shards")
     config = load_config(ROOT / "site.yaml")
-    build(ROOT / "posts", work / "built", config, search=True)
+    build(ROOT / "posts", work / "built", config, BuildOptions(search=True))
     pages = work / "pages"
     shutil.copytree(work / "built", pages, ignore=shutil.ignore_patterns("pagefind"))
     return pages, read_posts(ROOT / "posts"), config.language
@@ -79,7 +80,10 @@ def indexed_copy(built, folder: Path, posts, count: int, previous: Path | None =
     shutil.copytree(pages, folder)
     docs, bodies = records(posts)
     stats = update_index(
-        docs, folder, bodies.__getitem__, previous=previous, language=language, count=count, jobs=2
+        docs,
+        folder,
+        bodies.__getitem__,
+        IndexOptions(previous=previous, language=language, count=count, jobs=2),
     )
     return stats
 
@@ -273,9 +277,7 @@ def test_a_kept_shard_must_be_whole_and_intact(built, tmp_path):
         docs,
         tmp_path / "again",
         bodies.__getitem__,
-        previous=tmp_path / "first",
-        intact=lambda rel: rel != touched,
-        count=SHARDS,
+        IndexOptions(previous=tmp_path / "first", intact=lambda rel: rel != touched, count=SHARDS),
     )
     assert again.indexed == 2
     assert (tmp_path / "again" / touched).stat().st_ino != (

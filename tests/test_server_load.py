@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_server import ROOT, Serve
 
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.config import load_config
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,12 @@ def two_builds(tmp_path):
     builds = []
     for n, text in enumerate(versions):
         write_atomically(post, text)
-        build(posts, tmp_path / f"expected{n}", load_config(config), dumps_dir=ROOT / "dumps")
+        build(
+            posts,
+            tmp_path / f"expected{n}",
+            load_config(config),
+            BuildOptions(dumps_dir=ROOT / "dumps"),
+        )
         builds.append(snapshot(tmp_path / f"expected{n}"))
     write_atomically(post, versions[0])
     return tmp_path, post, versions, builds

@@ -14,7 +14,7 @@ from conftest import read_posts, soup
 from test_html_inputs import BLOG, png, saved_page
 
 from blogarchive import site as S
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.cli import main
 from blogarchive.config import Config
 
@@ -57,7 +57,9 @@ def image_target(site: Path, post) -> Path:
 
 def build_it(work: Path, **options):
     options.setdefault("images_dir", work / "images")
-    return build(work / "posts", work / "site", CONFIG, cache_dir=work / "cache", **options)
+    return build(
+        work / "posts", work / "site", CONFIG, BuildOptions(cache_dir=work / "cache", **options)
+    )
 
 
 def test_the_posts_image_is_copied_and_its_link_resolves(tmp_path):

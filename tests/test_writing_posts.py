@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, soup
 
-from blogarchive.build import build
+from blogarchive.build import BuildOptions, build
 from blogarchive.config import Config
 from blogarchive.errors import PostError, PostErrors, PostWarning
 from blogarchive.post import from_markdown, read_post, starter_markdown
@@ -60,11 +60,11 @@ def test_a_given_slug_still_wins_and_a_bad_one_is_still_refused():
 def test_the_build_names_a_slugless_post_by_its_file_and_follows_a_rename(tmp_path):
     posts, out, cache = tmp_path / "posts", tmp_path / "site", tmp_path / "cache"
     write(posts, "first-name.md", "title: A hand-written post\ndate: 2016-03-04\n")
-    build(posts, out, Config(), cache_dir=cache)
+    build(posts, out, Config(), BuildOptions(cache_dir=cache))
     page = out / "2016/03/04/first-name/index.html"
     assert soup(page).h1.get_text() == "A hand-written post"
     (posts / "first-name.md").rename(posts / "second-name.md")  # same bytes, new name
-    build(posts, out, Config(), cache_dir=cache)
+    build(posts, out, Config(), BuildOptions(cache_dir=cache))
     assert not page.exists() and (out / "2016/03/04/second-name/index.html").is_file()
 
 

@@ -125,7 +125,13 @@ def register_build(sub) -> None:
 
 
 def add_build_options(p) -> None:
-    """The options of `build`, which `serve` takes too."""
+    """The options of `build`, which `serve` takes too: folders and files, then switches."""
+    _add_build_inputs(p)
+    _add_build_switches(p)
+
+
+def _add_build_inputs(p) -> None:
+    """Where the build reads and writes."""
     p.add_argument("--posts", default="posts", metavar="DIR", help="posts folder (default: posts)")
     p.add_argument("--out", default="site", metavar="DIR", help="output folder (default: site)")
     p.add_argument(
@@ -147,6 +153,23 @@ def add_build_options(p) -> None:
         metavar="DIR",
         help="folder of templates overriding the built-in ones by name",
     )
+    p.add_argument(
+        "--dumps",
+        default="dumps",
+        metavar="DIR",
+        help="the raw dumps, for each post's source view (default: dumps; skipped if absent)",
+    )
+    p.add_argument(
+        "--images",
+        default=None,
+        metavar="DIR",
+        help="the images import copied, copied into the site's images/ "
+        "(default: images/ beside the posts folder; skipped if absent)",
+    )
+
+
+def _add_build_switches(p) -> None:
+    """How the build runs."""
     p.add_argument("--keep-going", action="store_true", help="skip malformed posts with a warning")
     p.add_argument(
         "--jobs",
@@ -170,19 +193,6 @@ def add_build_options(p) -> None:
     p.add_argument("--timings", action="store_true", help="print how long each step took")
     add_quiet_option(p)
     p.add_argument(
-        "--dumps",
-        default="dumps",
-        metavar="DIR",
-        help="the raw dumps, for each post's source view (default: dumps; skipped if absent)",
-    )
-    p.add_argument(
-        "--images",
-        default=None,
-        metavar="DIR",
-        help="the images import copied, copied into the site's images/ "
-        "(default: images/ beside the posts folder; skipped if absent)",
-    )
-    p.add_argument(
         "--no-search", action="store_true", help="do not build the Pagefind search index"
     )
     p.add_argument(
@@ -204,16 +214,18 @@ def add_quiet_option(p) -> None:
 
 def run_build(args) -> int:
     """The build command: settings, build, one line of result, the base_url warning."""
-    from .build import build
+    from .build import BuildOptions, build
 
     config = load_config(Path(args.config), args.base_url)
     report = build(
         Path(args.posts),
         Path(args.out),
         config,
-        Path(args.templates) if args.templates else None,
-        args.keep_going,
-        **build_options(args),
+        BuildOptions(
+            template_dir=Path(args.templates) if args.templates else None,
+            keep_going=args.keep_going,
+            **build_options(args),
+        ),
     )
     if not args.quiet:
         print(report.summary(args.out))

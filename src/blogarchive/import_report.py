@@ -91,6 +91,7 @@ class ReportFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.made_folder = not self.path.parent.exists()  # removed again if left empty
         clean_stale_temps(self.path.parent, self.path.name)
         self.names: list[str] = []
         self.sections = self._open("sections")
@@ -131,7 +132,14 @@ class ReportFile:
             self.close()
 
     def close(self) -> None:
+        """Remove the temp files, and the report's folder if this import made it and nothing
+        was written there (a refused import leaves no folder behind)."""
         _discard(self.sections)
+        if self.made_folder:
+            try:
+                self.path.parent.rmdir()
+            except OSError:
+                pass
 
     def __enter__(self):
         return self

@@ -157,29 +157,38 @@ def pagefind_language(tag: str) -> str:
 # -- writing the index ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class IndexOptions:
+    """How to index: the last build's site folder and a check that one of its files is the one
+    that build wrote (`intact(site-relative path)`), so its unchanged shards can be kept; the
+    blog's language; Pagefind processes at a time; a forced number of shards (1: one whole
+    index); and advance(1) after each shard indexed (for a progress bar)."""
+
+    previous: Path | None = None
+    intact: Callable[[str], bool] | None = None
+    language: str = "en"
+    jobs: int = 1
+    count: int | None = None
+    advance: Callable[[int], None] = lambda n: None
+
+
 def update_index(
     docs: Iterable[SearchDoc],
     site: Path,
     text_of: Callable[[str], str],
-    *,
-    previous: Path | None = None,
-    intact: Callable[[str], bool] | None = None,
-    language: str = "en",
-    jobs: int = 1,
-    count: int | None = None,
-    advance: Callable[[int], None] = lambda n: None,
+    options: IndexOptions = IndexOptions(),
 ) -> IndexStats:
     """Write the search index of `docs` into site/pagefind/ (site being a new folder).
 
     Shards whose key is the one recorded in previous/pagefind/shards.json are hard-linked from
-    there, if `intact(path)` (a site-relative path: is this the file the last build wrote?)
-    holds for each of their files; the others are indexed, up to `jobs` Pagefind processes at
-    a time, reading each post's HTML through `text_of(doc.body_key)`. `count` forces the number
-    of shards (1: one whole index); advance(1) follows each shard indexed (for a progress
-    bar). An OutputError names what failed; the site folder is then to be discarded."""
+    there, if `intact(path)` holds for each of their files; the others are indexed, reading
+    each post's HTML through `text_of(doc.body_key)` (see IndexOptions). An OutputError names
+    what failed; the site folder is then to be discarded."""
+    o = options
+    previous, intact, language, jobs, advance = o.previous, o.intact, o.language, o.jobs, o.advance
     started = time.perf_counter()
     language = pagefind_language(language)
-    shards = plan_shards(docs, language, count)
+    shards = plan_shards(docs, language, o.count)
     bundle = Path(site) / BUNDLE
     kept = _reusable(shards, Path(previous) if previous else None, intact)
     try:

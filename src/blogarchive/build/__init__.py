@@ -7,7 +7,7 @@ pool.py      forked workers                          output.py   new tree, keep,
 manifest.py  the last build's record of its files    report.py   counts and step times
 """
 
-from .pipeline import build
+from .pipeline import BuildOptions, build
 from .report import Report
 
-__all__ = ["Report", "build"]
+__all__ = ["BuildOptions", "Report", "build"]

@@ -33,7 +33,7 @@ from ..provenance import source_views
 from ..redirects import redirect_files
 from ..related import PostTerms, related_from_terms
 from ..render import compile_templates, make_env
-from ..search import BUNDLE, search_doc, update_index
+from ..search import BUNDLE, IndexOptions, search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
@@ -141,21 +141,26 @@ class Run:
     progress: Progress = QUIET
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build, every switch optional: --templates, --keep-going, --jobs, --cache,
+    --dumps, search (on for the command, off by default here), --images, --drafts, progress
+    display, and serve's index_later."""
+
+    template_dir: Path | None = None
+    keep_going: bool = False
+    jobs: int | None = None  # default: one worker per core
+    cache_dir: Path | None = None  # None: a cold build, reading and keeping no cache
+    dumps_dir: Path | None = None
+    search: bool = False
+    images_dir: Path | None = None
+    drafts: bool = False
+    progress: Progress = QUIET
+    index_later: bool = False
+
+
 def build(
-    posts_dir: Path,
-    out: Path,
-    config: Config,
-    template_dir: Path | None = None,
-    keep_going: bool = False,
-    *,
-    jobs: int | None = None,
-    cache_dir: Path | None = None,
-    dumps_dir: Path | None = None,
-    search: bool = False,
-    images_dir: Path | None = None,
-    drafts: bool = False,
-    progress: Progress = QUIET,
-    index_later: bool = False,
+    posts_dir: Path, out: Path, config: Config, options: BuildOptions = BuildOptions()
 ) -> Report:
     """Build posts_dir into out; with a cache_dir, reuse whatever the last build already made.
 
@@ -167,27 +172,29 @@ def build(
     (serve), the site is swapped in with the last complete search index when the new one
     would take time to make (report.index_pending): the next build makes it, even if nothing
     changed (and never leaves it for later twice in a row)."""
+    o = options
     started = time.perf_counter()
     out = Path(out).absolute()
-    dumps = Path(dumps_dir) if dumps_dir and Path(dumps_dir).is_dir() else None
-    images = Path(images_dir).absolute() if images_dir and Path(images_dir).is_dir() else None
+    dumps = Path(o.dumps_dir) if o.dumps_dir and Path(o.dumps_dir).is_dir() else None
+    images = o.images_dir and Path(o.images_dir)
+    images = images.absolute() if images and images.is_dir() else None
     request = Request(
         Path(posts_dir),
         out,
         config,
-        template_dir,
-        keep_going,
-        jobs or os.cpu_count() or 1,
+        o.template_dir,
+        o.keep_going,
+        o.jobs or os.cpu_count() or 1,
         dumps,
-        search,
+        o.search,
         images,
-        drafts,
-        index_later,
+        o.drafts,
+        o.index_later,
     )
     with output_lock(out):
         remove_stale(out)
-        with open_cache(out, cache_dir) as cache:
-            report = _build(request, cache, progress)
+        with open_cache(out, o.cache_dir) as cache:
+            report = _build(request, cache, o.progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -637,11 +644,9 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
             [search_doc(d.post, d.key) for d in posts],
             run.spare,
             state.html_of,
-            previous=out,
-            intact=intact,
-            language=run.request.config.language,
-            jobs=run.request.jobs,
-            advance=advance,
+            IndexOptions(
+                out, intact, run.request.config.language, run.request.jobs, advance=advance
+            ),
         )
         run.written.update(
             {f"{BUNDLE}/{rel}": FileRecord("", st) for rel, st in walk(run.spare / BUNDLE).items()}

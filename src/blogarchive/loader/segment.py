@@ -224,6 +224,7 @@ def _find_titles(
     no_dates = not dates_above and not any(
         n.role == "date" or (n.role == "cats" and n.data and n.data.date) for n in notes
     )
+    facts = _DumpFacts(rows, notes, titles, no_dates, known)
     ctx_open, tracker = True, _Notes()
     for i, note in enumerate(notes):
         if i in titles:
@@ -236,7 +237,7 @@ def _find_titles(
             if note.role == "text":
                 tracker.feed(rows[i])
             continue
-        reason = _undated_title_reason(rows, notes, i, titles, ctx_open, tracker, no_dates, known)
+        reason = _undated_title_reason(facts, i, ctx_open, tracker)
         if reason:
             titles[i] = reason
             result.guesses.append(
@@ -257,8 +258,23 @@ def _could_head_date(text: str, meta) -> bool:
     return len(text.strip()) <= 300
 
 
-def _undated_title_reason(rows, notes, i, titles, ctx_open, tracker, no_dates, known) -> str:
+@dataclass(frozen=True)
+class _DumpFacts:
+    """What the undated-title rules know of the whole dump: its lines and their notes, the
+    titles found so far (by line index), whether it has no dates at all, and the titles
+    dated in other dumps."""
+
+    rows: list
+    notes: list
+    titles: dict
+    no_dates: bool
+    known: frozenset
+
+
+def _undated_title_reason(facts: _DumpFacts, i: int, ctx_open: bool, tracker) -> str:
     """Why line i starts an undated post, or '' if it does not."""
+    rows, notes, titles = facts.rows, facts.notes, facts.titles
+    no_dates, known = facts.no_dates, facts.known
     t = rows[i]
     nxt = _next_nonblank(notes, i)
     if L.is_filename(t) or L.is_lower_phrase(t) or nxt in titles:
