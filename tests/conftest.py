@@ -31,6 +31,10 @@ settings.register_profile("thorough", settings.get_profile("fast"), max_examples
 settings.load_profile("fast")
 
 ROOT = Path(__file__).resolve().parents[1]
+# The example blogs: ../shared/themes-examples beside the checkout, as CI lays it out.
+EXAMPLES = ROOT.parent / "shared" / "themes-examples"
+if not EXAMPLES.is_dir():
+    EXAMPLES = Path("/work/shared/themes-examples")
 FIXTURE_POSTS = ROOT / "tests" / "fixtures" / "posts"
 REAL_POSTS = ROOT / "posts"
 FIXTURE_CONFIG = Config(posts_per_page=4, base_url="https://archive.example.org/blog/")

@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 
 from blogarchive.cli import main
 from blogarchive.post import from_markdown
 
-EXAMPLES = Path("/work/shared/themes-examples")
 BLOGS = ["twentytwelve", "twentyfifteen"]
 pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="theme examples not present")
 

@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 from lxml import etree
 
 from blogarchive.cli import main
@@ -17,7 +18,7 @@ from blogarchive.readers import wxr
 from blogarchive.readers.archive import original_url
 from blogarchive.readers.sniff import HTML, TEXT, WXR, sniff
 
-BLOG = Path("/work/shared/themes-examples/twentytwelve")
+BLOG = EXAMPLES / "twentytwelve"
 HOST = "https://plotfourteen.example.org"
 pytestmark = pytest.mark.skipif(not BLOG.is_dir(), reason="theme examples not present")
 

@@ -10,14 +10,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import EXAMPLES, ROOT
 
 from blogarchive.build import build
 from blogarchive.cli import main
 from blogarchive.config import Config
 
 VNU = Path(os.environ.get("VNU_JAR", ROOT / ".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"))
-EXAMPLES = Path("/work/shared/themes-examples")
 needs_vnu = pytest.mark.skipif(
     not shutil.which("java") or not VNU.is_file(),
     reason="needs java and the Nu checker's vnu.jar (.ci/run installs both)",

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 
 from blogarchive.cli import main
 from blogarchive.import_report import format_report
@@ -30,7 +31,6 @@ from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, s
 from blogarchive.post import to_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = Path("/work/shared/themes-examples")
 
 
 def all_at_once(paths: list[Path]) -> LoadResult:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import read_posts, soup
+from conftest import EXAMPLES, read_posts, soup
 
 from blogarchive import site as S
 from blogarchive.build import build
@@ -18,7 +18,7 @@ from blogarchive.cli import main
 from blogarchive.config import Config
 from blogarchive.post import Comment, Post, from_markdown, to_markdown
 
-BLOGS = Path("/work/shared/themes-examples")
+BLOGS = EXAMPLES
 BASE = "https://club.example.org/"
 CONFIG = Config(title="Club archive", author="The club", posts_per_page=1, base_url=BASE)
 HOSTILE = "<script>alert(1)</script> I *really* mean it & [click](javascript:alert(2))"
