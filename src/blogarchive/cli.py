@@ -214,19 +214,10 @@ def add_quiet_option(p) -> None:
 
 def run_build(args) -> int:
     """The build command: settings, build, one line of result, the base_url warning."""
-    from .build import BuildOptions, build
+    from .build import build
 
     config = load_config(Path(args.config), args.base_url)
-    report = build(
-        Path(args.posts),
-        Path(args.out),
-        config,
-        BuildOptions(
-            template_dir=Path(args.templates) if args.templates else None,
-            keep_going=args.keep_going,
-            **build_options(args),
-        ),
-    )
+    report = build(Path(args.posts), Path(args.out), config, build_options(args))
     if not args.quiet:
         print(report.summary(args.out))
     if args.timings:
@@ -235,19 +226,24 @@ def run_build(args) -> int:
     return 0
 
 
-def build_options(args) -> dict:
-    """The build() keywords the command-line options ask for."""
+def build_options(args, index_later: bool = False):
+    """The build.BuildOptions the command-line options ask for (`serve` adds index_later)."""
+    from .build import BuildOptions
+
     if args.jobs is not None and args.jobs < 1:
         raise BlogArchiveError(f"--jobs: expected a positive number of workers, got {args.jobs}")
-    return {
-        "jobs": args.jobs,
-        "cache_dir": None if args.no_cache else Path(args.cache),
-        "dumps_dir": Path(args.dumps),
-        "search": not args.no_search,
-        "images_dir": images_folder(args),
-        "drafts": args.drafts,
-        "progress": Progress.for_stderr(args.quiet),
-    }
+    return BuildOptions(
+        template_dir=Path(args.templates) if args.templates else None,
+        keep_going=args.keep_going,
+        jobs=args.jobs,
+        cache_dir=None if args.no_cache else Path(args.cache),
+        dumps_dir=Path(args.dumps),
+        search=not args.no_search,
+        images_dir=images_folder(args),
+        drafts=args.drafts,
+        progress=Progress.for_stderr(args.quiet),
+        index_later=index_later,
+    )
 
 
 def images_folder(args) -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from . import livereload, redirects, resources
-from .build import BuildOptions, build
+from .build import build
 from .cli import add_build_options, build_options, images_folder, port_number
 from .config import load_config
 from .errors import BlogArchiveError
@@ -493,12 +493,7 @@ def rebuild(args, url: str = "", index_later: bool = False) -> Outcome:
             Path(args.posts),
             Path(args.out),
             config,
-            BuildOptions(
-                template_dir=Path(args.templates) if args.templates else None,
-                keep_going=args.keep_going,
-                **build_options(args),
-                index_later=index_later,
-            ),
+            build_options(args, index_later),
         )
         if not args.quiet:
             print(report.summary(args.out), file=sys.stderr)
