@@ -8,8 +8,10 @@ worker (or little work) everything runs in this process, unforked.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import traceback
 from typing import Any, Callable
 
@@ -96,7 +98,7 @@ class Workers:
         ctx = multiprocessing.get_context("fork")
         for _ in range(self.count):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child, self.state), daemon=True)
+            proc = ctx.Process(target=_serve, args=(child, self.state, os.getpid()), daemon=True)
             try:
                 proc.start()
             except OSError as exc:
@@ -126,8 +128,24 @@ class Workers:
         self.close()
 
 
-def _serve(conn, state) -> None:
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have Linux kill this worker when the process that forked it dies (kill -9 included):
+    a sibling worker holds an inherited end of this worker's pipe, so it would never see EOF
+    and would wait forever. Elsewhere, or if the parent is already gone, nothing or exit."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _serve(conn, state, parent: int) -> None:
     """A worker's loop: run each batch it is sent, answer ('ok', results) or ('error', message)."""
+    _die_with_parent(parent)
     while True:
         try:
             message = conn.recv()
