@@ -111,6 +111,7 @@ def walk(browser, start: str, shots: Path, name: str) -> list[str]:
     page.get_by_role("link", name="August 2015", exact=True).click()
     assert page.locator("h1").inner_text() == "Posts from August 2015"
     page.click("article.entry h2 a >> nth=0")
+    page.locator("article.post h1").wait_for()  # count() does not wait for the navigation
     assert page.locator("article.post h1").count() == 1
     mobile = browser.new_page(viewport={"width": 390, "height": 844})
     watch_console(mobile, errors)
