@@ -50,6 +50,12 @@ THREAD_RE = re.compile(
     r"^\s*(?P<n>\d{1,5}|One|No)\s+(?:[Tt]houghts?|[Rr]esponses?|[Rr]epl(?:y|ies)|"
     r"[Cc]omments?)\s+(?:on|to)\s+[“\"‘'«](?P<title>.+?)[”\"’'»]\s*:?\s*$"
 )
+# The same heading with the title in italics, not quotes ("2 Responses to Title"): a thread's
+# heading only right above a comment's header (page.py).
+BARE_THREAD_RE = re.compile(
+    r"^\s*(?P<n>\d{1,5}|One)\s+(?:[Tt]houghts?|[Rr]esponses?|[Rr]epl(?:y|ies)|[Cc]omments?)"
+    r"\s+(?:on|to)\s+(?P<title>[^“”\"]{1,200}?)\s*:?\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -155,8 +161,8 @@ def strip_count(value: str) -> tuple[str, int | None, bool, str | None]:
 
 # --- bylines: "Posted on May 3, 2012 by gardener", "by X on DATE", "X wrote on DATE" ---------
 
-_AUTHOR = r"(?P<author>[^|·•.!?:;]{1,60}?)"
-_TAIL = rf"(?:\s*[|·•—–-]?\s*{COUNT})?\.?"
+_AUTHOR = r"(?P<author>[^|·•/.!?:;]{1,60}?)"
+_TAIL = rf"(?:\s*[|·•/—–-]?\s*{COUNT})?\.?"
 _IN_CATS = r"(?:\s+in\s+(?P<cats>[^|·•]{1,150}?))?"  # "Posted on May 3, 2012 in Rides by …"
 _BYLINE_RES = (
     re.compile(
@@ -174,7 +180,7 @@ _BYLINE_RES = (
         rf"{_TAIL}\s*$"
     ),
     re.compile(rf"^\s*On\s+(?P<d>{_DATE}){_TIME}?,?\s+{_AUTHOR}\s+(?:wrote|said):?\s*$"),
-    re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+(?:by|·|—|–|\|)\s+{_AUTHOR}{_TAIL}\s*$"),
+    re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+(?:by|·|—|–|\||/)\s+{_AUTHOR}{_TAIL}\s*$"),
     re.compile(rf"^\s*(?:Posted|Written)\s+by\s+{_AUTHOR}{_TAIL}\s*$"),
     # date, author and comment link side by side: "May 3, 2012 gardener 4 Comments"
     re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+{_AUTHOR}\s+{COUNT}\.?\s*$"),

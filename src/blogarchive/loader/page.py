@@ -117,10 +117,11 @@ def _thread(rows, nb, k, page) -> int | None:
 
 
 def _count_over_comment(rows, nb, k) -> bool:
-    """'2 Comments' right above a comment's header: its author ('Pete says:') and the date
-    with the time of day ('May 4, 2012 at 8:10 am'), glued or on the next line."""
-    count = G.count_line(rows[nb[k]])
-    if not count or not count.comments or k + 2 >= len(nb):
+    """'2 Comments' (or '2 Responses to Title') right above a comment's header: its author
+    ('Pete says:') and the date with the time of day ('May 4, 2012 at 8:10 am'), glued or on
+    the next line."""
+    count = G.count_line(rows[nb[k]]) or G.BARE_THREAD_RE.match(rows[nb[k]])
+    if not count or k + 2 >= len(nb) or not getattr(count, "comments", True):
         return False
     author = rows[nb[k + 1]].strip()
     if author.endswith((".", "!", "?")):

@@ -53,7 +53,7 @@ def comment_header(rows: list[str], j: int) -> tuple[str, object, int] | None:
 
 def parse_thread(rows: list[str], head: int, end: int) -> Thread:
     """The comments between a thread's heading (line `head`) and `end` (exclusive)."""
-    m = G.THREAD_RE.match(rows[head])
+    m = G.THREAD_RE.match(rows[head]) or G.BARE_THREAD_RE.match(rows[head])
     bare = None if m else G.count_line(rows[head])  # a heading with no title: '2 Comments'
     thread = Thread(
         head,

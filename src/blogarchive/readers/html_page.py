@@ -18,13 +18,14 @@ from bs4 import BeautifulSoup, Tag
 from bs4.dammit import UnicodeDammit
 
 from ..errors import DumpError
+from ..loader import grammar as G
 from ..loader import lines as L
 from ..loader.model import DumpParse, RawPost
 from ..post import Comment
 from . import archive
 from .html_to_markdown import Context, Converter, link_target
 from .images import PageImages
-from .record import FileRead, categories, clean, iso_date, own_slug
+from .record import UNCATEGORIZED, FileRead, categories, clean, iso_date, own_slug
 
 ENTRY = ".hentry, .h-entry"
 _COMMENTS = ".comment, .comments-area, #comments, .commentlist, .comment-list, .p-comment"
@@ -33,8 +34,9 @@ _CONTENT = ".entry-content, .e-content, .post-content"
 _SUMMARY = ".entry-summary, .p-summary"
 _AUTHOR = (
     ".author.vcard .fn, .vcard .fn, .p-author .p-name, .p-author, .author .fn, "
-    "a[rel~=author], .byline .author, .entry-author"
+    "a[rel~=author], .byline .author, .entry-author, a[href*='/author/']"
 )
+_ARCHIVE_TITLE = ".page-title, .archive-title, .page-header h1"
 _DATE_ATTR = (
     ("time.published", "datetime"),
     (".dt-published", "datetime"),
@@ -88,11 +90,27 @@ def read_page(path: Path, data: bytes) -> FileRead:
             continue  # the sticky post shown twice on one page
         parse.posts.append(raw)
         read.addresses[raw.index] = addresses(element, raw, images.base_url if single else None)
+    _add_archive_term(soup, parse.posts)
     parse.warnings.extend(images.warnings)
     read.images = images.copies
     if not parse.posts:
         raise DumpError(path, None, "no post on this page: " + "; ".join(parse.warnings))
     return read
+
+
+def _add_archive_term(soup: BeautifulSoup, posts: list[RawPost]) -> None:
+    """On a category or tag archive ("Category: Fruit", "Tag Archives: mulch"), every post
+    listed is in that category or has that tag, whether or not the theme prints it."""
+    titles = [el for el in soup.select(_ARCHIVE_TITLE) if el.find_parent(ENTRY) is None]
+    header = G.page_header(clean(titles[0].get_text(" "))) if len(titles) == 1 else None
+    if header is None or header.kind not in ("category", "tag"):
+        return
+    for raw in posts:
+        terms = raw.categories if header.kind == "category" else raw.tags
+        if header.kind == "category" and header.label.casefold() == UNCATEGORIZED:
+            continue
+        if header.label.casefold() not in {t.casefold() for t in terms}:
+            terms.append(header.label)
 
 
 def find_entries(soup: BeautifulSoup) -> list[Tag]:
