@@ -31,7 +31,8 @@ from ..export import posts_json
 from ..progress import QUIET, Progress
 from ..provenance import source_views
 from ..redirects import redirect_files
-from ..related import PostTerms, related_from_terms
+from ..related import PostTerms
+from ..related_index import RelatedIndex
 from ..render import compile_templates, make_env
 from ..search import BUNDLE, IndexOptions, search_doc, update_index
 from ..sitemap import robots, sitemap
@@ -337,7 +338,10 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     digests = [d for d in digests if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
-        site = S.group([d.post for d in digests], related_links(run, digests, changed))
+        related, moved = related_links(run, digests)
+        if changed is not None:
+            changed = None if moved is None else changed | moved
+        site = S.group([d.post for d in digests], related)
         by_slug = {d.post.slug: d for d in digests}
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
@@ -456,9 +460,10 @@ def text_changes(
     run: Run, digests: dict[str, Digest], cached: dict[str, Digest]
 ) -> frozenset[str] | None:
     """The slugs of the posts whose files changed since the last build (which skipped none)
-    though their headers and terms did not, when nothing else changed: no post added or
-    removed, the same settings, code, templates and dumps. Then every page but theirs and
-    the listing pages they are on is what the last build made. None otherwise."""
+    though their headers did not, when nothing else changed: no post added or removed, the
+    same settings, code, templates and dumps. Then every page but theirs, the listing pages
+    they are on and the pages of posts whose related posts changed (`related_links`) is what
+    the last build made. None otherwise."""
     last = run.manifest
     if (
         not last.fingerprint
@@ -475,33 +480,28 @@ def text_changes(
         if before.key == f.key:
             continue
         old, new = cached.get(before.key), digests.get(f.key)
-        if old is None or new is None or old.post != new.post or old.terms != new.terms:
+        if old is None or new is None or old.post != new.post:
             return None
         changed.add(new.post.slug)
     return frozenset(changed)
 
 
 def related_links(
-    run: Run, digests: list[Digest], changed: frozenset[str] | None
-) -> dict[str, tuple[str, ...]]:
-    """Each post's related posts, from every post's terms; remembered in the cache while the
-    terms and categories of all posts stay the same (an edit seldom changes them: when only
-    posts' text changed, the last build's are taken without even computing their key)."""
-    if changed is not None and run.manifest.related_key:
-        found = run.cache.related(run.manifest.related_key)
-        if found is not None:
-            run.related_key = run.manifest.related_key
-            return found
-    items = [
-        PostTerms(d.post.slug, d.terms, d.post.categories)
-        for d in sorted(digests, key=lambda d: d.post.slug)
-    ]
-    run.related_key = content_key(repr(items))
-    found = run.cache.related(run.related_key)
-    if found is None:
-        found = related_from_terms(items)
-        run.cache.put_related(run.related_key, found)
-    return found
+    run: Run, digests: list[Digest]
+) -> tuple[dict[str, tuple[str, ...]], frozenset[str] | None]:
+    """Each post's related posts, from every post's terms, and the slugs of the posts whose
+    related posts are not what the site shows (None: maybe any). The last computation is
+    kept in the cache and brought up to date (related_index.RelatedIndex), so an edit costs
+    what it reaches; it is rewritten only when something changed."""
+    items = [PostTerms(d.post.slug, d.terms, d.post.categories) for d in digests]
+    state, key = run.cache.related()
+    if state is None:
+        state, moved = RelatedIndex.compute(items), None
+    else:
+        moved = state.update(items)
+    run.related_key = key if moved == frozenset() and key else run.cache.put_related(state)
+    shown = key and key == run.manifest.related_key  # what the last build's pages were made with
+    return state.results, moved if shown else None
 
 
 def source_view_step(dumps_dir: Path | None, posts) -> dict:
