@@ -363,7 +363,8 @@ def labelled_meta(text: str) -> Meta | None:
             hit = find_date(value)
             if hit is None:
                 return None
-            meta = meta.with_(date=hit[0], fmt=hit[1])
+            by = byline(f"Posted on {value}")  # '… 14 November 2011 by Ruth Abara'
+            meta = meta.with_(date=hit[0], fmt=hit[1], author=by and by.author or meta.author)
         elif kind == "author" and value:
             meta = meta.with_(author=value)
         elif kind in ("cats", "tags") and value:

@@ -255,6 +255,9 @@ def _labelled_lines(rows, nb, k, page) -> tuple[list[str], int]:
     return [rows[i].strip() for i in nb[k:j]], j
 
 
+_ARROW = " →»›"
+
+
 def _single(rows, nb, k, page, earlier: set[str]) -> None:
     """One line on its own: a teaser link, an archive header, a meta line, site words."""
     i, t = nb[k], rows[nb[k]].strip()
@@ -266,11 +269,13 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
         if (
             nxt == i + 1
             and G.MORE_RE.match(t).group("rest").strip(G._ARROWS) == ""
-            and G.norm(rows[nxt]) in earlier
+            and G.norm(rows[nxt].strip(G._ARROWS)) in earlier
         ):
             page.marks[nxt] = Mark(
                 "footer", "the teaser link's hidden words (its post's title)", zone=True
             )
+            if nxt + 1 < len(rows) and rows[nxt + 1].strip() and not rows[nxt + 1].strip(_ARROW):
+                page.marks[nxt + 1] = Mark("footer", "the teaser link's arrow", zone=True)
         return
     header = G.page_header(t)
     if header and (header.anywhere or _above_posts(rows, nb, k, page)):
