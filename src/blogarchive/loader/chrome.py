@@ -94,6 +94,7 @@ def post_structure(key: str) -> bool:
         or G.count_line(key)
         or G.entry_meta(key)
         or G.labelled_meta(key)
+        or G.glued_meta(key)
         or G.THREAD_RE.match(key)
         or DATELINE_RE.match(key)
     )

@@ -121,9 +121,10 @@ def _apply(done: Classified, note: LineNote, mark: Mark) -> None:
 
 def place_votes(done: Classified) -> Counter:
     """(shape, place) votes from this dump: a meta line under a title-like line is a header;
-    one under prose closes the post above it."""
+    one under prose closes the post above it, and so does one after the text that follows a
+    post's header meta (a line only ever found under titles), unless such a line follows it."""
     votes: Counter = Counter()
-    prev = None
+    prev, text_since_header = None, None
     for i, note in enumerate(done.notes):
         if note.role == "blank":
             continue
@@ -135,9 +136,21 @@ def place_votes(done: Classified) -> Counter:
             and done.notes[prev].role == "text"
         ):
             title_like = L.is_title_like(done.rows[prev], 200, 40)
+            if text_since_header and not _header_meta_next(done, i):
+                title_like = False
             votes[(meta.shape, "header" if title_like else "footer")] += 1
+        if meta is not None:
+            text_since_header = 0 if meta.place == "header" else None
+        elif note.role == "text" and text_since_header is not None:
+            text_since_header += 1
         prev = i
     return votes
+
+
+def _header_meta_next(done: Classified, i: int) -> bool:
+    """The next line after line i (blanks skipped) is meta only ever found under a title."""
+    nxt = next((n for n in done.notes[i + 1 :] if n.role != "blank"), None)
+    return nxt is not None and nxt.role == "meta" and getattr(nxt.data, "place", "") == "header"
 
 
 def decide_places(votes: Counter) -> dict[str, str]:

@@ -41,7 +41,8 @@ GLUED_DATE_RE = re.compile(
 )
 
 COUNT = (
-    r"(?P<count>(?P<n>\d{1,5}|One|No|Zero)\s+(?:[Cc]omments?|[Rr]epl(?:y|ies)|[Rr]esponses?)"
+    r"(?P<count>(?:View all\s+)?(?P<n>\d{1,5}|One|No|Zero)\s+"
+    r"(?:[Cc]omments?|[Rr]epl(?:y|ies)|[Rr]esponses?)(?:\s+so far)?"
     r"|Leave an?\s+(?:[Cc]omment|[Rr]eply)|Comments?\s+(?:are\s+)?(?:[Oo]ff|closed))"
 )
 _COUNT_RE = re.compile(rf"^\s*{COUNT}\.?\s*$")
@@ -182,8 +183,9 @@ _BYLINE_RES = (
     re.compile(rf"^\s*On\s+(?P<d>{_DATE}){_TIME}?,?\s+{_AUTHOR}\s+(?:wrote|said):?\s*$"),
     re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+(?:by|·|—|–|\||/)\s+{_AUTHOR}{_TAIL}\s*$"),
     re.compile(rf"^\s*(?:Posted|Written)\s+by\s+{_AUTHOR}{_TAIL}\s*$"),
-    # date, author and comment link side by side: "May 3, 2012 gardener 4 Comments"
-    re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+{_AUTHOR}\s+{COUNT}\.?\s*$"),
+    # date, author and comment link side by side: "May 3, 2012 gardener 4 Comments", or
+    # glued by a browser copy: "21 November 2014 Hal Whitby2 Comments"
+    re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s+{_AUTHOR}\s*{COUNT}\.?\s*$"),
 )
 
 
@@ -215,6 +217,20 @@ def byline(text: str) -> Meta | None:
             comments=comment_count(g.get("count"), g.get("n")),
         )
     return None
+
+
+_GLUED_META_RE = re.compile(rf"^\s*(?P<d>{_DATE})(?P<rest>[A-Z][^.!?]{{0,200}})$")
+
+
+def glued_meta(text: str) -> Meta | None:
+    """A meta line whose links a copy glued together, the date first and a name straight after
+    it with no space ('May 3, 2013Fruit, Vegetablesfrost, winterAnn'): its date. Where the
+    categories end and the tags begin is not marked, so they are not guessed."""
+    m = _GLUED_META_RE.match(text)
+    hit = find_date(m.group("d")) if m else None
+    if hit is None:
+        return None
+    return Meta("glued", "header", date=hit[0], fmt=hit[1])
 
 
 def _name_like(text: str) -> bool:

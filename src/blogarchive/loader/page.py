@@ -293,6 +293,7 @@ def _single(rows, nb, k, page, earlier: set[str]) -> None:
         or G.byline(t)
         or G.count_line(t)
         or _dateline(t)
+        or G.glued_meta(t)
         or _bubble(rows, nb, k, page)
     )
     if meta:
@@ -371,7 +372,11 @@ def _description(rows, nb, k, page) -> None:
 def _meta_like(text: str) -> bool:
     """A line that dates or counts the post above it: the line before it is a title."""
     return bool(
-        G.date_line(text) or G.count_line(text) or G.byline(text) or L.DATELINE_RE.match(text)
+        G.date_line(text)
+        or G.count_line(text)
+        or G.byline(text)
+        or L.DATELINE_RE.match(text)
+        or G.glued_meta(text)
     )
 
 
