@@ -20,31 +20,54 @@ BLOGS = sorted(p.name for p in THEMES.iterdir() if (p / "truth.json").is_file())
 MODES = ["text", "text-bs", "html"]
 CASES = [(blog, mode) for blog in BLOGS for mode in MODES]
 
+# Why each blog's known gaps still fail, and which (mode, check) pairs they are.
+_WHY = {
+    "hemingway": "tags glued by the copy ('frostwinter'): only the tag archive's tag is read",
+    "twentyfourteen": ("the category line above the title is not read; tags glued ('frostwinter')"),
+    "twentyseventeen": (
+        "the date above the title under a 'Posted on' label; the blog page's 'Posts' heading"
+    ),
+    "twentythirteen": (
+        "the glued meta line's categories and tags are not split; a one-paragraph post "
+        "over 'Leave a comment' is read as a title"
+    ),
+    "twentytwenty": ("'By X' / 'Post date' labels and categories above the title: posts lost"),
+}
+_FAILING = {
+    "hemingway": [("text", "fields"), ("text-bs", "fields")],
+    "twentyfourteen": [
+        ("text", "bodies"),
+        ("text", "chrome"),
+        ("text", "fields"),
+        ("text-bs", "fields"),
+    ],
+    "twentyseventeen": [
+        ("text", "bodies"),
+        ("text", "chrome"),
+        ("text", "fields"),
+        ("text", "posts"),
+        ("text-bs", "bodies"),
+        ("text-bs", "fields"),
+        ("text-bs", "posts"),
+    ],
+    "twentythirteen": [
+        ("text", "bodies"),
+        ("text", "fields"),
+        ("text", "posts"),
+        ("text-bs", "bodies"),
+        ("text-bs", "fields"),
+        ("text-bs", "posts"),
+    ],
+    "twentytwenty": [
+        ("text", "chrome"),
+        ("text", "posts"),
+        ("text-bs", "chrome"),
+        ("text-bs", "posts"),
+    ],
+}
 # (blog, mode, check) -> why it still fails.
 GAPS: dict[tuple[str, str, str], str] = {
-    ("hemingway", "text", "fields"): "not read yet",
-    ("hemingway", "text-bs", "fields"): "not read yet",
-    ("twentyfourteen", "text", "bodies"): "not read yet",
-    ("twentyfourteen", "text", "chrome"): "not read yet",
-    ("twentyfourteen", "text", "fields"): "not read yet",
-    ("twentyfourteen", "text-bs", "fields"): "not read yet",
-    ("twentyseventeen", "text", "bodies"): "not read yet",
-    ("twentyseventeen", "text", "chrome"): "not read yet",
-    ("twentyseventeen", "text", "fields"): "not read yet",
-    ("twentyseventeen", "text", "posts"): "not read yet",
-    ("twentyseventeen", "text-bs", "bodies"): "not read yet",
-    ("twentyseventeen", "text-bs", "fields"): "not read yet",
-    ("twentyseventeen", "text-bs", "posts"): "not read yet",
-    ("twentythirteen", "text", "bodies"): "not read yet",
-    ("twentythirteen", "text", "fields"): "not read yet",
-    ("twentythirteen", "text", "posts"): "not read yet",
-    ("twentythirteen", "text-bs", "bodies"): "not read yet",
-    ("twentythirteen", "text-bs", "fields"): "not read yet",
-    ("twentythirteen", "text-bs", "posts"): "not read yet",
-    ("twentytwenty", "text", "chrome"): "not read yet",
-    ("twentytwenty", "text", "posts"): "not read yet",
-    ("twentytwenty", "text-bs", "chrome"): "not read yet",
-    ("twentytwenty", "text-bs", "posts"): "not read yet",
+    (blog, mode, check): _WHY[blog] for blog, pairs in _FAILING.items() for mode, check in pairs
 }
 
 _PLAIN = str.maketrans("‘’“”–—\u00a0", "''\"\"-- ")
