@@ -334,6 +334,8 @@ def _entry_part(part: str, meta: Meta) -> tuple[Meta, bool] | None:
 
 LABELS = {
     "posted on": "date",
+    "post date": "date",
+    "post author": "author",
     "published": "date",
     "date": "date",
     "author": "author",
@@ -347,7 +349,7 @@ LABELS = {
     "tagged": "tags",
 }
 _LABEL_SPLIT_RE = re.compile(
-    r"\s*(Posted on|Posted in|Posted by|Published|Author|Categories|Category|"
+    r"\s*(Posted on|Posted in|Posted by|Post date|Post author|Published|Author|Categories|Category|"
     r"Tags|Tagged|Filed under)(?=[\s:])\s*:?\s*"
 )
 
@@ -363,8 +365,9 @@ def label_start(text: str) -> bool:
     return len(s) <= 200 and not is_label(s) and bool(_LABEL_SPLIT_RE.match(s))
 
 
-def labelled_meta(text: str) -> Meta | None:
-    """'Posted on 19 April 2015Author Tom AshworthCategories Club RidesTags a, b3 Comments on T'."""
+def labelled_meta(text: str, terms_only: bool = False) -> Meta | None:
+    """'Posted on 19 April 2015Author Tom AshworthCategories Club RidesTags a, b3 Comments on T'.
+    A block of categories or tags alone counts only where the caller says so (`terms_only`)."""
     s = text.strip()
     if len(s) > 500 or not _LABEL_SPLIT_RE.match(s):
         return None
@@ -382,11 +385,12 @@ def labelled_meta(text: str) -> Meta | None:
             by = byline(f"Posted on {value}")  # '… 14 November 2011 by Ruth Abara'
             meta = meta.with_(date=hit[0], fmt=hit[1], author=by and by.author or meta.author)
         elif kind == "author" and value:
-            meta = meta.with_(author=value)
+            meta = meta.with_(author=re.sub(r"^[Bb]y\s+", "", value))
         elif kind in ("cats", "tags") and value:
             key = "categories" if kind == "cats" else "tags"
             meta = meta.with_(**{key: getattr(meta, key) + split_names(value)})
-    if meta.date is None and not (meta.comments is not None and (meta.categories or meta.tags)):
+    terms = meta.categories or meta.tags
+    if meta.date is None and not (terms and (meta.comments is not None or terms_only)):
         return None
     return meta
 

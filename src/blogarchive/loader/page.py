@@ -203,20 +203,42 @@ def _labels(rows, nb, k, page) -> int | None:
     """A meta block under screen-reader labels: on one line, a line per label and value, or a
     line per label with its value ('Author gardener' / 'Posted on May 3, 2012' / …)."""
     t = rows[nb[k]].strip()
+    terms_only = False
     if G.is_label(t):
         parts, j = _label_pairs(rows, nb, k, page)
+        terms_only = _post_meta_follows(rows, nb, j)
     elif G.label_start(t) and k + 1 < len(nb) and _labelled_line(rows[nb[k + 1]]):
         parts, j = _labelled_lines(rows, nb, k, page)
     elif G.entry_meta(t) or G.byline(t):
         return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
     else:
         parts, j = [t], k + 1
-    meta = G.labelled_meta(" ".join(parts)) if parts else None
+    meta = G.labelled_meta(" ".join(parts), terms_only) if parts else None
     if meta is None:
         return None
     page.marks[nb[k]] = Mark("meta", describe(meta), meta, zone=True)
     _mark(page, nb[k + 1 : j], "meta", "part of the meta block above")
     return j
+
+
+def _heads_next_post(rows, nb, j: int) -> bool:
+    """The label pair at nb[j] stands over a title with labels under it: the next post's
+    ('Tags' / 'frost' / 'Categories' / 'Fruit' / <title> / 'Post author' …)."""
+    if j + 3 >= len(nb):
+        return False
+    title, under = rows[nb[j + 2]], rows[nb[j + 3]]
+    return not G.is_label(title) and not G.strip_count(title)[2] and G.is_label(under)
+
+
+def _post_meta_follows(rows, nb, j: int) -> bool:
+    """After a 'Tags' / 'frost' block: another label, a title over a label, or the posts'
+    navigation (a post's own labelled terms, not a widget's list under its heading)."""
+    ahead = [rows[i] for i in nb[j : j + 2]]
+    return (
+        not ahead
+        or any(G.is_label(a) for a in ahead)
+        or bool(G.NAV_HEAD_RE.match(ahead[0]) or G.NAV_RE.match(ahead[0]))
+    )
 
 
 def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
@@ -228,6 +250,7 @@ def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
         and G.is_label(rows[nb[j]])
         and nb[j + 1] not in page.marks
         and not G.is_label(rows[nb[j + 1]])
+        and not (j > k and _heads_next_post(rows, nb, j))
     ):
         parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
         j += 2

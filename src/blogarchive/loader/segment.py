@@ -27,6 +27,7 @@ from .classify import (
 )
 from .frame import drop_chrome_blocks
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
+from .terms import find_terms_above
 
 
 def split_lines(text: str) -> list[str]:
@@ -141,6 +142,7 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     """Second and third passes: find the titles, then gather each post's lines."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
     find_dates_above(done)
+    find_terms_above(done)
     titles = _find_titles(rows, notes, ov, known_titles, result, done.dates_above)
     titles = drop_chrome_blocks(done, titles)
     _assemble(done, titles)

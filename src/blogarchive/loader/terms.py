@@ -1,0 +1,127 @@
+"""Category lines above a post's title (Twenty Fourteen, Twenty Twenty): 'Fruit, Vegetables'
+or 'Categories' / 'Fruit Vegetables' standing between the previous post and the next title.
+
+Such a line is read only when its every name is one the page itself lists as a category (its
+Categories widget, its category archive header, the categories of its meta lines), or when a
+screen-reader label says so, and only when the line below is a title with its own meta under
+it. No theme's strings are listed: the names come from the page.
+"""
+
+from __future__ import annotations
+
+from . import grammar as G
+from .classify import Classified
+
+WIDGET_ITEMS = 60  # a Categories widget lists at most this many lines
+NAME_WORDS = 5  # a category name is short
+
+
+def category_names(done: Classified) -> frozenset[str]:
+    """Casefolded names the page lists as categories: the items under a 'Categories' widget
+    heading and a category archive's name; else the categories its meta lines read."""
+    rows, names = done.rows, set()
+    for i, text in enumerate(rows):
+        if text.strip().rstrip(":") == "Categories":
+            names |= _widget_items(rows, i)
+        header = G.page_header(text)
+        if header and header.kind == "category":
+            names.add(header.label.casefold())
+    if names:
+        return frozenset(names)
+    metas = [n.data for n in done.notes if isinstance(n.data, G.Meta)]
+    return frozenset(c.casefold() for meta in metas for c in meta.categories)
+
+
+def _widget_items(rows: list[str], head: int) -> set[str]:
+    """The short lines under a 'Categories' heading, up to other chrome; none where the run
+    ends at a label (a post's 'Categories' label over its own categories and title)."""
+    items = set()
+    for text in rows[head + 1 : head + 1 + WIDGET_ITEMS]:
+        s = text.strip()
+        if not s:
+            continue
+        if G.is_label(s):
+            return set()
+        if G.SITE_RE.match(s) or G.SITE_WEAK_RE.match(s) or not _name_like(s):
+            break
+        items.add(s.casefold())
+    return items if len(items) > 1 else set()
+
+
+def _name_like(text: str) -> bool:
+    return len(text.split()) <= NAME_WORDS and not G.is_sentence(text) and not G.find_date(text)
+
+
+def split_categories(text: str, names: frozenset[str]) -> tuple[str, ...] | None:
+    """'Fruit, Vegetables' or 'Vegetable Garden Odd Jobs' as known names, else None."""
+    words = text.replace(",", " , ").split()
+    found: list[str] = []
+    k = 0
+    while k < len(words):
+        if words[k] == ",":
+            k += 1
+            continue
+        end = next(
+            (
+                e
+                for e in range(min(len(words), k + NAME_WORDS), k, -1)
+                if " ".join(words[k:e]).casefold() in names
+            ),
+            None,
+        )
+        if end is None:
+            return None
+        found.append(" ".join(words[k:end]))
+        k = end
+    return tuple(found) or None
+
+
+def find_terms_above(done: Classified) -> None:
+    """Category lines (or labelled blocks) right above a title that has its meta under it:
+    the post's categories, read into `done.dates_above` as that title's line above."""
+    names = category_names(done)
+    nb = [i for i, n in enumerate(done.notes) if n.role != "blank"]
+    for k in range(len(nb) - 2):
+        block, title = _block_above(done, nb, k, names)
+        if block is None or title in done.dates_above:
+            continue
+        first = done.notes[block[0]]
+        for i in block:
+            done.notes[i].role = "chrome"
+            done.notes[i].reason = "categories above its post's title"
+        cats = split_categories(done.rows[block[-1]], names)
+        if cats or not isinstance(first.data, G.Meta):
+            first.data = G.Meta("categories", "header", categories=cats or ())
+        done.dates_above[title] = block[0]
+
+
+def _block_above(done: Classified, nb: list[int], k: int, names) -> tuple[list[int] | None, int]:
+    """(lines of a categories block starting at nb[k], the title under it) or (None, -1)."""
+    notes, rows = done.notes, done.rows
+    first = notes[nb[k]]
+    labelled = isinstance(first.data, G.Meta) and first.data.shape == "labelled"
+    if labelled and _terms_only(first.data) and first.data.categories:
+        size = 2 if k + 1 < len(nb) and notes[nb[k + 1]].data is None else 1
+    elif (
+        first.role in ("text", "chrome")
+        and split_categories(rows[nb[k]], names)
+        and not (k and _in_list(rows[nb[k - 1]], names))
+    ):
+        size = 1
+    else:
+        return None, -1
+    if k + size + 1 >= len(nb):
+        return None, -1
+    title, under = nb[k + size], notes[nb[k + size + 1]]
+    if notes[title].role != "text" or under.role != "date":
+        return None, -1
+    return nb[k : k + size], title
+
+
+def _in_list(above: str, names) -> bool:
+    """The line above is the Categories widget's heading or another of its items."""
+    return above.strip().rstrip(":") == "Categories" or bool(split_categories(above, names))
+
+
+def _terms_only(meta: G.Meta) -> bool:
+    return meta.date is None and meta.comments is None and meta.author is None
