@@ -31,7 +31,6 @@ _WHY = {
         "the glued meta line's categories and tags are not split; a one-paragraph post "
         "over 'Leave a comment' is read as a title"
     ),
-    "twentytwenty": "the scraper's 'By Sue Marsh' lines (a space before the name) become posts",
 }
 _FAILING = {
     "hemingway": [("text", "fields"), ("text-bs", "fields")],
@@ -53,7 +52,6 @@ _FAILING = {
         ("text-bs", "fields"),
         ("text-bs", "posts"),
     ],
-    "twentytwenty": [("text-bs", "posts")],
 }
 # (blog, mode, check) -> why it still fails.
 GAPS: dict[tuple[str, str, str], str] = {

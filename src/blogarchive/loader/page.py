@@ -245,16 +245,18 @@ def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
     """'Posted on' / '19 April 2015' / 'Author' / 'Tom' …: labels and values on lines of their
     own, perhaps ending with the comment link's 'on <title>'."""
     parts, j = [], k
-    while (
-        j + 1 < len(nb)
-        and G.is_label(rows[nb[j]])
-        and nb[j + 1] not in page.marks
-        and not G.is_label(rows[nb[j + 1]])
-        and not (j > k and _heads_next_post(rows, nb, j))
-    ):
-        parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
-        j += 2
-    if parts and j < len(nb) and nb[j] not in page.marks and G.count_line(rows[nb[j]]):
+    while j + 1 < len(nb) and nb[j + 1] not in page.marks:
+        if G.is_label(rows[nb[j]]) and not G.is_label(rows[nb[j + 1]]):
+            if j > k and _heads_next_post(rows, nb, j):
+                break
+            parts += [rows[nb[j]].strip(), rows[nb[j + 1]].strip()]
+            j += 2
+        elif j > k and G.label_start(rows[nb[j]]):  # a label and its value on one line
+            parts.append(rows[nb[j]].strip())
+            j += 1
+        else:
+            break
+    if parts and j < len(nb) and nb[j] not in page.marks and _labelled_line(rows[nb[j]]):
         parts.append(rows[nb[j]].strip())  # the comment link on a line of its own
         j += 1
     on_title = j < len(nb) and rows[nb[j]].strip().startswith("on ")
