@@ -169,6 +169,8 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
     for i, note in enumerate(done.notes):
         if note.role == "blank":
             continue
+        if _bare_count(note) and places.get("count") == "footer":
+            note.role, note.reason = "cats", "comment count (closing its post, as this blog's do)"
         if note.role == "meta":
             meta = note.data
             if meta is None:
@@ -190,6 +192,12 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
                     f"{describe(meta)} ({'under its title' if header else 'closing its post'})"
                 )
         prev = i
+
+
+def _bare_count(note: LineNote) -> bool:
+    """A dateline that is only a comment count ('Leave a comment'), read as under its title."""
+    meta = note.data
+    return note.role == "date" and isinstance(meta, G.Meta) and meta.date is None
 
 
 def date_formats(done: Classified) -> list[str]:

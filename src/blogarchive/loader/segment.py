@@ -27,7 +27,7 @@ from .classify import (
 )
 from .frame import drop_chrome_blocks
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
-from .terms import find_terms_above
+from .terms import find_terms_above, split_glued
 
 
 def split_lines(text: str) -> list[str]:
@@ -143,6 +143,7 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
     find_dates_above(done)
     find_terms_above(done)
+    split_glued(done)
     titles = _find_titles(rows, notes, ov, known_titles, result, done.dates_above)
     titles = drop_chrome_blocks(done, titles)
     _assemble(done, titles)

@@ -1,5 +1,6 @@
 """Category lines above a post's title (Twenty Fourteen, Twenty Twenty): 'Fruit, Vegetables'
-or 'Categories' / 'Fruit Vegetables' standing between the previous post and the next title.
+or 'Categories' / 'Fruit Vegetables' standing between the previous post and the next title;
+and the categories, tags and author of a glued meta line ('May 3, 2013Fruitfrost, winterAnn').
 
 Such a line is read only when its every name is one the page itself lists as a category (its
 Categories widget, its category archive header, the categories of its meta lines), or when a
@@ -9,9 +10,13 @@ it. No theme's strings are listed: the names come from the page.
 
 from __future__ import annotations
 
+import re
+
 from . import grammar as G
 from .classify import Classified
 
+UNCATEGORIZED = "uncategorized"  # WordPress's own name for a post's default category
+_PERSON = r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}"  # 'Ann Pettigrew' glued after the last term
 WIDGET_ITEMS = 60  # a Categories widget lists at most this many lines
 NAME_WORDS = 5  # a category name is short
 
@@ -125,3 +130,42 @@ def _in_list(above: str, names) -> bool:
 
 def _terms_only(meta: G.Meta) -> bool:
     return meta.date is None and meta.comments is None and meta.author is None
+
+
+def split_glued(done: Classified) -> None:
+    """Read the terms of each glued meta line (WordPress prints categories, then tags, then the
+    author): the categories where they are names the page lists, then the tags; an author
+    glued to the last tag ('winterAnn Pettigrew') where a capital follows a small letter."""
+    names = category_names(done) | {UNCATEGORIZED}
+    for note in done.notes:
+        meta = note.data
+        if isinstance(meta, G.Meta) and meta.glued:
+            note.data = _read_glued(meta, names)
+
+
+def _read_glued(meta: G.Meta, names: frozenset[str]) -> G.Meta:
+    rest, cats = meta.glued, []
+    while True:
+        name = next(
+            (
+                rest[: len(n)]
+                for n in sorted(names, key=len, reverse=True)
+                if rest.casefold().startswith(n)
+            ),
+            None,
+        )
+        if name is None:
+            break
+        cats.append(name)
+        rest = rest[len(name) :]
+        if not rest.startswith(", "):
+            break
+        rest = rest[2:]
+    if not cats:
+        return meta
+    author = None
+    glue = re.search(rf"(?:^|(?<=[a-z]))(?={_PERSON}$)", rest)
+    if glue:
+        rest, author = rest[: glue.start()], rest[glue.start() :]
+    tags = G.split_names(rest) if rest and not rest[0].isupper() else ()
+    return meta.with_(categories=tuple(cats), tags=tags, author=author or meta.author)
