@@ -75,7 +75,7 @@ class Meta:
     tags: tuple[str, ...] = ()
     comments: int | None = None
     about: str | None = None  # "… on <title>": the title the line names
-    glued: str | None = None  # what a glued meta line holds after its date (terms.py reads it)
+    glued: str | None = None  # what a glued meta line holds after its date (above.py reads it)
 
     def with_(self, **kw) -> "Meta":
         return Meta(**{**self.__dict__, **kw})
@@ -226,7 +226,7 @@ _GLUED_META_RE = re.compile(rf"^\s*(?P<d>{_DATE})(?P<rest>[A-Z][^.!?]{{0,200}})$
 def glued_meta(text: str) -> Meta | None:
     """A meta line whose links a copy glued together, the date first and a name straight after
     it with no space ('May 3, 2013Fruit, Vegetablesfrost, winterAnn'): its date, and the rest
-    kept as it is (where the categories end and the tags begin is not marked: terms.py)."""
+    kept as it is (where the categories end and the tags begin is not marked: above.py)."""
     m = _GLUED_META_RE.match(text)
     hit = find_date(m.group("d")) if m else None
     if hit is None:

@@ -206,7 +206,7 @@ def _labels(rows, nb, k, page) -> int | None:
     terms_only = False
     if G.is_label(t):
         parts, j = _label_pairs(rows, nb, k, page)
-        terms_only = _post_meta_follows(rows, nb, j)
+        terms_only = len(parts) >= 4 or _post_meta_follows(rows, nb, j)
     elif G.label_start(t) and k + 1 < len(nb) and _labelled_line(rows[nb[k + 1]]):
         parts, j = _labelled_lines(rows, nb, k, page)
     elif G.entry_meta(t) or G.byline(t):
@@ -231,14 +231,18 @@ def _heads_next_post(rows, nb, j: int) -> bool:
 
 
 def _post_meta_follows(rows, nb, j: int) -> bool:
-    """After a 'Tags' / 'frost' block: another label, a title over a label, or the posts'
-    navigation (a post's own labelled terms, not a widget's list under its heading)."""
+    """After a 'Tags' / 'frost' block: another label, a title over a label, the posts'
+    navigation, a comment thread or form (a post's own labelled terms, not a widget's list
+    under its heading)."""
     ahead = [rows[i] for i in nb[j : j + 2]]
     return (
         not ahead
         or any(G.is_label(a) for a in ahead)
-        or bool(G.NAV_HEAD_RE.match(ahead[0]) or G.NAV_RE.match(ahead[0]))
+        or any(rx.match(ahead[0]) for rx in _POST_END_RES)
     )
+
+
+_POST_END_RES = (G.NAV_HEAD_RE, G.NAV_RE, G.THREAD_RE, G.BARE_THREAD_RE, G.FORM_HEAD_RE)
 
 
 def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:

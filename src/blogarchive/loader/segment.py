@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..text import FORBIDDEN_RE, normalise_title
 from . import grammar as G
 from . import lines as L
+from .above import find_dated_blocks_above, find_terms_above, split_glued
 from .body import build_body
 from .classify import (
     Classified,
@@ -27,7 +28,6 @@ from .classify import (
 )
 from .frame import drop_chrome_blocks
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
-from .terms import find_terms_above, split_glued
 
 
 def split_lines(text: str) -> list[str]:
@@ -142,6 +142,7 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     """Second and third passes: find the titles, then gather each post's lines."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
     find_dates_above(done)
+    find_dated_blocks_above(done)
     find_terms_above(done)
     split_glued(done)
     titles = _find_titles(rows, notes, ov, known_titles, result, done.dates_above)

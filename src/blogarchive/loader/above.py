@@ -1,11 +1,14 @@
-"""Category lines above a post's title (Twenty Fourteen, Twenty Twenty): 'Fruit, Vegetables'
-or 'Categories' / 'Fruit Vegetables' standing between the previous post and the next title;
-and the categories, tags and author of a glued meta line ('May 3, 2013Fruitfrost, winterAnn').
+"""Meta a theme prints above a post's title, and meta glued into one line.
 
-Such a line is read only when its every name is one the page itself lists as a category (its
-Categories widget, its category archive header, the categories of its meta lines), or when a
-screen-reader label says so, and only when the line below is a title with its own meta under
-it. No theme's strings are listed: the names come from the page.
+- Category lines between the previous post and the next title (Twenty Fourteen's
+  'Fruit, Vegetables', Twenty Twenty's 'Categories' / 'Fruit Vegetables'): read only when every
+  name is one the page itself lists as a category (its Categories widget, its category archive
+  header) or a screen-reader label says so, and the title below has its own meta under it.
+- A date block over the title ('Posted on' / 'May 3, 2017', Twenty Seventeen) where the blog's
+  date blocks stand over titles rather than under prose.
+- The categories, tags and author of a glued meta line ('May 3, 2013Fruitfrost, winterAnn').
+
+No theme's strings are listed: names come from the page, places from how the lines stand.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import re
 
 from . import grammar as G
-from .classify import Classified
+from . import lines as L
+from .classify import ABOVE_OK, Classified
 
 UNCATEGORIZED = "uncategorized"  # WordPress's own name for a post's default category
 _PERSON = r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}"  # 'Ann Pettigrew' glued after the last term
@@ -169,3 +173,66 @@ def _read_glued(meta: G.Meta, names: frozenset[str]) -> G.Meta:
         rest, author = rest[: glue.start()], rest[glue.start() :]
     tags = G.split_names(rest) if rest and not rest[0].isupper() else ()
     return meta.with_(categories=tuple(cats), tags=tags, author=author or meta.author)
+
+
+def find_dated_blocks_above(done: Classified) -> None:
+    """Date blocks ('Posted on' / 'May 3, 2017', 'Posted on May 3, 2017') standing right over a
+    title that has no meta of its own under it: that title's date, where more of the page's
+    date blocks stand clearly over a title (below prose or the previous post's end) than under
+    one. Read into `done.dates_above` like bare dates above titles."""
+    nb = [i for i, n in enumerate(done.notes) if n.role != "blank"]
+    clear, either, under = [], [], 0
+    for k, i in enumerate(nb):
+        if not _date_block(done.notes[i]):
+            continue
+        e = k + 1
+        while (
+            e < len(nb)
+            and done.notes[nb[e]].data is None
+            and done.notes[nb[e]].role
+            in (
+                "date",
+                "cats",
+            )
+        ):
+            e += 1
+        if not _bare_title(done, nb, e):
+            under += k > 0 and _title_like(done, nb[k - 1])
+            continue
+        above = done.notes[nb[k - 1]] if k else None
+        if above is None or above.role in ABOVE_OK or not _title_like(done, nb[k - 1]):
+            clear.append((nb[k:e], nb[e]))
+        else:
+            either.append((nb[k:e], nb[e]))
+    if len(clear) <= under:
+        return
+    for block, title in clear + either:
+        if title in done.dates_above:
+            continue
+        for i in block:
+            done.notes[i].role, done.notes[i].reason = "chrome", "date above its post's title"
+        done.dates_above[title] = block[0]
+
+
+def _date_block(note) -> bool:
+    meta = note.data
+    return (
+        note.role in ("date", "cats")
+        and isinstance(meta, G.Meta)
+        and meta.shape in ("labelled", "byline")
+        and meta.date is not None
+        and not (meta.categories or meta.tags)
+        and meta.comments is None
+    )
+
+
+def _bare_title(done: Classified, nb: list[int], e: int) -> bool:
+    """nb[e] is a title-like line with no date or meta line under it."""
+    if e >= len(nb) or not _title_like(done, nb[e]):
+        return False
+    nxt = done.notes[nb[e + 1]] if e + 1 < len(nb) else None
+    return nxt is None or nxt.role not in ("date", "cats")
+
+
+def _title_like(done: Classified, i: int) -> bool:
+    return done.notes[i].role == "text" and L.is_title_like(done.rows[i])
