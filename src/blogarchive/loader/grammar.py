@@ -349,10 +349,23 @@ LABELS = {
     "tags": "tags",
     "tagged": "tags",
 }
-_LABEL_SPLIT_RE = re.compile(
-    r"\s*(Posted on|Posted in|Posted by|Post date|Post author|Published|Author|Categories|Category|"
-    r"Tags|Tagged|Filed under)(?=[\s:])\s*:?\s*"
+_LABEL_WORDS = (
+    r"(Posted on|Posted in|Posted by|Post date|Post author|Published|Author|Categories|Category|"
+    r"Tags|Tagged|Filed under)"
 )
+_LABEL_SPLIT_RE = re.compile(rf"\s*{_LABEL_WORDS}(?=[\s:])\s*:?\s*")
+# Labels a copy glued to their values ('CategoriesFruitTagsfrost'): a label at the start before
+# a capital, or after a small letter inside a line that starts with a label.
+_GLUED_FIRST_RE = re.compile(rf"^{_LABEL_WORDS}(?=[A-Z])")
+_GLUED_LABEL_RE = re.compile(rf"(?<=[a-z]){_LABEL_WORDS}(?=[A-Za-z])")
+
+
+def _unglue_labels(text: str) -> str:
+    """'CategoriesFruitTagsfrost' -> 'Categories Fruit Tags frost'; other lines as they are."""
+    s = _GLUED_FIRST_RE.sub(r"\1 ", text.strip())
+    if not _LABEL_SPLIT_RE.match(s):
+        return text.strip()
+    return _GLUED_LABEL_RE.sub(r" \1 ", s)
 
 
 def is_label(text: str) -> bool:
@@ -362,17 +375,18 @@ def is_label(text: str) -> bool:
 
 def label_start(text: str) -> bool:
     """A label and its value on one line: 'Author gardener', 'Categories Waders'."""
-    s = text.strip()
+    s = _unglue_labels(text)
     return len(s) <= 200 and not is_label(s) and bool(_LABEL_SPLIT_RE.match(s))
 
 
 def labelled_meta(text: str, terms_only: bool = False) -> Meta | None:
     """'Posted on 19 April 2015Author Tom AshworthCategories Club RidesTags a, b3 Comments on T'.
     A block of categories or tags alone counts only where the caller says so (`terms_only`)."""
-    s = text.strip()
+    s = _unglue_labels(text)
     if len(s) > 500 or not _LABEL_SPLIT_RE.match(s):
         return None
     pieces = _LABEL_SPLIT_RE.split(s)[1:]
+    terms_only = terms_only or len({LABELS[p.lower()] for p in pieces[::2]}) > 1
     meta = Meta("labelled", "either")
     for label, value in zip(pieces[::2], pieces[1::2]):
         value, count, found, about = strip_count(value.strip())

@@ -142,7 +142,7 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     """Second and third passes: find the titles, then gather each post's lines."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
     find_dates_above(done)
-    find_dated_blocks_above(done)
+    find_dated_blocks_above(done, known_titles)
     find_terms_above(done)
     split_glued(done)
     titles = _find_titles(rows, notes, ov, known_titles, result, done.dates_above)
