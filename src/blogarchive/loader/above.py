@@ -180,9 +180,9 @@ def find_dated_blocks_above(done: Classified, known=frozenset()) -> None:
     """Date blocks ('Posted on' / 'May 3, 2017', 'Posted on May 3, 2017') standing right over a
     title that has no meta of its own under it: that title's date, where more of the page's
     date blocks stand clearly over a title (below prose or the previous post's end) than under
-    one, or where the title is known (dated in another dump, or named by the comment thread).
+    one, or where the title is known (dated in another dump, or named by the comment thread:
+    `known`).
     Read into `done.dates_above` like bare dates above titles."""
-    threads = {normalise_title(t.title) for t in done.page.threads if t.title}
     nb = [i for i, n in enumerate(done.notes) if n.role != "blank"]
     clear, either, under = [], [], 0
     for k, i in enumerate(nb):
@@ -203,10 +203,7 @@ def find_dated_blocks_above(done: Classified, known=frozenset()) -> None:
             under += k > 0 and _title_like(done, nb[k - 1])
             continue
         above = done.notes[nb[k - 1]] if k else None
-        if (
-            normalise_title(done.rows[nb[e]]) in known
-            or normalise_title(done.rows[nb[e]]) in threads
-        ):
+        if normalise_title(done.rows[nb[e]]) in known:
             clear.append((nb[k:e], nb[e]))
             under -= 1  # counts once more than a vote: the title says so
         elif above is None or above.role in ABOVE_OK or not _title_like(done, nb[k - 1]):

@@ -141,6 +141,7 @@ def first_pass(
 def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> DumpParse:
     """Second and third passes: find the titles, then gather each post's lines."""
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
+    known_titles = _AlsoNamed(known_titles, done)
     find_dates_above(done)
     find_dated_blocks_above(done, known_titles)
     find_terms_above(done)
@@ -154,6 +155,18 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     if not result.page_kinds:
         result.page_kinds.append(_page_kind(done, result))
     return result
+
+
+class _AlsoNamed:
+    """Titles known elsewhere, and the title this page's comment thread names
+    ('2 thoughts on “Title”'): a single post's title, wherever its meta stands."""
+
+    def __init__(self, known, done: Classified):
+        self.known = known
+        self.named = {normalise_title(t.title) for t in done.page.threads if t.title}
+
+    def __contains__(self, title: str) -> bool:
+        return title in self.named or title in self.known
 
 
 def _page_kind(done: Classified, result: DumpParse) -> str:
