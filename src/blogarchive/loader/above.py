@@ -109,7 +109,7 @@ def _block_above(done: Classified, nb: list[int], k: int, names) -> tuple[list[i
     """(lines of a categories block starting at nb[k], the title under it) or (None, -1)."""
     notes, rows = done.notes, done.rows
     first = notes[nb[k]]
-    labelled = isinstance(first.data, G.Meta) and first.data.shape == "labelled"
+    labelled = isinstance(first.data, G.Meta) and first.data.shape in ("labelled", "terms")
     if labelled and _terms_only(first.data) and first.data.categories:
         size = 2 if k + 1 < len(nb) and notes[nb[k + 1]].data is None else 1
     elif (

@@ -18,7 +18,7 @@ from . import lines as L
 from .model import DumpParse, LineNote, Overrides
 from .page import Mark, PageStructure, describe, read_structure
 
-DEFAULT_PLACE = {"count": "header", "byline": "header", "labelled": "footer"}
+DEFAULT_PLACE = {"count": "header", "byline": "header", "labelled": "footer", "terms": "footer"}
 
 
 @dataclass

@@ -407,6 +407,8 @@ def labelled_meta(text: str, terms_only: bool = False) -> Meta | None:
     terms = meta.categories or meta.tags
     if meta.date is None and not (terms and (meta.comments is not None or terms_only)):
         return None
+    if meta.date is None and meta.comments is None and meta.author is None:
+        return meta.with_(shape="terms")  # placed by its own votes: themes split the two
     return meta
 
 
@@ -474,7 +476,7 @@ NAV_RE = _words_re(
     r".{1,120}[→»›]",
 )
 SITE_RE = _words_re(  # unmistakable anywhere
-    r"Skip to (?:main )?content",
+    r"Skip to (?:the |main )?content",
     r"Search for:",
     r"Search …",
     r"Menu and widgets",

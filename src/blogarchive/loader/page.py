@@ -374,13 +374,15 @@ def _dateline(text: str) -> G.Meta | None:
 
 
 def _above_posts(rows, nb, k, page) -> bool:
-    """Nothing but chrome and short labels above (a header, menu, widgets): the page's own
-    header, not a line of a post (a post above would show prose, a date or a meta line)."""
-    return all(
-        page.marks[i].role in ("footer", "chrome")
-        if i in page.marks
-        else _short(rows[i]) and not _meta_like(rows[i])
-        for i in nb[:k]
+    """Nothing but chrome and short labels above (a header, menu, widgets), and one short
+    sentence at most (a tagline): the page's own header, not a line of a post (a post above
+    would show prose, a date or a meta line)."""
+    unmarked = [rows[i] for i in nb[:k] if i not in page.marks]
+    return (
+        all(page.marks[i].role in ("footer", "chrome") for i in nb[:k] if i in page.marks)
+        and not any(_meta_like(t) for t in unmarked)
+        and sum(not _short(t) for t in unmarked) <= 1
+        and all(len(t.split()) <= SHORT_WORDS for t in unmarked)
     )
 
 
