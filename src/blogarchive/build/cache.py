@@ -8,6 +8,8 @@ It lives outside the site folder (default `.blogarchive-cache/`) and holds four 
   `digests.changes.pickle`, the digests added and removed since it was last written whole;
 - `related.pickle`: every post's related posts and what they were computed through
   (related_index.RelatedIndex), so that an edit recomputes only what it reaches;
+- `templates/`: Jinja2's compiled templates (its FileSystemBytecodeCache, checked against
+  each template's source);
 - `builds/<out>.<folder>.json`: the build each of an output's two folders holds (the site
   and its spare, output.py), named by the folder's device and inode, which move with it when
   the two are swapped (manifest.py): the build's input fingerprint and, for every file it
@@ -127,6 +129,11 @@ class BuildCache:
         if self.folder is None or self.scratch:
             return ""
         return self._write_pickle(self.folder / "related.pickle", related)
+
+    # -- templates ---------------------------------------------------------------------------
+    def compiled_templates(self) -> Path | None:
+        """Where Jinja2 keeps compiled templates (None without a persistent cache)."""
+        return None if self.folder is None or self.scratch else self.folder / "templates"
 
     # -- the builds an output's folders hold -----------------------------------------------
     def manifest(self, out: Path, folder: str) -> Manifest:

@@ -228,7 +228,7 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
         if up_to_date(scan, manifest, request.out):
             report.files, report.up_to_date = len(manifest.files), True
             return report
-    env = make_env(request.template_dir, request.search)
+    env = make_env(request.template_dir, request.search, cache.compiled_templates())
     compile_templates(env)  # a broken template fails before any work
     salt = page_salt(
         scan.renderer,
