@@ -18,12 +18,14 @@ every inverse document frequency, so it recomputes everything.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .related import (
+    POSTING_CAP,
     PostTerms,
     _best,
     _documents,
@@ -34,6 +36,8 @@ from .related import (
 )
 from .site import category_key
 
+VERSION = 2  # of the fields below: a cached index of another version is not used
+
 
 @dataclass
 class RelatedIndex:
@@ -41,12 +45,14 @@ class RelatedIndex:
 
     limit: int = 5
     terms: dict[str, str] = field(default_factory=dict)  # slug -> packed terms
+    categories: dict[str, tuple] = field(default_factory=dict)  # slug -> categories as given
     cats: dict[str, frozenset] = field(default_factory=dict)  # slug -> category keys
     df: Counter = field(default_factory=Counter)  # word -> posts whose terms hold it
     sigs: dict[str, dict[str, float]] = field(default_factory=dict)
     holders: dict[str, dict[str, float]] = field(default_factory=dict)
     results: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    _index: dict = field(default_factory=dict, repr=False)  # word -> _postings, made on demand
+    postings: dict = field(default_factory=dict, repr=False)  # word -> _postings, on demand
+    version: int = VERSION
 
     @classmethod
     def compute(cls, items: Sequence[PostTerms], limit: int = 5) -> RelatedIndex:
@@ -59,6 +65,7 @@ class RelatedIndex:
         state = cls(
             limit,
             {item.slug: _packed(item.terms) for item in items},
+            {item.slug: tuple(item.categories) for item in items},
             {d.slug: d.categories for d in docs},
             df,
             sigs,
@@ -75,13 +82,15 @@ class RelatedIndex:
             fresh = RelatedIndex.compute(items, self.limit)
             self.__dict__.update(fresh.__dict__)
             return None
-        cats = {item.slug: frozenset(category_key(c) for c in item.categories) for item in items}
+        categories = {item.slug: tuple(item.categories) for item in items}
         edited = [s for s in terms if terms[s] != self.terms[s]]
-        recategorised = [s for s in terms if cats[s] != self.cats[s]]
+        recategorised = [s for s in terms if categories[s] != self.categories[s]]
         if not edited and not recategorised:
             return frozenset()
         resign = set(edited) | self._holding(self._count(edited, terms))
-        self.terms, self.cats = terms, cats
+        self.terms, self.categories = terms, categories
+        for slug in recategorised:
+            self.cats[slug] = frozenset(category_key(c) for c in categories[slug])
         before = self._resign(resign, len(terms))
         rerank = self._repost(before)
         for slug in recategorised:  # its bonus with every post that can meet it changed
@@ -114,19 +123,22 @@ class RelatedIndex:
         )
         return {slug for slug, packed in self.terms.items() if pattern.search(packed)}
 
-    def _resign(self, slugs: set[str], n: int) -> dict[str, tuple]:
-        """Recompute these posts' signatures; the postings, as they were, of every word whose
-        holders changed."""
-        before: dict[str, tuple] = {}
+    def _resign(self, slugs: set[str], n: int) -> dict[str, tuple[tuple, set[str]]]:
+        """Recompute these posts' signatures; for every word whose holders changed, its
+        postings as they were and the posts whose weight for it changed."""
+        before: dict[str, tuple[tuple, set[str]]] = {}
         for slug in sorted(slugs):
             sig = _signature(dict(unpack_terms(self.terms[slug])), self.df, n)
             old = self.sigs[slug]
             if sig == old:
                 continue
             for word in old.keys() | sig.keys():
+                if old.get(word) == sig.get(word):
+                    continue
                 if word not in before:
-                    before[word] = self._postings(word) if word in self.holders else ()
-                    self._index.pop(word, None)
+                    postings = self._postings(word) if word in self.holders else ()
+                    before[word] = (postings, set())
+                before[word][1].add(slug)
             for word in old:
                 del self.holders[word][slug]
                 if not self.holders[word]:
@@ -136,16 +148,33 @@ class RelatedIndex:
             self.sigs[slug] = sig
         return before
 
-    def _repost(self, before: dict[str, tuple]) -> set[str]:
-        """The posts that can see a change in these words' postings (`before`, as they were):
-        every holder of a word whose postings changed, and every post that left them."""
+    def _repost(self, before: dict[str, tuple[tuple, set[str]]]) -> set[str]:
+        """The posts that can see a change in these words' postings (`before`: as they were,
+        and who moved): every holder of a word whose postings changed, and every post that
+        left them."""
         reach = set()
-        for word, old in before.items():
-            new = self._postings(word) if word in self.holders else ()
+        for word, (old, moved) in before.items():
+            new = self._moved_postings(word, old, moved)
             if new != old:
                 reach |= self.holders.get(word, {}).keys()
                 reach |= {slug for _, slug in old}
         return reach
+
+    def _moved_postings(self, word: str, old: tuple, moved: set[str]) -> tuple:
+        """A word's postings after the weights of `moved` changed: when none of them was in
+        the old postings and these were full, the old ones with any that now rank higher
+        merged in; else made anew."""
+        holders = self.holders.get(word)
+        if not holders:
+            self.postings.pop(word, None)
+            return ()
+        if len(old) == POSTING_CAP and not moved & {slug for _, slug in old}:
+            merged = list(old) + [(holders[s], s) for s in moved if s in holders]
+            new = tuple(heapq.nsmallest(POSTING_CAP, merged, key=lambda p: (-p[0], p[1])))
+        else:
+            new = _postings(holders)
+        self.postings[word] = new
+        return new
 
     def _rerank(self, slugs: set[str]) -> frozenset[str]:
         changed = set()
@@ -160,17 +189,10 @@ class RelatedIndex:
         return _best(slug, self.sigs, _LazyIndex(self), self.cats, self.limit)
 
     def _postings(self, word: str) -> tuple[tuple[float, str], ...]:
-        found = self._index.get(word)
+        found = self.postings.get(word)
         if found is None:
-            found = self._index[word] = _postings(self.holders[word])
+            found = self.postings[word] = _postings(self.holders[word])
         return found
-
-    def __getstate__(self) -> dict:
-        """Pickled without the postings, which are remade as they are needed."""
-        return {k: v for k, v in self.__dict__.items() if k != "_index"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _index={})
 
 
 class _LazyIndex:
