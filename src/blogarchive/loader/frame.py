@@ -8,8 +8,8 @@ is a block of chrome, not a post, when:
 
 - it holds no prose at all (site title and tagline, a menu, the titles of Recent Posts, the
   months of Archives, category names, the "X on <title>" lines of Recent Comments);
-- it stands above the first real post and holds no paragraph (a site title over a tagline that
-  ends in a full stop);
+- it stands above the first real post, beside the page's furniture or at the very top of the
+  page, and holds no paragraph (a site title over a tagline that ends in a full stop);
 - it stands below the last real post, whose meta line closed it, and does not end in prose (a
   text widget followed by more widgets; a page cut off mid-post ends in prose and is kept).
 
@@ -86,7 +86,9 @@ def _why_chrome(
             f"{head} and no prose, in a page whose posts carry them (a header, menu or widget)",
             weak=False,
         )
-    framed = _widgets(done, cand, post_titles) or _furniture_above(done, cand)
+    framed = (
+        _widgets(done, cand, post_titles) or _furniture_above(done, cand) or _opens_page(done, cand)
+    )
     if (
         cand.title < posts[0].title
         and framed
@@ -126,6 +128,12 @@ def _widgets(done: Classified, cand: Candidate, post_titles: set[str]) -> bool:
 def _furniture_above(done: Classified, cand: Candidate) -> bool:
     """WordPress's own furniture ('Skip to content', 'Search for:') above the candidate's end."""
     return any(n.role == "footer" for n in done.notes[: cand.end])
+
+
+def _opens_page(done: Classified, cand: Candidate) -> bool:
+    """The candidate is the page's first block: a site title over its tagline, where no
+    furniture marks the header ('The Potting Shed' / 'Notes from a small back garden.')."""
+    return all(n.role in ("blank", "chrome", "footer") for n in done.notes[: cand.title])
 
 
 def _repeats(done: Classified, cand: Candidate, post_titles: set[str]) -> str:
