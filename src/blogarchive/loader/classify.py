@@ -186,12 +186,23 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
                         and L.is_title_like(done.rows[prev], 200, 40)
                         or above.role == "date"  # stacked under another line of the title's meta
                     )
-                )
+                ) or _names_title_above(done, meta, above, prev)
                 note.role = head_role = "date" if header else "cats"
                 note.reason = (
                     f"{describe(meta)} ({'under its title' if header else 'closing its post'})"
                 )
         prev = i
+
+
+def _names_title_above(done: Classified, meta, above, prev) -> bool:
+    """The block's comment link names the line right above it ('2 Comments on <title>'): it
+    stands under its title, wherever the blog's other such blocks stand."""
+    return (
+        above is not None
+        and above.role == "text"
+        and bool(meta.about)
+        and G.norm(meta.about) == G.norm(done.rows[prev])
+    )
 
 
 def _bare_count(note: LineNote) -> bool:

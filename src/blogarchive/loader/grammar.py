@@ -348,16 +348,21 @@ LABELS = {
     "filed under": "cats",
     "tags": "tags",
     "tagged": "tags",
+    "categorized as": "cats",
+    "categorized in": "cats",
 }
 _LABEL_WORDS = (
     r"(Posted on|Posted in|Posted by|Post date|Post author|Published|Author|Categories|Category|"
-    r"Tags|Tagged|Filed under)"
+    r"Categorized as|Categorized in|Tags|Tagged|Filed under)"
 )
 _LABEL_SPLIT_RE = re.compile(rf"\s*{_LABEL_WORDS}(?=[\s:])\s*:?\s*")
 # Labels a copy glued to their values ('CategoriesFruitTagsfrost'): a label at the start before
 # a capital, or after a small letter inside a line that starts with a label.
 _GLUED_FIRST_RE = re.compile(rf"^{_LABEL_WORDS}(?=[A-Z])")
-_GLUED_LABEL_RE = re.compile(rf"(?<=[a-z]){_LABEL_WORDS}(?=[A-Za-z])")
+_GLUED_LABEL_RE = re.compile(rf"(?<=[a-z0-9]){_LABEL_WORDS}(?=[A-Za-z])")
+_GLUED_BY_RE = re.compile(r"(?<=\d)(By\s)")  # 'Published 3 May 2021By Owen'
+# An author's name glued to the date after it ('Nadia HoltNovember 21, 2019')
+_AUTHOR_DATE_RE = re.compile(rf"^(?P<who>.{{1,60}}?)(?P<d>{_DATE}){_TIME}?\s*$")
 
 
 def _unglue_labels(text: str) -> str:
@@ -365,7 +370,7 @@ def _unglue_labels(text: str) -> str:
     s = _GLUED_FIRST_RE.sub(r"\1 ", text.strip())
     if not _LABEL_SPLIT_RE.match(s):
         return text.strip()
-    return _GLUED_LABEL_RE.sub(r" \1 ", s)
+    return _GLUED_BY_RE.sub(r" \1", _GLUED_LABEL_RE.sub(r" \1 ", s))
 
 
 def is_label(text: str) -> bool:
@@ -400,7 +405,7 @@ def labelled_meta(text: str, terms_only: bool = False) -> Meta | None:
             by = byline(f"Posted on {value}")  # '… 14 November 2011 by Ruth Abara'
             meta = meta.with_(date=hit[0], fmt=hit[1], author=by and by.author or meta.author)
         elif kind == "author" and value:
-            meta = meta.with_(author=re.sub(r"^[Bb]y\s+", "", value))
+            meta = _author_value(meta, value)
         elif kind in ("cats", "tags") and value:
             key = "categories" if kind == "cats" else "tags"
             meta = meta.with_(**{key: getattr(meta, key) + split_names(value)})
@@ -410,6 +415,15 @@ def labelled_meta(text: str, terms_only: bool = False) -> Meta | None:
     if meta.date is None and meta.comments is None and meta.author is None:
         return meta.with_(shape="terms")  # placed by its own votes: themes split the two
     return meta
+
+
+def _author_value(meta: Meta, value: str) -> Meta:
+    """'By Owen Price', or a name glued to the date after it ('Nadia HoltNovember 21, 2019')."""
+    m = _AUTHOR_DATE_RE.match(value)
+    hit = find_date(m.group("d")) if m else None
+    if hit:
+        meta, value = meta.with_(date=hit[0], fmt=hit[1]), m.group("who")
+    return meta.with_(author=re.sub(r"^[Bb]y\s+", "", value.strip()))
 
 
 # --- page headers: "Category Archives: X", "Archive for the ‘X’ Category", "Posts tagged x" ----

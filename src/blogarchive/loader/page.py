@@ -126,7 +126,7 @@ def _count_over_comment(rows, nb, k) -> bool:
     author = rows[nb[k + 1]].strip()
     if author.endswith((".", "!", "?")):
         return False
-    for j in (nb[k + 1], nb[k + 2]):
+    for j in nb[k + 1 : k + 4]:  # the date under the author, perhaps under 'says:'
         got = comment_header(rows, j)
         if got and got[2] == nb[k + 1] and TIME_RE.search(rows[j]):
             return True
@@ -262,7 +262,13 @@ def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
             j += 1
         else:
             break
-    if parts and j < len(nb) and nb[j] not in page.marks and _labelled_line(rows[nb[j]]):
+    if (
+        parts
+        and j < len(nb)
+        and nb[j] not in page.marks
+        and _labelled_line(rows[nb[j]])
+        and not _count_over_comment(rows, nb, j)
+    ):
         parts.append(rows[nb[j]].strip())  # the comment link on a line of its own
         j += 1
     on_title = j < len(nb) and rows[nb[j]].strip().startswith("on ")
@@ -281,7 +287,12 @@ def _labelled_line(text: str) -> bool:
 def _labelled_lines(rows, nb, k, page) -> tuple[list[str], int]:
     """'Author gardener' / 'Posted on May 3, 2012' / 'Categories Waders' / '4 Comments on T'."""
     j = k
-    while j < len(nb) and (j == k or nb[j] not in page.marks) and _labelled_line(rows[nb[j]]):
+    while (
+        j < len(nb)
+        and (j == k or nb[j] not in page.marks)
+        and _labelled_line(rows[nb[j]])
+        and not _count_over_comment(rows, nb, j)  # '2 comments' heading a thread
+    ):
         j += 1
     return [rows[i].strip() for i in nb[k:j]], j
 

@@ -32,13 +32,15 @@ def _author(text: str) -> str | None:
 def comment_header(rows: list[str], j: int) -> tuple[str, object, int] | None:
     """(author, date, first line of the header) where line j dates a comment:
     'SunitaMay 29, 2012 at 5:35 am', 'Sunita says: May 29, 2012 at 5:35 am', or 'Gareth'
-    above '27 October 2014 at 4:39 pm'."""
+    (perhaps over 'says:') above '27 October 2014 at 4:39 pm'."""
     text = rows[j].strip()
     if len(text) > 120:
         return None
     whole = G.date_line(text)
     if whole:
         above = next((k for k in range(j - 1, max(j - 3, -1), -1) if rows[k].strip()), None)
+        if above is not None and above > 0 and not _author(rows[above]):  # 'says:' on its own
+            above = above - 1 if rows[above - 1].strip() else None
         if above is None or G.COMMENT_REPLY_RE.match(rows[above]) or G.THREAD_RE.match(rows[above]):
             return None
         author = _author(rows[above])
