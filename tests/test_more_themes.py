@@ -180,13 +180,6 @@ ALONE_GAPS |= {
 ALONE_GAPS |= {
     ("twentytwentyone", f, "single-frost-on-the-water-butt") for f in ("text", "text-bs")
 }
-# Twenty Nineteen's footer widgets under the last post: a Recent Comments line or the footer's
-# "Site name," is read as one more post.
-ALONE_GAPS |= {
-    ("twentynineteen", flavour, page)
-    for flavour in ("text", "text-bs")
-    for page in ("category-vegetable-garden", "single-frost-on-the-water-butt", "tag-frost")
-}
 
 
 def posts_alone(text: str, name: str) -> list[tuple[str, str]]:

@@ -81,6 +81,8 @@ def _why_chrome(
     """Why a candidate nothing dates or closes is chrome, or None if it may be a post."""
     lines = [done.rows[i] for i in _text_lines(done, cand)]
     head = f"chrome block of {len(lines)} short line(s): no date or meta line"
+    if len(lines) == 1 and not _paragraph(lines[0]):
+        return Verdict(f"{head}, and no text under it (a post has words)", weak=True)
     if not any(is_prose(t) for t in lines):
         return Verdict(
             f"{head} and no prose, in a page whose posts carry them (a header, menu or widget)",

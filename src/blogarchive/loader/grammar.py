@@ -494,7 +494,7 @@ SITE_RE = _words_re(  # unmistakable anywhere
     r"Search for:",
     r"Search …",
     r"Menu and widgets",
-    r"(?:Proudly )?[Pp]owered by WordPress\.?",
+    r"(?:[^.!?]{1,60}[,|·—–-]\s*)?(?:Proudly )?[Pp]owered by WordPress\.?",
     r"(?:Blog|Website) (?:at|Powered by) WordPress\.com\.?",
     r"Create a (?:free )?website or blog at WordPress\.com\.?",
     r"Theme: .{1,60} by .{1,60}\.",
