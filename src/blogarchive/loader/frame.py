@@ -164,8 +164,30 @@ def _retitle(done: Classified, cand: Candidate, titles: dict[int, str]) -> None:
     if not hits:
         evidence = "repeated from a list of posts above it"
         hits = _listed_above(done, lines, keys)
+    if not hits and _opens_page(done, cand) and not _learned_chrome(done):
+        evidence = "the first title-like line over a paragraph, under the page's header"
+        hits = _under_header(done, lines)
     if hits:
         _move_title(done, cand, lines, hits[-1], evidence, titles)
+
+
+def _under_header(done: Classified, lines: list[int]) -> list[int]:
+    """The position of the post's title where a page read alone opens with its header: a site
+    title, one short sentence at most (a tagline), two or more short lines (a menu), then a
+    title-like line right over a paragraph."""
+    rows = [done.rows[i] for i in lines]
+    first = next((k for k, t in enumerate(rows) if _paragraph(t)), None)
+    if first is None or first < 4 or not L.is_title_like(rows[first - 1]):
+        return []
+    head = rows[: first - 1]
+    if sum(map(is_prose, head)) > 1 or any(_paragraph(t) or len(t.split()) > 8 for t in head):
+        return []
+    return [first - 1]
+
+
+def _learned_chrome(done: Classified) -> bool:
+    """Lines the import's other pages showed to be chrome (chrome.py): this page is not alone."""
+    return any(n.reason.startswith("page chrome") for n in done.notes)
 
 
 def _listed_above(done: Classified, lines: list[int], keys: list[str]) -> list[int]:
