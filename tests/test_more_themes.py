@@ -170,16 +170,6 @@ ALONE_GAPS = {
     for blog, flavour, page in PAGES
     if blog == "hemingway" and page in ("index", "page-2")
 }
-# Twenty Twenty-One prints all meta after the body and no sidebar above: read alone, the site
-# title over its tagline and menu is taken for the first post's title.
-ALONE_GAPS |= {
-    ("twentytwentyone", flavour, page)
-    for flavour in ("text", "text-bs")
-    for page in ("index", "page-2", "category-vegetable-garden", "tag-frost")
-}
-ALONE_GAPS |= {
-    ("twentytwentyone", f, "single-frost-on-the-water-butt") for f in ("text", "text-bs")
-}
 
 
 def posts_alone(text: str, name: str) -> list[tuple[str, str]]:
