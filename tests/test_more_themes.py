@@ -200,3 +200,22 @@ def test_a_tagline_ending_in_a_full_stop_on_a_page_without_furniture():
     bare = [t for t in lines[: lines.index("Search for:")] if t != "Skip to content"]
     assert bare[1].endswith(".")  # the tagline, under the site title
     assert posts_alone("\n".join(bare), "index.txt") == truth_of_page("twentyten", "index")
+
+
+HTML_PAGES = [
+    (blog, page.stem) for blog in BLOGS for page in sorted((THEMES / blog / "html").glob("*.html"))
+]
+
+
+@pytest.mark.parametrize(("blog", "page"), HTML_PAGES, ids=["/".join(p) for p in HTML_PAGES])
+def test_each_html_page_alone_gives_its_posts_and_dates(blog, page, tmp_path):
+    code = main(
+        ["import", str(THEMES / blog / "html" / f"{page}.html"), "--posts", str(tmp_path / "p")]
+        + ["--report", str(tmp_path / "report.txt")]
+    )
+    assert code == 0
+    posts = [
+        from_markdown(p.read_text(encoding="utf-8"), str(p))
+        for p in sorted((tmp_path / "p").glob("*.md"))
+    ]
+    assert sorted((p.title, str(p.date)) for p in posts) == truth_of_page(blog, page)

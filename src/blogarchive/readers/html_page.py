@@ -328,12 +328,14 @@ def _date(entry: Tag, permalink: str | None):
 
 
 def text_date(text: str):
-    """'May 27, 2012' or '19 April 2015' anywhere in a line of text."""
+    """'May 27, 2012' or '19 April 2015' anywhere in a line of text, else any other format a
+    blog's settings allow ('2019-11-21', '21/11/2019': the loader's grammar)."""
     for regex in _TEXT_DATE_RES:
         m = regex.search(text)
         if m:
             return iso_date(f"{m['y']}-{L.MONTHS[m['m'].lower()]:02d}-{int(m['d']):02d}")
-    return None
+    hit = G.find_date(text)
+    return hit[0] if hit else None
 
 
 def _count(entry: Tag, page: BeautifulSoup | None, listed: int) -> int | None:
