@@ -234,8 +234,8 @@ def _heads_next_post(rows, nb, j: int) -> bool:
 
 def _post_meta_follows(rows, nb, j: int) -> bool:
     """After a 'Tags' / 'frost' block: another label, a title over a label, the posts'
-    navigation, a comment thread or form (a post's own labelled terms, not a widget's list
-    under its heading)."""
+    navigation, a comment thread or form, or WordPress's furniture ('Search for:'): a post's
+    own labelled terms, not a widget's list under its heading."""
     ahead = [rows[i] for i in nb[j : j + 2]]
     return (
         not ahead
@@ -244,7 +244,7 @@ def _post_meta_follows(rows, nb, j: int) -> bool:
     )
 
 
-_POST_END_RES = (G.NAV_HEAD_RE, G.NAV_RE, G.THREAD_RE, G.BARE_THREAD_RE, G.FORM_HEAD_RE)
+_POST_END_RES = (G.NAV_HEAD_RE, G.NAV_RE, G.THREAD_RE, G.BARE_THREAD_RE, G.FORM_HEAD_RE, G.SITE_RE)
 
 
 def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:
