@@ -258,6 +258,10 @@ _PART_RES = (
 )
 
 
+# Parts of an entry meta line: '|' or '·' between them, or nothing but the tags' own label
+# ('Categories Fruit Tags frost, winter 2 Comments', GeneratePress as a scraper reads it).
+_ENTRY_SPLIT_RE = re.compile(r"\s+\|\s+|\s+·\s+|\s+(?=(?:Tags|Tagged)\s*:?\s)")
+
 _DATED_TAIL_RE = re.compile(
     rf"^(?P<v>.+?)(?:\s+on\s+(?P<d>{_DATE}){_TIME}?)?(?:,?\s+by\s+{_AUTHOR})?\.?$"
 )
@@ -292,7 +296,7 @@ def entry_meta(text: str) -> Meta | None:
             categories=split_names(m.group("cats") or ""),
             tags=split_names(m.group("tags") or ""),
         )
-    parts = [p.strip() for p in re.split(r"\s+\|\s+|\s+·\s+", text.strip()) if p.strip()]
+    parts = [p.strip() for p in _ENTRY_SPLIT_RE.split(text.strip()) if p.strip()]
     meta = Meta("entry", "footer")
     keyword = False
     for part in parts:
