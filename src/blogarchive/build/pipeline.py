@@ -171,9 +171,9 @@ def build(
     import copied) are copied into the site's images/; with drafts, posts marked draft are
     pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
     shows converting, rendering and indexing as they go (see progress.py). With index_later
-    (serve), the site is swapped in with the last complete search index when the new one
-    would take time to make (report.index_pending): the next build makes it, even if nothing
-    changed (serve does, once edits pause)."""
+    (serve), the site is swapped in with the last complete search index and the last feeds
+    (report.index_pending): the next build makes them, even if nothing else changed (serve
+    runs it once edits pause)."""
     o = options
     started = time.perf_counter()
     out = Path(out).absolute()
@@ -399,10 +399,33 @@ def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) 
     """Every feed and every image of the images folder, made or kept."""
     images = image_jobs(run.request.images_dir, run.scan.images)
     with run.report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feeds)
+        render_or_keep(run, workers, render_feeds, feeds_now(run, feeds))
     with run.report.step("images"):
         render_or_keep(run, workers, copy_images, images)
     advance(len(feeds) + len(images))
+
+
+def feeds_now(run: Run, feeds: list[FeedJob]) -> list[FeedJob]:
+    """The feeds to make now: all of them; but with index_later (serve), a feed the site holds
+    intact is left as the last build made it, recorded with that build's key, for the next
+    build to make anew (with feed_limit unset, one edit re-renders every feed holding the
+    post, in full: seconds at 1,000 posts, which a page preview need not wait for)."""
+    if not run.request.index_later:
+        return feeds
+    now = []
+    for job in feeds:
+        old = run.manifest.files.get(job.path)
+        held = holds(run, job.path, old.key) if old is not None else None
+        if held is None or old.key == output_key(job, run.salt):
+            now.append(job)
+            continue
+        if held is LIVE:
+            held = FileRecord(old.key, SiteWriter(run.spare, run.request.out).link([job.path])[0])
+        run.outputs.add(job.path, job.source)
+        run.report.keys[job.path] = old.key
+        run.written[job.path] = held
+        run.report.index_pending = True
+    return now
 
 
 def plan_step(run: Run, workers: Workers, pages: Iterator, advance) -> None:
