@@ -34,7 +34,7 @@ from ..redirects import redirect_files
 from ..related import PostTerms
 from ..related_index import RelatedIndex
 from ..render import compile_templates, make_env
-from ..search import BUNDLE, LISTING, IndexOptions, search_doc, update_index
+from ..search import BUNDLE, LISTING, IndexOptions, keep_index, search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
@@ -171,9 +171,9 @@ def build(
     import copied) are copied into the site's images/; with drafts, posts marked draft are
     pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
     shows converting, rendering and indexing as they go (see progress.py). With index_later
-    (serve), the site is swapped in with the last complete search index when the new one
-    would take time to make (report.index_pending): the next build makes it, even if nothing
-    changed (and never leaves it for later twice in a row)."""
+    (serve), the site is swapped in with the last complete search index and the last feeds
+    (report.index_pending): the next build makes them, even if nothing else changed (serve
+    runs it once edits pause)."""
     o = options
     started = time.perf_counter()
     out = Path(out).absolute()
@@ -262,7 +262,7 @@ def replace_site(run: Run, env) -> None:
             posts = make_site(run, workers, state)
         with run.report.step("tidy"):
             tidy_spare(run)
-        if request.index_later and not run.manifest.index_pending and keep_last_index(run, writer):
+        if request.index_later and keep_last_index(run, writer):
             run.report.index_pending = True
         else:
             index_step(run, posts, state)
@@ -399,10 +399,33 @@ def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) 
     """Every feed and every image of the images folder, made or kept."""
     images = image_jobs(run.request.images_dir, run.scan.images)
     with run.report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feeds)
+        render_or_keep(run, workers, render_feeds, feeds_now(run, feeds))
     with run.report.step("images"):
         render_or_keep(run, workers, copy_images, images)
     advance(len(feeds) + len(images))
+
+
+def feeds_now(run: Run, feeds: list[FeedJob]) -> list[FeedJob]:
+    """The feeds to make now: all of them; but with index_later (serve), a feed the site holds
+    intact is left as the last build made it, recorded with that build's key, for the next
+    build to make anew (with feed_limit unset, one edit re-renders every feed holding the
+    post, in full: seconds at 1,000 posts, which a page preview need not wait for)."""
+    if not run.request.index_later:
+        return feeds
+    now = []
+    for job in feeds:
+        old = run.manifest.files.get(job.path)
+        held = holds(run, job.path, old.key) if old is not None else None
+        if held is None or old.key == output_key(job, run.salt):
+            now.append(job)
+            continue
+        if held is LIVE:
+            held = FileRecord(old.key, SiteWriter(run.spare, run.request.out).link([job.path])[0])
+        run.outputs.add(job.path, job.source)
+        run.report.keys[job.path] = old.key
+        run.written[job.path] = held
+        run.report.index_pending = True
+    return now
 
 
 def plan_step(run: Run, workers: Workers, pages: Iterator, advance) -> None:
@@ -514,7 +537,11 @@ def related_links(
     if state is None:
         state, moved = RelatedIndex.compute(items), None
     else:
-        moved = state.update(items)
+        try:
+            moved = state.update(items)
+        except BaseException:
+            run.cache.forget_related()
+            raise
     run.related_key = key if moved == frozenset() and key else run.cache.put_related(state)
     shown = key and key == run.manifest.related_key  # what the last build's pages were made with
     return state.results, moved if shown else None
@@ -633,15 +660,27 @@ def sitemap_file(run: Run, digests: list[Digest]) -> Extra:
 
 
 def keep_last_index(run: Run, writer: SiteWriter) -> bool:
-    """Link the site's search index, made from an older build's posts but whole, into the
-    spare (search catches up in the next build); False if there is none intact."""
-    old = {rel: r for rel, r in run.manifest.files.items() if rel.startswith(BUNDLE + "/")}
-    if not old or not all(same_file(f"{run.request.out}/{rel}", r.stat) for rel, r in old.items()):
-        return False
+    """Give the spare the site's search index, made from an older build's posts but whole
+    (search catches up in the next build), keeping what the spare already holds of it;
+    False if there is none intact."""
     with run.report.step("search (later)"):
-        shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)
-        run.written.update(zip(old, (FileRecord("", st) for st in writer.link(list(old)))))
+        left = keep_index(run.spare, run.request.out, run_intact(run), spare_intact(run))
+        if left is None:
+            return False
+        run.written.update(index_files(run, left))
     return True
+
+
+def run_intact(run: Run) -> Callable[[str], bool]:
+    """Is this file of the site the one the last build wrote?"""
+    out, files = run.request.out, run.manifest.files
+    return lambda rel: rel in files and same_file(f"{out}/{rel}", files[rel].stat)
+
+
+def spare_intact(run: Run) -> Callable[[str], bool]:
+    """Is this file of the spare the one the build before the last wrote?"""
+    spare, files = run.spare, run.spare_manifest.files
+    return lambda rel: rel in files and same_file(f"{spare}/{rel}", files[rel].stat)
 
 
 def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
@@ -651,27 +690,18 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
     (search.update_index)."""
     if not run.request.search:
         return
-    out, old_files = run.request.out, run.manifest.files
-
-    def intact(rel: str) -> bool:
-        return rel in old_files and same_file(f"{out}/{rel}", old_files[rel].stat)
-
-    def here(rel: str) -> bool:
-        found = run.spare_manifest.files.get(rel)
-        return found is not None and same_file(f"{run.spare}/{rel}", found.stat)
-
     with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
         stats = run.report.indexed = update_index(
             [search_doc(d.post, d.key) for d in posts],
             run.spare,
             state.html_of,
             IndexOptions(
-                out,
-                intact,
+                run.request.out,
+                run_intact(run),
                 run.request.config.language,
                 run.request.jobs,
                 advance=advance,
-                here=here,
+                here=spare_intact(run),
             ),
         )
         run.written.update(index_files(run, stats.left))
