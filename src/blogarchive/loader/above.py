@@ -14,6 +14,8 @@ No theme's strings are listed: names come from the page, places from how the lin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 
 from ..text import normalise_title
 from . import grammar as G
@@ -29,13 +31,11 @@ NAME_WORDS = 5  # a category name is short
 def category_names(done: Classified) -> frozenset[str]:
     """Casefolded names the page lists as categories: the items under a 'Categories' widget
     heading and a category archive's name; else the categories its meta lines read."""
-    rows, names = done.rows, set()
-    for i, text in enumerate(rows):
+    names = {h.label.casefold() for h in done.page.headers if h.kind == "category"}
+    names |= {c.casefold() for c in done.result.header_categories}
+    for i, text in enumerate(done.rows):
         if text.strip().rstrip(":") == "Categories":
-            names |= _widget_items(rows, i)
-        header = G.page_header(text)
-        if header and header.kind == "category":
-            names.add(header.label.casefold())
+            names |= _widget_items(done.rows, i)
     if names:
         return frozenset(names)
     metas = [n.data for n in done.notes if isinstance(n.data, G.Meta)]
@@ -86,10 +86,10 @@ def split_categories(text: str, names: frozenset[str]) -> tuple[str, ...] | None
     return tuple(found) or None
 
 
-def find_terms_above(done: Classified) -> None:
+def find_terms_above(done: Classified, names: Callable[[], frozenset[str]]) -> None:
     """Category lines (or labelled blocks) right above a title that has its meta under it:
-    the post's categories, read into `done.dates_above` as that title's line above."""
-    names = category_names(done)
+    the post's categories, read into `done.dates_above` as that title's line above.
+    `names()` gives the page's category names (computed once, when first needed)."""
     nb = [i for i, n in enumerate(done.notes) if n.role != "blank"]
     for k in range(len(nb) - 2):
         block, title = _block_above(done, nb, k, names)
@@ -99,7 +99,7 @@ def find_terms_above(done: Classified) -> None:
         for i in block:
             done.notes[i].role = "chrome"
             done.notes[i].reason = "categories above its post's title"
-        cats = split_categories(done.rows[block[-1]], names)
+        cats = split_categories(done.rows[block[-1]], names())
         if cats or not isinstance(first.data, G.Meta):
             first.data = G.Meta("categories", "header", categories=cats or ())
         done.dates_above[title] = block[0]
@@ -112,11 +112,7 @@ def _block_above(done: Classified, nb: list[int], k: int, names) -> tuple[list[i
     labelled = isinstance(first.data, G.Meta) and first.data.shape in ("labelled", "terms")
     if labelled and _terms_only(first.data) and first.data.categories:
         size = 2 if k + 1 < len(nb) and notes[nb[k + 1]].data is None else 1
-    elif (
-        first.role in ("text", "chrome")
-        and split_categories(rows[nb[k]], names)
-        and not (k and _in_list(rows[nb[k - 1]], names))
-    ):
+    elif first.role in ("text", "chrome"):
         size = 1
     else:
         return None, -1
@@ -124,6 +120,10 @@ def _block_above(done: Classified, nb: list[int], k: int, names) -> tuple[list[i
         return None, -1
     title, under = nb[k + size], notes[nb[k + size + 1]]
     if notes[title].role != "text" or under.role != "date":
+        return None, -1
+    if not labelled and not (
+        split_categories(rows[nb[k]], names()) and not (k and _in_list(rows[nb[k - 1]], names()))
+    ):
         return None, -1
     return nb[k : k + size], title
 
@@ -137,15 +137,14 @@ def _terms_only(meta: G.Meta) -> bool:
     return meta.date is None and meta.comments is None and meta.author is None
 
 
-def split_glued(done: Classified) -> None:
+def split_glued(done: Classified, names: Callable[[], frozenset[str]]) -> None:
     """Read the terms of each glued meta line (WordPress prints categories, then tags, then the
     author): the categories where they are names the page lists, then the tags; an author
     glued to the last tag ('winterAnn Pettigrew') where a capital follows a small letter."""
-    names = category_names(done) | {UNCATEGORIZED}
     for note in done.notes:
         meta = note.data
         if isinstance(meta, G.Meta) and meta.glued:
-            note.data = _read_glued(meta, names)
+            note.data = _read_glued(meta, names() | {UNCATEGORIZED})
 
 
 def _read_glued(meta: G.Meta, names: frozenset[str]) -> G.Meta:
@@ -242,3 +241,11 @@ def _bare_title(done: Classified, nb: list[int], e: int) -> bool:
 
 def _title_like(done: Classified, i: int) -> bool:
     return done.notes[i].role == "text" and L.is_title_like(done.rows[i])
+
+
+def read_above(done: Classified, known) -> None:
+    """Meta above titles and glued meta lines of one page (see the module's docstring)."""
+    names = cache(lambda: category_names(done))
+    find_dated_blocks_above(done, known)
+    find_terms_above(done, names)
+    split_glued(done, names)

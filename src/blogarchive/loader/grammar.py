@@ -261,6 +261,7 @@ _PART_RES = (
 # Parts of an entry meta line: '|' or '·' between them, or nothing but the tags' own label
 # ('Categories Fruit Tags frost, winter 2 Comments', GeneratePress as a scraper reads it).
 _ENTRY_SPLIT_RE = re.compile(r"\s+\|\s+|\s+·\s+|\s+(?=(?:Tags|Tagged)\s*:?\s)")
+_BAR_SPLIT_RE = re.compile(r"\s+\|\s+|\s+·\s+")
 
 _DATED_TAIL_RE = re.compile(
     rf"^(?P<v>.+?)(?:\s+on\s+(?P<d>{_DATE}){_TIME}?)?(?:,?\s+by\s+{_AUTHOR})?\.?$"
@@ -296,7 +297,8 @@ def entry_meta(text: str) -> Meta | None:
             categories=split_names(m.group("cats") or ""),
             tags=split_names(m.group("tags") or ""),
         )
-    parts = [p.strip() for p in _ENTRY_SPLIT_RE.split(text.strip()) if p.strip()]
+    split = _ENTRY_SPLIT_RE if "Tag" in text else _BAR_SPLIT_RE
+    parts = [p.strip() for p in split.split(text.strip()) if p.strip()]
     meta = Meta("entry", "footer")
     keyword = False
     for part in parts:
@@ -363,6 +365,7 @@ _LABEL_SPLIT_RE = re.compile(rf"\s*{_LABEL_WORDS}(?=[\s:])\s*:?\s*")
 # Labels a copy glued to their values ('CategoriesFruitTagsfrost'): a label at the start before
 # a capital, or after a small letter inside a line that starts with a label.
 _GLUED_FIRST_RE = re.compile(rf"^{_LABEL_WORDS}(?=[A-Z])")
+_LABEL_FIRST_RE = re.compile(rf"\s*{_LABEL_WORDS}")  # a line that may start with a label
 _GLUED_LABEL_RE = re.compile(rf"(?<=[a-z0-9]){_LABEL_WORDS}(?=[A-Za-z])")
 _GLUED_BY_RE = re.compile(r"(?<=\d)(By\s)")  # 'Published 3 May 2021By Owen'
 # An author's name glued to the date after it ('Nadia HoltNovember 21, 2019')
@@ -371,6 +374,8 @@ _AUTHOR_DATE_RE = re.compile(rf"^(?P<who>.{{1,60}}?)(?P<d>{_DATE}){_TIME}?\s*$")
 
 def _unglue_labels(text: str) -> str:
     """'CategoriesFruitTagsfrost' -> 'Categories Fruit Tags frost'; other lines as they are."""
+    if not _LABEL_FIRST_RE.match(text):
+        return text.strip()
     s = _GLUED_FIRST_RE.sub(r"\1 ", text.strip())
     if not _LABEL_SPLIT_RE.match(s):
         return text.strip()

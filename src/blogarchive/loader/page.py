@@ -204,7 +204,7 @@ def _labels(rows, nb, k, page) -> int | None:
     line per label with its value ('Author gardener' / 'Posted on May 3, 2012' / …)."""
     t = rows[nb[k]].strip()
     terms_only = False
-    if G.page_header(t):
+    if (G.is_label(t) or G.label_start(t)) and G.page_header(t):
         return None  # 'Category: Fruit' heads the page, not a post (_single reads it)
     if G.is_label(t):
         parts, j = _label_pairs(rows, nb, k, page)

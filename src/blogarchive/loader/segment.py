@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..text import FORBIDDEN_RE, normalise_title
 from . import grammar as G
 from . import lines as L
-from .above import find_dated_blocks_above, find_terms_above, split_glued
+from .above import read_above
 from .body import build_body
 from .classify import (
     Classified,
@@ -143,9 +143,7 @@ def cut_posts(done: Classified, known_titles: frozenset[str] = frozenset()) -> D
     rows, notes, ov, result = done.rows, done.notes, done.overrides, done.result
     known_titles = _AlsoNamed(known_titles, done)
     find_dates_above(done)
-    find_dated_blocks_above(done, known_titles)
-    find_terms_above(done)
-    split_glued(done)
+    read_above(done, known_titles)
     titles = _find_titles(rows, notes, ov, known_titles, result, done.dates_above)
     titles = drop_chrome_blocks(done, titles)
     _assemble(done, titles)
