@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from ..post import Post
 from . import passes as P
 from .chrome import learn_chrome
-from .classify import decide_places
+from .classify import SLASH, decide_places
 from .merge import MergedPosts, merge_posts
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
@@ -148,7 +148,7 @@ def _batches(items: list, workers) -> list[list]:
 def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
     """How the blog's meta lines were placed, with the votes that decided it."""
     out = []
-    for shape in sorted({s for s, _ in votes}):
+    for shape in sorted({s for s, _ in votes} - {SLASH}):
         head, foot = votes[(shape, "header")], votes[(shape, "footer")]
         where = "under the title" if places[shape] == "header" else "closing the post"
         out.append(

@@ -91,7 +91,8 @@ def find_terms_above(done: Classified, names: Callable[[], frozenset[str]]) -> N
     the post's categories, read into `done.dates_above` as that title's line above.
     `names()` gives the page's category names (computed once, when first needed)."""
     nb = [i for i, n in enumerate(done.notes) if n.role != "blank"]
-    for k in range(len(nb) - 2):
+    dated = [k for k in range(2, len(nb)) if done.notes[nb[k]].role == "date"]
+    for k in sorted({k - d for k in dated for d in (2, 3)} - {-1}):  # a block 1 or 2 lines up
         block, title = _block_above(done, nb, k, names)
         if block is None or title in done.dates_above:
             continue

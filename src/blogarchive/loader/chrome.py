@@ -95,6 +95,7 @@ def post_structure(key: str) -> bool:
         or G.entry_meta(key)
         or G.labelled_meta(key)
         or G.glued_meta(key)
+        or G.dated_count(key)
         or G.THREAD_RE.match(key)
         or DATELINE_RE.match(key)
     )

@@ -19,6 +19,8 @@ from .model import DumpParse, LineNote, Overrides
 from .page import Mark, PageStructure, describe, read_structure
 
 DEFAULT_PLACE = {"count": "header", "byline": "header", "labelled": "footer", "terms": "footer"}
+SLASH = "slash dates"  # votes and decision on the order of '10/12/2011' (see decide_places)
+SLASH_FORMATS = ("m/d/Y", "d/m/Y")
 
 
 @dataclass
@@ -139,6 +141,7 @@ def place_votes(done: Classified) -> Counter:
             if text_since_header and not _header_meta_next(done, i):
                 title_like = False
             votes[(meta.shape, "header" if title_like else "footer")] += 1
+        _vote_slash_order(votes, note.data)
         if meta is not None:
             text_since_header = 0 if meta.place == "header" else None
         elif note.role == "text" and text_since_header is not None:
@@ -153,10 +156,22 @@ def _header_meta_next(done: Classified, i: int) -> bool:
     return nxt is not None and nxt.role == "meta" and getattr(nxt.data, "place", "") == "header"
 
 
+def _vote_slash_order(votes: Counter, meta) -> None:
+    """'11/21/2011' says the blog writes month first, '21/11/2011' day first; '10/12/2011'
+    says nothing (`decide_places` reads such dates the way the blog's others are written)."""
+    if not isinstance(meta, G.Meta) or meta.fmt not in SLASH_FORMATS or meta.date is None:
+        return
+    if meta.fmt == "m/d/Y" or meta.date.day > 12:
+        votes[(SLASH, meta.fmt)] += 1
+
+
 def decide_places(votes: Counter) -> dict[str, str]:
-    """Per shape of meta line, where this blog puts it: the majority of the votes."""
+    """Per shape of meta line, where this blog puts it: the majority of the votes; and under
+    SLASH the order of day and month in its dates written with slashes."""
     out = dict(DEFAULT_PLACE)
-    for shape in {s for s, _ in votes}:
+    month_first = votes[(SLASH, "m/d/Y")] > votes[(SLASH, "d/m/Y")]
+    out[SLASH] = "m/d/Y" if month_first else "d/m/Y"
+    for shape in {s for s, _ in votes if s != SLASH}:
         head, foot = votes[(shape, "header")], votes[(shape, "footer")]
         if head != foot:
             out[shape] = "header" if head > foot else "footer"
@@ -166,10 +181,13 @@ def decide_places(votes: Counter) -> dict[str, str]:
 def resolve_meta(done: Classified, places: dict[str, str]) -> None:
     """Turn each meta block into a header ('date', under its title) or a closing line ('cats')."""
     prev, head_role = None, "cats"
+    month_first, counts_close = places.get(SLASH) == "m/d/Y", places.get("count") == "footer"
     for i, note in enumerate(done.notes):
         if note.role == "blank":
             continue
-        if _bare_count(note) and places.get("count") == "footer":
+        if month_first:
+            _month_first(note)
+        if counts_close and _bare_count(note):
             note.role, note.reason = "cats", "comment count (closing its post, as this blog's do)"
         if note.role == "meta":
             meta = note.data
@@ -203,6 +221,14 @@ def _names_title_above(done: Classified, meta, above, prev) -> bool:
         and bool(meta.about)
         and G.norm(meta.about) == G.norm(done.rows[prev])
     )
+
+
+def _month_first(note: LineNote) -> None:
+    """A date read day first ('10/12/2011' as 10 December) where the blog writes month first."""
+    meta = note.data
+    if isinstance(meta, G.Meta) and meta.fmt == "d/m/Y" and meta.date and meta.date.day <= 12:
+        date = meta.date.replace(month=meta.date.day, day=meta.date.month)
+        note.data = meta.with_(date=date, fmt="m/d/Y")
 
 
 def _bare_count(note: LineNote) -> bool:

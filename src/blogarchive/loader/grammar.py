@@ -114,6 +114,22 @@ def find_date(text: str) -> tuple[dt.date, str, re.Match] | None:
     return None
 
 
+_COUNT_WORDS = ("omment", "epl", "espons")  # in every COUNT phrase, cheap to look for
+_DATED_COUNT_RE = re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s*(?:[|·•—–/-]\s*)?{COUNT}\.?\s*$")
+
+
+def dated_count(text: str) -> Meta | None:
+    """A date and the comment link beside it: '21st November 2014 2 Comments'."""
+    if not any(word in text for word in _COUNT_WORDS):
+        return None
+    m = _DATED_COUNT_RE.match(text)
+    hit = find_date(m.group("d")) if m else None
+    if hit is None:
+        return None
+    count = comment_count(m.group("count"), m.group("n"))
+    return Meta("dateline", "header", date=hit[0], fmt=hit[1], comments=count)
+
+
 def date_line(text: str) -> tuple[dt.date, str] | None:
     """A line that is only a date (weekday and time allowed): 'Sunday, 19 April 2015 at 9:00'."""
     m = _DATE_LINE_RE.match(text)

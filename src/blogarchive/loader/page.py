@@ -204,12 +204,14 @@ def _labels(rows, nb, k, page) -> int | None:
     line per label with its value ('Author gardener' / 'Posted on May 3, 2012' / …)."""
     t = rows[nb[k]].strip()
     terms_only = False
-    if (G.is_label(t) or G.label_start(t)) and G.page_header(t):
+    label = G.is_label(t)
+    starts = not label and G.label_start(t)
+    if (label or starts) and G.page_header(t):
         return None  # 'Category: Fruit' heads the page, not a post (_single reads it)
-    if G.is_label(t):
+    if label:
         parts, j = _label_pairs(rows, nb, k, page)
         terms_only = len(parts) >= 4 or _post_meta_follows(rows, nb, j)
-    elif G.label_start(t) and k + 1 < len(nb) and _labelled_line(rows[nb[k + 1]]):
+    elif starts and k + 1 < len(nb) and _labelled_line(rows[nb[k + 1]]):
         parts, j = _labelled_lines(rows, nb, k, page)
     elif G.entry_meta(t) or G.byline(t):
         return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
@@ -381,7 +383,9 @@ def _bubble(rows, nb, k, page) -> G.Meta | None:
 
 def _dateline(text: str) -> G.Meta | None:
     hit = G.date_line(text)
-    return G.Meta("dateline", "header", date=hit[0], fmt=hit[1]) if hit else None
+    if hit:
+        return G.Meta("dateline", "header", date=hit[0], fmt=hit[1])
+    return G.dated_count(text)
 
 
 def _above_posts(rows, nb, k, page) -> bool:

@@ -308,13 +308,16 @@ def _author(entry: Tag) -> str | None:
 
 
 def _date(entry: Tag, permalink: str | None):
-    """The published date: a datetime attribute, else a date written in the meta, else the
-    permalink's /YYYY/MM/DD/ (WordPress's own record of the day)."""
+    """The published date: a datetime attribute, else the permalink's /YYYY/MM/DD/
+    (WordPress's own record of the day, never ambiguous), else a date written in the meta."""
     for selector, attr in _DATE_ATTR:
         for el in meta_select(entry, selector):
             date = iso_date(el.get(attr))
             if date:
                 return date
+    m = _DATED_PATH_RE.search(urlsplit(permalink or "").path)
+    if m and iso_date("-".join(m.groups())):
+        return iso_date("-".join(m.groups()))
     for el in meta_select(
         entry,
         ".published, .entry-date, .posted-on, .entry-meta, .dt-published,"
@@ -323,8 +326,7 @@ def _date(entry: Tag, permalink: str | None):
         date = text_date(el.get_text(" "))
         if date:
             return date
-    m = _DATED_PATH_RE.search(urlsplit(permalink or "").path)
-    return iso_date("-".join(m.groups())) if m else None
+    return None
 
 
 def text_date(text: str):
