@@ -181,13 +181,12 @@ def decide_places(votes: Counter) -> dict[str, str]:
 def resolve_meta(done: Classified, places: dict[str, str]) -> None:
     """Turn each meta block into a header ('date', under its title) or a closing line ('cats')."""
     prev, head_role = None, "cats"
-    month_first, counts_close = places.get(SLASH) == "m/d/Y", places.get("count") == "footer"
     for i, note in enumerate(done.notes):
         if note.role == "blank":
             continue
-        if month_first:
+        if _ambiguous_slash(note) and places.get(SLASH) == "m/d/Y":  # looked up only if needed
             _month_first(note)
-        if counts_close and _bare_count(note):
+        if _bare_count(note) and places.get("count") == "footer":
             note.role, note.reason = "cats", "comment count (closing its post, as this blog's do)"
         if note.role == "meta":
             meta = note.data
@@ -223,12 +222,17 @@ def _names_title_above(done: Classified, meta, above, prev) -> bool:
     )
 
 
+def _ambiguous_slash(note: LineNote) -> bool:
+    """A date read day first that could be month first ('10/12/2011')."""
+    meta = note.data
+    return isinstance(meta, G.Meta) and meta.fmt == "d/m/Y" and meta.date.day <= 12
+
+
 def _month_first(note: LineNote) -> None:
     """A date read day first ('10/12/2011' as 10 December) where the blog writes month first."""
     meta = note.data
-    if isinstance(meta, G.Meta) and meta.fmt == "d/m/Y" and meta.date and meta.date.day <= 12:
-        date = meta.date.replace(month=meta.date.day, day=meta.date.month)
-        note.data = meta.with_(date=date, fmt="m/d/Y")
+    date = meta.date.replace(month=meta.date.day, day=meta.date.month)
+    note.data = meta.with_(date=date, fmt="m/d/Y")
 
 
 def _bare_count(note: LineNote) -> bool:
