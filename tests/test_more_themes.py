@@ -222,3 +222,19 @@ def test_each_html_page_alone_gives_its_posts_and_dates(blog, page, tmp_path):
         for p in sorted((tmp_path / "p").glob("*.md"))
     ]
     assert sorted((p.title, str(p.date)) for p in posts) == truth_of_page(blog, page)
+
+
+def test_comment_threads_are_archived_with_their_authors(imported):
+    """The single post's thread: each comment's author and words, in page order, and none
+    of them in the body (test_no_chrome_or_comment_line_in_any_body)."""
+    _, _, truth, got = imported
+    problems = []
+    for want in truth["posts"]:
+        post = got.get(want["title"])
+        if not want["comment_thread"] or post is None:
+            continue
+        kept = [(c.author, plain_line(c.text.replace("\\", ""))) for c in post.archived_comments]
+        shown = [(c["author"], plain_line(c["text"])) for c in want["comment_thread"]]
+        if kept != shown:
+            problems.append(f"{want['title']}: {kept} != {shown}")
+    expect(imported, "thread", problems)

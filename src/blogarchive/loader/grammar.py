@@ -39,6 +39,10 @@ _DATE_LINE_RE = re.compile(rf"^\s*{_DATE}{_TIME}?\s*$")
 GLUED_DATE_RE = re.compile(
     rf"^(?P<who>.{{0,59}}?[^\s,])(?P<d>{_DATE}){_TIME}?\s*(?:said|says|wrote)?:?\s*$"
 )
+# Twenty Eleven's 'Janet Oduya on 22 November 2011 at 8:15 am said:'
+COMMENT_ON_DATE_RE = re.compile(
+    rf"^(?P<who>.{{1,59}}?)\s+on\s+(?P<d>{_DATE}){_TIME}?\s*(?:said|says|wrote)?:?\s*$"
+)
 
 COUNT = (
     r"(?P<count>(?:View all\s+)?(?P<n>\d{1,5}|One|No|Zero)\s+"

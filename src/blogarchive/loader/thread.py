@@ -45,7 +45,7 @@ def comment_header(rows: list[str], j: int) -> tuple[str, object, int] | None:
             return None
         author = _author(rows[above])
         return (author, whole[0], above) if author else None
-    m = G.GLUED_DATE_RE.match(text)
+    m = G.COMMENT_ON_DATE_RE.match(text) or G.GLUED_DATE_RE.match(text)
     hit = G.find_date(m.group("d")) if m else None
     if hit is None:
         return None

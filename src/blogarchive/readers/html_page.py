@@ -366,6 +366,9 @@ def _thread(scope: Tag, base: str | None) -> list[Comment]:
         "ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list, "
         ".comments-area ol, #comments ol"
     )
+    if top is None:  # comments as <div class="comment"> (the walker's 'div' style)
+        first = scope.select_one("div.comment")
+        top = first.parent if first is not None else None
     out: list[Comment] = []
     if top is not None:
         _comments_of(top, None, out, Context(base_url=base))
@@ -373,13 +376,17 @@ def _thread(scope: Tag, base: str | None) -> list[Comment]:
 
 
 def _comments_of(listing: Tag, parent: int | None, out: list[Comment], ctx: Context) -> None:
-    for li in listing.find_all("li", recursive=False):
+    for li in listing.find_all(["li", "div"], recursive=False):
         classes = set(li.get("class") or [])
         if not classes & {"comment", "pingback", "trackback"} and not re.match(
             r"^(?:li-)?comment-\d+$", li.get("id") or ""
         ):
             continue
-        replies = [c for c in li.find_all(["ol", "ul"], recursive=False)]
+        replies = [
+            c
+            for c in li.find_all(["ol", "ul", "div"], recursive=False)
+            if c.name != "div" or "children" in (c.get("class") or [])
+        ]
         for r in replies:
             r.extract()
         out.append(_comment(li, parent, ctx))
@@ -414,7 +421,10 @@ def _comment(li: Tag, parent: int | None, ctx: Context) -> Comment:
     body = li.select_one(".comment-content, .comment-text, .e-content, .comment-body > p")
     if body is not None and body.name == "p":
         body = body.parent
-    for junk in (body or li).select(".reply, .comment-meta, .comment-metadata, .comment-author"):
+    for junk in (body or li).select(
+        ".reply, .comment-reply, .comment-actions, .comment-reply-link, .comment-meta, "
+        ".comment-metadata, .comment-author"
+    ):
         junk.decompose()
     text = "\n\n".join(Converter(ctx).convert(body or li))
     return Comment(author=author, text=text, date=date, parent=parent)
