@@ -132,6 +132,7 @@ class Run:
     written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
     related_key: str = ""
     folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
+    fresh: bool = False  # made in a new, empty spare folder
 
     @property
     def structure(self) -> str:
@@ -267,9 +268,12 @@ def replace_site(run: Run, env) -> None:
         else:
             index_step(run, posts, state)
         with run.report.step("remember"):
-            remember(run)
+            made = remember(run)
         with run.report.step("swap"):
             swap(run.spare, out)
+        if run.fresh and not cache.scratch and cache.folder is not None:
+            with run.report.step("next spare"):
+                leave_spare(run, made)
     except BaseException as exc:
         if not out.exists():  # a first build that failed leaves no folder behind
             shutil.rmtree(spare_folder(out), ignore_errors=True)
@@ -306,6 +310,7 @@ def take_spare(run: Run) -> None:
     if not run.spare_manifest.files:
         with run.report.step("new spare"):
             spare = fresh_spare(out)
+        run.fresh = True
     cache.forget_manifest(out, folder_id(spare))
     run.spare = spare
 
@@ -724,25 +729,43 @@ def index_files(run: Run, left: tuple[str, ...]) -> dict[str, FileRecord]:
     return dict(sorted(found.items()))
 
 
-def remember(run: Run) -> None:
+def leave_spare(run: Run, made: Manifest) -> None:
+    """After a build made in an empty folder (the first, or a cold one): the next build's
+    spare, made now by hard-linking every file of the site (the same files, not copies) and
+    recorded, so that the next edit updates it in place instead of linking every file first
+    (0.7 s at 10,000 posts). Nothing is lost if it cannot be made: the next build makes it."""
+    out = run.request.out
+    try:
+        spare = fresh_spare(out)
+        files = dict(zip(made.files, SiteWriter(spare, out).link(list(made.files))))
+    except (OSError, OutputError):
+        shutil.rmtree(spare_folder(out), ignore_errors=True)
+        return
+    records = {rel: FileRecord(made.files[rel].key, st) for rel, st in files.items()}
+    run.cache.put_manifest(
+        out,
+        folder_id(spare),
+        dataclasses.replace(made, files=records, folders=folder_times(spare, made.folders)),
+        keep=folder_id(out),
+    )
+
+
+def remember(run: Run) -> Manifest:
     """Record what the spare now holds, before it is swapped in: this build's fingerprint
     (none when files were skipped), every file with its key and stat, every folder's mtime,
-    and each post file's stat and key for the next scan."""
+    and each post file's stat and key for the next scan. Returns the record."""
     scan, spare = run.scan, run.spare
-    run.cache.put_manifest(
-        run.request.out,
-        folder_id(spare),
-        Manifest(
-            fingerprint=scan.fingerprint if not run.errors else "",
-            files=run.written,
-            posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-            renderer=scan.renderer,
-            scanned_ns=scan.started_ns,
-            folders=folder_times(spare, folders_of(run.written), run.folders_seen),
-            structure=run.structure,
-            related_key=run.related_key,
-            index_pending=run.report.index_pending,
-        ),
-        keep=folder_id(run.request.out),
+    made = Manifest(
+        fingerprint=scan.fingerprint if not run.errors else "",
+        files=run.written,
+        posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
+        renderer=scan.renderer,
+        scanned_ns=scan.started_ns,
+        folders=folder_times(spare, folders_of(run.written), run.folders_seen),
+        structure=run.structure,
+        related_key=run.related_key,
+        index_pending=run.report.index_pending,
     )
+    run.cache.put_manifest(run.request.out, folder_id(spare), made, keep=folder_id(run.request.out))
     run.report.files = len(run.written)
+    return made
