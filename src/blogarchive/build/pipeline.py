@@ -133,6 +133,7 @@ class Run:
     related_key: str = ""
     folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
     fresh: bool = False  # made in a new, empty spare folder
+    cached: dict[str, Digest] = dataclasses.field(default_factory=dict)  # the cache's digests
 
     @property
     def structure(self) -> str:
@@ -482,7 +483,7 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
     slugs of the posts whose text alone changed, if that is all (see `text_changes`)."""
     files = run.scan.files
     with run.report.step("load cache"):
-        cached = run.cache.digests()
+        cached = run.cached = run.cache.digests()
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
     with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
         fresh = dict(zip(todo, workers.map(digest_posts, todo, advance)))
@@ -537,13 +538,13 @@ def related_links(
     related posts are not what the site shows (None: maybe any). The last computation is
     kept in the cache and brought up to date (related_index.RelatedIndex), so an edit costs
     what it reaches; it is rewritten only when something changed."""
-    items = [PostTerms(d.post.slug, d.terms, d.post.categories) for d in digests]
+    items = [PostTerms(d.post.slug, d.terms, d.post.categories, d.key) for d in digests]
     state, key = run.cache.related()
     if state is None:
         state, moved = RelatedIndex.compute(items), None
     else:
         try:
-            moved = state.update(items)
+            moved = state.update(items, lambda k: getattr(run.cached.get(k), "terms", None))
         except BaseException:
             run.cache.forget_related()
             raise
