@@ -34,6 +34,8 @@ _DATE = (
     r"|(?P<sl_a>\d{1,2})/(?P<sl_b>\d{1,2})/(?P<sl_y>\d{4}))"
 )
 DATE_RE = re.compile(rf"(?<![\w/-]){_DATE}(?![\w/-])")
+# Every date above has a four-digit year: a line without one holds no date (a cheap first test).
+YEAR_RE = re.compile(r"\d{4}")
 _DATE_LINE_RE = re.compile(rf"^\s*{_DATE}{_TIME}?\s*$")
 # A comment's author glued to its date by a browser copy: "SunitaMay 29, 2012 at 5:35 am".
 GLUED_DATE_RE = re.compile(
@@ -108,7 +110,7 @@ def find_date(text: str) -> tuple[dt.date, str, re.Match] | None:
 
 def date_line(text: str) -> tuple[dt.date, str] | None:
     """A line that is only a date (weekday and time allowed): 'Sunday, 19 April 2015 at 9:00'."""
-    m = _DATE_LINE_RE.match(text)
+    m = _DATE_LINE_RE.match(text) if YEAR_RE.search(text) else None
     if not m:
         return None
     try:
@@ -181,10 +183,15 @@ _BYLINE_RES = (
 )
 
 
+_UNDATED_BYLINE = ("Posted", "Written")  # how the one byline without a date starts
+
+
 def byline(text: str) -> Meta | None:
     """A byline: date and/or author, perhaps a comment count."""
     if len(text) > 200:
         return None
+    if not YEAR_RE.search(text) and not text.lstrip().startswith(_UNDATED_BYLINE):
+        return None  # every byline but "Posted by X" holds a date
     for rx in _BYLINE_RES:
         m = rx.match(text)
         if not m:
@@ -235,6 +242,11 @@ _PART_RES = (
 )
 
 
+# An entry meta line holds one of these words (its "This entry" form, or a part naming
+# categories or tags): a cheap first test before the patterns.
+_ENTRY_WORDS_RE = re.compile(r"This entry was posted|Posted in|Filed (?:under|in)|Categor|Tag")
+_ENTRY_SPLIT_RE = re.compile(r"\s+\|\s+|\s+·\s+")
+
 _DATED_TAIL_RE = re.compile(
     rf"^(?P<v>.+?)(?:\s+on\s+(?P<d>{_DATE}){_TIME}?)?(?:,?\s+by\s+{_AUTHOR})?\.?$"
 )
@@ -255,7 +267,7 @@ def _dated_tail(value: str, meta: Meta) -> tuple[str, Meta]:
 def entry_meta(text: str) -> Meta | None:
     """A footer meta line: categories, tags, date, author, count
     ('Posted in A | Tagged b | 4 Comments')."""
-    if len(text) > 400:
+    if len(text) > 400 or not _ENTRY_WORDS_RE.search(text):
         return None
     m = _ENTRY_RE.match(text)
     if m:
@@ -269,7 +281,7 @@ def entry_meta(text: str) -> Meta | None:
             categories=split_names(m.group("cats") or ""),
             tags=split_names(m.group("tags") or ""),
         )
-    parts = [p.strip() for p in re.split(r"\s+\|\s+|\s+·\s+", text.strip()) if p.strip()]
+    parts = [p.strip() for p in _ENTRY_SPLIT_RE.split(text.strip()) if p.strip()]
     meta = Meta("entry", "footer")
     keyword = False
     for part in parts:
@@ -398,7 +410,15 @@ class PageHeader:
     anywhere: bool  # unmistakable wording; the short forms count only above the posts
 
 
+# The first word of every header above (any case): a cheap first test before the patterns.
+_HEADER_START_RE = re.compile(
+    r"\s*(?:archive|category|tag|posts|monthly|yearly|daily|author|search|month|year|day)", re.I
+)
+
+
 def page_header(text: str) -> PageHeader | None:
+    if not _HEADER_START_RE.match(text):
+        return None
     s = " ".join(text.split())
     if len(s) > 120:
         return None

@@ -12,7 +12,8 @@ from ..text import MONTHS as MONTH_NAMES
 
 MONTHS = {m.lower(): i for i, m in enumerate(MONTH_NAMES, 1)}
 
-_BLANK_RE = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]*$")
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_BLANK_RE = re.compile(rf"^[\s{_ZERO_WIDTH}]*$")
 HEADER_RE = re.compile(r"^Archive for the [‘'\"“](?P<name>.+?)[’'\"”] Category\s*$", re.I)
 _COMMENTS = r"(?P<comments>Leave a comment|(?P<n>\d+|One|No) [Cc]omments?|(?P<r>\d+) [Rr]esponses?)"
 _DATE_MDY = r"(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})"
@@ -57,6 +58,8 @@ def star_markers_in(text: str) -> set[int]:
 
 def is_blank(text: str) -> bool:
     """Empty, or only spaces, no-break spaces and zero-width characters."""
+    if text and not text[0].isspace() and text[0] not in _ZERO_WIDTH:
+        return False  # the cheap test first: most lines start with a letter
     return bool(_BLANK_RE.match(text))
 
 

@@ -35,8 +35,11 @@ def split_lines(text: str) -> list[str]:
     Control characters are dropped: no page or feed can show them (see `control_warnings`)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    parts = FORBIDDEN_RE.sub("", text).split("\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if FORBIDDEN_RE.search(text):  # scanning is cheaper than substituting: most dumps have none
+        text = FORBIDDEN_RE.sub("", text)
+    parts = text.split("\n")
     if parts and parts[-1] == "":
         parts.pop()
     return parts
@@ -44,6 +47,8 @@ def split_lines(text: str) -> list[str]:
 
 def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
     """'dump.txt:12: control character U+0001 removed' for the first few lines holding one."""
+    if not FORBIDDEN_RE.search(text):
+        return []
     rows = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     hits = [
         (i, m.group()) for i, row in enumerate(rows, 1) for m in [FORBIDDEN_RE.search(row)] if m
