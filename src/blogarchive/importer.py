@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from .progress import Progress
 
 MANIFEST = ".import-manifest.json"
 IMPORT_JOBS = min(2, os.cpu_count() or 1)  # processes cutting dumps (build/pool.py)
+POST_BATCH = 256  # posts merged and rendered by the workers at a time (the main process writes)
 
 
 def register(sub) -> None:
@@ -101,7 +102,8 @@ def run(args) -> int:
         readers.write_images(
             rich.images, Path(args.images) if args.images else Path(args.posts).parent / "images"
         )
-        outcome = write_posts(result, Path(args.posts), args.force)
+        with Workers(IMPORT_JOBS, {"posts": result.posts}, threshold=POST_BATCH) as writers:
+            outcome = write_posts(result, Path(args.posts), args.force, writers)
         report.finish(result, outcome)
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -118,22 +120,21 @@ def run(args) -> int:
 
 class BlockStore:
     """Posts' Markdown blocks kept in an unnamed temp file until the merge reads them, so an
-    import's memory does not grow with its dumps (loader.BlockStore)."""
+    import's memory does not grow with its dumps (loader.BlockStore).  Unbuffered, and read
+    by position: processes forked later read it at the same time."""
 
     def __init__(self):
-        self.file = tempfile.TemporaryFile()
+        self.file = tempfile.TemporaryFile(buffering=0)
         self.end = 0
 
     def put(self, blocks: list[str]) -> tuple[int, int]:
         data = pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
-        self.file.seek(self.end)
-        self.file.write(data)
+        os.pwrite(self.file.fileno(), data, self.end)
         self.end += len(data)
         return self.end - len(data), len(data)
 
     def get(self, ref: tuple[int, int]) -> list[str]:
-        self.file.seek(ref[0])
-        return pickle.loads(self.file.read(ref[1]))
+        return pickle.loads(os.pread(self.file.fileno(), ref[1], ref[0]))
 
     def __enter__(self):
         return self
@@ -265,7 +266,24 @@ def save_manifest(folder: Path, manifest: dict[str, frozenset[str]]) -> None:
     atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
 
-def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
+def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes]]:
+    """Posts `batch` of state["posts"] (merged as they are read) as file name and content."""
+    posts = state["posts"]
+    return [(f"{posts.headers[k].slug}.md", to_markdown(posts[k]).encode("utf-8")) for k in batch]
+
+
+def _post_files(posts, workers) -> Iterator[tuple[str, bytes]]:
+    """Every post's file name and content, in order; the workers (forked with the posts in
+    their state) merge and render POST_BATCH at a time, here if there are none."""
+    for start in range(0, len(posts), POST_BATCH):
+        batch = list(range(start, min(start + POST_BATCH, len(posts))))
+        if workers is None:
+            yield from post_files_task({"posts": posts}, batch)
+        else:
+            yield from workers.map(post_files_task, batch)
+
+
+def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> WriteOutcome:
     """Write each post unless a person changed or deleted it since the loader wrote it.
 
     Safe against a kill at any moment: each new version is first written to a temp file
@@ -273,24 +291,24 @@ def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
     about to change, then each file is replaced by one rename, then the manifest keeps only
     the new hashes.  So every post is whole (old or new version) and still recognised as the
     loader's, never mistaken for a person's edit; temp files a kill leaves are removed by the
-    next import.  Posts are built one at a time (result.posts merges each when read)."""
+    next import.  Posts are built a batch at a time (result.posts merges each when read), by
+    `workers` (build/pool.py's Workers, state {"posts": result.posts}) if given."""
     _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
     outcome, staged, final = WriteOutcome(), [], dict(manifest)
     try:
-        for post in result.posts:
-            name = f"{post.slug}.md"
-            data = to_markdown(post).encode("utf-8")
+        for name, data in _post_files(result.posts, workers):
             state = _decide(folder / name, data, manifest.get(name, frozenset()), force)
             if state.startswith("blocked"):
                 outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
                 continue
             getattr(outcome, _OUTCOME_LIST[state]).append(name)
+            sha = _sha(data) if state in ("write", "same") else None
             if state == "write":
-                staged.append((folder / name, stage_write(folder / name, data), _sha(data)))
+                staged.append((folder / name, stage_write(folder / name, data), sha))
             if state in ("write", "same"):
-                final[name] = frozenset([_sha(data)])
+                final[name] = frozenset([sha])
         if staged:
             save_manifest(
                 folder,
