@@ -11,7 +11,6 @@ import glob
 import hashlib
 import json
 import os
-import pickle
 import sys
 import tempfile
 import time
@@ -127,14 +126,13 @@ class BlockStore:
         self.file = tempfile.TemporaryFile(buffering=0)
         self.end = 0
 
-    def put(self, blocks: list[str]) -> tuple[int, int]:
-        data = pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
+    def put(self, data: bytes) -> tuple[int, int]:
         os.pwrite(self.file.fileno(), data, self.end)
         self.end += len(data)
         return self.end - len(data), len(data)
 
-    def get(self, ref: tuple[int, int]) -> list[str]:
-        return pickle.loads(os.pread(self.file.fileno(), ref[1], ref[0]))
+    def get(self, ref: tuple[int, int]) -> bytes:
+        return os.pread(self.file.fileno(), ref[1], ref[0])
 
     def __enter__(self):
         return self

@@ -51,10 +51,11 @@ class ParseSink:
 
 
 class BlockStore(Protocol):
-    """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk)."""
+    """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk),
+    packed as bytes (passes.pack_blocks, where the dump was cut)."""
 
-    def put(self, blocks: list[str]) -> Any: ...
-    def get(self, ref: Any) -> list[str]: ...
+    def put(self, data: bytes) -> Any: ...
+    def get(self, ref: Any) -> bytes: ...
 
 
 def load_dumps(
@@ -75,25 +76,29 @@ def load_dumps(
     `workers` (build/pool.py's Workers, state {}) runs the passes in parallel.
     advance(1) follows each dump cut into posts (for a progress bar)."""
     workers = workers or P.InProcess()
-    workers.broadcast(P.set_state, {"dumps": dumps, "digest": sink and sink.digest})
+    workers.broadcast(
+        P.set_state,
+        {"dumps": dumps, "digest": sink and sink.digest, "store_blocks": store is not None},
+    )
     profile = _learn_chrome(dumps, workers)
     firsts, titles, votes = _first_pass(dumps, profile, workers)
     places = decide_places(votes)
     parses, refs = [], {}
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
     for batch in _batches(list(enumerate(firsts)), workers):
-        for parse, digest in workers.map(P.cut_task, batch):
+        for parse, digest, packed in workers.map(P.cut_task, batch):
             if sink:
                 sink.take(parse, digest)
             if store is not None:
-                for raw in parse.posts:
-                    refs[(raw.dump, raw.index)], raw.blocks = store.put(raw.blocks), []
+                for raw, data in zip(parse.posts, packed):
+                    refs[(raw.dump, raw.index)] = store.put(data)
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
 
     def blocks_of(r):
-        return store.get(refs[(r.dump, r.index)]) if (r.dump, r.index) in refs else r.blocks
+        key = (r.dump, r.index)
+        return P.unpack_blocks(store.get(refs[key])) if key in refs else r.blocks
 
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts], blocks_of)
     return LoadResult(

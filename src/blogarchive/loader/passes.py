@@ -169,8 +169,9 @@ def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
     return out
 
 
-def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any]]:
-    """Pass 4: cut each dump into posts; hand its notes to the digest and drop them."""
+def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any, Any]]:
+    """Pass 4: cut each dump into posts; hand its notes to the digest and drop them; where the
+    blocks are stored (state["store_blocks"]), each post's blocks packed and taken out."""
     out = []
     for i, first in batch:
         name, text, _ = state["dumps"][i]
@@ -180,8 +181,22 @@ def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any
         digest = state["digest"](parse) if state["digest"] else None
         if state["digest"]:
             parse.notes = []
-        out.append((parse, digest))
+        packed = None
+        if state.get("store_blocks"):
+            packed = [pack_blocks(raw.blocks) for raw in parse.posts]
+            for raw in parse.posts:
+                raw.blocks = []
+        out.append((parse, digest, packed))
     return out
+
+
+def pack_blocks(blocks: list[str]) -> bytes:
+    """A post's blocks as the BlockStore keeps them."""
+    return pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_blocks(data: bytes) -> list[str]:
+    return pickle.loads(data)
 
 
 class KnownElsewhere:
