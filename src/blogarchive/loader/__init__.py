@@ -80,7 +80,8 @@ def load_dumps(
         P.set_state,
         {"dumps": dumps, "digest": sink and sink.digest, "store_blocks": store is not None},
     )
-    profile = _learn_chrome(dumps, workers)
+    profile, controls = _learn_chrome(dumps, workers)
+    workers.broadcast(P.set_state, {"controls": controls})
     firsts, titles, votes = _first_pass(dumps, profile, workers)
     places = decide_places(votes)
     parses, refs = [], {}
@@ -111,14 +112,18 @@ def load_dumps(
 
 def _learn_chrome(dumps, workers):
     """The chrome the pages share, from each page's first and last lines (all of them only
-    where the shared lines run deeper than PageEnds keeps)."""
+    where the shared lines run deeper than PageEnds keeps); and the indexes of the dumps
+    that hold control characters."""
     for keep in (P.HEAD, P.HEAD * 16, None):
         workers.broadcast(P.set_state, {"keep": keep})
-        pages = {}
+        pages, controls = {}, set()
         for batch in _batches(list(range(len(dumps))), workers):
-            pages.update(workers.map(P.ends_task, batch))
+            for i, (name, ends, found) in zip(batch, workers.map(P.ends_task, batch)):
+                pages[name] = ends
+                if found:
+                    controls.add(i)
         try:
-            return learn_chrome(pages)
+            return learn_chrome(pages), controls
         except P.TooDeep:
             continue
     raise AssertionError("PageEnds without a limit keeps every line")

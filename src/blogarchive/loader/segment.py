@@ -29,15 +29,16 @@ from .frame import drop_chrome_blocks
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
 
 
-def split_lines(text: str) -> list[str]:
+def split_lines(text: str, controls: bool = True) -> list[str]:
     """Split on \\n only (not on U+2028 and friends), so numbers match an editor's.
 
-    Control characters are dropped: no page or feed can show them (see `control_warnings`)."""
+    Control characters are dropped: no page or feed can show them (see `control_warnings`);
+    `controls=False` says the caller found none (`has_controls`), so none are looked for."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if FORBIDDEN_RE.search(text):  # scanning is cheaper than substituting: most dumps have none
+    if controls and has_controls(text):  # scanning is cheaper than substituting
         text = FORBIDDEN_RE.sub("", text)
     parts = text.split("\n")
     if parts and parts[-1] == "":
@@ -45,9 +46,14 @@ def split_lines(text: str) -> list[str]:
     return parts
 
 
+def has_controls(text: str) -> bool:
+    """Whether the text holds a character split_lines drops (most dumps hold none)."""
+    return FORBIDDEN_RE.search(text) is not None
+
+
 def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
     """'dump.txt:12: control character U+0001 removed' for the first few lines holding one."""
-    if not FORBIDDEN_RE.search(text):
+    if not has_controls(text):
         return []
     rows = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     hits = [
@@ -134,11 +140,14 @@ def first_pass(
     overrides: Overrides | None,
     chrome: dict[int, str],
     rows: list[str] | None = None,
+    controls: bool = True,
 ) -> Classified:
-    """Split and classify a dump's lines (before meta lines are placed and posts cut)."""
-    rows = split_lines(text) if rows is None else rows
+    """Split and classify a dump's lines (before meta lines are placed and posts cut);
+    `controls=False`: the text is known to hold no control character (see split_lines)."""
+    rows = split_lines(text, controls) if rows is None else rows
     notes = [LineNote(i + 1, t, "blank" if L.is_blank(t) else "") for i, t in enumerate(rows)]
-    result = DumpParse(name=name, notes=notes, warnings=control_warnings(text, name))
+    warnings = control_warnings(text, name) if controls else []
+    result = DumpParse(name=name, notes=notes, warnings=warnings)
     return classify(rows, result, overrides or Overrides(), chrome)
 
 
