@@ -9,6 +9,7 @@ one theme; whatever a theme adds is learned from the dumps themselves (chrome.py
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -108,6 +109,12 @@ def find_date(text: str) -> tuple[dt.date, str, re.Match] | None:
     return None
 
 
+# The line readers below are pure and their results immutable; chrome and meta lines repeat
+# on every page, so each keeps its latest answers.
+_remember = functools.lru_cache(maxsize=4096)
+
+
+@_remember
 def date_line(text: str) -> tuple[dt.date, str] | None:
     """A line that is only a date (weekday and time allowed): 'Sunday, 19 April 2015 at 9:00'."""
     m = _DATE_LINE_RE.match(text) if YEAR_RE.search(text) else None
@@ -186,6 +193,7 @@ _BYLINE_RES = (
 _UNDATED_BYLINE = ("Posted", "Written")  # how the one byline without a date starts
 
 
+@_remember
 def byline(text: str) -> Meta | None:
     """A byline: date and/or author, perhaps a comment count."""
     if len(text) > 200:
@@ -264,6 +272,7 @@ def _dated_tail(value: str, meta: Meta) -> tuple[str, Meta]:
     return m.group("v"), meta.with_(author=author or meta.author)
 
 
+@_remember
 def entry_meta(text: str) -> Meta | None:
     """A footer meta line: categories, tags, date, author, count
     ('Posted in A | Tagged b | 4 Comments')."""
@@ -336,6 +345,7 @@ LABELS = {
     "tags": "tags",
     "tagged": "tags",
 }
+_LONGEST_LABEL = max(map(len, LABELS))
 _LABEL_SPLIT_RE = re.compile(
     r"\s*(Posted on|Posted in|Posted by|Published|Author|Categories|Category|"
     r"Tags|Tagged|Filed under)(?=[\s:])\s*:?\s*"
@@ -344,7 +354,8 @@ _LABEL_SPLIT_RE = re.compile(
 
 def is_label(text: str) -> bool:
     """A screen-reader label on a line of its own ('Posted on', 'Author', 'Tags')."""
-    return text.strip().rstrip(":").lower() in LABELS
+    s = text.strip().rstrip(":")
+    return len(s) <= _LONGEST_LABEL and s.lower() in LABELS  # lower() never shortens
 
 
 def label_start(text: str) -> bool:
@@ -353,6 +364,7 @@ def label_start(text: str) -> bool:
     return len(s) <= 200 and not is_label(s) and bool(_LABEL_SPLIT_RE.match(s))
 
 
+@_remember
 def labelled_meta(text: str) -> Meta | None:
     """'Posted on 19 April 2015Author Tom AshworthCategories Club RidesTags a, b3 Comments on T'."""
     s = text.strip()
@@ -416,6 +428,7 @@ _HEADER_START_RE = re.compile(
 )
 
 
+@_remember
 def page_header(text: str) -> PageHeader | None:
     if not _HEADER_START_RE.match(text):
         return None

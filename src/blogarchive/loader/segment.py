@@ -74,7 +74,7 @@ def dated_titles(text: str, rows: list[str] | None = None) -> set[str]:
     return {
         normalise_title(a)
         for a, b in zip(rows, rows[1:])
-        if _dateline(b) and L.is_title_like(a, 200, 40)
+        if L.is_title_like(a, 200, 40) and _dateline(b)  # the cheaper test first
     }
 
 
