@@ -57,13 +57,12 @@ def section(parse, slug_of: dict | None = None) -> str:
             return f"{_SLUG}{post}{_SLUG}"
         return f"{slug_of.get((parse.name, post), '-')[:44]:44}"
 
+    cells = {post: slug(post) for post in {note.post for note in parse.notes}}
     out = ["", f"== {parse.name} ({len(parse.posts)} posts) ==", _page_line(parse)]
     for note in parse.notes:
         text = note.text.strip()[:60]
-        out.append(
-            f"{note.no:5}  {note.role:8} {slug(note.post)} {note.reason}"
-            + (f" | {text}" if text else "")
-        )
+        line = f"{note.no:5}  {note.role:8} {cells[note.post]} {note.reason}"
+        out.append(f"{line} | {text}" if text else line)
     return "\n".join(out)
 
 

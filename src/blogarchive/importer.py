@@ -126,10 +126,15 @@ class BlockStore:
         self.file = tempfile.TemporaryFile(buffering=0)
         self.end = 0
 
-    def put(self, data: bytes) -> tuple[int, int]:
-        os.pwrite(self.file.fileno(), data, self.end)
-        self.end += len(data)
-        return self.end - len(data), len(data)
+    def put(self, blobs: list[bytes]) -> list[tuple[int, int]]:
+        """Store blobs in one write; where each one is."""
+        refs, at = [], self.end
+        for blob in blobs:
+            refs.append((at, len(blob)))
+            at += len(blob)
+        os.pwrite(self.file.fileno(), b"".join(blobs), self.end)
+        self.end = at
+        return refs
 
     def get(self, ref: tuple[int, int]) -> bytes:
         return os.pread(self.file.fileno(), ref[1], ref[0])
@@ -297,14 +302,15 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     outcome, staged, final = WriteOutcome(), [], dict(manifest)
     try:
         for name, data in _post_files(result.posts, workers):
-            state = _decide(folder / name, data, manifest.get(name, frozenset()), force)
+            target = folder / name
+            state = _decide(target, data, manifest.get(name, frozenset()), force)
             if state.startswith("blocked"):
                 outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
                 continue
             getattr(outcome, _OUTCOME_LIST[state]).append(name)
             sha = _sha(data) if state in ("write", "same") else None
             if state == "write":
-                staged.append((folder / name, stage_write(folder / name, data), sha))
+                staged.append((target, stage_write(target, data), sha))
             if state in ("write", "same"):
                 final[name] = frozenset([sha])
         if staged:

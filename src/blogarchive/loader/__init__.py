@@ -54,7 +54,7 @@ class BlockStore(Protocol):
     """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk),
     packed as bytes (passes.pack_blocks, where the dump was cut)."""
 
-    def put(self, data: bytes) -> Any: ...
+    def put(self, blobs: list[bytes]) -> list[Any]: ...  # one write for a dump's posts
     def get(self, ref: Any) -> bytes: ...
 
 
@@ -91,8 +91,8 @@ def load_dumps(
             if sink:
                 sink.take(parse, digest)
             if store is not None:
-                for raw, data in zip(parse.posts, packed):
-                    refs[(raw.dump, raw.index)] = store.put(data)
+                for raw, ref in zip(parse.posts, store.put(packed)):
+                    refs[(raw.dump, raw.index)] = ref
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)

@@ -86,7 +86,7 @@ def unglue(block: Block, file: str, guesses: list[Guess]) -> tuple[Block, str]:
     if m and len(text) - m.end() >= 40:
         reason = f"alt text {m.group('res')!r} removed from the paragraph's start"
         text = text[m.end() :]
-    shot = _SCREENSHOT_RE.search(text)
+    shot = _SCREENSHOT_RE.search(text) if "Screen" in text else None
     if shot:
         reason = (
             reason + "; " if reason else ""

@@ -97,7 +97,9 @@ class _Notes:
 
     def feed(self, text: str) -> None:
         s = text.strip()
-        note, star = L.NOTE_RE.match(s), L.STAR_NOTE_RE.match(s)
+        opens = s[:1]  # a note starts with "[n]" or "*": most lines cannot be one
+        note = L.NOTE_RE.match(s) if opens == "[" else None
+        star = L.STAR_NOTE_RE.match(s) if opens == "*" else None
         if note and int(note.group("n")) in self.markers:
             self.in_notes = True
             self.seen.add(int(note.group("n")))
