@@ -7,6 +7,8 @@ rewrites only files nobody has changed since; `--force` overwrites; nothing is e
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import glob
 import hashlib
 import json
@@ -81,6 +83,7 @@ def run(args) -> int:
     texts = [str(i.path) for i in inputs if i.kind == readers.TEXT]
     dumps, warnings = read_dumps(texts) if texts else ([], [])
     with (
+        _settled_heap(),
         ReportFile(Path(args.report)) as report,
         BlockStore() as store,
         Workers(IMPORT_JOBS, {}, threshold=1) as workers,
@@ -101,6 +104,7 @@ def run(args) -> int:
         readers.write_images(
             rich.images, Path(args.images) if args.images else Path(args.posts).parent / "images"
         )
+        gc.freeze()  # the loaded posts too, before the writers are forked (see _settled_heap)
         with Workers(IMPORT_JOBS, {"posts": result.posts}, threshold=POST_BATCH) as writers:
             outcome = write_posts(result, Path(args.posts), args.force, writers)
         report.finish(result, outcome)
@@ -115,6 +119,18 @@ def run(args) -> int:
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0
+
+
+@contextlib.contextmanager
+def _settled_heap() -> Iterator[None]:
+    """Objects made so far (modules; later the loaded posts, see run) live until the import
+    ends: frozen, the garbage collector no longer walks them at every full collection, here or
+    in the workers forked from here, whose pages it then leaves shared.  Undone at the end."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class BlockStore:
