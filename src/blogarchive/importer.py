@@ -316,6 +316,7 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
     outcome, staged, final = WriteOutcome(), [], dict(manifest)
+    committed = 0  # staged[:committed] are in place; the others are discarded if we stop
     try:
         for name, data in _post_files(result.posts, workers):
             target = folder / name
@@ -326,7 +327,7 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
             getattr(outcome, _OUTCOME_LIST[state]).append(name)
             sha = _sha(data) if state in ("write", "same") else None
             if state == "write":
-                staged.append((target, stage_write(target, data), sha))
+                staged.append((target, stage_write(target, data), sha, name))
             if state in ("write", "same"):
                 final[name] = frozenset([sha])
         if staged:
@@ -334,15 +335,14 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
                 folder,
                 {
                     **manifest,
-                    **{t.name: manifest.get(t.name, frozenset()) | {h} for t, _, h in staged},
+                    **{n: manifest.get(n, frozenset()) | {h} for _, _, h, n in staged},
                 },
             )
-        while staged:
-            target, tmp, _ = staged[0]
+        for target, tmp, _, _ in staged:
             commit_staged(tmp, target)
-            staged.pop(0)
+            committed += 1
     finally:
-        for _, tmp, _ in staged:
+        for _, tmp, _, _ in staged[committed:]:
             discard_staged(tmp)
     produced = {f"{p.slug}.md" for p in result.posts.headers}
     outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
@@ -364,6 +364,12 @@ def _make_folder(folder: Path) -> None:
 
 def _decide(target: Path, data: bytes, recorded: frozenset[str], force: bool) -> str:
     """write / same / edited (keep) / deleted (keep) / "blocked: why" for one post file."""
+    try:
+        os.lstat(target)
+    except FileNotFoundError:  # the common case on a first import, told by one system call
+        return "deleted" if recorded and not force else "write"
+    except OSError:
+        pass  # the checks below say why
     if target.is_symlink():
         return "edited" if not force else "write"
     if target.exists() and not target.is_file():
