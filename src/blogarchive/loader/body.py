@@ -72,9 +72,7 @@ def _escape_inline(text: str) -> str:
 
 def _has_inline(text: str) -> bool:
     """Whether _INLINE_RE would find a character (str's own search: faster than the regex's)."""
-    return (
-        "\\" in text or "`" in text or "*" in text or "_" in text or "[" in text or "]" in text
-    )
+    return "\\" in text or "`" in text or "*" in text or "_" in text or "[" in text or "]" in text
 
 
 def unglue(block: Block, file: str, guesses: list[Guess]) -> tuple[Block, str]:

@@ -105,7 +105,7 @@ def categories_of(text: str) -> list[str] | None:
 
 
 def is_footer(text: str) -> bool:
-    return any(r.match(text) for r in FOOTER_RES)
+    return bool(FOOTER_RES[0].match(text) or FOOTER_RES[1].match(text) or FOOTER_RES[2].match(text))
 
 
 def is_more(text: str) -> bool:

@@ -70,7 +70,13 @@ def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
 
 def dated_titles(text: str, rows: list[str] | None = None) -> set[str]:
     """Normalised titles that a date line confirms; other dumps use them to spot undated copies."""
-    rows = [t for t in (split_lines(text) if rows is None else rows) if not L.is_blank(t)]
+    return _dated_in(
+        [t for t in (split_lines(text) if rows is None else rows) if not L.is_blank(t)]
+    )
+
+
+def _dated_in(rows: list[str]) -> set[str]:
+    """dated_titles of a dump's non-blank lines."""
     return {
         normalise_title(a)
         for a, b in zip(rows, rows[1:])
@@ -195,7 +201,8 @@ def _grade_title_guesses(result: DumpParse) -> None:
 def known_titles_of(done: Classified) -> set[str]:
     """Titles a dump confirms: above a date or meta line under a title, or named by a
     comment link or thread heading; other dumps use them to spot undated copies."""
-    out = dated_titles("", done.rows)
+    rows, notes = done.rows, done.notes
+    out = _dated_in([rows[i] for i, note in enumerate(notes) if note.role != "blank"])
     prev = None
     for i, note in enumerate(done.notes):
         if note.role == "blank":
