@@ -136,8 +136,8 @@ def is_title_like(text: str, max_len: int = 150, max_words: int = 25) -> bool:
     """Could stand as a post title: short, no sentence-ending punctuation, not a note or list
     item."""
     s = text.strip()
-    if not s or len(s) > max_len or len(s.split()) > max_words or s.endswith(_SENTENCE_END):
-        return False
+    if not s or len(s) > max_len or s.endswith(_SENTENCE_END) or len(s.split()) > max_words:
+        return False  # (counting words last: the costliest test)
     if not (s[0].isupper() or s[0].isdigit() or s[0] in "‘“\"'("):
         return False
     return not (
