@@ -56,10 +56,11 @@ class _Shingles:
         return self.words[id(raw)]
 
     def has_words(self, raw: RawPost) -> bool:
-        """Whether the copy holds a word (found without listing them all)."""
+        """Whether the copy holds a word (found without listing them all: block by block, as
+        no word runs across the spaces `_words` joins them with)."""
         if id(raw) in self.words:
             return bool(self.words[id(raw)])
-        return _WORD_RE.search(" ".join(self.blocks_of(raw)).casefold()) is not None
+        return any(_WORD_RE.search(block.casefold()) for block in self.blocks_of(raw))
 
     def runs_of(self, raw: RawPost, n: int) -> set[tuple[str, ...]]:
         if (id(raw), n) not in self.runs:
