@@ -299,6 +299,8 @@ def _undated_title_reason(facts: _DumpFacts, i: int, ctx_open: bool, tracker) ->
     rows, notes, titles = facts.rows, facts.notes, facts.titles
     no_dates, known = facts.no_dates, facts.known
     t = rows[i]
+    if not ctx_open and not L.is_title_like(t):
+        return ""  # the test below that most lines fail, first: the others need it passed
     nxt = _next_nonblank(notes, i)
     if L.is_filename(t) or L.is_lower_phrase(t) or nxt in titles:
         return ""  # residue, or a caption standing before the next title
@@ -505,7 +507,7 @@ class _Facts:
 def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]:
     """Remove image residue: file names, the caption after one, alt text before the next title."""
     drop: dict[int, str] = {}
-    forced = {i for i in content if ov.lines.get(i + 1) in ("text", "heading")}
+    forced = {i for i in content if ov.lines.get(i + 1) in ("text", "heading")} if ov.lines else ()
     for k, i in enumerate(content):
         if i in forced:
             continue
