@@ -285,15 +285,19 @@ def save_manifest(folder: Path, manifest: dict[str, frozenset[str]]) -> None:
     atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
 
-def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes]]:
-    """Posts `batch` of state["posts"] (merged as they are read) as file name and content."""
-    posts = state["posts"]
-    return [(f"{posts.headers[k].slug}.md", to_markdown(posts[k]).encode("utf-8")) for k in batch]
+def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, str]]:
+    """Posts `batch` of state["posts"] (merged as they are read) as file name, content and
+    the content's hash."""
+    posts, out = state["posts"], []
+    for k in batch:
+        data = to_markdown(posts[k]).encode("utf-8")
+        out.append((f"{posts.headers[k].slug}.md", data, _sha(data)))
+    return out
 
 
-def _post_files(posts, workers) -> Iterator[tuple[str, bytes]]:
-    """Every post's file name and content, in order; the workers (forked with the posts in
-    their state) merge and render POST_BATCH at a time, here if there are none."""
+def _post_files(posts, workers) -> Iterator[tuple[str, bytes, str]]:
+    """Every post's file name, content and hash, in order; the workers (forked with the posts
+    in their state) merge and render POST_BATCH at a time, here if there are none."""
     for start in range(0, len(posts), POST_BATCH):
         batch = list(range(start, min(start + POST_BATCH, len(posts))))
         if workers is None:
@@ -318,14 +322,13 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     outcome, staged, final = WriteOutcome(), [], dict(manifest)
     committed = 0  # staged[:committed] are in place; the others are discarded if we stop
     try:
-        for name, data in _post_files(result.posts, workers):
+        for name, data, sha in _post_files(result.posts, workers):
             target = folder / name
             state = _decide(target, data, manifest.get(name, frozenset()), force)
             if state.startswith("blocked"):
                 outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
                 continue
             getattr(outcome, _OUTCOME_LIST[state]).append(name)
-            sha = _sha(data) if state in ("write", "same") else None
             if state == "write":
                 staged.append((target, stage_write(target, data), sha, name))
             if state in ("write", "same"):
