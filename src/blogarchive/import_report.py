@@ -152,12 +152,8 @@ def _with_slugs(text: str, name: str, slug_of: dict) -> str:
     parts = text.split(_SLUG)  # placeholders at the odd places (faster than a substitution)
     if len(parts) % 2 == 0 or not all(p.isdecimal() for p in parts[1::2]):
         return _SLUG_RE.sub(lambda m: _slug_cell(slug_of, name, m[1]), text)
-    cells: dict[str, str] = {}
-    for k in range(1, len(parts), 2):
-        post = parts[k]
-        if post not in cells:
-            cells[post] = _slug_cell(slug_of, name, post)
-        parts[k] = cells[post]
+    cells = {post: _slug_cell(slug_of, name, post) for post in set(parts[1::2])}
+    parts[1::2] = [cells[post] for post in parts[1::2]]
     return "".join(parts)
 
 
