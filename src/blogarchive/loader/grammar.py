@@ -596,11 +596,14 @@ def norm(text: str) -> str:
     (lines longer than any title or label are compared as they are)."""
     if len(text) > 200:
         return text
-    t = text.translate(_NORM)
+    t = text
+    for old, new in _NORM:  # str.replace: several times faster than str.translate
+        if old in t:
+            t = t.replace(old, new)
     return " ".join(t.split()).strip(" .:").casefold()
 
 
-_NORM = str.maketrans("‘’“”–—\u00a0", "''\"\"-- ")
+_NORM = tuple(zip("‘’“”–—\u00a0", "''\"\"-- "))
 
 
 def is_sentence(text: str) -> bool:
