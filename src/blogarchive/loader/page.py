@@ -217,7 +217,8 @@ def _labels(rows, nb, k, page) -> int | None:
         return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
     else:
         parts, j = [t], k + 1
-    meta = G.labelled_meta(" ".join(parts)) if parts else None
+    text = parts[0] if len(parts) == 1 else " ".join(parts)  # (one part: no copy to hash)
+    meta = G.labelled_meta(text) if parts else None
     if meta is None:
         return None
     page.marks[nb[k]] = Mark("meta", describe(meta), meta, zone=True)
