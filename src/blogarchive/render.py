@@ -34,12 +34,16 @@ def _printable(value):
     return value
 
 
-def make_env(template_dir: Path | None = None, search: bool = False) -> Environment:
+def make_env(
+    template_dir: Path | None = None, search: bool = False, compiled: Path | None = None
+) -> Environment:
     """--templates (if any) first, the site's own, then the defaults (resources.template_dirs);
-    autoescape and StrictUndefined on."""
+    autoescape and StrictUndefined on. With `compiled` (a folder of the build cache), compiled
+    templates are kept there between builds (Jinja2 checks each against its source)."""
     dirs = [str(folder) for folder in resources.template_dirs(template_dir)]
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
+        bytecode_cache=_bytecode_cache(compiled),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -47,6 +51,16 @@ def make_env(template_dir: Path | None = None, search: bool = False) -> Environm
     )
     env.globals["search"] = search  # the header search form and the search page
     return env
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def compile_templates(env: Environment) -> None:

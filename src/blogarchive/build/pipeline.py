@@ -31,9 +31,10 @@ from ..export import posts_json
 from ..progress import QUIET, Progress
 from ..provenance import source_views
 from ..redirects import redirect_files
-from ..related import PostTerms, related_from_terms
+from ..related import PostTerms
+from ..related_index import RelatedIndex
 from ..render import compile_templates, make_env
-from ..search import BUNDLE, IndexOptions, search_doc, update_index
+from ..search import BUNDLE, LISTING, IndexOptions, keep_index, search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
@@ -130,6 +131,7 @@ class Run:
     outputs: Output = dataclasses.field(default_factory=Output)
     written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
     related_key: str = ""
+    folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
 
     @property
     def structure(self) -> str:
@@ -169,9 +171,9 @@ def build(
     import copied) are copied into the site's images/; with drafts, posts marked draft are
     pages too (marked Draft), though never in feeds, the sitemap or posts.json. `progress`
     shows converting, rendering and indexing as they go (see progress.py). With index_later
-    (serve), the site is swapped in with the last complete search index when the new one
-    would take time to make (report.index_pending): the next build makes it, even if nothing
-    changed (and never leaves it for later twice in a row)."""
+    (serve), the site is swapped in with the last complete search index and the last feeds
+    (report.index_pending): the next build makes them, even if nothing else changed (serve
+    runs it once edits pause)."""
     o = options
     started = time.perf_counter()
     out = Path(out).absolute()
@@ -226,7 +228,7 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
         if up_to_date(scan, manifest, request.out):
             report.files, report.up_to_date = len(manifest.files), True
             return report
-    env = make_env(request.template_dir, request.search)
+    env = make_env(request.template_dir, request.search, cache.compiled_templates())
     compile_templates(env)  # a broken template fails before any work
     salt = page_salt(
         scan.renderer,
@@ -259,9 +261,8 @@ def replace_site(run: Run, env) -> None:
         with Workers(request.jobs, state) as workers:
             posts = make_site(run, workers, state)
         with run.report.step("tidy"):
-            shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)  # made anew or linked below
-            tidy(run.spare, run.written, run.spare_manifest.folders, run.spare_manifest.files)
-        if request.index_later and not run.manifest.index_pending and keep_last_index(run, writer):
+            tidy_spare(run)
+        if request.index_later and keep_last_index(run, writer):
             run.report.index_pending = True
         else:
             index_step(run, posts, state)
@@ -277,6 +278,22 @@ def replace_site(run: Run, env) -> None:
                 f"{out}: cannot write the site: {exc.strerror}; the previous site is untouched"
             ) from None
         raise
+
+
+def tidy_spare(run: Run) -> None:
+    """Remove from the spare what this build did not plan; its search index is the index
+    step's to update (or, without search, to remove)."""
+    bundle = BUNDLE + "/"
+    if not run.request.search:
+        shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)
+    folders = {
+        k: v for k, v in run.spare_manifest.folders.items() if not (k + "/").startswith(bundle)
+    }
+    files = {k: v for k, v in run.spare_manifest.files.items() if not k.startswith(bundle)}
+    planned = dict.fromkeys(run.written)
+    planned[f"{BUNDLE}/{LISTING}"] = None  # keeps the folder; update_index clears it
+    run.folders_seen = tidy(run.spare, planned, folders, files)
+    run.folders_seen.pop("", None)  # the root: pagefind/ may yet be made in it
 
 
 def take_spare(run: Run) -> None:
@@ -337,7 +354,10 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     digests = [d for d in digests if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
-        site = S.group([d.post for d in digests], related_links(run, digests, changed))
+        related, moved = related_links(run, digests)
+        if changed is not None:
+            changed = None if moved is None else changed | moved
+        site = S.group([d.post for d in digests], related)
         by_slug = {d.post.slug: d for d in digests}
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
@@ -379,10 +399,33 @@ def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) 
     """Every feed and every image of the images folder, made or kept."""
     images = image_jobs(run.request.images_dir, run.scan.images)
     with run.report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feeds)
+        render_or_keep(run, workers, render_feeds, feeds_now(run, feeds))
     with run.report.step("images"):
         render_or_keep(run, workers, copy_images, images)
     advance(len(feeds) + len(images))
+
+
+def feeds_now(run: Run, feeds: list[FeedJob]) -> list[FeedJob]:
+    """The feeds to make now: all of them; but with index_later (serve), a feed the site holds
+    intact is left as the last build made it, recorded with that build's key, for the next
+    build to make anew (with feed_limit unset, one edit re-renders every feed holding the
+    post, in full: seconds at 1,000 posts, which a page preview need not wait for)."""
+    if not run.request.index_later:
+        return feeds
+    now = []
+    for job in feeds:
+        old = run.manifest.files.get(job.path)
+        held = holds(run, job.path, old.key) if old is not None else None
+        if held is None or old.key == output_key(job, run.salt):
+            now.append(job)
+            continue
+        if held is LIVE:
+            held = FileRecord(old.key, SiteWriter(run.spare, run.request.out).link([job.path])[0])
+        run.outputs.add(job.path, job.source)
+        run.report.keys[job.path] = old.key
+        run.written[job.path] = held
+        run.report.index_pending = True
+    return now
 
 
 def plan_step(run: Run, workers: Workers, pages: Iterator, advance) -> None:
@@ -456,9 +499,10 @@ def text_changes(
     run: Run, digests: dict[str, Digest], cached: dict[str, Digest]
 ) -> frozenset[str] | None:
     """The slugs of the posts whose files changed since the last build (which skipped none)
-    though their headers and terms did not, when nothing else changed: no post added or
-    removed, the same settings, code, templates and dumps. Then every page but theirs and
-    the listing pages they are on is what the last build made. None otherwise."""
+    though their headers did not, when nothing else changed: no post added or removed, the
+    same settings, code, templates and dumps. Then every page but theirs, the listing pages
+    they are on and the pages of posts whose related posts changed (`related_links`) is what
+    the last build made. None otherwise."""
     last = run.manifest
     if (
         not last.fingerprint
@@ -475,33 +519,32 @@ def text_changes(
         if before.key == f.key:
             continue
         old, new = cached.get(before.key), digests.get(f.key)
-        if old is None or new is None or old.post != new.post or old.terms != new.terms:
+        if old is None or new is None or old.post != new.post:
             return None
         changed.add(new.post.slug)
     return frozenset(changed)
 
 
 def related_links(
-    run: Run, digests: list[Digest], changed: frozenset[str] | None
-) -> dict[str, tuple[str, ...]]:
-    """Each post's related posts, from every post's terms; remembered in the cache while the
-    terms and categories of all posts stay the same (an edit seldom changes them: when only
-    posts' text changed, the last build's are taken without even computing their key)."""
-    if changed is not None and run.manifest.related_key:
-        found = run.cache.related(run.manifest.related_key)
-        if found is not None:
-            run.related_key = run.manifest.related_key
-            return found
-    items = [
-        PostTerms(d.post.slug, d.terms, d.post.categories)
-        for d in sorted(digests, key=lambda d: d.post.slug)
-    ]
-    run.related_key = content_key(repr(items))
-    found = run.cache.related(run.related_key)
-    if found is None:
-        found = related_from_terms(items)
-        run.cache.put_related(run.related_key, found)
-    return found
+    run: Run, digests: list[Digest]
+) -> tuple[dict[str, tuple[str, ...]], frozenset[str] | None]:
+    """Each post's related posts, from every post's terms, and the slugs of the posts whose
+    related posts are not what the site shows (None: maybe any). The last computation is
+    kept in the cache and brought up to date (related_index.RelatedIndex), so an edit costs
+    what it reaches; it is rewritten only when something changed."""
+    items = [PostTerms(d.post.slug, d.terms, d.post.categories) for d in digests]
+    state, key = run.cache.related()
+    if state is None:
+        state, moved = RelatedIndex.compute(items), None
+    else:
+        try:
+            moved = state.update(items)
+        except BaseException:
+            run.cache.forget_related()
+            raise
+    run.related_key = key if moved == frozenset() and key else run.cache.put_related(state)
+    shown = key and key == run.manifest.related_key  # what the last build's pages were made with
+    return state.results, moved if shown else None
 
 
 def source_view_step(dumps_dir: Path | None, posts) -> dict:
@@ -617,14 +660,27 @@ def sitemap_file(run: Run, digests: list[Digest]) -> Extra:
 
 
 def keep_last_index(run: Run, writer: SiteWriter) -> bool:
-    """Link the site's search index, made from an older build's posts but whole, into the
-    spare (search catches up in the next build); False if there is none intact."""
-    old = {rel: r for rel, r in run.manifest.files.items() if rel.startswith(BUNDLE + "/")}
-    if not old or not all(same_file(f"{run.request.out}/{rel}", r.stat) for rel, r in old.items()):
-        return False
+    """Give the spare the site's search index, made from an older build's posts but whole
+    (search catches up in the next build), keeping what the spare already holds of it;
+    False if there is none intact."""
     with run.report.step("search (later)"):
-        run.written.update(zip(old, (FileRecord("", st) for st in writer.link(list(old)))))
+        left = keep_index(run.spare, run.request.out, run_intact(run), spare_intact(run))
+        if left is None:
+            return False
+        run.written.update(index_files(run, left))
     return True
+
+
+def run_intact(run: Run) -> Callable[[str], bool]:
+    """Is this file of the site the one the last build wrote?"""
+    out, files = run.request.out, run.manifest.files
+    return lambda rel: rel in files and same_file(f"{out}/{rel}", files[rel].stat)
+
+
+def spare_intact(run: Run) -> Callable[[str], bool]:
+    """Is this file of the spare the one the build before the last wrote?"""
+    spare, files = run.spare, run.spare_manifest.files
+    return lambda rel: rel in files and same_file(f"{spare}/{rel}", files[rel].stat)
 
 
 def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
@@ -634,23 +690,38 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
     (search.update_index)."""
     if not run.request.search:
         return
-    out, old_files = run.request.out, run.manifest.files
-
-    def intact(rel: str) -> bool:
-        return rel in old_files and same_file(f"{out}/{rel}", old_files[rel].stat)
-
     with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
-        run.report.indexed = update_index(
+        stats = run.report.indexed = update_index(
             [search_doc(d.post, d.key) for d in posts],
             run.spare,
             state.html_of,
             IndexOptions(
-                out, intact, run.request.config.language, run.request.jobs, advance=advance
+                run.request.out,
+                run_intact(run),
+                run.request.config.language,
+                run.request.jobs,
+                advance=advance,
+                here=spare_intact(run),
             ),
         )
-        run.written.update(
-            {f"{BUNDLE}/{rel}": FileRecord("", st) for rel, st in walk(run.spare / BUNDLE).items()}
-        )
+        run.written.update(index_files(run, stats.left))
+
+
+def index_files(run: Run, left: tuple[str, ...]) -> dict[str, FileRecord]:
+    """The records of the files under the spare's pagefind/: those of the shards left in
+    place as the spare's record has them, the others walked."""
+    recorded: dict[str, dict[str, FileRecord]] = {name: {} for name in left}
+    for rel, record in run.spare_manifest.files.items():
+        if rel.startswith(BUNDLE + "/"):
+            shard = rel.split("/", 2)[1]
+            if shard in recorded:
+                recorded[shard][rel] = record
+    found = {}
+    for rel, st in walk(run.spare / BUNDLE, skip=frozenset(left)).items():
+        found[f"{BUNDLE}/{rel}"] = FileRecord("", st)
+    for records in recorded.values():
+        found.update(records)
+    return dict(sorted(found.items()))
 
 
 def remember(run: Run) -> None:
@@ -667,7 +738,7 @@ def remember(run: Run) -> None:
             posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
             renderer=scan.renderer,
             scanned_ns=scan.started_ns,
-            folders=folder_times(spare, folders_of(run.written)),
+            folders=folder_times(spare, folders_of(run.written), run.folders_seen),
             structure=run.structure,
             related_key=run.related_key,
             index_pending=run.report.index_pending,
