@@ -132,6 +132,8 @@ class Run:
     written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
     related_key: str = ""
     folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
+    fresh: bool = False  # made in a new, empty spare folder
+    cached: dict[str, Digest] = dataclasses.field(default_factory=dict)  # the cache's digests
 
     @property
     def structure(self) -> str:
@@ -267,9 +269,12 @@ def replace_site(run: Run, env) -> None:
         else:
             index_step(run, posts, state)
         with run.report.step("remember"):
-            remember(run)
+            made = remember(run)
         with run.report.step("swap"):
             swap(run.spare, out)
+        if run.fresh and not cache.scratch and cache.folder is not None:
+            with run.report.step("next spare"):
+                leave_spare(run, made)
     except BaseException as exc:
         if not out.exists():  # a first build that failed leaves no folder behind
             shutil.rmtree(spare_folder(out), ignore_errors=True)
@@ -306,6 +311,7 @@ def take_spare(run: Run) -> None:
     if not run.spare_manifest.files:
         with run.report.step("new spare"):
             spare = fresh_spare(out)
+        run.fresh = True
     cache.forget_manifest(out, folder_id(spare))
     run.spare = spare
 
@@ -477,7 +483,7 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
     slugs of the posts whose text alone changed, if that is all (see `text_changes`)."""
     files = run.scan.files
     with run.report.step("load cache"):
-        cached = run.cache.digests()
+        cached = run.cached = run.cache.digests()
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
     with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
         fresh = dict(zip(todo, workers.map(digest_posts, todo, advance)))
@@ -532,13 +538,13 @@ def related_links(
     related posts are not what the site shows (None: maybe any). The last computation is
     kept in the cache and brought up to date (related_index.RelatedIndex), so an edit costs
     what it reaches; it is rewritten only when something changed."""
-    items = [PostTerms(d.post.slug, d.terms, d.post.categories) for d in digests]
+    items = [PostTerms(d.post.slug, d.terms, d.post.categories, d.key) for d in digests]
     state, key = run.cache.related()
     if state is None:
         state, moved = RelatedIndex.compute(items), None
     else:
         try:
-            moved = state.update(items)
+            moved = state.update(items, lambda k: getattr(run.cached.get(k), "terms", None))
         except BaseException:
             run.cache.forget_related()
             raise
@@ -724,25 +730,43 @@ def index_files(run: Run, left: tuple[str, ...]) -> dict[str, FileRecord]:
     return dict(sorted(found.items()))
 
 
-def remember(run: Run) -> None:
+def leave_spare(run: Run, made: Manifest) -> None:
+    """After a build made in an empty folder (the first, or a cold one): the next build's
+    spare, made now by hard-linking every file of the site (the same files, not copies) and
+    recorded, so that the next edit updates it in place instead of linking every file first
+    (0.7 s at 10,000 posts). Nothing is lost if it cannot be made: the next build makes it."""
+    out = run.request.out
+    try:
+        spare = fresh_spare(out)
+        files = dict(zip(made.files, SiteWriter(spare, out).link(list(made.files))))
+    except (OSError, OutputError):
+        shutil.rmtree(spare_folder(out), ignore_errors=True)
+        return
+    records = {rel: FileRecord(made.files[rel].key, st) for rel, st in files.items()}
+    run.cache.put_manifest(
+        out,
+        folder_id(spare),
+        dataclasses.replace(made, files=records, folders=folder_times(spare, made.folders)),
+        keep=folder_id(out),
+    )
+
+
+def remember(run: Run) -> Manifest:
     """Record what the spare now holds, before it is swapped in: this build's fingerprint
     (none when files were skipped), every file with its key and stat, every folder's mtime,
-    and each post file's stat and key for the next scan."""
+    and each post file's stat and key for the next scan. Returns the record."""
     scan, spare = run.scan, run.spare
-    run.cache.put_manifest(
-        run.request.out,
-        folder_id(spare),
-        Manifest(
-            fingerprint=scan.fingerprint if not run.errors else "",
-            files=run.written,
-            posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-            renderer=scan.renderer,
-            scanned_ns=scan.started_ns,
-            folders=folder_times(spare, folders_of(run.written), run.folders_seen),
-            structure=run.structure,
-            related_key=run.related_key,
-            index_pending=run.report.index_pending,
-        ),
-        keep=folder_id(run.request.out),
+    made = Manifest(
+        fingerprint=scan.fingerprint if not run.errors else "",
+        files=run.written,
+        posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
+        renderer=scan.renderer,
+        scanned_ns=scan.started_ns,
+        folders=folder_times(spare, folders_of(run.written), run.folders_seen),
+        structure=run.structure,
+        related_key=run.related_key,
+        index_pending=run.report.index_pending,
     )
+    run.cache.put_manifest(run.request.out, folder_id(spare), made, keep=folder_id(run.request.out))
     run.report.files = len(run.written)
+    return made
