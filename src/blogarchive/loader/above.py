@@ -34,7 +34,7 @@ def category_names(done: Classified) -> frozenset[str]:
     names = {h.label.casefold() for h in done.page.headers if h.kind == "category"}
     names |= {c.casefold() for c in done.result.header_categories}
     for i, text in enumerate(done.rows):
-        if text.strip().rstrip(":") == "Categories":
+        if "Categories" in text and text.strip().rstrip(":") == "Categories":
             names |= _widget_items(done.rows, i)
     if names:
         return frozenset(names)
@@ -186,7 +186,7 @@ def find_dated_blocks_above(done: Classified, known=frozenset()) -> None:
     nb = [i for i, n in enumerate(done.notes) if n.role != "blank"]
     clear, either, under = [], [], 0
     for k, i in enumerate(nb):
-        if not _date_block(done.notes[i]):
+        if done.notes[i].data is None or not _date_block(done.notes[i]):
             continue
         e = k + 1
         while (

@@ -184,10 +184,12 @@ def resolve_meta(done: Classified, places: dict[str, str]) -> None:
     for i, note in enumerate(done.notes):
         if note.role == "blank":
             continue
-        if _ambiguous_slash(note) and places.get(SLASH) == "m/d/Y":  # looked up only if needed
-            _month_first(note)
-        if _bare_count(note) and places.get("count") == "footer":
-            note.role, note.reason = "cats", "comment count (closing its post, as this blog's do)"
+        if note.data is not None:  # places looked up only where a line needs them
+            if _ambiguous_slash(note) and places.get(SLASH) == "m/d/Y":
+                _month_first(note)
+            if _bare_count(note) and places.get("count") == "footer":
+                note.role = "cats"
+                note.reason = "comment count (closing its post, as this blog's do)"
         if note.role == "meta":
             meta = note.data
             if meta is None:

@@ -121,14 +121,13 @@ def find_date(text: str) -> tuple[dt.date, str, re.Match] | None:
     return None
 
 
-_COUNT_WORDS = ("omment", "epl", "espons")  # in every COUNT phrase, cheap to look for
 _DATED_COUNT_RE = re.compile(rf"^\s*(?P<d>{_DATE}){_TIME}?\s*(?:[|·•—–/-]\s*)?{COUNT}\.?\s*$")
 
 
 def dated_count(text: str) -> Meta | None:
     """A date and the comment link beside it: '21st November 2014 2 Comments'."""
-    if not any(word in text for word in _COUNT_WORDS):
-        return None
+    if "omment" not in text and "epl" not in text and "espons" not in text:
+        return None  # every COUNT phrase holds one of these
     m = _DATED_COUNT_RE.match(text)
     hit = find_date(m.group("d")) if m else None
     if hit is None:
@@ -430,6 +429,8 @@ def is_label(text: str) -> bool:
 
 def label_start(text: str) -> bool:
     """A label and its value on one line: 'Author gardener', 'Categories Waders'."""
+    if not _LABEL_FIRST_RE.match(text):
+        return False
     s = _unglue_labels(text)
     return len(s) <= 200 and not is_label(s) and bool(_LABEL_SPLIT_RE.match(s))
 
