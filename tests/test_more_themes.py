@@ -166,13 +166,6 @@ PAGES = [
     for flavour in ("text", "text-bs")
     for page in sorted((THEMES / blog / flavour).glob("*.txt"))
 ]
-# Pages that, read alone, still give a post too many: a text widget ("About" over a sentence)
-# right under the last post of a page whose posts close with no meta line.
-ALONE_GAPS = {
-    (blog, flavour, page)
-    for blog, flavour, page in PAGES
-    if blog == "hemingway" and page in ("index", "page-2")
-}
 
 
 def posts_alone(text: str, name: str) -> list[tuple[str, str]]:
@@ -189,11 +182,7 @@ def truth_of_page(blog: str, page: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("blog", "flavour", "page"), PAGES, ids=["/".join(p) for p in PAGES])
 def test_each_page_alone_gives_its_posts_and_dates(blog, flavour, page):
     path = THEMES / blog / flavour / f"{page}.txt"
-    got = posts_alone(read_dump_text(path)[0], path.name)
-    if (blog, flavour, page) in ALONE_GAPS and got != truth_of_page(blog, page):
-        pytest.xfail("a text widget under the last post is read as a post")
-    assert (blog, flavour, page) not in ALONE_GAPS, "fixed: remove it from ALONE_GAPS"
-    assert got == truth_of_page(blog, page)
+    assert posts_alone(read_dump_text(path)[0], path.name) == truth_of_page(blog, page)
 
 
 def test_a_tagline_ending_in_a_full_stop_on_a_page_without_furniture():

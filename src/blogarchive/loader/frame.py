@@ -10,8 +10,9 @@ is a block of chrome, not a post, when:
   months of Archives, category names, the "X on <title>" lines of Recent Comments);
 - it stands above the first real post, beside the page's furniture or at the very top of the
   page, and holds no paragraph (a site title over a tagline that ends in a full stop);
-- it stands below the last real post, whose meta line closed it, and does not end in prose (a
-  text widget followed by more widgets; a page cut off mid-post ends in prose and is kept).
+- it stands below the last real post, whose meta line or the page's navigation closed it, and
+  does not end in prose (a text widget followed by more widgets; a page cut off mid-post ends
+  in prose and is kept).
 
 A post found by its place whose first lines are short ones above its first paragraph starts at
 the line its closing meta names ("4 Comments on <title>") or at the line a recent-posts list
@@ -104,6 +105,7 @@ def _why_chrome(
         )
     last = posts[-1]
     closed = any(done.notes[i].role in CLOSING_ROLES for i in range(last.title + 1, last.end))
+    closed = closed or any(n.role == "footer" for n in done.notes[last.title + 1 : cand.title])
     if (
         cand.title > last.title
         and closed
@@ -111,8 +113,8 @@ def _why_chrome(
         and _widgets(done, cand, post_titles)
     ):
         return Verdict(
-            f"{head}, below the meta line closing the page's last post, ending in "
-            "widget lists, not prose (sidebar widgets)",
+            f"{head}, below the meta line closing the page's last post (or the page's "
+            "navigation under it), ending in widget lists, not prose (sidebar widgets)",
             weak=True,
         )
     return None
