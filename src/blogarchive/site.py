@@ -199,7 +199,8 @@ class Site:
     tag_of: dict = field(default_factory=dict)  # category_key(name) -> Tag
     series: dict = field(default_factory=dict)  # slug -> tuple of posts in part order
     neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
-    related: dict = field(default_factory=dict)  # slug -> related posts, best first
+    related: dict = field(default_factory=dict)  # slug -> slugs of related posts, best first
+    by_slug: dict = field(default_factory=dict)  # slug -> post
 
     def categories_of(self, post: Post) -> list[Category]:
         """The post's categories (Uncategorized when it has none), in index order."""
@@ -225,7 +226,11 @@ class Site:
             newer=_link(newer),
             older=_link(older),
             series=tuple(Link(p.title, post_path(p)) for p in self.series.get(post.slug, ())),
-            related=tuple(Link(p.title, post_path(p)) for p in self.related.get(post.slug, ())),
+            related=tuple(
+                Link(self.by_slug[s].title, post_path(self.by_slug[s]))
+                for s in self.related.get(post.slug, ())
+                if s in self.by_slug
+            ),
         )
 
 
@@ -285,10 +290,8 @@ def group(posts: list[Post], related: dict[str, tuple[str, ...]] | None = None) 
         undated=tuple(p for p in ordered if p.date is None),
         series=_series(ordered),
         neighbours=_neighbours(ordered),
-        related={
-            slug: tuple(by_slug[s] for s in others if s in by_slug)
-            for slug, others in (related or {}).items()
-        },
+        related=related or {},
+        by_slug=by_slug,
     )
 
 
