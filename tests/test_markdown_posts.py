@@ -158,7 +158,8 @@ INDENTS = ("", " ", "   ", "    ", "\t")
 OPENERS = ("", "#", "## ", ">", "> ", "- ", "* ", "+ ", "1. ", "---", "- - -", "***", "___")
 OPENERS += ("===", "=", "-", "[^1]: ", "[^x]:", "[a]: http://e.org/", "[b]:/x", "```", "~~~", "|")
 TEXTS = ("", "word", "Text. More", "a # b", "a > b", "x[^1]", "[a]", "`c`", "_e_", "**b**")
-TEXTS += ("&amp;", "<i>", "a | b", " -- ", "  ")
+TEXTS += ("&amp;", "<i>", "a | b", " -- ", "  ", "![i](x.png)", "[l](http://e.org) [a]")
+TEXTS += ("<http://e.org>", "<a@e.org>", "\\*", "*a _b_ c*", "__s__", "&#35;", "`a``b`", "a\\")
 LINES = ["".join(parts) for parts in itertools.product(INDENTS, OPENERS, TEXTS)]
 
 

@@ -85,38 +85,65 @@ _HEADINGS = {f"h{n}" for n in range(1, 7)}
 # unchanged, so it may skip the stage: same HTML, and python-markdown's slowest step gone for
 # most paragraphs (1.6 -> 0.85 ms a post on the benchmark corpus).
 _INLINE_TRIGGER = re.compile(r"[`\\\[<&*_\n]")
-_KNOWN_INLINE = {
-    "backtick",
-    "escape",
-    "footnote",
-    "reference",
-    "link",
-    "image_link",
-    "image_reference",
-    "short_reference",
-    "short_image_ref",
-    "autolink",
-    "automail",
-    "linebreak",
-    "entity",
-    "not_strong",
-    "em_strong",
-    "em_strong2",
-    "nl",
+# What each inline pattern's regex needs in a text to match in it (any one of these).
+_INLINE_NEEDS = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "footnote": ("[^",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "linebreak": ("  \n",),
+    "entity": ("&",),
+    "not_strong": ("*", "_"),
+    "em_strong": ("*", "_"),
+    "em_strong2": ("_",),
+    "nl": ("\n",),
 }
 
 
 class _QuickInline(InlineProcessor):
-    """python-markdown's inline stage, skipping text in which no inline pattern can match."""
+    """python-markdown's inline stage, skipping text in which no inline pattern can match,
+    and trying a pattern on a text only when the text holds what the pattern needs."""
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        self.needs = {
+            id(md.inlinePatterns[name]): re.compile("|".join(map(re.escape, needs)))
+            for name, needs in _INLINE_NEEDS.items()
+            if name in md.inlinePatterns
+        }
+        self.patterns: list = []
+
+    def run(self, tree, ancestors=None):
+        self.patterns = [(p, self.needs.get(id(p))) for p in self.inlinePatterns]
+        return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data, patternIndex=0):
-        if (
-            patternIndex == 0
-            and not isinstance(data, AtomicString)
-            and not _INLINE_TRIGGER.search(data)
+        """InlineProcessor's own loop (each pattern applied until it stops matching, then the
+        next from the start), but a pattern that cannot match is not applied: its answer
+        would be (data, False, 0)."""
+        if isinstance(data, AtomicString) or (
+            patternIndex == 0 and not _INLINE_TRIGGER.search(data)
         ):
             return data
-        return InlineProcessor._InlineProcessor__handleInline(self, data, patternIndex)
+        start = 0
+        while patternIndex < len(self.patterns):
+            pattern, needs = self.patterns[patternIndex]
+            if needs is None or needs.search(data):
+                data, matched, start = self._InlineProcessor__applyPattern(
+                    pattern, data, patternIndex, start
+                )
+            else:
+                matched, start = False, 0
+            if not matched:
+                patternIndex += 1
+        return data
 
 
 def _may_be_setext(block: str) -> bool:
@@ -231,7 +258,8 @@ def markdown_converter(hand_written: bool = False) -> markdown.Markdown:
     md = markdown.Markdown(extensions=extensions, output_format="html")
     md.treeprocessors.register(_Outline(md), "outline", 1)
     names = {item.name for item in md.inlinePatterns._priority}
-    if names <= _KNOWN_INLINE and hasattr(InlineProcessor, "_InlineProcessor__handleInline"):
+    private = ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern")
+    if names <= set(_INLINE_NEEDS) and all(hasattr(InlineProcessor, name) for name in private):
         md.treeprocessors.register(_QuickInline(md), "inline", 20)
     _quick_block_tests(md)
     return md
