@@ -170,7 +170,8 @@ def test_a_damaged_cache_is_ignored_never_trusted(work):
     assert tree(out) == cold(tmp_path, posts, dataclasses.replace(CONFIG, title="T"))
 
     # a truncated digest index and a manifest from somewhere else
-    (cache / "digests.json").write_bytes((cache / "digests.json").read_bytes()[:1000])
+    (cache / "digests.pickle").write_bytes((cache / "digests.pickle").read_bytes()[:1000])
+    (cache / "related.pickle").write_bytes(b"blogarchive-cache-6 0\n" + b"\x80" * 40)
     for manifest in (cache / "builds").glob("*.json"):
         manifest.write_text("blogarchive-cache-1 0\n{}", "utf-8")
     report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
@@ -180,7 +181,8 @@ def test_a_damaged_cache_is_ignored_never_trusted(work):
     # a cache folder that is not ours at all
     shutil.rmtree(cache)
     cache.mkdir()
-    (cache / "digests.json").write_text("not json", "utf-8")
+    (cache / "digests.pickle").write_text("not a pickle", "utf-8")
+    (cache / "related.pickle").write_bytes(b"\x80\x05N.")
     (cache / "html").write_text("a file where a folder should be", "utf-8")
     build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert tree(out) == reference

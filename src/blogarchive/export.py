@@ -79,17 +79,26 @@ def posts_json(posts: Sequence[Post], site_url: str, word_counts: Mapping[str, i
     missing = sorted(p.slug for p in posts if p.slug not in word_counts)
     if missing:
         raise ValueError(f"posts_json: no word count for {', '.join(missing[:5])}")
-    data = {
+    head = {
         "schema": POSTS_SCHEMA,
         "version": POSTS_SCHEMA_VERSION,
         "site": site_url,
         "count": len(posts),
-        "posts": [
-            _post_record(p, site_url, word_counts[p.slug])
-            for p in sorted(posts, key=lambda p: p.slug)
-        ],
     }
-    return _dump(data)
+    records = [
+        "\n    " + _one_line(_post_record(p, site_url, word_counts[p.slug]))
+        for p in sorted(posts, key=lambda p: p.slug)
+    ]
+    text = "".join(f"  {_one_line(k)}: {_one_line(v)},\n" for k, v in head.items())
+    text += '  "posts": [' + ",".join(records) + ("\n  ]" if records else "]") + "\n}\n"
+    text = "{\n" + text
+    return text.translate(DROP_SURROGATES).encode("utf-8")
+
+
+def _one_line(value) -> str:
+    """JSON on one line, by the C encoder: 10,000 records in a tenth of the indenting one's
+    time."""
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 POSTS_JSON_SCHEMA = """\

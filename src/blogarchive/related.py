@@ -17,7 +17,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .post import Post
 from .site import category_key
@@ -158,31 +158,41 @@ def _documents(items) -> list[_Doc]:
 def _signatures(docs: list[_Doc]) -> dict[str, dict[str, float]]:
     """slug -> its SIGNATURE_SIZE most distinctive shared words, with unit-length TF-IDF weights."""
     df = Counter(word for d in docs for word in d.terms)
-    n = len(docs)
-    out = {}
-    for d in docs:
-        weights = {
-            w: (1 + math.log(tf)) * math.log((1 + n) / df[w])
-            for w, tf in d.terms.items()
-            if df[w] > 1
-        }  # a word no other post has matches nothing
-        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIGNATURE_SIZE]
-        top = [(w, x) for w, x in top if x > 0]
-        norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
-        out[d.slug] = {w: x / norm for w, x in sorted(top)}
-    return out
+    return {d.slug: _signature(d.terms, df, len(docs)) for d in docs}
+
+
+def _signature(terms: Mapping[str, int], df: Mapping[str, int], n: int) -> dict[str, float]:
+    """One post's signature among n posts, whose words' document frequencies are `df`."""
+    weights = {
+        w: (1 + math.log(tf)) * math.log((1 + n) / df[w]) for w, tf in terms.items() if df[w] > 1
+    }  # a word no other post has matches nothing
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIGNATURE_SIZE]
+    top = [(w, x) for w, x in top if x > 0]
+    norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
+    return {w: x / norm for w, x in sorted(top)}
 
 
 def _index(signatures: dict[str, dict[str, float]]) -> dict[str, tuple[tuple[float, str], ...]]:
     """word -> the POSTING_CAP posts weighting it most, as (weight, slug), strongest first."""
-    postings: dict[str, list[tuple[float, str]]] = {}
+    return {w: _postings(holders) for w, holders in _holders(signatures).items()}
+
+
+def _holders(signatures: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """word -> every post whose signature holds it, with its weight there."""
+    holders: dict[str, dict[str, float]] = {}
     for slug, sig in signatures.items():
         for word, weight in sig.items():
-            postings.setdefault(word, []).append((weight, slug))
-    return {
-        w: tuple(heapq.nsmallest(POSTING_CAP, ps, key=lambda p: (-p[0], p[1])))
-        for w, ps in postings.items()
-    }
+            holders.setdefault(word, {})[slug] = weight
+    return holders
+
+
+def _postings(holders: Mapping[str, float]) -> tuple[tuple[float, str], ...]:
+    """The POSTING_CAP strongest of a word's holders, as (weight, slug), strongest first."""
+    return tuple(
+        heapq.nsmallest(
+            POSTING_CAP, ((w, slug) for slug, w in holders.items()), key=lambda p: (-p[0], p[1])
+        )
+    )
 
 
 def _best(slug: str, signatures, index, cats, limit: int) -> tuple[str, ...]:

@@ -52,14 +52,19 @@ class _Environment(Environment):
         return Environment.getattr(self, obj, attribute)
 
 
-def make_env(template_dir: Path | None = None, search: bool = False) -> Environment:
+def make_env(
+    template_dir: Path | None = None, search: bool = False, compiled: Path | None = None
+) -> Environment:
     """--templates (if any) first, the site's own, then the defaults (resources.template_dirs);
-    autoescape and StrictUndefined on. Each template is read once: a build's templates are
-    those it began with (their keys are in every page's), and no file is checked again for
-    each of the thousands of pages (and list entries, each an include) that use it."""
+    autoescape and StrictUndefined on. With `compiled` (a folder of the build cache), compiled
+    templates are kept there between builds (Jinja2 checks each against its source). Each
+    template is read once: a build's templates are those it began with (their keys are in
+    every page's), and no file is checked again for each of the thousands of pages (and list
+    entries, each an include) that use it."""
     dirs = [str(folder) for folder in resources.template_dirs(template_dir)]
     env = _Environment(
         loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
+        bytecode_cache=_bytecode_cache(compiled),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -68,6 +73,16 @@ def make_env(template_dir: Path | None = None, search: bool = False) -> Environm
     )
     env.globals["search"] = search  # the header search form and the search page
     return env
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def compile_templates(env: Environment) -> None:

@@ -85,6 +85,7 @@ class IndexStats:
     bytes: int  # the size of the shards indexed in this run
     seconds: float  # wall time of update_index
     peak_rss: int  # the largest Pagefind process's peak resident memory, bytes
+    left: tuple[str, ...] = ()  # shards the target already held, left as they were
 
 
 def search_doc(post: Post, body_key: str) -> SearchDoc:
@@ -161,8 +162,10 @@ def pagefind_language(tag: str) -> str:
 class IndexOptions:
     """How to index: the last build's site folder and a check that one of its files is the one
     that build wrote (`intact(site-relative path)`), so its unchanged shards can be kept; the
-    blog's language; Pagefind processes at a time; a forced number of shards (1: one whole
-    index); and advance(1) after each shard indexed (for a progress bar)."""
+    same check for the target's own files (`here`: a folder updated in place, whose intact
+    shards with the right key are left as they are); the blog's language; Pagefind processes
+    at a time; a forced number of shards (1: one whole index); and advance(1) after each
+    shard indexed (for a progress bar)."""
 
     previous: Path | None = None
     intact: Callable[[str], bool] | None = None
@@ -170,6 +173,7 @@ class IndexOptions:
     jobs: int = 1
     count: int | None = None
     advance: Callable[[int], None] = lambda n: None
+    here: Callable[[str], bool] | None = None
 
 
 def update_index(
@@ -178,9 +182,11 @@ def update_index(
     text_of: Callable[[str], str],
     options: IndexOptions = IndexOptions(),
 ) -> IndexStats:
-    """Write the search index of `docs` into site/pagefind/ (site being a new folder).
+    """Write the search index of `docs` into site/pagefind/.
 
-    Shards whose key is the one recorded in previous/pagefind/shards.json are hard-linked from
+    With `here`, shards site/pagefind/ already holds with the right key and intact files are
+    left there, and everything else in it is removed; without, site/pagefind/ is new. Shards
+    whose key is the one recorded in previous/pagefind/shards.json are hard-linked from
     there, if `intact(path)` holds for each of their files; the others are indexed, reading
     each post's HTML through `text_of(doc.body_key)` (see IndexOptions). An OutputError names
     what failed; the site folder is then to be discarded."""
@@ -190,10 +196,17 @@ def update_index(
     language = pagefind_language(language)
     shards = plan_shards(docs, language, o.count)
     bundle = Path(site) / BUNDLE
-    kept = _reusable(shards, Path(previous) if previous else None, intact)
+    left = _reusable(shards, Path(site), o.here) if o.here else {}
+    kept = _reusable(
+        [s for s in shards if s.name not in left], Path(previous) if previous else None, intact
+    )
+    kept.update(left)
     try:
+        _clear(bundle, keep=set(left))
         bundle.mkdir(parents=True, exist_ok=True)
         for name, old in kept.items():
+            if name in left:
+                continue
             _link_files(old.folder, str(bundle / name), old.files)
     except OSError as exc:
         raise OutputError(f"{bundle}: cannot keep the search index: {exc.strerror}") from None
@@ -215,7 +228,23 @@ def update_index(
         bytes=sum(w.bytes for w in made.values()),
         seconds=time.perf_counter() - started,
         peak_rss=max((w.peak_rss for w in made.values()), default=0),
+        left=tuple(sorted(left)),
     )
+
+
+def _clear(bundle: Path, keep: set[str]) -> None:
+    """Remove everything in bundle (if it exists) but the folders named in `keep`."""
+    try:
+        entries = list(os.scandir(bundle))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if entry.name in keep and entry.is_dir(follow_symlinks=False):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,12 @@ It lives outside the site folder (default `.blogarchive-cache/`) and holds four 
 
 - `html/<key>.html`: each post's body as HTML, named by the content key of the post file
   and of the renderer (package source, python-markdown version), with a checksum line;
-- `digests.json`: each post's header, summary, word count and terms by the same key;
-- `related.json`: every post's related posts, by a key of all posts' terms and categories;
+- `digests.pickle`: each post's header, summary, word count and terms by the same key, and
+  `digests.changes.pickle`, the digests added and removed since it was last written whole;
+- `related.pickle`: every post's related posts and what they were computed through
+  (related_index.RelatedIndex), so that an edit recomputes only what it reaches;
+- `templates/`: Jinja2's compiled templates (its FileSystemBytecodeCache, checked against
+  each template's source);
 - `builds/<out>.<folder>.json`: the build each of an output's two folders holds (the site
   and its spare, output.py), named by the folder's device and inode, which move with it when
   the two are swapped (manifest.py): the build's input fingerprint and, for every file it
@@ -14,22 +18,29 @@ It lives outside the site folder (default `.blogarchive-cache/`) and holds four 
 Nothing here is trusted blindly: every file carries the cache format and a checksum, and a
 file that is missing, corrupt, from another format or another renderer is ignored (the
 build then does the work itself). Files are written to a temporary name and renamed.
+The digests and related posts are pickles (10,000 digests load in 0.1 s, against 0.25 s
+from JSON): like Python's own `__pycache__`, the folder is the project's, as trusted as its
+code, and it is never read from anywhere else.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import pickle
 import sys
 from pathlib import Path
 
 from ..fsutil import TEMP_SUFFIX
-from ..post import post_from_json, post_to_json
+from ..related_index import VERSION, RelatedIndex
 from .digest import Digest
 from .keys import content_key
 from .manifest import Manifest, manifest_from_json, manifest_to_json
 
-FORMAT = "blogarchive-cache-5"
+FORMAT = "blogarchive-cache-6"
+DELTA = ".changes"  # digests.changes.pickle: the digests added and removed since digests.pickle
+DELTA_MIN = 200  # changes kept apart from the index before it is written whole (or 5%)
 
 
 class BuildCache:
@@ -65,24 +76,38 @@ class BuildCache:
 
     # -- digests ---------------------------------------------------------------------------
     def digests(self) -> dict[str, Digest]:
-        """Every cached digest by post key ({} when there is no usable index)."""
-        raw = {} if self.scratch else self._read_json(self._digest_path())
-        try:
-            return {
-                key: _digest_from_json(key, item) for key, item in raw.get("digests", {}).items()
-            }
-        except (KeyError, TypeError, ValueError, AttributeError):
+        """Every cached digest by post key ({} when there is no usable index): the index and
+        the changes written since (`put_digests`)."""
+        if self.scratch or self.folder is None:
             return {}
+        found, key = self._read_pickle(self._digest_path(), with_key=True)
+        if not isinstance(found, dict):
+            return {}
+        self._base = key, frozenset(found)
+        delta = self._read_pickle(self._digest_path(DELTA))
+        if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == key:
+            _, added, removed = delta
+            found = {k: d for k, d in found.items() if k not in removed}
+            found.update(added)
+        if not all(isinstance(d, Digest) and d.key == k for k, d in found.items()):
+            return {}
+        return found
 
     def put_digests(self, digests: dict[str, Digest], previous: dict[str, Digest]) -> None:
         """Replace the index (`previous` is what `digests()` gave) and delete HTML no digest
-        names any more; an unchanged index is not rewritten."""
+        names any more; an unchanged index is not rewritten. While the changes since the
+        index was last written whole are few, only they are written (a one-post edit writes
+        one digest, not 10,000)."""
         if self.folder is None or self.scratch or digests.keys() == previous.keys():
             return
-        self._write_json(
-            self._digest_path(),
-            {"digests": {k: _digest_to_json(d) for k, d in sorted(digests.items())}},
-        )
+        base_key, base = getattr(self, "_base", ("", frozenset()))
+        added = {k: d for k, d in digests.items() if k not in base}
+        removed = sorted(base - digests.keys())
+        if base_key and len(added) + len(removed) <= max(DELTA_MIN, len(digests) // 20):
+            self._write_pickle(self._digest_path(DELTA), (base_key, added, removed))
+        else:
+            self._write_pickle(self._digest_path(), dict(sorted(digests.items())))
+            self._digest_path(DELTA).unlink(missing_ok=True)
         for key in set(previous) - set(digests):
             try:
                 (self.folder / "html" / key[:2] / f"{key}.html").unlink()
@@ -90,21 +115,25 @@ class BuildCache:
                 pass
 
     # -- related posts ----------------------------------------------------------------------
-    def related(self, key: str) -> dict[str, tuple[str, ...]] | None:
-        """Related posts computed from exactly these inputs (named by `key`), or None."""
-        path = self.folder / "related.json" if self.folder else None
-        raw = {} if self.scratch else self._read_json(path)
-        found = raw.get("related")
-        if raw.get("key") != key or not isinstance(found, dict):
-            return None
-        try:
-            return {str(slug): tuple(str(s) for s in others) for slug, others in found.items()}
-        except TypeError:
-            return None
+    def related(self) -> tuple[RelatedIndex | None, str]:
+        """The related posts of the last build that computed them, with their workings, and
+        the key of the file they came from ('' for none)."""
+        path = self.folder / "related.pickle" if self.folder and not self.scratch else None
+        found, key = self._read_pickle(path, with_key=True)
+        if isinstance(found, RelatedIndex) and found.__dict__.get("version") == VERSION:
+            return found, key
+        return None, ""
 
-    def put_related(self, key: str, related: dict[str, tuple[str, ...]]) -> None:
-        if self.folder is not None and not self.scratch:
-            self._write_json(self.folder / "related.json", {"key": key, "related": related})
+    def put_related(self, related: RelatedIndex) -> str:
+        """Keep them for the next build; the key it will find them by ('' if not kept)."""
+        if self.folder is None or self.scratch:
+            return ""
+        return self._write_pickle(self.folder / "related.pickle", related)
+
+    # -- templates ---------------------------------------------------------------------------
+    def compiled_templates(self) -> Path | None:
+        """Where Jinja2 keeps compiled templates (None without a persistent cache)."""
+        return None if self.folder is None or self.scratch else self.folder / "templates"
 
     # -- the builds an output's folders hold -----------------------------------------------
     def manifest(self, out: Path, folder: str) -> Manifest:
@@ -132,8 +161,8 @@ class BuildCache:
                 pass
 
     # -- plumbing ----------------------------------------------------------------------------
-    def _digest_path(self) -> Path | None:
-        return self.folder / "digests.json" if self.folder else None
+    def _digest_path(self, part: str = "") -> Path | None:
+        return self.folder / f"digests{part}.pickle" if self.folder else None
 
     def _build_path(self, out: Path, folder: str) -> Path | None:
         if self.folder is None:
@@ -153,19 +182,68 @@ class BuildCache:
             return {}
         return data if isinstance(data, dict) else {}
 
+    def _read_pickle(self, path: Path | None, with_key: bool = False):
+        """The object pickled in a cache file (None when missing, damaged or foreign); with
+        with_key, and the file's checksum."""
+        found, key = None, ""
+        try:
+            if path is not None:
+                head, _, body = path.read_bytes().partition(b"\n")
+                key = content_key(body)
+                if head.decode("ascii") == f"{FORMAT} {key}":
+                    found = _unpickle(body)
+        except (
+            OSError,
+            UnicodeDecodeError,
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            IndexError,
+            TypeError,
+            ValueError,
+        ):
+            found = None
+        if found is None:
+            key = ""
+        return (found, key) if with_key else found
+
+    def _write_pickle(self, path: Path | None, value) -> str:
+        """Keep `value` in a cache file; its checksum ('' when it could not be written)."""
+        return self._write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
     def _write_json(self, path: Path | None, data: dict) -> None:
         if path is None:
             return
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        body = text.encode("utf-8", "surrogatepass")
+        self._write_bytes(path, text.encode("utf-8", "surrogatepass"))
+
+    def _write_bytes(self, path: Path | None, body: bytes) -> str:
+        if path is None:
+            return ""
+        key = content_key(body)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _put(path, f"{FORMAT} {content_key(body)}\n".encode("ascii") + body)
+            _put(path, f"{FORMAT} {key}\n".encode("ascii") + body)
         except OSError as exc:
             _warn(
                 f"cannot write the build cache {path} ({exc.strerror}); the next build will "
                 "redo the work"
             )
+            return ""
+        return key
+
+
+def _unpickle(data: bytes):
+    """pickle.loads with the cycle collector paused: 10,000 digests load in 0.07 s instead
+    of 0.19 s, since nothing loaded is garbage."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _put(path: Path, data: bytes) -> None:
@@ -185,14 +263,3 @@ def _put(path: Path, data: bytes) -> None:
 
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
-
-
-def _digest_to_json(d: Digest) -> dict:
-    return {"post": post_to_json(d.post), "summary": d.summary, "words": d.words, "terms": d.terms}
-
-
-def _digest_from_json(key: str, item: dict) -> Digest:
-    summary, words, terms = item["summary"], item["words"], item["terms"]
-    if not (isinstance(summary, str) and isinstance(words, int) and isinstance(terms, str)):
-        raise TypeError("bad digest")
-    return Digest(post_from_json(item["post"]), key, summary, words, terms)

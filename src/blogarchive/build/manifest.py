@@ -93,9 +93,9 @@ def _columns(records: Mapping[str, FileRecord]) -> list:
 
 def _records(columns: list) -> dict[str, FileRecord]:
     paths, keys, stats = columns
-    if not (len(paths) == len(keys) and len(stats) == 3 * len(paths)) or not all(
-        isinstance(n, int) for n in stats
+    if not (len(paths) == len(keys) and len(stats) == 3 * len(paths)) or not (
+        set(map(type, stats)) <= {int} and set(map(type, paths)) | set(map(type, keys)) <= {str}
     ):
-        raise ValueError("columns of different lengths")
-    made = map(FileStat._make, zip(stats[0::3], stats[1::3], stats[2::3]))
-    return {str(p): FileRecord(str(k), s) for p, k, s in zip(paths, keys, made)}
+        raise ValueError("columns of different lengths or types")
+    made = map(FileStat, stats[0::3], stats[1::3], stats[2::3])
+    return dict(zip(paths, map(FileRecord, keys, made)))

@@ -129,8 +129,9 @@ def same_file(path: str, recorded: FileStat) -> bool:
     return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino) == recorded
 
 
-def walk(folder: Path | str) -> dict[str, FileStat]:
-    """Every file under folder (relative POSIX path -> size, mtime_ns, inode)."""
+def walk(folder: Path | str, skip: frozenset[str] = frozenset()) -> dict[str, FileStat]:
+    """Every file under folder (relative POSIX path -> size, mtime_ns, inode), but for the
+    folders named in `skip` directly under it."""
     out = {}
     stack = [(str(folder), "")]
     while stack:
@@ -138,6 +139,8 @@ def walk(folder: Path | str) -> dict[str, FileStat]:
         with os.scandir(here) as entries:
             for entry in entries:
                 rel = prefix + entry.name
+                if rel in skip:
+                    continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel + "/"))
                 else:
@@ -156,10 +159,15 @@ def folders_of(paths) -> set[str]:
     return found
 
 
-def folder_times(root: Path, folders) -> dict[str, int]:
-    """Each folder's mtime (ns): a file added or removed in it changes that."""
+def folder_times(root: Path, folders, seen: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Each folder's mtime (ns): a file added or removed in it changes that. `seen` holds
+    mtimes already read, of folders nothing has changed since."""
     out = {}
+    seen = seen or {}
     for rel in sorted(folders):
+        if rel in seen:
+            out[rel] = seen[rel]
+            continue
         try:
             out[rel] = os.lstat(f"{root}/{rel}" if rel else str(root)).st_mtime_ns
         except OSError:
@@ -182,16 +190,19 @@ def tidy(
     planned: Mapping[str, object],
     recorded: Mapping[str, int],
     known: Mapping[str, object],
-) -> int:
+) -> dict[str, int]:
     """Remove from `root` every file and folder that is not planned: the files the last build
     there made (`known`) and anything in a folder whose mtime is not the `recorded` one (a
-    file someone left there). Returns how many entries went."""
+    file someone left there). Returns the mtimes it read of the recorded folders it left
+    as they were (for folder_times)."""
     keep_folders = folders_of(planned)
     gone = [rel for rel in known if rel not in planned]
+    seen = {}
     for folder, mtime in recorded.items():
         path = f"{root}/{folder}" if folder else str(root)
         try:
-            if os.lstat(path).st_mtime_ns == mtime:
+            seen[folder] = os.lstat(path).st_mtime_ns
+            if seen[folder] == mtime:
                 continue
             with os.scandir(path) as entries:
                 names = [e.name for e in entries]
@@ -210,13 +221,16 @@ def tidy(
         else:
             _unlink(path)
         folder = rel.rpartition("/")[0]
+        seen.pop(rel, None)
+        seen.pop(folder, None)
         while folder and folder not in keep_folders:
             try:
                 os.rmdir(f"{root}/{folder}")
             except OSError:
                 break
             folder = folder.rpartition("/")[0]
-    return len(set(gone))
+            seen.pop(folder, None)
+    return seen
 
 
 def remove_stale(out: Path) -> None:

@@ -31,9 +31,10 @@ from ..export import posts_json
 from ..progress import QUIET, Progress
 from ..provenance import source_views
 from ..redirects import redirect_files
-from ..related import PostTerms, related_from_terms
+from ..related import PostTerms
+from ..related_index import RelatedIndex
 from ..render import compile_templates, make_env
-from ..search import BUNDLE, IndexOptions, search_doc, update_index
+from ..search import BUNDLE, LISTING, IndexOptions, search_doc, update_index
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
@@ -130,6 +131,7 @@ class Run:
     outputs: Output = dataclasses.field(default_factory=Output)
     written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
     related_key: str = ""
+    folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
 
     @property
     def structure(self) -> str:
@@ -226,7 +228,7 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
         if up_to_date(scan, manifest, request.out):
             report.files, report.up_to_date = len(manifest.files), True
             return report
-    env = make_env(request.template_dir, request.search)
+    env = make_env(request.template_dir, request.search, cache.compiled_templates())
     compile_templates(env)  # a broken template fails before any work
     salt = page_salt(
         scan.renderer,
@@ -259,8 +261,7 @@ def replace_site(run: Run, env) -> None:
         with Workers(request.jobs, state) as workers:
             posts = make_site(run, workers, state)
         with run.report.step("tidy"):
-            shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)  # made anew or linked below
-            tidy(run.spare, run.written, run.spare_manifest.folders, run.spare_manifest.files)
+            tidy_spare(run)
         if request.index_later and not run.manifest.index_pending and keep_last_index(run, writer):
             run.report.index_pending = True
         else:
@@ -277,6 +278,22 @@ def replace_site(run: Run, env) -> None:
                 f"{out}: cannot write the site: {exc.strerror}; the previous site is untouched"
             ) from None
         raise
+
+
+def tidy_spare(run: Run) -> None:
+    """Remove from the spare what this build did not plan; its search index is the index
+    step's to update (or, without search, to remove)."""
+    bundle = BUNDLE + "/"
+    if not run.request.search:
+        shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)
+    folders = {
+        k: v for k, v in run.spare_manifest.folders.items() if not (k + "/").startswith(bundle)
+    }
+    files = {k: v for k, v in run.spare_manifest.files.items() if not k.startswith(bundle)}
+    planned = dict.fromkeys(run.written)
+    planned[f"{BUNDLE}/{LISTING}"] = None  # keeps the folder; update_index clears it
+    run.folders_seen = tidy(run.spare, planned, folders, files)
+    run.folders_seen.pop("", None)  # the root: pagefind/ may yet be made in it
 
 
 def take_spare(run: Run) -> None:
@@ -337,7 +354,10 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     digests = [d for d in digests if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests})
     with report.step("group"):
-        site = S.group([d.post for d in digests], related_links(run, digests, changed))
+        related, moved = related_links(run, digests)
+        if changed is not None:
+            changed = None if moved is None else changed | moved
+        site = S.group([d.post for d in digests], related)
         by_slug = {d.post.slug: d for d in digests}
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
@@ -456,9 +476,10 @@ def text_changes(
     run: Run, digests: dict[str, Digest], cached: dict[str, Digest]
 ) -> frozenset[str] | None:
     """The slugs of the posts whose files changed since the last build (which skipped none)
-    though their headers and terms did not, when nothing else changed: no post added or
-    removed, the same settings, code, templates and dumps. Then every page but theirs and
-    the listing pages they are on is what the last build made. None otherwise."""
+    though their headers did not, when nothing else changed: no post added or removed, the
+    same settings, code, templates and dumps. Then every page but theirs, the listing pages
+    they are on and the pages of posts whose related posts changed (`related_links`) is what
+    the last build made. None otherwise."""
     last = run.manifest
     if (
         not last.fingerprint
@@ -475,33 +496,28 @@ def text_changes(
         if before.key == f.key:
             continue
         old, new = cached.get(before.key), digests.get(f.key)
-        if old is None or new is None or old.post != new.post or old.terms != new.terms:
+        if old is None or new is None or old.post != new.post:
             return None
         changed.add(new.post.slug)
     return frozenset(changed)
 
 
 def related_links(
-    run: Run, digests: list[Digest], changed: frozenset[str] | None
-) -> dict[str, tuple[str, ...]]:
-    """Each post's related posts, from every post's terms; remembered in the cache while the
-    terms and categories of all posts stay the same (an edit seldom changes them: when only
-    posts' text changed, the last build's are taken without even computing their key)."""
-    if changed is not None and run.manifest.related_key:
-        found = run.cache.related(run.manifest.related_key)
-        if found is not None:
-            run.related_key = run.manifest.related_key
-            return found
-    items = [
-        PostTerms(d.post.slug, d.terms, d.post.categories)
-        for d in sorted(digests, key=lambda d: d.post.slug)
-    ]
-    run.related_key = content_key(repr(items))
-    found = run.cache.related(run.related_key)
-    if found is None:
-        found = related_from_terms(items)
-        run.cache.put_related(run.related_key, found)
-    return found
+    run: Run, digests: list[Digest]
+) -> tuple[dict[str, tuple[str, ...]], frozenset[str] | None]:
+    """Each post's related posts, from every post's terms, and the slugs of the posts whose
+    related posts are not what the site shows (None: maybe any). The last computation is
+    kept in the cache and brought up to date (related_index.RelatedIndex), so an edit costs
+    what it reaches; it is rewritten only when something changed."""
+    items = [PostTerms(d.post.slug, d.terms, d.post.categories) for d in digests]
+    state, key = run.cache.related()
+    if state is None:
+        state, moved = RelatedIndex.compute(items), None
+    else:
+        moved = state.update(items)
+    run.related_key = key if moved == frozenset() and key else run.cache.put_related(state)
+    shown = key and key == run.manifest.related_key  # what the last build's pages were made with
+    return state.results, moved if shown else None
 
 
 def source_view_step(dumps_dir: Path | None, posts) -> dict:
@@ -623,6 +639,7 @@ def keep_last_index(run: Run, writer: SiteWriter) -> bool:
     if not old or not all(same_file(f"{run.request.out}/{rel}", r.stat) for rel, r in old.items()):
         return False
     with run.report.step("search (later)"):
+        shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)
         run.written.update(zip(old, (FileRecord("", st) for st in writer.link(list(old)))))
     return True
 
@@ -639,18 +656,42 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
     def intact(rel: str) -> bool:
         return rel in old_files and same_file(f"{out}/{rel}", old_files[rel].stat)
 
+    def here(rel: str) -> bool:
+        found = run.spare_manifest.files.get(rel)
+        return found is not None and same_file(f"{run.spare}/{rel}", found.stat)
+
     with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
-        run.report.indexed = update_index(
+        stats = run.report.indexed = update_index(
             [search_doc(d.post, d.key) for d in posts],
             run.spare,
             state.html_of,
             IndexOptions(
-                out, intact, run.request.config.language, run.request.jobs, advance=advance
+                out,
+                intact,
+                run.request.config.language,
+                run.request.jobs,
+                advance=advance,
+                here=here,
             ),
         )
-        run.written.update(
-            {f"{BUNDLE}/{rel}": FileRecord("", st) for rel, st in walk(run.spare / BUNDLE).items()}
-        )
+        run.written.update(index_files(run, stats.left))
+
+
+def index_files(run: Run, left: tuple[str, ...]) -> dict[str, FileRecord]:
+    """The records of the files under the spare's pagefind/: those of the shards left in
+    place as the spare's record has them, the others walked."""
+    recorded: dict[str, dict[str, FileRecord]] = {name: {} for name in left}
+    for rel, record in run.spare_manifest.files.items():
+        if rel.startswith(BUNDLE + "/"):
+            shard = rel.split("/", 2)[1]
+            if shard in recorded:
+                recorded[shard][rel] = record
+    found = {}
+    for rel, st in walk(run.spare / BUNDLE, skip=frozenset(left)).items():
+        found[f"{BUNDLE}/{rel}"] = FileRecord("", st)
+    for records in recorded.values():
+        found.update(records)
+    return dict(sorted(found.items()))
 
 
 def remember(run: Run) -> None:
@@ -667,7 +708,7 @@ def remember(run: Run) -> None:
             posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
             renderer=scan.renderer,
             scanned_ns=scan.started_ns,
-            folders=folder_times(spare, folders_of(run.written)),
+            folders=folder_times(spare, folders_of(run.written), run.folders_seen),
             structure=run.structure,
             related_key=run.related_key,
             index_pending=run.report.index_pending,

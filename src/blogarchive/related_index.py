@@ -1,0 +1,215 @@
+"""Related posts kept between builds: after an edit, only what the edit can reach is redone.
+
+`related.related_from_terms` computes every post's related posts from scratch, which at
+10,000 posts costs seconds. A `RelatedIndex` keeps what that computation goes through
+(each post's terms and categories, the words' document frequencies, every signature and
+who holds each word) and, given the posts again, recomputes only:
+
+- the document frequency of the words that entered or left an edited post's terms;
+- the signatures of the posts holding one of those words, and of the edited posts;
+- the postings of the words in a signature that changed;
+- the related posts of every post whose signature holds a word whose postings changed,
+  whose own signature changed, or that can meet a post whose categories changed.
+
+Everything else is provably what it was, so the result is exactly the full computation's
+(tests/test_related_index.py checks this on random edits). Adding or removing a post changes
+every inverse document frequency, so it recomputes everything.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .related import (
+    POSTING_CAP,
+    PostTerms,
+    _best,
+    _documents,
+    _holders,
+    _postings,
+    _signature,
+    unpack_terms,
+)
+from .site import category_key
+
+VERSION = 2  # of the fields below: a cached index of another version is not used
+
+
+@dataclass
+class RelatedIndex:
+    """Every post's related posts (`results`) and what they were computed through."""
+
+    limit: int = 5
+    terms: dict[str, str] = field(default_factory=dict)  # slug -> packed terms
+    categories: dict[str, tuple] = field(default_factory=dict)  # slug -> categories as given
+    cats: dict[str, frozenset] = field(default_factory=dict)  # slug -> category keys
+    df: Counter = field(default_factory=Counter)  # word -> posts whose terms hold it
+    sigs: dict[str, dict[str, float]] = field(default_factory=dict)
+    holders: dict[str, dict[str, float]] = field(default_factory=dict)
+    results: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    postings: dict = field(default_factory=dict, repr=False)  # word -> _postings, on demand
+    version: int = VERSION
+
+    @classmethod
+    def compute(cls, items: Sequence[PostTerms], limit: int = 5) -> RelatedIndex:
+        """The whole computation (related_from_terms), keeping its workings."""
+        if limit < 0:
+            raise ValueError(f"related_posts: limit must be 0 or more, got {limit}")
+        docs = _documents(items)
+        df = Counter(word for d in docs for word in d.terms)
+        sigs = {d.slug: _signature(d.terms, df, len(docs)) for d in docs}
+        state = cls(
+            limit,
+            {item.slug: _packed(item.terms) for item in items},
+            {item.slug: tuple(item.categories) for item in items},
+            {d.slug: d.categories for d in docs},
+            df,
+            sigs,
+            _holders(sigs),
+        )
+        state.results = {d.slug: state._rank(d.slug) for d in docs}
+        return state
+
+    def update(self, items: Sequence[PostTerms]) -> frozenset[str] | None:
+        """Bring the results up to date with `items`; the slugs whose related posts changed,
+        or None when every post's may have (a post added or removed: all recomputed)."""
+        terms = {item.slug: _packed(item.terms) for item in items}
+        if len(terms) != len(items) or terms.keys() != self.terms.keys():
+            fresh = RelatedIndex.compute(items, self.limit)
+            self.__dict__.update(fresh.__dict__)
+            return None
+        categories = {item.slug: tuple(item.categories) for item in items}
+        edited = [s for s in terms if terms[s] != self.terms[s]]
+        recategorised = [s for s in terms if categories[s] != self.categories[s]]
+        if not edited and not recategorised:
+            return frozenset()
+        resign = set(edited) | self._holding(self._count(edited, terms))
+        self.terms, self.categories = terms, categories
+        for slug in recategorised:
+            self.cats[slug] = frozenset(category_key(c) for c in categories[slug])
+        before = self._resign(resign, len(terms))
+        rerank = self._repost(before)
+        for slug in recategorised:  # its bonus with every post that can meet it changed
+            rerank.add(slug)
+            for word in self.sigs[slug]:
+                rerank |= self.holders[word].keys()
+        return self._rerank(rerank)
+
+    def _count(self, edited: Iterable[str], terms: dict[str, str]) -> set[str]:
+        """Move the document frequencies from the edited posts' old terms to their new ones;
+        the words whose frequency changed."""
+        moved = set()
+        for slug in edited:
+            old, new = _words(self.terms[slug]), _words(terms[slug])
+            for word in old - new:
+                self.df[word] -= 1
+                if not self.df[word]:
+                    del self.df[word]
+            for word in new - old:
+                self.df[word] += 1
+            moved |= old ^ new
+        return moved
+
+    def _holding(self, words: set[str]) -> set[str]:
+        """The posts whose (new) terms hold one of these words."""
+        if not words:
+            return set()
+        pattern = re.compile(
+            "(?:^| )(?:" + "|".join(map(re.escape, sorted(words))) + "):", re.MULTILINE
+        )
+        return {slug for slug, packed in self.terms.items() if pattern.search(packed)}
+
+    def _resign(self, slugs: set[str], n: int) -> dict[str, tuple[tuple, set[str]]]:
+        """Recompute these posts' signatures; for every word whose holders changed, its
+        postings as they were and the posts whose weight for it changed."""
+        before: dict[str, tuple[tuple, set[str]]] = {}
+        for slug in sorted(slugs):
+            sig = _signature(dict(unpack_terms(self.terms[slug])), self.df, n)
+            old = self.sigs[slug]
+            if sig == old:
+                continue
+            for word in old.keys() | sig.keys():
+                if old.get(word) == sig.get(word):
+                    continue
+                if word not in before:
+                    postings = self._postings(word) if word in self.holders else ()
+                    before[word] = (postings, set())
+                before[word][1].add(slug)
+            for word in old:
+                del self.holders[word][slug]
+                if not self.holders[word]:
+                    del self.holders[word]
+            for word, weight in sig.items():
+                self.holders.setdefault(word, {})[slug] = weight
+            self.sigs[slug] = sig
+        return before
+
+    def _repost(self, before: dict[str, tuple[tuple, set[str]]]) -> set[str]:
+        """The posts that can see a change in these words' postings (`before`: as they were,
+        and who moved): every holder of a word whose postings changed, and every post that
+        left them."""
+        reach = set()
+        for word, (old, moved) in before.items():
+            new = self._moved_postings(word, old, moved)
+            if new != old:
+                reach |= self.holders.get(word, {}).keys()
+                reach |= {slug for _, slug in old}
+        return reach
+
+    def _moved_postings(self, word: str, old: tuple, moved: set[str]) -> tuple:
+        """A word's postings after the weights of `moved` changed: when none of them was in
+        the old postings and these were full, the old ones with any that now rank higher
+        merged in; else made anew."""
+        holders = self.holders.get(word)
+        if not holders:
+            self.postings.pop(word, None)
+            return ()
+        if len(old) == POSTING_CAP and not moved & {slug for _, slug in old}:
+            merged = list(old) + [(holders[s], s) for s in moved if s in holders]
+            new = tuple(heapq.nsmallest(POSTING_CAP, merged, key=lambda p: (-p[0], p[1])))
+        else:
+            new = _postings(holders)
+        self.postings[word] = new
+        return new
+
+    def _rerank(self, slugs: set[str]) -> frozenset[str]:
+        changed = set()
+        for slug in slugs:
+            best = self._rank(slug)
+            if best != self.results.get(slug):
+                self.results[slug] = best
+                changed.add(slug)
+        return frozenset(changed)
+
+    def _rank(self, slug: str) -> tuple[str, ...]:
+        return _best(slug, self.sigs, _LazyIndex(self), self.cats, self.limit)
+
+    def _postings(self, word: str) -> tuple[tuple[float, str], ...]:
+        found = self.postings.get(word)
+        if found is None:
+            found = self.postings[word] = _postings(self.holders[word])
+        return found
+
+
+class _LazyIndex:
+    """index[word] for related._best, made from the holders the first time it is asked."""
+
+    def __init__(self, owner: RelatedIndex):
+        self.owner = owner
+
+    def __getitem__(self, word: str) -> tuple[tuple[float, str], ...]:
+        return self.owner._postings(word)
+
+
+def _packed(terms: tuple | str) -> str:
+    if isinstance(terms, str):
+        return terms
+    return " ".join(f"{word}:{count}" for word, count in terms)
+
+
+def _words(packed: str) -> set[str]:
+    return {word for word, _ in unpack_terms(packed)}

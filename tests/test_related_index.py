@@ -1,0 +1,120 @@
+"""RelatedIndex: after any edits, exactly what the whole computation gives, and less work."""
+
+import pickle
+import random
+from pathlib import Path
+
+from conftest import read_posts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from blogarchive.related import PostTerms, post_terms, related_from_terms
+from blogarchive.related_index import RelatedIndex
+
+VOCAB = [f"w{i:03d}" for i in range(120)]
+CATEGORIES = ["Fruit", "Travel", "Tools", "Notes"]
+
+
+def random_terms(rng: random.Random) -> tuple:
+    words = rng.sample(VOCAB, rng.randint(0, 30))
+    counts = sorted(((w, rng.randint(1, 9)) for w in words), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(counts)
+
+
+def random_items(rng: random.Random, n: int) -> list[PostTerms]:
+    return [
+        PostTerms(
+            f"post-{i:03d}", random_terms(rng), tuple(rng.sample(CATEGORIES, rng.randint(0, 2)))
+        )
+        for i in range(n)
+    ]
+
+
+def edit(rng: random.Random, items: list[PostTerms]) -> list[PostTerms]:
+    """A few posts' terms nudged (a count, a word in or out) or their categories changed."""
+    items = list(items)
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randrange(len(items))
+        item = items[i]
+        terms = dict(item.terms)
+        action = rng.choice(["count", "add", "drop", "categories", "replace"])
+        if action == "count" and terms:
+            word = rng.choice(sorted(terms))
+            terms[word] = max(1, terms[word] + rng.choice([-2, -1, 1, 3]))
+        elif action == "add":
+            terms[rng.choice(VOCAB)] = rng.randint(1, 9)
+        elif action == "drop" and terms:
+            del terms[rng.choice(sorted(terms))]
+        elif action == "replace":
+            terms = dict(random_terms(rng))
+        cats = item.categories
+        if action == "categories":
+            cats = tuple(rng.sample(CATEGORIES, rng.randint(0, 2)))
+        ordered = tuple(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0])))
+        items[i] = PostTerms(item.slug, ordered, cats)
+    return items
+
+
+def check_same(state: RelatedIndex, items: list[PostTerms]) -> None:
+    whole = RelatedIndex.compute(items)
+    assert state.results == related_from_terms(items)
+    assert state.sigs == whole.sigs
+    assert state.holders == whole.holders
+    assert +state.df == whole.df
+    for word, postings in state.postings.items():  # the ones kept from earlier builds
+        assert postings == whole._postings(word)
+
+
+@settings(deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 60))
+def test_updates_give_exactly_the_whole_computation(seed, n):
+    rng = random.Random(seed)
+    items = random_items(rng, n)
+    state = RelatedIndex.compute(items)
+    for _ in range(6):
+        before = dict(state.results)
+        items = edit(rng, items)
+        changed = state.update(items)
+        check_same(state, items)
+        assert changed == {s for s in state.results if state.results[s] != before[s]}
+
+
+def test_survives_pickling_and_goes_on_updating():
+    rng = random.Random(7)
+    items = random_items(rng, 80)
+    state = pickle.loads(pickle.dumps(RelatedIndex.compute(items)))
+    for _ in range(10):
+        items = edit(rng, items)
+        state.update(items)
+        state = pickle.loads(pickle.dumps(state))
+    check_same(state, items)
+
+
+def test_a_post_added_or_removed_recomputes_everything():
+    rng = random.Random(3)
+    items = random_items(rng, 40)
+    state = RelatedIndex.compute(items)
+    assert state.update(items[:-1]) is None
+    check_same(state, items[:-1])
+    assert state.update(items) is None
+    check_same(state, items)
+    assert state.update(items) == frozenset()
+
+
+def test_a_sentence_added_to_a_real_post_recomputes_little():
+    posts = read_posts(Path(__file__).resolve().parents[1] / "posts")
+    items = [PostTerms(p.slug, post_terms(p.title, p.body), p.categories) for p in posts]
+    state = RelatedIndex.compute(items)
+    i = min(range(len(posts)), key=lambda i: len(items[i].terms))  # new words get in
+    post = posts[i]
+    other = next(w for slug, sig in state.sigs.items() if slug != post.slug for w in sig)
+    edited = post_terms(post.title, post.body + f"\n\nAnd {other}, {other}, {other} again.")
+    assert edited != items[i].terms
+    items[i] = PostTerms(post.slug, edited, post.categories)
+    recomputed = []
+    rank = state._rank
+    state._rank = lambda slug: recomputed.append(slug) or rank(slug)
+    state.update(items)
+    check_same(state, items)
+    assert post.slug in recomputed
+    assert len(recomputed) < len(posts)
