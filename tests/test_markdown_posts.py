@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, REAL_POSTS, ROOT, read_posts, soup
 from hypothesis import given
 from hypothesis import strategies as st
+from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor
 
 from blogarchive import site as S
@@ -128,10 +129,11 @@ def test_imported_text_that_looks_like_fences_or_tables_stays_text():
 
 
 def stock_converter(hand_written: bool):
-    """markdown_converter without its speed-ups: python-markdown's own inline stage and
-    block processor tests."""
+    """markdown_converter without its speed-ups: python-markdown's own whitespace
+    preprocessor, inline stage and block processor tests."""
     md = markdown_converter(hand_written)
     md.treeprocessors.register(InlineProcessor(md), "inline", 20)
+    md.preprocessors.register(NormalizeWhitespace(md), "normalize_whitespace", 30)
     for name in _BLOCK_NEEDS:
         if name in md.parser.blockprocessors:
             del md.parser.blockprocessors[name].test  # the class's own test again
@@ -145,6 +147,7 @@ def test_the_quick_inline_stage_and_block_tests_are_exact(hand_written):
     every committed post, the fixture posts and the hand-written sample."""
     quick, stock = markdown_converter(hand_written), stock_converter(hand_written)
     assert type(quick.treeprocessors["inline"]) is not InlineProcessor  # the speed-ups are on
+    assert type(quick.preprocessors["normalize_whitespace"]) is not NormalizeWhitespace
     assert all("test" in vars(quick.parser.blockprocessors[name]) for name in _BLOCK_NEEDS)
     posts = read_posts(REAL_POSTS) + read_posts(FIXTURE_POSTS)
     bodies = [p.body for p in posts] + [HAND_WRITTEN.split("---\n", 2)[2]]
@@ -184,6 +187,18 @@ _LINE = st.tuples(
 def test_the_quick_block_tests_are_exact_on_any_block_syntax(body, hand_written):
     """Lines of block syntax in any order, with line breaks and blank lines between."""
     quick, stock = _converters(hand_written)
+    assert quick.reset().convert(body) == stock.reset().convert(body)
+
+
+@given(st.text(st.sampled_from(" \t\r\n\x02\x03a-#>"), max_size=30), st.booleans())
+def test_the_quick_whitespace_step_is_exact(body, hand_written):
+    """Spaces, tabs, carriage returns and blank lines come out as python-markdown's own
+    preprocessor leaves them."""
+    quick, stock = _converters(hand_written)
+    lines = body.split("\n")
+    assert quick.preprocessors["normalize_whitespace"].run(lines) == stock.preprocessors[
+        "normalize_whitespace"
+    ].run(lines)
     assert quick.reset().convert(body) == stock.reset().convert(body)
 
 

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 
 import markdown
 from markdown import blockprocessors as bp
+from markdown import util
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.extensions.toc import TocExtension, slugify_unicode
+from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 from pygments.formatters.html import HtmlFormatter
@@ -146,6 +148,22 @@ class _QuickInline(InlineProcessor):
         return data
 
 
+_SPACES_LINE = re.compile(r"(?<=\n) +\n")
+
+
+class _QuickWhitespace(NormalizeWhitespace):
+    """NormalizeWhitespace, searching for lines of spaces only in a text where a line starts
+    with a space: its lookbehind regex scanned every character of every post."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines).replace(util.STX, "").replace(util.ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(self.md.tab_length)
+        if "\n " in source:
+            source = _SPACES_LINE.sub("\n", source)
+        return source.split("\n")
+
+
 def _may_be_setext(block: str) -> bool:
     """A setext heading's first line is followed by a line of '=' or '-'."""
     end = block.find("\n")
@@ -154,8 +172,12 @@ def _may_be_setext(block: str) -> bool:
 
 def _may_be_rule(block: str) -> bool:
     """A rule is a line of '-', '_' or '*' after at most three spaces."""
-    return block[:1] in (" ", "-", "_", "*") or any(
-        start in block for start in ("\n ", "\n-", "\n_", "\n*")
+    return (
+        block[:1] in (" ", "-", "_", "*")
+        or "\n-" in block
+        or "\n " in block
+        or "\n*" in block
+        or "\n_" in block
     )
 
 
@@ -262,6 +284,8 @@ def markdown_converter(hand_written: bool = False) -> markdown.Markdown:
     if names <= set(_INLINE_NEEDS) and all(hasattr(InlineProcessor, name) for name in private):
         md.treeprocessors.register(_QuickInline(md), "inline", 20)
     _quick_block_tests(md)
+    if type(md.preprocessors["normalize_whitespace"]) is NormalizeWhitespace:
+        md.preprocessors.register(_QuickWhitespace(md), "normalize_whitespace", 30)
     return md
 
 
