@@ -130,13 +130,14 @@ def test_imported_text_that_looks_like_fences_or_tables_stays_text():
 
 def stock_converter(hand_written: bool):
     """markdown_converter without its speed-ups: python-markdown's own whitespace
-    preprocessor, inline stage and block processor tests."""
+    preprocessor, block loop, block processor tests and inline stage."""
     md = markdown_converter(hand_written)
     md.treeprocessors.register(InlineProcessor(md), "inline", 20)
     md.preprocessors.register(NormalizeWhitespace(md), "normalize_whitespace", 30)
     for name in _BLOCK_NEEDS:
         if name in md.parser.blockprocessors:
             del md.parser.blockprocessors[name].test  # the class's own test again
+    del md.parser.parseBlocks  # BlockParser's own loop again
     return md
 
 
@@ -148,6 +149,7 @@ def test_the_quick_inline_stage_and_block_tests_are_exact(hand_written):
     quick, stock = markdown_converter(hand_written), stock_converter(hand_written)
     assert type(quick.treeprocessors["inline"]) is not InlineProcessor  # the speed-ups are on
     assert type(quick.preprocessors["normalize_whitespace"]) is not NormalizeWhitespace
+    assert "parseBlocks" in vars(quick.parser)
     assert all("test" in vars(quick.parser.blockprocessors[name]) for name in _BLOCK_NEEDS)
     posts = read_posts(REAL_POSTS) + read_posts(FIXTURE_POSTS)
     bodies = [p.body for p in posts] + [HAND_WRITTEN.split("---\n", 2)[2]]
