@@ -282,7 +282,9 @@ def read_post(text: str, path: str) -> Parsed:
     head, body = split_front_matter(text, path)
     _refuse_deep_nesting(head, path)
     try:
-        meta = yaml.load(head, Loader=_SafeLoader)
+        meta = front_matter.load(head)  # PyYAML's reading of the usual shape, quicker
+        if meta is None:
+            meta = yaml.load(head, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
