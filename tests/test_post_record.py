@@ -230,3 +230,19 @@ def test_front_matter_reading_covers_the_committed_posts_and_agrees_on_the_fixtu
             fast = front_matter.load(head)
             assert fast is not None or not covered, path.name
             assert fast is None or _typed(fast) == _pyyaml_reads(head), path.name
+
+
+@pytest.mark.parametrize("char", [chr(c) for c in (*range(0x20), 0x7F, 0x85, 0x9F, 0xFFFE)])
+def test_a_control_character_is_refused_with_its_line_ascii_or_not(char):
+    """Every character FORBIDDEN_RE names is refused, in ASCII text (checked by bytes) and
+    in text that is not; tab, newline and carriage return are kept."""
+    from blogarchive.post import read_post
+    from blogarchive.text import FORBIDDEN_RE
+
+    for body in (f"ok\nbad {char} here\n", f"é\nbad {char} here\n"):
+        text = f"---\ntitle: T\nslug: t\n---\n{body}"
+        if FORBIDDEN_RE.match(char):
+            with pytest.raises(PostError, match=f"x.md:6: control character U\\+{ord(char):04X}"):
+                read_post(text, "x.md")
+        else:
+            assert read_post(text, "x.md").post.body == body
