@@ -1,5 +1,6 @@
 """RelatedIndex: after any edits, exactly what the whole computation gives, and less work."""
 
+import hashlib
 import pickle
 import random
 from pathlib import Path
@@ -8,7 +9,7 @@ from conftest import read_posts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blogarchive.related import PostTerms, post_terms, related_from_terms
+from blogarchive.related import PostTerms, pack_terms, post_terms, related_from_terms
 from blogarchive.related_index import RelatedIndex
 
 VOCAB = [f"w{i:03d}" for i in range(120)]
@@ -21,11 +22,19 @@ def random_terms(rng: random.Random) -> tuple:
     return tuple(counts)
 
 
+SEEN: dict[str, str] = {}  # every key given -> its packed terms, as the build's digests
+
+
+def keyed(slug: str, terms: tuple, categories: tuple) -> PostTerms:
+    packed = pack_terms(terms)
+    key = hashlib.blake2b(f"{slug} {packed}".encode(), digest_size=8).hexdigest()
+    SEEN[key] = packed
+    return PostTerms(slug, terms, categories, key)
+
+
 def random_items(rng: random.Random, n: int) -> list[PostTerms]:
     return [
-        PostTerms(
-            f"post-{i:03d}", random_terms(rng), tuple(rng.sample(CATEGORIES, rng.randint(0, 2)))
-        )
+        keyed(f"post-{i:03d}", random_terms(rng), tuple(rng.sample(CATEGORIES, rng.randint(0, 2))))
         for i in range(n)
     ]
 
@@ -51,7 +60,7 @@ def edit(rng: random.Random, items: list[PostTerms]) -> list[PostTerms]:
         if action == "categories":
             cats = tuple(rng.sample(CATEGORIES, rng.randint(0, 2)))
         ordered = tuple(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0])))
-        items[i] = PostTerms(item.slug, ordered, cats)
+        items[i] = keyed(item.slug, ordered, cats)
     return items
 
 
@@ -85,7 +94,8 @@ def test_survives_pickling_and_goes_on_updating():
     state = pickle.loads(pickle.dumps(RelatedIndex.compute(items)))
     for _ in range(10):
         items = edit(rng, items)
-        state.update(items)
+        assert state.terms is None
+        state.update(items, SEEN.get)
         state = pickle.loads(pickle.dumps(state))
     check_same(state, items)
 
@@ -118,3 +128,12 @@ def test_a_sentence_added_to_a_real_post_recomputes_little():
     check_same(state, items)
     assert post.slug in recomputed
     assert len(recomputed) < len(posts)
+
+
+def test_terms_lost_from_the_cache_recompute_everything():
+    rng = random.Random(11)
+    items = random_items(rng, 30)
+    state = pickle.loads(pickle.dumps(RelatedIndex.compute(items)))
+    items = edit(rng, items)
+    assert state.update(items, lambda key: None) is None
+    check_same(state, items)

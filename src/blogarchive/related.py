@@ -112,11 +112,13 @@ def unpack_terms(packed: str) -> tuple[tuple[str, int], ...]:
 @dataclass(frozen=True)
 class PostTerms:
     """What related posts are found by: a post's slug, its commonest words (post_terms, or
-    packed by pack_terms) and its categories."""
+    packed by pack_terms) and its categories; and a key naming its terms (the build's post
+    key), by which related_index finds them again."""
 
     slug: str
     terms: tuple | str
     categories: tuple[str, ...]
+    key: str = ""
 
 
 def related_posts(posts: Sequence[Post], limit: int = 5) -> dict[str, tuple[str, ...]]:

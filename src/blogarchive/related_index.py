@@ -2,8 +2,9 @@
 
 `related.related_from_terms` computes every post's related posts from scratch, which at
 10,000 posts costs seconds. A `RelatedIndex` keeps what that computation goes through
-(each post's terms and categories, the words' document frequencies, every signature and
-who holds each word) and, given the posts again, recomputes only:
+(each post's key and categories, the words' document frequencies, every signature and
+who holds each word; the terms themselves are the digests', not kept twice) and, given the
+posts again, recomputes only:
 
 - the document frequency of the words that entered or left an edited post's terms;
 - the signatures of the posts holding one of those words, and of the edited posts;
@@ -22,7 +23,7 @@ import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from .related import (
     POSTING_CAP,
@@ -36,7 +37,7 @@ from .related import (
 )
 from .site import category_key
 
-VERSION = 2  # of the fields below: a cached index of another version is not used
+VERSION = 3  # of the fields below: a cached index of another version is not used
 
 
 @dataclass
@@ -44,7 +45,8 @@ class RelatedIndex:
     """Every post's related posts (`results`) and what they were computed through."""
 
     limit: int = 5
-    terms: dict[str, str] = field(default_factory=dict)  # slug -> packed terms
+    keys: dict[str, str] = field(default_factory=dict)  # slug -> PostTerms.key
+    terms: dict[str, str] | None = field(default_factory=dict)  # slug -> packed (not pickled)
     categories: dict[str, tuple] = field(default_factory=dict)  # slug -> categories as given
     cats: dict[str, frozenset] = field(default_factory=dict)  # slug -> category keys
     df: Counter = field(default_factory=Counter)  # word -> posts whose terms hold it
@@ -64,6 +66,7 @@ class RelatedIndex:
         sigs = {d.slug: _signature(d.terms, df, len(docs)) for d in docs}
         state = cls(
             limit,
+            {item.slug: item.key for item in items},
             {item.slug: _packed(item.terms) for item in items},
             {item.slug: tuple(item.categories) for item in items},
             {d.slug: d.categories for d in docs},
@@ -74,21 +77,30 @@ class RelatedIndex:
         state.results = {d.slug: state._rank(d.slug) for d in docs}
         return state
 
-    def update(self, items: Sequence[PostTerms]) -> frozenset[str] | None:
+    def update(
+        self, items: Sequence[PostTerms], terms_of: Callable[[str], str | None] = lambda k: None
+    ) -> frozenset[str] | None:
         """Bring the results up to date with `items`; the slugs whose related posts changed,
-        or None when every post's may have (a post added or removed: all recomputed)."""
+        or None when every post's may have (a post added or removed: all recomputed). The
+        terms of a post as they were are found by its old key through `terms_of` (packed),
+        unless they are still in memory."""
         terms = {item.slug: _packed(item.terms) for item in items}
-        if len(terms) != len(items) or terms.keys() != self.terms.keys():
+        keys = {item.slug: item.key for item in items}
+        old = self._old_terms(terms, keys, terms_of)
+        if old is None:
             fresh = RelatedIndex.compute(items, self.limit)
             self.__dict__.update(fresh.__dict__)
             return None
         categories = {item.slug: tuple(item.categories) for item in items}
-        edited = [s for s in terms if terms[s] != self.terms[s]]
+        edited = [s for s, packed in old.items() if terms[s] != packed]
         recategorised = [s for s in terms if categories[s] != self.categories[s]]
+        self.keys = keys
         if not edited and not recategorised:
+            self.terms = terms
             return frozenset()
-        resign = set(edited) | self._holding(self._count(edited, terms))
+        moved = self._count(edited, old, terms)
         self.terms, self.categories = terms, categories
+        resign = set(edited) | self._holding(moved)
         for slug in recategorised:
             self.cats[slug] = frozenset(category_key(c) for c in categories[slug])
         before = self._resign(resign, len(terms))
@@ -99,12 +111,36 @@ class RelatedIndex:
                 rerank |= self.holders[word].keys()
         return self._rerank(rerank)
 
-    def _count(self, edited: Iterable[str], terms: dict[str, str]) -> set[str]:
+    def _old_terms(
+        self, terms: dict[str, str], keys: dict[str, str], terms_of: Callable[[str], str | None]
+    ) -> dict[str, str] | None:
+        """The terms, as they were, of every post whose terms may have changed (all of them
+        when they are in memory); None if a post was added or removed, or some are lost."""
+        if len(terms) != len(keys) or keys.keys() != self.keys.keys():
+            return None
+        if self.terms is not None:
+            return self.terms
+        old = {}
+        for slug, key in keys.items():
+            if key != self.keys[slug] or not key:
+                found = terms_of(self.keys[slug])
+                if found is None:
+                    return None
+                old[slug] = found
+        return old
+
+    def __getstate__(self) -> dict:
+        """Pickled without the terms, which the build's digests hold."""
+        return {**self.__dict__, "terms": None}
+
+    def _count(
+        self, edited: Iterable[str], before: dict[str, str], terms: dict[str, str]
+    ) -> set[str]:
         """Move the document frequencies from the edited posts' old terms to their new ones;
         the words whose frequency changed."""
         moved = set()
         for slug in edited:
-            old, new = _words(self.terms[slug]), _words(terms[slug])
+            old, new = _words(before[slug]), _words(terms[slug])
             for word in old - new:
                 self.df[word] -= 1
                 if not self.df[word]:

@@ -232,6 +232,37 @@ def update_index(
     )
 
 
+def keep_index(
+    site: Path, previous: Path, intact: Callable[[str], bool], here: Callable[[str], bool]
+) -> tuple[str, ...] | None:
+    """Make site/pagefind/ the index previous/pagefind/ holds, as it is (made from older
+    posts, but whole): shards site/pagefind/ already holds with the same key and intact files
+    (`here`) are left, the others hard-linked from previous if their files are intact. The
+    shards left; None, leaving site/pagefind/ as it was, if previous holds no intact index."""
+    listing = f"{BUNDLE}/{LISTING}"
+    try:
+        listed = json.loads((previous / listing).read_text(encoding="utf-8"))["shards"]
+        shards = [Shard(item["path"].rstrip("/"), item["key"], ()) for item in listed]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not intact(listing):
+        return None
+    left = _reusable(shards, site, here)
+    kept = _reusable([s for s in shards if s.name not in left], previous, intact)
+    if len(left) + len(kept) != len(shards):
+        return None
+    bundle = site / BUNDLE
+    try:
+        _clear(bundle, keep=set(left))
+        bundle.mkdir(parents=True, exist_ok=True)
+        for name, old in kept.items():
+            _link_files(old.folder, str(bundle / name), old.files)
+        os.link(previous / listing, bundle / LISTING)
+    except OSError as exc:
+        raise OutputError(f"{bundle}: cannot keep the search index: {exc.strerror}") from None
+    return tuple(sorted(left))
+
+
 def _clear(bundle: Path, keep: set[str]) -> None:
     """Remove everything in bundle (if it exists) but the folders named in `keep`."""
     try:

@@ -563,6 +563,9 @@ def describe(paths: set[str]) -> str:
     return ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
 
 
+INDEX_AFTER = 1.0  # seconds without an edit before serve brings the search index up to date
+
+
 class Rebuilder:
     """The one rebuild thread: each burst of changes gives one build, whose outcome goes to
     the live-reload hub (if any); a failure keeps the last good site."""
@@ -570,20 +573,32 @@ class Rebuilder:
     def __init__(self, args, url: str, hub: livereload.Hub | None, keys: dict | None):
         self.args, self.url, self.hub, self.keys = args, url, hub, keys
         self.posts = Path(args.posts).resolve()
+        self.pending: set[str] = set()  # changes whose search index is left for later
+        self.last = 0.0  # when the last build ended (time.monotonic)
 
     def run(self, changes: queue.Queue, stop: threading.Event) -> None:
         while not stop.is_set():
-            paths = drain(changes, 0.25)
+            paths = drain(changes, INDEX_AFTER / 4)
             if paths:
                 self.once(paths)
+            elif self.pending and time.monotonic() - self.last >= INDEX_AFTER:
+                self.catch_up()
 
     def once(self, paths: set[str]) -> None:
-        """Build and announce the pages at once; then, if the search index was left for later,
-        build again to bring it up to date (and announce whatever that changed)."""
+        """Build and announce the pages at once, leaving the search index for later: it is
+        brought up to date once edits pause for INDEX_AFTER seconds (`catch_up`), so an edit
+        never waits for the index of the one before."""
         outcome = self.build(paths, index_later=True)
         self.announce(outcome, paths)
         if outcome.index_pending:
-            self.announce(self.build(paths, index_later=False), paths)
+            self.pending |= paths
+        self.last = time.monotonic()
+
+    def catch_up(self) -> None:
+        """Build again to bring the search index up to date (announcing whatever changed)."""
+        paths, self.pending = self.pending, set()
+        self.announce(self.build(paths, index_later=False), paths)
+        self.last = time.monotonic()
 
     def build(self, paths: set[str], index_later: bool) -> Outcome:
         started = time.perf_counter()

@@ -31,6 +31,7 @@ import os
 import pickle
 import sys
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from ..fsutil import TEMP_SUFFIX
 from ..related_index import VERSION, RelatedIndex
@@ -40,6 +41,7 @@ from .manifest import Manifest, manifest_from_json, manifest_to_json
 
 FORMAT = "blogarchive-cache-6"
 DELTA = ".changes"  # digests.changes.pickle: the digests added and removed since digests.pickle
+T = TypeVar("T")
 DELTA_MIN = 200  # changes kept apart from the index before it is written whole (or 5%)
 
 
@@ -80,14 +82,16 @@ class BuildCache:
         the changes written since (`put_digests`)."""
         if self.scratch or self.folder is None:
             return {}
-        found, key = self._read_pickle(self._digest_path(), with_key=True)
+        found, key = _kept(self._digest_path(), lambda p: self._read_pickle(p, with_key=True))
         if not isinstance(found, dict):
             return {}
         self._base = key, frozenset(found)
-        delta = self._read_pickle(self._digest_path(DELTA))
+        delta = _kept(self._digest_path(DELTA), self._read_pickle)
+        found = dict(found)  # what was kept stays as it was read
         if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == key:
             _, added, removed = delta
-            found = {k: d for k, d in found.items() if k not in removed}
+            for gone in removed:
+                found.pop(gone, None)
             found.update(added)
         if not all(isinstance(d, Digest) and d.key == k for k, d in found.items()):
             return {}
@@ -104,9 +108,14 @@ class BuildCache:
         added = {k: d for k, d in digests.items() if k not in base}
         removed = sorted(base - digests.keys())
         if base_key and len(added) + len(removed) <= max(DELTA_MIN, len(digests) // 20):
-            self._write_pickle(self._digest_path(DELTA), (base_key, added, removed))
+            delta = (base_key, added, removed)
+            _keep(
+                self._digest_path(DELTA), delta, self._write_pickle(self._digest_path(DELTA), delta)
+            )
         else:
-            self._write_pickle(self._digest_path(), dict(sorted(digests.items())))
+            whole = dict(sorted(digests.items()))
+            key = self._write_pickle(self._digest_path(), whole)
+            _keep(self._digest_path(), (whole, key), key)
             self._digest_path(DELTA).unlink(missing_ok=True)
         for key in set(previous) - set(digests):
             try:
@@ -119,16 +128,24 @@ class BuildCache:
         """The related posts of the last build that computed them, with their workings, and
         the key of the file they came from ('' for none)."""
         path = self.folder / "related.pickle" if self.folder and not self.scratch else None
-        found, key = self._read_pickle(path, with_key=True)
+        found, key = _kept(path, lambda p: self._read_pickle(p, with_key=True))
         if isinstance(found, RelatedIndex) and found.__dict__.get("version") == VERSION:
             return found, key
         return None, ""
+
+    def forget_related(self) -> None:
+        """What related() gave may have been changed without being put back: read it anew."""
+        if self.folder is not None:
+            _KEPT.pop(str(self.folder / "related.pickle"), None)
 
     def put_related(self, related: RelatedIndex) -> str:
         """Keep them for the next build; the key it will find them by ('' if not kept)."""
         if self.folder is None or self.scratch:
             return ""
-        return self._write_pickle(self.folder / "related.pickle", related)
+        path = self.folder / "related.pickle"
+        key = self._write_pickle(path, related)
+        _keep(path, (related, key), key)
+        return key
 
     # -- templates ---------------------------------------------------------------------------
     def compiled_templates(self) -> Path | None:
@@ -139,15 +156,20 @@ class BuildCache:
     def manifest(self, out: Path, folder: str) -> Manifest:
         """The build the folder `folder` (output.folder_id) of `out` holds (an empty Manifest
         when there is none to trust)."""
-        raw = {} if self.scratch or not folder else self._read_json(self._build_path(out, folder))
-        return manifest_from_json(raw, str(out))
+        if self.scratch or not folder or self.folder is None:
+            return Manifest()
+        return _kept(
+            self._build_path(out, folder),
+            lambda path: manifest_from_json(self._read_json(path), str(out)),
+        )
 
     def put_manifest(self, out: Path, folder: str, manifest: Manifest, keep: str) -> None:
         """Remember the build `folder` holds; forget those of folders of `out` other than it
         and `keep` (the other one)."""
         if self.scratch or self.folder is None:
             return
-        self._write_json(self._build_path(out, folder), manifest_to_json(manifest, str(out)))
+        path = self._build_path(out, folder)
+        _keep(path, manifest, self._write_json(path, manifest_to_json(manifest, str(out))))
         for path in (self.folder / "builds").glob(f"{content_key(str(out))}.*.json"):
             if path.name not in {self._build_path(out, f).name for f in (folder, keep)}:
                 path.unlink(missing_ok=True)
@@ -212,11 +234,11 @@ class BuildCache:
         """Keep `value` in a cache file; its checksum ('' when it could not be written)."""
         return self._write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _write_json(self, path: Path | None, data: dict) -> None:
+    def _write_json(self, path: Path | None, data: dict) -> str:
         if path is None:
             return
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        self._write_bytes(path, text.encode("utf-8", "surrogatepass"))
+        return self._write_bytes(path, text.encode("utf-8", "surrogatepass"))
 
     def _write_bytes(self, path: Path | None, body: bytes) -> str:
         if path is None:
@@ -232,6 +254,42 @@ class BuildCache:
             )
             return ""
         return key
+
+
+# What this process last read from or wrote to each cache file, with the file's stat then:
+# serve builds again and again in one process, and a file untouched since is not read again.
+_KEPT: dict[str, tuple[tuple, object]] = {}
+
+
+def _stat_of(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _kept(path: Path | None, load: Callable[[Path | None], T]) -> T:
+    """load(path), or what it gave before if the file is the same file, unchanged, since."""
+    stat = _stat_of(path) if path is not None else None
+    if stat is None:
+        _KEPT.pop(str(path), None)
+        return load(path)
+    hit = _KEPT.get(str(path))
+    if hit is not None and hit[0] == stat:
+        return hit[1]
+    value = load(path)
+    _KEPT[str(path)] = (stat, value)
+    return value
+
+
+def _keep(path: Path | None, value, written: str) -> None:
+    """Remember `value` as what `path` now holds, if it was written (`written`: its key)."""
+    stat = _stat_of(path) if path is not None and written else None
+    if stat is None:
+        _KEPT.pop(str(path), None)
+    else:
+        _KEPT[str(path)] = (stat, value)
 
 
 def _unpickle(data: bytes):

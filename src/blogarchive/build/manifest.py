@@ -41,7 +41,7 @@ class Manifest:
     folders: Mapping[str, int] = field(default_factory=dict)
     structure: str = ""
     related_key: str = ""
-    index_pending: bool = False  # its search index is an older build's (serve, index later)
+    index_pending: bool = False  # its search index and feeds may be an older build's (serve)
 
 
 def manifest_to_json(m: Manifest, out: str) -> dict:

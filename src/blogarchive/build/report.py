@@ -18,7 +18,8 @@ class Report:
     read: int = 0  # post files read (the rest matched the last build's record)
     indexed: object = None  # search.IndexStats, when Pagefind ran
     up_to_date: bool = False
-    index_pending: bool = False  # swapped in with the last search index; the next build updates it
+    index_pending: bool = False  # swapped in with the last search index and feeds; the next
+    # build updates them
     seconds: float = 0.0
     keys: dict = dataclasses.field(default_factory=dict, repr=False)  # output path -> its key
     phases: dict = dataclasses.field(default_factory=dict)  # step -> seconds
