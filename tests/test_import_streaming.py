@@ -21,7 +21,7 @@ from conftest import EXAMPLES
 
 from blogarchive.cli import main
 from blogarchive.import_report import format_report
-from blogarchive.importer import WriteOutcome, read_dump_text
+from blogarchive.importer import POST_BATCH, WriteOutcome, read_dump_text
 from blogarchive.loader import LoadResult, _place_summary
 from blogarchive.loader.chrome import learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
@@ -91,6 +91,7 @@ def test_generated_dumps(tmp_path):
     paths, generated = dumps.write(2, tmp_path / "dumps")
     want = assert_import_matches(sorted(paths), tmp_path / "out")
     assert want.duplicates_merged > 0 and len(want.posts) == len(generated)
+    assert len(want.posts) > POST_BATCH  # so the post files were rendered by worker processes
 
 
 def test_chrome_deeper_than_the_page_ends_kept(tmp_path):

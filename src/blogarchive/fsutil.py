@@ -25,8 +25,7 @@ def stage_write(path: Path, data: bytes) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        fd = _create(tmp)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
     try:
@@ -41,6 +40,17 @@ def stage_write(path: Path, data: bytes) -> Path:
         _remove(tmp)
         raise
     return tmp
+
+
+def _create(tmp: Path) -> int:
+    """A new file, open for writing; its folder is made first where opening it fails (the
+    folder is almost always there: looking first would cost every write a system call)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        return os.open(tmp, flags, 0o666)
+    except OSError:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(tmp, flags, 0o666)
 
 
 def commit_staged(tmp: Path, path: Path) -> None:

@@ -7,16 +7,17 @@ rewrites only files nobody has changed since; `--force` overwrites; nothing is e
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import glob
 import hashlib
 import json
 import os
-import pickle
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from .progress import Progress
 
 MANIFEST = ".import-manifest.json"
 IMPORT_JOBS = min(2, os.cpu_count() or 1)  # processes cutting dumps (build/pool.py)
+POST_BATCH = 256  # posts merged and rendered by the workers at a time (the main process writes)
 
 
 def register(sub) -> None:
@@ -81,6 +83,7 @@ def run(args) -> int:
     texts = [str(i.path) for i in inputs if i.kind == readers.TEXT]
     dumps, warnings = read_dumps(texts) if texts else ([], [])
     with (
+        _settled_heap(),
         ReportFile(Path(args.report)) as report,
         BlockStore() as store,
         Workers(IMPORT_JOBS, {}, threshold=1) as workers,
@@ -101,7 +104,9 @@ def run(args) -> int:
         readers.write_images(
             rich.images, Path(args.images) if args.images else Path(args.posts).parent / "images"
         )
-        outcome = write_posts(result, Path(args.posts), args.force)
+        gc.freeze()  # the loaded posts too, before the writers are forked (see _settled_heap)
+        with Workers(IMPORT_JOBS, {"posts": result.posts}, threshold=POST_BATCH) as writers:
+            outcome = write_posts(result, Path(args.posts), args.force, writers)
         report.finish(result, outcome)
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -116,24 +121,39 @@ def run(args) -> int:
     return 1 if outcome.blocked else 0
 
 
+@contextlib.contextmanager
+def _settled_heap() -> Iterator[None]:
+    """Objects made so far (modules; later the loaded posts, see run) live until the import
+    ends: frozen, the garbage collector no longer walks them at every full collection, here or
+    in the workers forked from here, whose pages it then leaves shared.  Undone at the end."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 class BlockStore:
     """Posts' Markdown blocks kept in an unnamed temp file until the merge reads them, so an
-    import's memory does not grow with its dumps (loader.BlockStore)."""
+    import's memory does not grow with its dumps (loader.BlockStore).  Unbuffered, and read
+    by position: processes forked later read it at the same time."""
 
     def __init__(self):
-        self.file = tempfile.TemporaryFile()
+        self.file = tempfile.TemporaryFile(buffering=0)
         self.end = 0
 
-    def put(self, blocks: list[str]) -> tuple[int, int]:
-        data = pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
-        self.file.seek(self.end)
-        self.file.write(data)
-        self.end += len(data)
-        return self.end - len(data), len(data)
+    def put(self, blobs: list[bytes]) -> list[tuple[int, int]]:
+        """Store blobs in one write; where each one is."""
+        refs, at = [], self.end
+        for blob in blobs:
+            refs.append((at, len(blob)))
+            at += len(blob)
+        os.pwrite(self.file.fileno(), b"".join(blobs), self.end)
+        self.end = at
+        return refs
 
-    def get(self, ref: tuple[int, int]) -> list[str]:
-        self.file.seek(ref[0])
-        return pickle.loads(self.file.read(ref[1]))
+    def get(self, ref: tuple[int, int]) -> bytes:
+        return os.pread(self.file.fileno(), ref[1], ref[0])
 
     def __enter__(self):
         return self
@@ -265,7 +285,28 @@ def save_manifest(folder: Path, manifest: dict[str, frozenset[str]]) -> None:
     atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
 
-def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
+def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, str]]:
+    """Posts `batch` of state["posts"] (merged as they are read) as file name, content and
+    the content's hash."""
+    posts, out = state["posts"], []
+    for k in batch:
+        data = to_markdown(posts[k]).encode("utf-8")
+        out.append((f"{posts.headers[k].slug}.md", data, _sha(data)))
+    return out
+
+
+def _post_files(posts, workers) -> Iterator[tuple[str, bytes, str]]:
+    """Every post's file name, content and hash, in order; the workers (forked with the posts
+    in their state) merge and render POST_BATCH at a time, here if there are none."""
+    for start in range(0, len(posts), POST_BATCH):
+        batch = list(range(start, min(start + POST_BATCH, len(posts))))
+        if workers is None:
+            yield from post_files_task({"posts": posts}, batch)
+        else:
+            yield from workers.map(post_files_task, batch)
+
+
+def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> WriteOutcome:
     """Write each post unless a person changed or deleted it since the loader wrote it.
 
     Safe against a kill at any moment: each new version is first written to a temp file
@@ -273,38 +314,38 @@ def write_posts(result: LoadResult, folder: Path, force: bool) -> WriteOutcome:
     about to change, then each file is replaced by one rename, then the manifest keeps only
     the new hashes.  So every post is whole (old or new version) and still recognised as the
     loader's, never mistaken for a person's edit; temp files a kill leaves are removed by the
-    next import.  Posts are built one at a time (result.posts merges each when read)."""
+    next import.  Posts are built a batch at a time (result.posts merges each when read), by
+    `workers` (build/pool.py's Workers, state {"posts": result.posts}) if given."""
     _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
     outcome, staged, final = WriteOutcome(), [], dict(manifest)
+    committed = 0  # staged[:committed] are in place; the others are discarded if we stop
     try:
-        for post in result.posts:
-            name = f"{post.slug}.md"
-            data = to_markdown(post).encode("utf-8")
-            state = _decide(folder / name, data, manifest.get(name, frozenset()), force)
+        for name, data, sha in _post_files(result.posts, workers):
+            target = folder / name
+            state = _decide(target, data, manifest.get(name, frozenset()), force)
             if state.startswith("blocked"):
                 outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
                 continue
             getattr(outcome, _OUTCOME_LIST[state]).append(name)
             if state == "write":
-                staged.append((folder / name, stage_write(folder / name, data), _sha(data)))
+                staged.append((target, stage_write(target, data), sha, name))
             if state in ("write", "same"):
-                final[name] = frozenset([_sha(data)])
+                final[name] = frozenset([sha])
         if staged:
             save_manifest(
                 folder,
                 {
                     **manifest,
-                    **{t.name: manifest.get(t.name, frozenset()) | {h} for t, _, h in staged},
+                    **{n: manifest.get(n, frozenset()) | {h} for _, _, h, n in staged},
                 },
             )
-        while staged:
-            target, tmp, _ = staged[0]
+        for target, tmp, _, _ in staged:
             commit_staged(tmp, target)
-            staged.pop(0)
+            committed += 1
     finally:
-        for _, tmp, _ in staged:
+        for _, tmp, _, _ in staged[committed:]:
             discard_staged(tmp)
     produced = {f"{p.slug}.md" for p in result.posts.headers}
     outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
@@ -326,6 +367,12 @@ def _make_folder(folder: Path) -> None:
 
 def _decide(target: Path, data: bytes, recorded: frozenset[str], force: bool) -> str:
     """write / same / edited (keep) / deleted (keep) / "blocked: why" for one post file."""
+    try:
+        os.lstat(target)
+    except FileNotFoundError:  # the common case on a first import, told by one system call
+        return "deleted" if recorded and not force else "write"
+    except OSError:
+        pass  # the checks below say why
     if target.is_symlink():
         return "edited" if not force else "write"
     if target.exists() and not target.is_file():

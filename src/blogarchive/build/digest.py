@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..markdown_safe import summary, word_count
 from ..post import Post
-from ..related import pack_terms, post_terms
 
 
 @dataclass(frozen=True)
@@ -26,6 +24,9 @@ class Digest:
 
 def make_digest(post: Post, key: str, body_html: str) -> Digest:
     """The digest of `post`, whose body converts to `body_html`."""
+    from ..markdown_safe import summary, word_count  # not needed to read cached digests
+    from ..related import pack_terms, post_terms
+
     return Digest(
         dataclasses.replace(post, body=""),
         key,

@@ -9,10 +9,6 @@ import hashlib
 import importlib.metadata
 from pathlib import Path
 
-import jinja2
-import markdown
-import pygments
-
 from .. import resources
 from ..config import Config
 
@@ -56,9 +52,9 @@ def renderer_fingerprint() -> str:
     return content_key(
         "\n".join(
             [
-                markdown.__version__,
-                pygments.__version__,
-                jinja2.__version__,
+                _version("markdown"),
+                _version("pygments"),
+                _version("jinja2"),
                 _version("feedgen"),
                 *parts,
             ]

@@ -1,85 +1,35 @@
 """The build: posts/ -> site/, made in the site's spare folder, which then takes its place.
 
-The steps, in order (each a function below, timed by `report.step`):
+This module decides; steps.py makes. The steps, in order (each timed by `report.step`):
   scan posts/ (content keys) -> nothing changed since the last build? stop, writing nothing
-  -> digest each post (front matter, HTML, summary: cached, else in worker processes)
-  -> group -> plan every page and feed, each with a key of everything it is made from
-  -> render what changed in the workers; keep what the spare already holds, or hard-link it
-  from the site -> static files, sitemap -> tidy the spare -> index for search -> remember
-  -> swap the spare and the site (output.py).
+  (without loading the rest of the machinery: a no-change build of 10,000 posts is a scan and
+  a check) -> steps.make: digest each post (front matter, HTML, summary: cached, else in
+  worker processes) -> group -> plan every page and feed, each with a key of everything it
+  is made from -> render what changed in the workers; keep what the spare already holds, or
+  hard-link it from the site -> static files, sitemap -> tidy the spare -> index for search
+  -> remember -> swap the spare and the site (output.py).
 Everything is made before the swap: a failure anywhere before it leaves the site untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import itertools
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .. import resources
-from .. import site as S
 from ..config import Config
-from ..errors import OutputError
-from ..export import posts_json
 from ..progress import QUIET, Progress
-from ..provenance import source_views
-from ..redirects import redirect_files
-from ..related import PostTerms
-from ..related_index import RelatedIndex
-from ..render import compile_templates, make_env
-from ..search import BUNDLE, LISTING, IndexOptions, keep_index, search_doc, update_index
-from ..sitemap import robots, sitemap
+from ..site import IMAGES_FOLDER
 from .cache import BuildCache
-from .digest import Digest
-from .keys import (
-    content_key,
-    folder_keys,
-    image_keys,
-    page_salt,
-    renderer_fingerprint,
-    site_fingerprint,
-)
-from .manifest import FileRecord, FileStat, Manifest
-from .output import (
-    Output,
-    SiteWriter,
-    check_replaceable,
-    folder_id,
-    folder_times,
-    folders_of,
-    fresh_spare,
-    intact,
-    new_folder,
-    output_lock,
-    remove_stale,
-    same_file,
-    spare_folder,
-    swap,
-    tidy,
-    walk,
-)
-from .plan import FeedJob, feed_jobs, image_jobs, output_key, plan_pages
-from .pool import Task, Workers
+from .keys import folder_keys, image_keys, renderer_fingerprint, site_fingerprint
+from .manifest import Manifest
+from .output import check_replaceable, folder_id, intact, new_folder, output_lock, remove_stale
 from .report import Report
-from .scan import PostFile, scan_posts, unique_slugs
-from .workers import (
-    WorkerState,
-    copy_images,
-    digest_posts,
-    know_digests,
-    link_files,
-    render_feeds,
-    render_pages,
-)
-
-PLAN_CHUNK = 2000  # pages planned, then rendered, at a time: the plan never sits whole
+from .scan import PostFile, scan_posts
 
 
 @dataclass(frozen=True)
@@ -110,39 +60,7 @@ class Scan:
     fingerprint: str
     started_ns: int
     dumps: tuple[str, ...] = ()  # keys of the files in the dumps folder
-    images: Mapping[str, str] = dataclasses.field(default_factory=dict)
-
-
-@dataclass
-class Run:
-    """One build in progress: its request and cache, the manifests of the site (the last
-    build) and of its spare folder, the scan, and what it has done so far (the report, the
-    skipped files, every output path planned, every file of the new site with its key)."""
-
-    request: Request
-    cache: BuildCache
-    manifest: Manifest
-    scan: Scan
-    report: Report
-    errors: list[str]
-    salt: str
-    spare: Path = Path()
-    spare_manifest: Manifest = dataclasses.field(default_factory=Manifest)
-    outputs: Output = dataclasses.field(default_factory=Output)
-    written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
-    related_key: str = ""
-    folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
-    fresh: bool = False  # made in a new, empty spare folder
-    cached: dict[str, Digest] = dataclasses.field(default_factory=dict)  # the cache's digests
-
-    @property
-    def structure(self) -> str:
-        """The key of everything a page is made from but the posts' own text."""
-        return content_key(
-            "\n".join([self.salt, *self.scan.dumps, *sorted(f.path.name for f in self.scan.files)])
-        )
-
-    progress: Progress = QUIET
+    images: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -230,90 +148,10 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
         if up_to_date(scan, manifest, request.out):
             report.files, report.up_to_date = len(manifest.files), True
             return report
-    env = make_env(request.template_dir, request.search, cache.compiled_templates())
-    compile_templates(env)  # a broken template fails before any work
-    salt = page_salt(
-        scan.renderer,
-        request.config,
-        request.template_dir,
-        search=request.search,
-        drafts=request.drafts,
-    )
-    run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
-    replace_site(run, env)
+    from .steps import make  # the rest of the machinery: loaded only when there is work
+
+    make(request, cache, manifest, scan, report, progress)
     return report
-
-
-def replace_site(run: Run, env) -> None:
-    """Bring the spare folder up to date (what changed made, the rest kept), index it, record
-    it, and swap it in. On any failure the site stays as it was."""
-    request, cache = run.request, run.cache
-    out = request.out
-    try:
-        take_spare(run)
-        writer = SiteWriter(run.spare, out)
-        state = WorkerState(
-            request.config,
-            env,
-            cache,
-            {f.key: f.path for f in run.scan.files},
-            writer,
-            run.scan.renderer,
-        )
-        with Workers(request.jobs, state) as workers:
-            posts = make_site(run, workers, state)
-        with run.report.step("tidy"):
-            tidy_spare(run)
-        if request.index_later and keep_last_index(run, writer):
-            run.report.index_pending = True
-        else:
-            index_step(run, posts, state)
-        with run.report.step("remember"):
-            made = remember(run)
-        with run.report.step("swap"):
-            swap(run.spare, out)
-        if run.fresh and not cache.scratch and cache.folder is not None:
-            with run.report.step("next spare"):
-                leave_spare(run, made)
-    except BaseException as exc:
-        if not out.exists():  # a first build that failed leaves no folder behind
-            shutil.rmtree(spare_folder(out), ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise OutputError(
-                f"{out}: cannot write the site: {exc.strerror}; the previous site is untouched"
-            ) from None
-        raise
-
-
-def tidy_spare(run: Run) -> None:
-    """Remove from the spare what this build did not plan; its search index is the index
-    step's to update (or, without search, to remove)."""
-    bundle = BUNDLE + "/"
-    if not run.request.search:
-        shutil.rmtree(run.spare / BUNDLE, ignore_errors=True)
-    folders = {
-        k: v for k, v in run.spare_manifest.folders.items() if not (k + "/").startswith(bundle)
-    }
-    files = {k: v for k, v in run.spare_manifest.files.items() if not k.startswith(bundle)}
-    planned = dict.fromkeys(run.written)
-    planned[f"{BUNDLE}/{LISTING}"] = None  # keeps the folder; update_index clears it
-    run.folders_seen = tidy(run.spare, planned, folders, files)
-    run.folders_seen.pop("", None)  # the root: pagefind/ may yet be made in it
-
-
-def take_spare(run: Run) -> None:
-    """The folder this build makes the site in: the spare, if this cache knows what it holds,
-    else a fresh one. Its record is forgotten first: a killed build leaves it unknown."""
-    out, cache = run.request.out, run.cache
-    spare = spare_folder(out)
-    check_replaceable(spare)
-    run.spare_manifest = cache.manifest(out, folder_id(spare))
-    if not run.spare_manifest.files:
-        with run.report.step("new spare"):
-            spare = fresh_spare(out)
-        run.fresh = True
-    cache.forget_manifest(out, folder_id(spare))
-    run.spare = spare
 
 
 def scan_step(request: Request, manifest: Manifest) -> Scan:
@@ -333,7 +171,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
             f"search={request.search}",
             f"drafts={request.drafts}",
             *dumps,
-            *(f"{S.IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
+            *(f"{IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
             *(f"{f.path.name}:{f.key}" for f in files),
         ],
     )
@@ -348,425 +186,3 @@ def up_to_date(scan: Scan, manifest: Manifest, out: Path) -> bool:
         and not manifest.index_pending
         and intact(out, manifest.files, manifest.folders)
     )
-
-
-def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
-    """Digest the posts, group them, plan the output files, render what changed, keep what
-    did not, and add the files no template makes; returns the digests of the site's posts.
-    When only the text of some posts changed, only their pages are planned; every other
-    file is the last build's (`carry`)."""
-    report, config = run.report, run.request.config
-    digests, changed = digest_step(run, workers)
-    digests = [d for d in digests if run.request.drafts or not d.post.draft]
-    workers.broadcast(know_digests, {d.key: d for d in digests})
-    with report.step("group"):
-        related, moved = related_links(run, digests)
-        if changed is not None:
-            changed = None if moved is None else changed | moved
-        site = S.group([d.post for d in digests], related)
-        by_slug = {d.post.slug: d for d in digests}
-    with report.step("source views"):
-        views = source_view_step(run.request.dumps_dir, site.posts)
-    feeds = feed_jobs(site, by_slug, config)
-    with run.progress.phase("render", unit="file") as advance:
-        plan_step(
-            run,
-            workers,
-            plan_pages(site, by_slug, config, views, run.request.search, changed),
-            advance,
-        )
-        feeds_and_images(run, workers, feeds, advance)
-        put_extras(run, state.writer, extra_files(run, digests, feeds))
-        if changed is not None and not carry(run, state.writer):
-            run.outputs, run.written = Output(), {}  # the last build's files will not do
-            plan_step(
-                run, workers, plan_pages(site, by_slug, config, views, run.request.search), advance
-            )
-            feeds_and_images(run, workers, feeds, advance)
-            put_extras(run, state.writer, extra_files(run, digests, feeds))
-    put_extras(run, state.writer, [sitemap_file(run, digests)])
-    return [by_slug[post.slug] for post in site.posts]
-
-
-def put_extras(run: Run, writer: SiteWriter, extras) -> None:
-    """Files no template makes: kept, linked or made like pages, by their keys."""
-    with run.report.step("static"):
-        for extra in extras:
-            run.outputs.add(extra.path, extra.source)
-            held = holds(run, extra.path, extra.key)
-            if held is None:
-                held = FileRecord(extra.key, writer.put(extra.path, extra.make()))
-            elif held is LIVE:
-                held = FileRecord(extra.key, writer.link([extra.path])[0])
-            run.written[extra.path] = held
-
-
-def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) -> None:
-    """Every feed and every image of the images folder, made or kept."""
-    images = image_jobs(run.request.images_dir, run.scan.images)
-    with run.report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feeds_now(run, feeds))
-    with run.report.step("images"):
-        render_or_keep(run, workers, copy_images, images)
-    advance(len(feeds) + len(images))
-
-
-def feeds_now(run: Run, feeds: list[FeedJob]) -> list[FeedJob]:
-    """The feeds to make now: all of them; but with index_later (serve), a feed the site holds
-    intact is left as the last build made it, recorded with that build's key, for the next
-    build to make anew (with feed_limit unset, one edit re-renders every feed holding the
-    post, in full: seconds at 1,000 posts, which a page preview need not wait for)."""
-    if not run.request.index_later:
-        return feeds
-    now = []
-    for job in feeds:
-        old = run.manifest.files.get(job.path)
-        held = holds(run, job.path, old.key) if old is not None else None
-        if held is None or old.key == output_key(job, run.salt):
-            now.append(job)
-            continue
-        if held is LIVE:
-            held = FileRecord(old.key, SiteWriter(run.spare, run.request.out).link([job.path])[0])
-        run.outputs.add(job.path, job.source)
-        run.report.keys[job.path] = old.key
-        run.written[job.path] = held
-        run.report.index_pending = True
-    return now
-
-
-def plan_step(run: Run, workers: Workers, pages: Iterator, advance) -> None:
-    """Plan pages a chunk at a time, rendering or keeping each chunk."""
-    while True:
-        with run.report.step("plan"):
-            chunk = list(itertools.islice(pages, PLAN_CHUNK))
-        if not chunk:
-            break
-        with run.report.step("pages"):
-            render_or_keep(run, workers, render_pages, chunk)
-        advance(len(chunk))
-
-
-def carry(run: Run, writer: SiteWriter) -> bool:
-    """Every page the last build made and this one did not plan again (images aside: each
-    build plans all of them, so one removed is gone), with its key: kept in
-    the spare or linked from the site. False (nothing to do but plan everything) if one of
-    them is missing or was changed by hand since."""
-    link, kept = [], 0
-    with run.report.step("carry"):
-        for rel, record in run.manifest.files.items():
-            if (
-                rel in run.written
-                or rel == SITEMAP
-                or rel.startswith(BUNDLE + "/")
-                or rel.startswith(S.IMAGES_FOLDER)
-            ):  # images are made or kept anyway
-                continue
-            held = holds(run, rel, record.key)
-            if held is None:
-                return False
-            run.outputs.add(rel, f"{rel} (kept from the last build)")
-            run.report.keys[rel] = record.key
-            kept += 1
-            if held is LIVE:
-                link.append(rel)
-            else:
-                run.written[rel] = held
-        for rel, st in zip(link, writer.link(link)):
-            run.written[rel] = FileRecord(run.report.keys[rel], st)
-    run.report.kept += kept
-    return True
-
-
-def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str] | None]:
-    """Every post's Digest (cached, else converted in the workers), in scan order, with
-    malformed posts and slugs used twice refused (or, with keep_going, skipped); and the
-    slugs of the posts whose text alone changed, if that is all (see `text_changes`)."""
-    files = run.scan.files
-    with run.report.step("load cache"):
-        cached = run.cached = run.cache.digests()
-        todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
-    with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
-        fresh = dict(zip(todo, workers.map(digest_posts, todo, advance)))
-    digests, parsed = {}, {}
-    for f in files:
-        result = cached.get(f.key) or fresh[f.key]
-        if isinstance(result, str):
-            run.errors.append(result)
-        else:
-            parsed[f.path] = digests[f.key] = result
-    kept = unique_slugs(parsed, lambda d: d.post.slug, run.errors, run.request.keep_going)
-    changed = text_changes(run, digests, cached)
-    run.cache.put_digests(digests, cached)
-    run.report.converted = len(todo)
-    return kept, changed
-
-
-def text_changes(
-    run: Run, digests: dict[str, Digest], cached: dict[str, Digest]
-) -> frozenset[str] | None:
-    """The slugs of the posts whose files changed since the last build (which skipped none)
-    though their headers did not, when nothing else changed: no post added or removed, the
-    same settings, code, templates and dumps. Then every page but theirs, the listing pages
-    they are on and the pages of posts whose related posts changed (`related_links`) is what
-    the last build made. None otherwise."""
-    last = run.manifest
-    if (
-        not last.fingerprint
-        or run.errors
-        or last.structure != run.structure
-        or len(last.posts) != len(run.scan.files)
-    ):
-        return None
-    changed = set()
-    for f in run.scan.files:
-        before = last.posts.get(f.path.name)
-        if before is None:
-            return None
-        if before.key == f.key:
-            continue
-        old, new = cached.get(before.key), digests.get(f.key)
-        if old is None or new is None or old.post != new.post:
-            return None
-        changed.add(new.post.slug)
-    return frozenset(changed)
-
-
-def related_links(
-    run: Run, digests: list[Digest]
-) -> tuple[dict[str, tuple[str, ...]], frozenset[str] | None]:
-    """Each post's related posts, from every post's terms, and the slugs of the posts whose
-    related posts are not what the site shows (None: maybe any). The last computation is
-    kept in the cache and brought up to date (related_index.RelatedIndex), so an edit costs
-    what it reaches; it is rewritten only when something changed."""
-    items = [PostTerms(d.post.slug, d.terms, d.post.categories, d.key) for d in digests]
-    state, key = run.cache.related()
-    if state is None:
-        state, moved = RelatedIndex.compute(items), None
-    else:
-        try:
-            moved = state.update(items, lambda k: getattr(run.cached.get(k), "terms", None))
-        except BaseException:
-            run.cache.forget_related()
-            raise
-    run.related_key = key if moved == frozenset() and key else run.cache.put_related(state)
-    shown = key and key == run.manifest.related_key  # what the last build's pages were made with
-    return state.results, moved if shown else None
-
-
-def source_view_step(dumps_dir: Path | None, posts) -> dict:
-    """The source views of the posts whose dumps are at hand, by slug ({} without dumps)."""
-    named = {s.file for p in posts for s in p.sources}
-    if not dumps_dir or not any((dumps_dir / name).is_file() for name in named):
-        return {}
-    views = source_views(dumps_dir, posts)  # re-runs the loader: only when it can help
-    return {slug: v for slug, v in views.items() if any(c.lines for c in v.copies)}
-
-
-def render_or_keep(run: Run, workers: Workers, task: Task, jobs: list) -> None:
-    """Where the build decides: a planned file whose key is the one the spare's file was made
-    with is left alone; one whose key is the site's is hard-linked from the site; every other
-    one is made by `task`."""
-    report = run.report
-    link, make = [], []
-    for job in jobs:
-        run.outputs.add(job.path, job.source)
-        key = report.keys[job.path] = output_key(job, run.salt)
-        held = holds(run, job.path, key)
-        if held is None:
-            make.append(job)
-        elif held is LIVE:
-            link.append(job)
-        else:
-            run.written[job.path] = held
-    for done, stats in (
-        (link, workers.map(link_files, [j.path for j in link])),
-        (make, workers.map(task, make)),
-    ):
-        for job, st in zip(done, stats):
-            run.written[job.path] = FileRecord(report.keys[job.path], st)
-    report.kept += len(jobs) - len(make)
-    report.rendered += len(make)
-
-
-LIVE = FileRecord("", FileStat(0, 0, 0))  # `holds`: the site's file will do, linked
-
-
-def holds(run: Run, rel: str, key: str) -> FileRecord | None:
-    """The spare's record of `rel` if its file was made with `key` and is untouched; LIVE if
-    the site's is; else None."""
-    for folder, manifest in ((run.spare, run.spare_manifest), (run.request.out, run.manifest)):
-        found = manifest.files.get(rel)
-        if found is not None and found.key == key and same_file(f"{folder}/{rel}", found.stat):
-            return found if folder is run.spare else LIVE
-    return None
-
-
-@dataclass(frozen=True)
-class Extra:
-    """A file no template makes: its path, what it is, its key, and how to make its bytes."""
-
-    path: str
-    source: str
-    key: str
-    make: Callable[[], bytes]
-
-
-def extra_files(run: Run, digests: list[Digest], feeds: list[FeedJob]) -> Iterator[Extra]:
-    """Static files, posts.json, robots.txt and the redirect rules of the old feed addresses,
-    each made only when its key changed (posts.json: the posts' keys). Drafts (there with
-    --drafts) are not in posts.json."""
-    config, salt = run.request.config, run.salt
-    published = [d for d in digests if not d.post.draft]
-    yield Extra(
-        "posts.json",
-        "posts.json",
-        content_key("\n".join([salt, "posts.json", *(d.key for d in published)])),
-        lambda: posts_json(
-            [d.post for d in published], config.site_url, {d.post.slug: d.words for d in published}
-        ),
-    )
-    for name, path in resources.static_files().items():
-        rel = "static/" + name
-        yield Extra(rel, f"static file {rel}", content_key(f"{salt}\n{rel}"), path.read_bytes)
-    yield Extra(
-        "robots.txt",
-        "robots.txt",
-        content_key(f"{salt}\nrobots.txt"),
-        lambda: robots(config.site_url),
-    )
-    feed_paths = [job.path for job in feeds]
-    rules = redirect_files(feed_paths, S.rooted_url(config.site_url, ""))
-    for name, text in rules.items():
-        yield Extra(
-            name,
-            f"redirect rules {name}",
-            content_key("\n".join([salt, name, *feed_paths])),
-            lambda text=text: text.encode("utf-8"),
-        )
-
-
-SITEMAP = "sitemap.xml"
-
-
-def sitemap_file(run: Run, digests: list[Digest]) -> Extra:
-    """sitemap.xml of every page planned (drafts aside), keyed by their paths."""
-    drafts = {
-        path
-        for d in digests
-        if d.post.draft
-        for path in (S.post_path(d.post), S.source_path(d.post))
-    }
-    paths = sorted(p for p in run.outputs.sources if p not in drafts)
-    return Extra(
-        SITEMAP,
-        "sitemap",
-        content_key("\n".join([run.salt, SITEMAP, *paths])),
-        lambda: sitemap(paths, run.request.config.site_url),
-    )
-
-
-def keep_last_index(run: Run, writer: SiteWriter) -> bool:
-    """Give the spare the site's search index, made from an older build's posts but whole
-    (search catches up in the next build), keeping what the spare already holds of it;
-    False if there is none intact."""
-    with run.report.step("search (later)"):
-        left = keep_index(run.spare, run.request.out, run_intact(run), spare_intact(run))
-        if left is None:
-            return False
-        run.written.update(index_files(run, left))
-    return True
-
-
-def run_intact(run: Run) -> Callable[[str], bool]:
-    """Is this file of the site the one the last build wrote?"""
-    out, files = run.request.out, run.manifest.files
-    return lambda rel: rel in files and same_file(f"{out}/{rel}", files[rel].stat)
-
-
-def spare_intact(run: Run) -> Callable[[str], bool]:
-    """Is this file of the spare the one the build before the last wrote?"""
-    spare, files = run.spare, run.spare_manifest.files
-    return lambda rel: rel in files and same_file(f"{spare}/{rel}", files[rel].stat)
-
-
-def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
-    """Index the site's posts for search (when it is on), in shards, into the spare (whose
-    old index is gone): a shard none of whose posts changed is linked from the site, if its
-    files are the ones the last build wrote; the others are indexed again
-    (search.update_index)."""
-    if not run.request.search:
-        return
-    with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
-        stats = run.report.indexed = update_index(
-            [search_doc(d.post, d.key) for d in posts],
-            run.spare,
-            state.html_of,
-            IndexOptions(
-                run.request.out,
-                run_intact(run),
-                run.request.config.language,
-                run.request.jobs,
-                advance=advance,
-                here=spare_intact(run),
-            ),
-        )
-        run.written.update(index_files(run, stats.left))
-
-
-def index_files(run: Run, left: tuple[str, ...]) -> dict[str, FileRecord]:
-    """The records of the files under the spare's pagefind/: those of the shards left in
-    place as the spare's record has them, the others walked."""
-    recorded: dict[str, dict[str, FileRecord]] = {name: {} for name in left}
-    for rel, record in run.spare_manifest.files.items():
-        if rel.startswith(BUNDLE + "/"):
-            shard = rel.split("/", 2)[1]
-            if shard in recorded:
-                recorded[shard][rel] = record
-    found = {}
-    for rel, st in walk(run.spare / BUNDLE, skip=frozenset(left)).items():
-        found[f"{BUNDLE}/{rel}"] = FileRecord("", st)
-    for records in recorded.values():
-        found.update(records)
-    return dict(sorted(found.items()))
-
-
-def leave_spare(run: Run, made: Manifest) -> None:
-    """After a build made in an empty folder (the first, or a cold one): the next build's
-    spare, made now by hard-linking every file of the site (the same files, not copies) and
-    recorded, so that the next edit updates it in place instead of linking every file first
-    (0.7 s at 10,000 posts). Nothing is lost if it cannot be made: the next build makes it."""
-    out = run.request.out
-    try:
-        spare = fresh_spare(out)
-        files = dict(zip(made.files, SiteWriter(spare, out).link(list(made.files))))
-    except (OSError, OutputError):
-        shutil.rmtree(spare_folder(out), ignore_errors=True)
-        return
-    records = {rel: FileRecord(made.files[rel].key, st) for rel, st in files.items()}
-    run.cache.put_manifest(
-        out,
-        folder_id(spare),
-        dataclasses.replace(made, files=records, folders=folder_times(spare, made.folders)),
-        keep=folder_id(out),
-    )
-
-
-def remember(run: Run) -> Manifest:
-    """Record what the spare now holds, before it is swapped in: this build's fingerprint
-    (none when files were skipped), every file with its key and stat, every folder's mtime,
-    and each post file's stat and key for the next scan. Returns the record."""
-    scan, spare = run.scan, run.spare
-    made = Manifest(
-        fingerprint=scan.fingerprint if not run.errors else "",
-        files=run.written,
-        posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
-        renderer=scan.renderer,
-        scanned_ns=scan.started_ns,
-        folders=folder_times(spare, folders_of(run.written), run.folders_seen),
-        structure=run.structure,
-        related_key=run.related_key,
-        index_pending=run.report.index_pending,
-    )
-    run.cache.put_manifest(run.request.out, folder_id(spare), made, keep=folder_id(run.request.out))
-    run.report.files = len(run.written)
-    return made

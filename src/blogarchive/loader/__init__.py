@@ -51,10 +51,11 @@ class ParseSink:
 
 
 class BlockStore(Protocol):
-    """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk)."""
+    """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk),
+    packed as bytes (passes.pack_blocks, where the dump was cut)."""
 
-    def put(self, blocks: list[str]) -> Any: ...
-    def get(self, ref: Any) -> list[str]: ...
+    def put(self, blobs: list[bytes]) -> list[Any]: ...  # one write for a dump's posts
+    def get(self, ref: Any) -> bytes: ...
 
 
 def load_dumps(
@@ -75,25 +76,30 @@ def load_dumps(
     `workers` (build/pool.py's Workers, state {}) runs the passes in parallel.
     advance(1) follows each dump cut into posts (for a progress bar)."""
     workers = workers or P.InProcess()
-    workers.broadcast(P.set_state, {"dumps": dumps, "digest": sink and sink.digest})
-    profile = _learn_chrome(dumps, workers)
+    workers.broadcast(
+        P.set_state,
+        {"dumps": dumps, "digest": sink and sink.digest, "store_blocks": store is not None},
+    )
+    profile, controls = _learn_chrome(dumps, workers)
+    workers.broadcast(P.set_state, {"controls": controls})
     firsts, titles, votes = _first_pass(dumps, profile, workers)
     places = decide_places(votes)
     parses, refs = [], {}
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
     for batch in _batches(list(enumerate(firsts)), workers):
-        for parse, digest in workers.map(P.cut_task, batch):
+        for parse, digest, packed in workers.map(P.cut_task, batch):
             if sink:
                 sink.take(parse, digest)
             if store is not None:
-                for raw in parse.posts:
-                    refs[(raw.dump, raw.index)], raw.blocks = store.put(raw.blocks), []
+                for raw, ref in zip(parse.posts, store.put(packed)):
+                    refs[(raw.dump, raw.index)] = ref
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
 
     def blocks_of(r):
-        return store.get(refs[(r.dump, r.index)]) if (r.dump, r.index) in refs else r.blocks
+        key = (r.dump, r.index)
+        return P.unpack_blocks(store.get(refs[key])) if key in refs else r.blocks
 
     posts, slug_of = merge_posts([raw for p in parses for raw in p.posts], blocks_of)
     return LoadResult(
@@ -106,14 +112,18 @@ def load_dumps(
 
 def _learn_chrome(dumps, workers):
     """The chrome the pages share, from each page's first and last lines (all of them only
-    where the shared lines run deeper than PageEnds keeps)."""
+    where the shared lines run deeper than PageEnds keeps); and the indexes of the dumps
+    that hold control characters."""
     for keep in (P.HEAD, P.HEAD * 16, None):
         workers.broadcast(P.set_state, {"keep": keep})
-        pages = {}
+        pages, controls = {}, set()
         for batch in _batches(list(range(len(dumps))), workers):
-            pages.update(workers.map(P.ends_task, batch))
+            for i, (name, ends, found) in zip(batch, workers.map(P.ends_task, batch)):
+                pages[name] = ends
+                if found:
+                    controls.add(i)
         try:
-            return learn_chrome(pages)
+            return learn_chrome(pages), controls
         except P.TooDeep:
             continue
     raise AssertionError("PageEnds without a limit keeps every line")

@@ -12,7 +12,8 @@ from ..text import MONTHS as MONTH_NAMES
 
 MONTHS = {m.lower(): i for i, m in enumerate(MONTH_NAMES, 1)}
 
-_BLANK_RE = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]*$")
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_BLANK_RE = re.compile(rf"^[\s{_ZERO_WIDTH}]*$")
 HEADER_RE = re.compile(r"^Archive for the [‘'\"“](?P<name>.+?)[’'\"”] Category\s*$", re.I)
 _COMMENTS = r"(?P<comments>Leave a comment|(?P<n>\d+|One|No) [Cc]omments?|(?P<r>\d+) [Rr]esponses?)"
 _DATE_MDY = r"(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})"
@@ -57,6 +58,8 @@ def star_markers_in(text: str) -> set[int]:
 
 def is_blank(text: str) -> bool:
     """Empty, or only spaces, no-break spaces and zero-width characters."""
+    if text and not text[0].isspace() and text[0] not in _ZERO_WIDTH:
+        return False  # the cheap test first: most lines start with a letter
     return bool(_BLANK_RE.match(text))
 
 
@@ -102,7 +105,7 @@ def categories_of(text: str) -> list[str] | None:
 
 
 def is_footer(text: str) -> bool:
-    return any(r.match(text) for r in FOOTER_RES)
+    return bool(FOOTER_RES[0].match(text) or FOOTER_RES[1].match(text) or FOOTER_RES[2].match(text))
 
 
 def is_more(text: str) -> bool:
@@ -133,8 +136,8 @@ def is_title_like(text: str, max_len: int = 150, max_words: int = 25) -> bool:
     """Could stand as a post title: short, no sentence-ending punctuation, not a note or list
     item."""
     s = text.strip()
-    if not s or len(s) > max_len or len(s.split()) > max_words or s.endswith(_SENTENCE_END):
-        return False
+    if not s or len(s) > max_len or s.endswith(_SENTENCE_END) or len(s.split()) > max_words:
+        return False  # (counting words last: the costliest test)
     if not (s[0].isupper() or s[0].isdigit() or s[0] in "‘“\"'("):
         return False
     return not (

@@ -55,6 +55,13 @@ class _Shingles:
             self.words[id(raw)] = _words(raw, self.blocks_of)
         return self.words[id(raw)]
 
+    def has_words(self, raw: RawPost) -> bool:
+        """Whether the copy holds a word (found without listing them all: block by block, as
+        no word runs across the spaces `_words` joins them with)."""
+        if id(raw) in self.words:
+            return bool(self.words[id(raw)])
+        return any(_WORD_RE.search(block.casefold()) for block in self.blocks_of(raw))
+
     def runs_of(self, raw: RawPost, n: int) -> set[tuple[str, ...]]:
         if (id(raw), n) not in self.runs:
             self.runs[(id(raw), n)] = _shingles(self.words_of(raw), n)
@@ -71,7 +78,7 @@ def same_post(a: RawPost, b: RawPost, seen: _Shingles | None = None) -> bool:
     if a.date and b.date and a.date != b.date:
         return False
     seen = seen or _Shingles(own_blocks)
-    if _copy_of_start(seen.blocks_of(a), seen.blocks_of(b)) and seen.words_of(
+    if _copy_of_start(seen.blocks_of(a), seen.blocks_of(b)) and seen.has_words(
         a if len(seen.blocks_of(a)) <= len(seen.blocks_of(b)) else b
     ):
         return True  # one copy opens the other: every run of its words is in the other

@@ -24,7 +24,7 @@ def unite(names) -> list[str]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)  # slots: one per dump line, made and read in every pass
 class LineNote:
     """One dump line and its fate: title, body, heading, list, note, chrome, residue or blank."""
 

@@ -61,7 +61,7 @@ def read_structure(rows: list[str], chrome: dict[int, str]) -> PageStructure:
             k += 1
             continue
         if i not in page.marks:
-            for step in (_thread, _form, _nav, _share, _related, _labels):
+            for step in _RUNS if _RUN_HEAD_RE.match(rows[i]) else _LABELS:
                 nxt = step(rows, nb, k, page)
                 if nxt is not None:
                     for j in nb[k:nxt]:
@@ -76,6 +76,13 @@ def read_structure(rows: list[str], chrome: dict[int, str]) -> PageStructure:
         earlier.add(G.norm(rows[i]))
         k += 1
     return page
+
+
+# How the head line of a thread, form, navigation, sharing or related block starts (any case):
+# a cheap first test, so most lines go straight to the meta-block reader.
+_RUN_HEAD_RE = re.compile(
+    r"\s*(?:\d|one|no|zero|leave|comment|add|post|you|navigation|share|like|related)", re.I
+)
 
 
 def _mark(page: PageStructure, lines, role: str, reason: str) -> None:
@@ -210,12 +217,17 @@ def _labels(rows, nb, k, page) -> int | None:
         return None  # a whole sentence of meta ("Posted in A | Tagged b"): read by _single
     else:
         parts, j = [t], k + 1
-    meta = G.labelled_meta(" ".join(parts)) if parts else None
+    text = parts[0] if len(parts) == 1 else " ".join(parts)  # (one part: no copy to hash)
+    meta = G.labelled_meta(text) if parts else None
     if meta is None:
         return None
     page.marks[nb[k]] = Mark("meta", describe(meta), meta, zone=True)
     _mark(page, nb[k + 1 : j], "meta", "part of the meta block above")
     return j
+
+
+_RUNS = (_thread, _form, _nav, _share, _related, _labels)  # read_structure tries these in turn
+_LABELS = (_labels,)
 
 
 def _label_pairs(rows, nb, k, page) -> tuple[list[str], int]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from .classify import Classified, place_votes, resolve_meta
 from .model import LineNote
-from .segment import cut_posts, first_pass, known_titles_of, split_lines
+from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
 
 HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
 MIDDLE = "\x00"  # stands for a non-blank line not kept (split_lines drops real NULs)
@@ -125,13 +125,20 @@ def set_state(state: dict, values: dict) -> None:
     state.update(values)
 
 
-def ends_task(state: dict, batch: list[int]) -> list[tuple[str, PageEnds]]:
-    """Pass 1: each page's name and first and last lines, for learning chrome."""
+def ends_task(state: dict, batch: list[int]) -> list[tuple[str, PageEnds, bool]]:
+    """Pass 1: each page's name and first and last lines, for learning chrome; and whether
+    it holds control characters (the later passes look for them only where it does)."""
     out = []
     for i in batch:
         name, text, _ = state["dumps"][i]
-        out.append((name, PageEnds(split_lines(text), state["keep"])))
+        controls = has_controls(text)
+        out.append((name, PageEnds(split_lines(text, controls), state["keep"]), controls))
     return out
+
+
+def _rows(state: dict, i: int, text: str) -> list[str]:
+    """Dump i's lines, read again (control characters looked for only where pass 1 saw any)."""
+    return split_lines(text, i in state["controls"])
 
 
 def first_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, Counter, Any]]:
@@ -141,8 +148,9 @@ def first_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, Counter,
     out = []
     for i in batch:
         name, text, ov = state["dumps"][i]
-        rows = split_lines(text)
-        done = first_pass(text, name, ov, state["chrome"].get(name, {}), rows)
+        controls = i in state["controls"]
+        rows = split_lines(text, controls)
+        done = first_pass(text, name, ov, state["chrome"].get(name, {}), rows, controls)
         first, votes, places = pack(done), place_votes(done), _Places()
         resolve_meta(done, places)  # undone: pass 4 resolves again, with every dump's votes
         first.places_read = places.read
@@ -163,25 +171,40 @@ def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
     out = []
     for i, first in batch:
         text = state["dumps"][i][1]
-        done = unpack(thaw(first), split_lines(text))
+        done = unpack(thaw(first), _rows(state, i, text))
         resolve_meta(done, state["places"])
         out.append(known_titles_of(done))
     return out
 
 
-def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any]]:
-    """Pass 4: cut each dump into posts; hand its notes to the digest and drop them."""
+def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any, Any]]:
+    """Pass 4: cut each dump into posts; hand its notes to the digest and drop them; where the
+    blocks are stored (state["store_blocks"]), each post's blocks packed and taken out."""
     out = []
     for i, first in batch:
         name, text, _ = state["dumps"][i]
-        done = unpack(thaw(first), split_lines(text))
+        done = unpack(thaw(first), _rows(state, i, text))
         resolve_meta(done, state["places"])
         parse = cut_posts(done, KnownElsewhere(state["titles"], name))
         digest = state["digest"](parse) if state["digest"] else None
         if state["digest"]:
             parse.notes = []
-        out.append((parse, digest))
+        packed = None
+        if state.get("store_blocks"):
+            packed = [pack_blocks(raw.blocks) for raw in parse.posts]
+            for raw in parse.posts:
+                raw.blocks = []
+        out.append((parse, digest, packed))
     return out
+
+
+def pack_blocks(blocks: list[str]) -> bytes:
+    """A post's blocks as the BlockStore keeps them."""
+    return pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_blocks(data: bytes) -> list[str]:
+    return pickle.loads(data)
 
 
 class KnownElsewhere:

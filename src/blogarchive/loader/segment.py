@@ -29,21 +29,32 @@ from .frame import drop_chrome_blocks
 from .model import DumpParse, Guess, LineNote, Overrides, RawPost, unite
 
 
-def split_lines(text: str) -> list[str]:
+def split_lines(text: str, controls: bool = True) -> list[str]:
     """Split on \\n only (not on U+2028 and friends), so numbers match an editor's.
 
-    Control characters are dropped: no page or feed can show them (see `control_warnings`)."""
+    Control characters are dropped: no page or feed can show them (see `control_warnings`);
+    `controls=False` says the caller found none (`has_controls`), so none are looked for."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    parts = FORBIDDEN_RE.sub("", text).split("\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if controls and has_controls(text):  # scanning is cheaper than substituting
+        text = FORBIDDEN_RE.sub("", text)
+    parts = text.split("\n")
     if parts and parts[-1] == "":
         parts.pop()
     return parts
 
 
+def has_controls(text: str) -> bool:
+    """Whether the text holds a character split_lines drops (most dumps hold none)."""
+    return FORBIDDEN_RE.search(text) is not None
+
+
 def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
     """'dump.txt:12: control character U+0001 removed' for the first few lines holding one."""
+    if not has_controls(text):
+        return []
     rows = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     hits = [
         (i, m.group()) for i, row in enumerate(rows, 1) for m in [FORBIDDEN_RE.search(row)] if m
@@ -59,11 +70,17 @@ def control_warnings(text: str, name: str, most: int = 5) -> list[str]:
 
 def dated_titles(text: str, rows: list[str] | None = None) -> set[str]:
     """Normalised titles that a date line confirms; other dumps use them to spot undated copies."""
-    rows = [t for t in (split_lines(text) if rows is None else rows) if not L.is_blank(t)]
+    return _dated_in(
+        [t for t in (split_lines(text) if rows is None else rows) if not L.is_blank(t)]
+    )
+
+
+def _dated_in(rows: list[str]) -> set[str]:
+    """dated_titles of a dump's non-blank lines."""
     return {
         normalise_title(a)
         for a, b in zip(rows, rows[1:])
-        if _dateline(b) and L.is_title_like(a, 200, 40)
+        if L.is_title_like(a, 200, 40) and _dateline(b)  # the cheaper test first
     }
 
 
@@ -86,7 +103,9 @@ class _Notes:
 
     def feed(self, text: str) -> None:
         s = text.strip()
-        note, star = L.NOTE_RE.match(s), L.STAR_NOTE_RE.match(s)
+        opens = s[:1]  # a note starts with "[n]" or "*": most lines cannot be one
+        note = L.NOTE_RE.match(s) if opens == "[" else None
+        star = L.STAR_NOTE_RE.match(s) if opens == "*" else None
         if note and int(note.group("n")) in self.markers:
             self.in_notes = True
             self.seen.add(int(note.group("n")))
@@ -129,11 +148,14 @@ def first_pass(
     overrides: Overrides | None,
     chrome: dict[int, str],
     rows: list[str] | None = None,
+    controls: bool = True,
 ) -> Classified:
-    """Split and classify a dump's lines (before meta lines are placed and posts cut)."""
-    rows = split_lines(text) if rows is None else rows
+    """Split and classify a dump's lines (before meta lines are placed and posts cut);
+    `controls=False`: the text is known to hold no control character (see split_lines)."""
+    rows = split_lines(text, controls) if rows is None else rows
     notes = [LineNote(i + 1, t, "blank" if L.is_blank(t) else "") for i, t in enumerate(rows)]
-    result = DumpParse(name=name, notes=notes, warnings=control_warnings(text, name))
+    warnings = control_warnings(text, name) if controls else []
+    result = DumpParse(name=name, notes=notes, warnings=warnings)
     return classify(rows, result, overrides or Overrides(), chrome)
 
 
@@ -179,7 +201,8 @@ def _grade_title_guesses(result: DumpParse) -> None:
 def known_titles_of(done: Classified) -> set[str]:
     """Titles a dump confirms: above a date or meta line under a title, or named by a
     comment link or thread heading; other dumps use them to spot undated copies."""
-    out = dated_titles("", done.rows)
+    rows, notes = done.rows, done.notes
+    out = _dated_in([rows[i] for i, note in enumerate(notes) if note.role != "blank"])
     prev = None
     for i, note in enumerate(done.notes):
         if note.role == "blank":
@@ -276,6 +299,8 @@ def _undated_title_reason(facts: _DumpFacts, i: int, ctx_open: bool, tracker) ->
     rows, notes, titles = facts.rows, facts.notes, facts.titles
     no_dates, known = facts.no_dates, facts.known
     t = rows[i]
+    if not ctx_open and not L.is_title_like(t):
+        return ""  # the test below that most lines fail, first: the others need it passed
     nxt = _next_nonblank(notes, i)
     if L.is_filename(t) or L.is_lower_phrase(t) or nxt in titles:
         return ""  # residue, or a caption standing before the next title
@@ -482,7 +507,7 @@ class _Facts:
 def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]:
     """Remove image residue: file names, the caption after one, alt text before the next title."""
     drop: dict[int, str] = {}
-    forced = {i for i in content if ov.lines.get(i + 1) in ("text", "heading")}
+    forced = {i for i in content if ov.lines.get(i + 1) in ("text", "heading")} if ov.lines else ()
     for k, i in enumerate(content):
         if i in forced:
             continue
