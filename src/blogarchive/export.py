@@ -10,6 +10,7 @@ Byte-deterministic: fixed key order, `ensure_ascii=False`, and a trailing newlin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -86,13 +87,19 @@ def posts_json(posts: Sequence[Post], site_url: str, word_counts: Mapping[str, i
         "count": len(posts),
     }
     records = [
-        "\n    " + _one_line(_post_record(p, site_url, word_counts[p.slug]))
-        for p in sorted(posts, key=lambda p: p.slug)
+        _record_line(p, site_url, word_counts[p.slug]) for p in sorted(posts, key=lambda p: p.slug)
     ]
     text = "".join(f"  {_one_line(k)}: {_one_line(v)},\n" for k, v in head.items())
     text += '  "posts": [' + ",".join(records) + ("\n  ]" if records else "]") + "\n}\n"
     text = "{\n" + text
     return text.translate(DROP_SURROGATES).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _record_line(post: Post, site_url: str, words: int) -> str:
+    """A post's record, on its own line; remembered, since serve writes posts.json after
+    every edit and all but one record are the ones it wrote before."""
+    return "\n    " + _one_line(_post_record(post, site_url, words))
 
 
 def _one_line(value) -> str:
