@@ -331,8 +331,8 @@ class _Lister:
 
     def entry(self, post: Post) -> ListEntry:
         if post.slug not in self.entries:
-            cats = tuple(S.Link(c.name, c.path) for c in self.site.categories_of(post))
-            tags = tuple(S.Link(t.name, t.path) for t in self.site.tags_of(post))
+            cats = S.group_links(self.site.categories_of(post))
+            tags = S.group_links(self.site.tags_of(post))
             self.entries[post.slug] = ListEntry(self.digests[post.slug].key, cats, tags)
         return self.entries[post.slug]
 
