@@ -3,16 +3,27 @@ posts (with sources) render exactly as before, their escaped text never meeting 
 
 from __future__ import annotations
 
+import functools
+import itertools
 import shutil
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURE_CONFIG, REAL_POSTS, ROOT, read_posts, soup
+from conftest import FIXTURE_CONFIG, FIXTURE_POSTS, REAL_POSTS, ROOT, read_posts, soup
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor
 
 from blogarchive import site as S
 from blogarchive.build import build
-from blogarchive.markdown_safe import body_html, highlight_css, markdown_converter, post_html
+from blogarchive.markdown_safe import (
+    _BLOCK_NEEDS,
+    body_html,
+    highlight_css,
+    markdown_converter,
+    post_html,
+)
 from blogarchive.post import Post, Source
 
 HAND_WRITTEN = '''\
@@ -117,17 +128,85 @@ def test_imported_text_that_looks_like_fences_or_tables_stays_text():
     assert not imported.find(["pre", "table", "h2"]) and "~~~" in imported.get_text()
 
 
+def stock_converter(hand_written: bool):
+    """markdown_converter without its speed-ups: python-markdown's own whitespace
+    preprocessor, block loop, block processor tests and inline stage."""
+    md = markdown_converter(hand_written)
+    md.treeprocessors.register(InlineProcessor(md), "inline", 20)
+    md.preprocessors.register(NormalizeWhitespace(md), "normalize_whitespace", 30)
+    for name in _BLOCK_NEEDS:
+        if name in md.parser.blockprocessors:
+            del md.parser.blockprocessors[name].test  # the class's own test again
+    del md.parser.parseBlocks  # BlockParser's own loop again
+    return md
+
+
 @pytest.mark.parametrize("hand_written", [False, True])
-def test_the_quick_inline_stage_is_exact(hand_written):
-    """Skipping the inline stage for text with no trigger changes no output, with either
-    converter, on every committed post and on the hand-written sample."""
-    quick = markdown_converter(hand_written)
-    stock = markdown_converter(hand_written)
-    stock.treeprocessors.register(InlineProcessor(stock), "inline", 20)
-    assert type(quick.treeprocessors["inline"]) is not InlineProcessor  # the speed-up is on
-    bodies = [p.body for p in read_posts(REAL_POSTS)] + [HAND_WRITTEN.split("---\n", 2)[2]]
+def test_the_quick_inline_stage_and_block_tests_are_exact(hand_written):
+    """Skipping the inline stage for text with no trigger, and a block processor's regex for
+    a block without the characters it needs, changes no output, with either converter, on
+    every committed post, the fixture posts and the hand-written sample."""
+    quick, stock = markdown_converter(hand_written), stock_converter(hand_written)
+    assert type(quick.treeprocessors["inline"]) is not InlineProcessor  # the speed-ups are on
+    assert type(quick.preprocessors["normalize_whitespace"]) is not NormalizeWhitespace
+    assert "parseBlocks" in vars(quick.parser)
+    assert all("test" in vars(quick.parser.blockprocessors[name]) for name in _BLOCK_NEEDS)
+    posts = read_posts(REAL_POSTS) + read_posts(FIXTURE_POSTS)
+    bodies = [p.body for p in posts] + [HAND_WRITTEN.split("---\n", 2)[2]]
     for body in bodies:
         assert quick.reset().convert(body) == stock.reset().convert(body)
+
+
+# Lines of Markdown: an indent, what may open a block (heading, rule, setext underline, quote,
+# list item, footnote or link definition, fence, table row) and some text.
+INDENTS = ("", " ", "   ", "    ", "\t")
+OPENERS = ("", "#", "## ", ">", "> ", "- ", "* ", "+ ", "1. ", "---", "- - -", "***", "___")
+OPENERS += ("===", "=", "-", "[^1]: ", "[^x]:", "[a]: http://e.org/", "[b]:/x", "```", "~~~", "|")
+TEXTS = ("", "word", "Text. More", "a # b", "a > b", "x[^1]", "[a]", "`c`", "_e_", "**b**")
+TEXTS += ("&amp;", "<i>", "a | b", " -- ", "  ", "![i](x.png)", "[l](http://e.org) [a]")
+TEXTS += ("<http://e.org>", "<a@e.org>", "\\*", "*a _b_ c*", "__s__", "&#35;", "`a``b`", "a\\")
+LINES = ["".join(parts) for parts in itertools.product(INDENTS, OPENERS, TEXTS)]
+
+
+@pytest.mark.parametrize("hand_written", [False, True])
+def test_the_quick_block_tests_are_exact_on_every_line_of_block_syntax(hand_written):
+    """Each line alone, under a line of text (a setext heading's underline) and over one."""
+    quick, stock = _converters(hand_written)
+    for line in LINES:
+        for body in (line, f"Text\n{line}", f"{line}\nText"):
+            assert quick.reset().convert(body) == stock.reset().convert(body), body
+
+
+_LINE = st.tuples(
+    st.sampled_from(INDENTS),
+    st.sampled_from(OPENERS),
+    st.sampled_from(TEXTS),
+    st.sampled_from(["\n", "\n\n", "\r\n", "\n \n"]),
+)
+
+
+@given(st.lists(_LINE.map("".join), max_size=12).map("".join), st.booleans())
+def test_the_quick_block_tests_are_exact_on_any_block_syntax(body, hand_written):
+    """Lines of block syntax in any order, with line breaks and blank lines between."""
+    quick, stock = _converters(hand_written)
+    assert quick.reset().convert(body) == stock.reset().convert(body)
+
+
+@given(st.text(st.sampled_from(" \t\r\n\x02\x03a-#>"), max_size=30), st.booleans())
+def test_the_quick_whitespace_step_is_exact(body, hand_written):
+    """Spaces, tabs, carriage returns and blank lines come out as python-markdown's own
+    preprocessor leaves them."""
+    quick, stock = _converters(hand_written)
+    lines = body.split("\n")
+    assert quick.preprocessors["normalize_whitespace"].run(lines) == stock.preprocessors[
+        "normalize_whitespace"
+    ].run(lines)
+    assert quick.reset().convert(body) == stock.reset().convert(body)
+
+
+@functools.lru_cache(maxsize=2)
+def _converters(hand_written: bool):
+    return markdown_converter(hand_written), stock_converter(hand_written)
 
 
 def test_the_committed_stylesheet_is_what_pygments_generates():

@@ -3,8 +3,10 @@ inputs."""
 
 import datetime as dt
 
+import jinja2
 import pytest
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 
 from blogarchive import site as S
 from blogarchive.build.digest import make_digest
@@ -32,6 +34,51 @@ def post(title="T", slug="t", **kw) -> Post:
 )
 def test_post_paths_have_wordpress_shapes(p, path):
     assert S.post_path(p) == path
+
+
+@pytest.mark.parametrize("year", [1, 99, 999, 1000, 2015, 9999])
+def test_post_paths_write_the_date_as_strftime_does(year):
+    """The quick path for years of four digits, strftime's %Y for the others."""
+    for day in (D(year, 1, 2), D(year, 12, 31)):
+        assert S.post_path(post(slug="c", date=day)) == f"{day:%Y/%m/%d}/c/index.html"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ d.title }}",
+        "{{ d.items }}",  # a dict's own attribute still wins over its key
+        "{{ d.get }}|{{ d['get'] }}",
+        "{{ d.missing }}",
+        "{{ n.title }}",
+        "{{ d.title.upper }}",
+        "{{ c.title }}",
+    ],
+)
+def test_templates_find_view_keys_as_jinja2_does(source):
+    """make_env's quicker lookup of a dict's keys gives what Jinja2's own lookup gives,
+    undefined (an error) included."""
+    values = {
+        "d": {"title": "<T>", "items": "an item", "get": "got"},
+        "n": {"inner": {"title": "x"}},
+        "c": Config(title="Site"),
+    }
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+    def outcome(env):
+        try:
+            return env.from_string(source).render(values)
+        except jinja2.UndefinedError as exc:
+            return f"undefined: {exc}"
+
+    assert outcome(make_env()) == outcome(stock)
+
+
+def test_pages_never_print_control_characters_or_lone_surrogates():
+    env = make_env()
+    page = env.from_string("{{ a }}|{{ b }}|{{ c }}|{{ d }}")
+    out = page.render(a="bell\x07 tab\t", b=Markup("<b>\x1b</b>"), c="pair \ud800", d="plain é")
+    assert out == "bell tab\t|<b></b>|pair |plain é"
 
 
 def test_listing_paths_and_urls():

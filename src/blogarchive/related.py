@@ -55,10 +55,29 @@ def reading_minutes(words: int) -> int:
 def words_of(text: str) -> list[str]:
     """Lower-case words of a Markdown text worth comparing: no stopwords, numbers or 1-2 letter
     words."""
+    return [w for w in _folded_words(text) if len(w) > 2 and w not in _STOPWORDS]
+
+
+_ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")  # _WORD in lower-case ASCII text
+# Bytes of ASCII text with letters lower-cased, the apostrophe kept and all else a space.
+_ASCII_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or c == 39 else 32 for c in range(256)
+)
+
+
+def _folded_words(text: str) -> list[str]:
+    """Every word of `text` (as _WORD finds it) casefolded, short words and stopwords kept.
+
+    Casefolding the whole text first would not do: 'İ' folds to 'i' and a combining dot,
+    which is no letter. Each word is folded alone (casefold is per character and never
+    makes a space); ASCII text, the common case, is folded first and split faster."""
     text = _FOOTNOTE_REF.sub(" ", text).replace("’", "'")
-    return [
-        w for w in (m.casefold() for m in _WORD.findall(text)) if len(w) > 2 and w not in _STOPWORDS
-    ]
+    if not text.isascii():
+        words = _WORD.findall(text)
+        return " ".join(words).casefold().split(" ") if words else []
+    if "'" in text:
+        return _ASCII_WORD.findall(text.lower())
+    return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii").split()
 
 
 @dataclass(frozen=True)
@@ -71,10 +90,11 @@ class _Doc:
 def post_terms(title: str, body: str, keep: int = TERMS_KEPT) -> tuple[tuple[str, int], ...]:
     """A post's `keep` most frequent words worth comparing, with their counts (title words
     weighted), best first: all related_posts needs of a post, small enough to cache."""
-    terms = Counter(words_of(body))
-    for word in words_of(title):
-        terms[word] += TITLE_WEIGHT
-    return tuple(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
+    counts = Counter(_folded_words(body))
+    for word in _folded_words(title):
+        counts[word] += TITLE_WEIGHT
+    terms = [(w, n) for w, n in counts.items() if len(w) > 2 and w not in _STOPWORDS]
+    return tuple(sorted(terms, key=lambda kv: (-kv[1], kv[0]))[:keep])
 
 
 def pack_terms(terms: tuple[tuple[str, int], ...]) -> str:

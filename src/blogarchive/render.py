@@ -27,11 +27,29 @@ class TemplateError(InputError):
 
 def _printable(value):
     """Every value a template prints, without the control characters (NUL, ESC …) and lone
-    surrogates that no HTML page may hold; Markup stays Markup."""
-    if isinstance(value, str) and NOT_IN_HTML_RE.search(value):
+    surrogates that no HTML page may hold; Markup stays Markup. (None of them is printable:
+    most values, printable, skip the search.)"""
+    if isinstance(value, str) and not value.isprintable() and NOT_IN_HTML_RE.search(value):
         cleaned = NOT_IN_HTML_RE.sub("", value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja2's Environment, looking up `view.name` in a plain dict (the views templates are
+    given) without first failing to find it as an attribute: the AttributeError raised and
+    caught for each of some 100 lookups a page was a third of the time spent rendering it."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:  # no such attribute
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass  # Environment.getattr makes it undefined
+        return Environment.getattr(self, obj, attribute)
 
 
 def make_env(
@@ -39,15 +57,19 @@ def make_env(
 ) -> Environment:
     """--templates (if any) first, the site's own, then the defaults (resources.template_dirs);
     autoescape and StrictUndefined on. With `compiled` (a folder of the build cache), compiled
-    templates are kept there between builds (Jinja2 checks each against its source)."""
+    templates are kept there between builds (Jinja2 checks each against its source). Each
+    template is read once: a build's templates are those it began with (their keys are in
+    every page's), and no file is checked again for each of the thousands of pages (and list
+    entries, each an include) that use it."""
     dirs = [str(folder) for folder in resources.template_dirs(template_dir)]
-    env = Environment(
+    env = _Environment(
         loader=ChoiceLoader([FileSystemLoader(d) for d in dirs]),
         bytecode_cache=_bytecode_cache(compiled),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         finalize=_printable,
+        auto_reload=False,
     )
     env.globals["search"] = search  # the header search form and the search page
     return env

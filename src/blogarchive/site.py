@@ -46,9 +46,12 @@ _PART_RE = re.compile(
 
 def post_path(post: Post) -> str:
     """WordPress.com's shape: /2015/08/25/<slug>/; undated posts under /undated/<slug>/."""
-    if post.date:
-        return f"{post.date:%Y/%m/%d}/{post.slug}/index.html"
-    return f"undated/{post.slug}/index.html"
+    day = post.date
+    if not day:
+        return f"undated/{post.slug}/index.html"
+    if day.year >= 1000:  # strftime's %Y, without its cost (a tenth of a post page's context)
+        return f"{day.year}/{day.month:02d}/{day.day:02d}/{post.slug}/index.html"
+    return f"{day:%Y/%m/%d}/{post.slug}/index.html"
 
 
 def category_key(name: str) -> str:
@@ -199,7 +202,8 @@ class Site:
     tag_of: dict = field(default_factory=dict)  # category_key(name) -> Tag
     series: dict = field(default_factory=dict)  # slug -> tuple of posts in part order
     neighbours: dict = field(default_factory=dict)  # slug -> (newer, older)
-    related: dict = field(default_factory=dict)  # slug -> related posts, best first
+    related: dict = field(default_factory=dict)  # slug -> slugs of related posts, best first
+    by_slug: dict = field(default_factory=dict)  # slug -> post
 
     def categories_of(self, post: Post) -> list[Category]:
         """The post's categories (Uncategorized when it has none), in index order."""
@@ -220,12 +224,16 @@ class Site:
         """Everything a post page shows besides the post, as small plain data (cacheable)."""
         newer, older = self.neighbours[post.slug]
         return PostContext(
-            categories=tuple(Link(c.name, c.path) for c in self.categories_of(post)),
-            tags=tuple(Link(t.name, t.path) for t in self.tags_of(post)),
+            categories=group_links(self.categories_of(post)),
+            tags=group_links(self.tags_of(post)),
             newer=_link(newer),
             older=_link(older),
             series=tuple(Link(p.title, post_path(p)) for p in self.series.get(post.slug, ())),
-            related=tuple(Link(p.title, post_path(p)) for p in self.related.get(post.slug, ())),
+            related=tuple(
+                Link(self.by_slug[s].title, post_path(self.by_slug[s]))
+                for s in self.related.get(post.slug, ())
+                if s in self.by_slug
+            ),
         )
 
 
@@ -233,6 +241,18 @@ class Site:
 class Link:
     label: str
     path: str  # output path; made relative by the page that shows it
+
+
+def group_links(groups) -> tuple[Link, ...]:
+    """Links to these categories' (or tags') pages."""
+    return tuple(_group_link(g.name, g.path) for g in groups)
+
+
+@functools.lru_cache(maxsize=4096)
+def _group_link(name: str, path: str) -> Link:
+    """One Link object for every page linking a category or tag: a batch of pages sent to a
+    worker holds it once (pickle keeps one copy of an object), not once per listed post."""
+    return Link(name, path)
 
 
 def site_nav(tags: bool) -> tuple[Link, ...]:
@@ -285,10 +305,8 @@ def group(posts: list[Post], related: dict[str, tuple[str, ...]] | None = None) 
         undated=tuple(p for p in ordered if p.date is None),
         series=_series(ordered),
         neighbours=_neighbours(ordered),
-        related={
-            slug: tuple(by_slug[s] for s in others if s in by_slug)
-            for slug, others in (related or {}).items()
-        },
+        related=related or {},
+        by_slug=by_slug,
     )
 
 

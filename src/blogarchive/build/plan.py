@@ -7,6 +7,7 @@ Nothing here renders: `plan_pages` and `feed_jobs` are pure functions of the gro
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, ClassVar, Iterator, Mapping
@@ -140,6 +141,12 @@ class FeedEntry:
     url: str
     html_key: str
 
+    @functools.cached_property
+    def key_line(self) -> str:
+        """What names it in its feeds' keys: its URL and the key of its post file, which
+        holds all the rest."""
+        return f"\n{self.url} {self.html_key}"
+
 
 @dataclass(frozen=True)
 class FeedJob:
@@ -155,7 +162,7 @@ class FeedJob:
         """What its key is made from: an entry is named by its URL and the key of its post
         file, which holds all the rest (repr of 1,000 entries' headers took 0.2 s)."""
         head = repr((self.path, self.source, self.kind, self.info))
-        return head + "".join(f"\n{e.url} {e.html_key}" for e in self.entries)
+        return head + "".join([e.key_line for e in self.entries])
 
 
 @dataclass(frozen=True)
@@ -324,8 +331,8 @@ class _Lister:
 
     def entry(self, post: Post) -> ListEntry:
         if post.slug not in self.entries:
-            cats = tuple(S.Link(c.name, c.path) for c in self.site.categories_of(post))
-            tags = tuple(S.Link(t.name, t.path) for t in self.site.tags_of(post))
+            cats = S.group_links(self.site.categories_of(post))
+            tags = S.group_links(self.site.tags_of(post))
             self.entries[post.slug] = ListEntry(self.digests[post.slug].key, cats, tags)
         return self.entries[post.slug]
 
@@ -424,11 +431,14 @@ def feed_jobs(site: S.Site, digests: dict[str, Digest], config: Config) -> list[
         *((c.folder, f"{config.title}: {c.name}", c.posts) for c in site.categories),
         *((t.folder, f"{config.title}: {tag_label(t)}", t.posts) for t in site.tags),
     ]
-    jobs = []
+    jobs, entry_of = [], {}  # a post is in several feeds: its entry is made once
     for folder, title, shown in groups:
         posts = published(shown)
         entries = tuple(
-            FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
+            entry_of.get(p.slug)
+            or entry_of.setdefault(
+                p.slug, FeedEntry(p, S.absolute_url(base, S.post_path(p)), digests[p.slug].key)
+            )
             for p in posts[: _feed_window(config, posts)]
         )
         for name, kind in FEED_FILES:
