@@ -16,8 +16,8 @@ VOCAB = [f"w{i:03d}" for i in range(120)]
 CATEGORIES = ["Fruit", "Travel", "Tools", "Notes"]
 
 
-def random_terms(rng: random.Random) -> tuple:
-    words = rng.sample(VOCAB, rng.randint(0, 30))
+def random_terms(rng: random.Random, vocab=VOCAB) -> tuple:
+    words = rng.sample(vocab, rng.randint(0, min(30, len(vocab))))
     counts = sorted(((w, rng.randint(1, 9)) for w in words), key=lambda kv: (-kv[1], kv[0]))
     return tuple(counts)
 
@@ -32,9 +32,13 @@ def keyed(slug: str, terms: tuple, categories: tuple) -> PostTerms:
     return PostTerms(slug, terms, categories, key)
 
 
-def random_items(rng: random.Random, n: int) -> list[PostTerms]:
+def random_items(rng: random.Random, n: int, vocab=VOCAB) -> list[PostTerms]:
     return [
-        keyed(f"post-{i:03d}", random_terms(rng), tuple(rng.sample(CATEGORIES, rng.randint(0, 2))))
+        keyed(
+            f"post-{i:03d}",
+            random_terms(rng, vocab),
+            tuple(rng.sample(CATEGORIES, rng.randint(0, 2))),
+        )
         for i in range(n)
     ]
 
@@ -75,10 +79,12 @@ def check_same(state: RelatedIndex, items: list[PostTerms]) -> None:
 
 
 @settings(deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(2, 60))
-def test_updates_give_exactly_the_whole_computation(seed, n):
+@given(st.integers(0, 2**32 - 1), st.integers(2, 60), st.sampled_from([12, 40, 120]))
+def test_updates_give_exactly_the_whole_computation(seed, n, vocabulary):
+    """A small vocabulary gives words more holders than POSTING_CAP keeps, where an edited
+    post's new signature can change no postings and still change its own related posts."""
     rng = random.Random(seed)
-    items = random_items(rng, n)
+    items = random_items(rng, n, VOCAB[:vocabulary])
     state = RelatedIndex.compute(items)
     for _ in range(6):
         before = dict(state.results)
@@ -136,4 +142,23 @@ def test_terms_lost_from_the_cache_recompute_everything():
     state = pickle.loads(pickle.dumps(RelatedIndex.compute(items)))
     items = edit(rng, items)
     assert state.update(items, lambda key: None) is None
+    check_same(state, items)
+
+
+def test_an_edited_post_outside_every_posting_list_is_ranked_again():
+    """Words held by far more posts than POSTING_CAP: an edit can change a post's signature
+    without changing any postings, and its own related posts must still follow."""
+    rng = random.Random(5)
+    vocab = VOCAB[:8]
+    items = random_items(rng, 300, vocab)
+    state = pickle.loads(pickle.dumps(RelatedIndex.compute(items)))
+    for _ in range(40):
+        i = rng.randrange(len(items))
+        terms = dict(items[i].terms)
+        for word in rng.sample(vocab, 3):
+            terms[word] = rng.randint(1, 9)
+        ordered = tuple(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0])))
+        items[i] = keyed(items[i].slug, ordered, items[i].categories)
+        state.update(items, SEEN.get)
+        assert state.results[items[i].slug] == related_from_terms(items)[items[i].slug]
     check_same(state, items)

@@ -103,8 +103,8 @@ class RelatedIndex:
         resign = set(edited) | self._holding(moved)
         for slug in recategorised:
             self.cats[slug] = frozenset(category_key(c) for c in categories[slug])
-        before = self._resign(resign, len(terms))
-        rerank = self._repost(before)
+        before, resigned = self._resign(resign, len(terms))
+        rerank = self._repost(before) | resigned  # a new signature asks a new question
         for slug in recategorised:  # its bonus with every post that can meet it changed
             rerank.add(slug)
             for word in self.sigs[slug]:
@@ -159,15 +159,20 @@ class RelatedIndex:
         )
         return {slug for slug, packed in self.terms.items() if pattern.search(packed)}
 
-    def _resign(self, slugs: set[str], n: int) -> dict[str, tuple[tuple, set[str]]]:
+    def _resign(
+        self, slugs: set[str], n: int
+    ) -> tuple[dict[str, tuple[tuple, set[str]]], set[str]]:
         """Recompute these posts' signatures; for every word whose holders changed, its
-        postings as they were and the posts whose weight for it changed."""
+        postings as they were and the posts whose weight for it changed; and the posts whose
+        signature changed."""
         before: dict[str, tuple[tuple, set[str]]] = {}
+        resigned = set()
         for slug in sorted(slugs):
             sig = _signature(dict(unpack_terms(self.terms[slug])), self.df, n)
             old = self.sigs[slug]
             if sig == old:
                 continue
+            resigned.add(slug)
             for word in old.keys() | sig.keys():
                 if old.get(word) == sig.get(word):
                     continue
@@ -182,7 +187,7 @@ class RelatedIndex:
             for word, weight in sig.items():
                 self.holders.setdefault(word, {})[slug] = weight
             self.sigs[slug] = sig
-        return before
+        return before, resigned
 
     def _repost(self, before: dict[str, tuple[tuple, set[str]]]) -> set[str]:
         """The posts that can see a change in these words' postings (`before`: as they were,
