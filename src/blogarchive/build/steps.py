@@ -242,13 +242,13 @@ def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) 
     """Every feed and every image of the images folder, made or kept."""
     images = image_jobs(run.request.images_dir, run.scan.images)
     with run.report.step("feeds"):
-        render_or_keep(run, workers, render_feeds, feeds_now(run, feeds))
+        render_or_keep(run, workers, render_feeds, feeds_now(run, feeds, workers.state.writer))
     with run.report.step("images"):
         render_or_keep(run, workers, copy_images, images)
     advance(len(feeds) + len(images))
 
 
-def feeds_now(run: Run, feeds: list[FeedJob]) -> list[FeedJob]:
+def feeds_now(run: Run, feeds: list[FeedJob], writer: SiteWriter) -> list[FeedJob]:
     """The feeds to make now: all of them; but with index_later (serve), a feed the site holds
     intact is left as the last build made it, recorded with that build's key, for the next
     build to make anew (with feed_limit unset, one edit re-renders every feed holding the
@@ -263,7 +263,7 @@ def feeds_now(run: Run, feeds: list[FeedJob]) -> list[FeedJob]:
             now.append(job)
             continue
         if held is LIVE:
-            held = FileRecord(old.key, SiteWriter(run.spare, run.request.out).link([job.path])[0])
+            held = FileRecord(old.key, writer.link([job.path])[0])
         run.outputs.add(job.path, job.source)
         run.report.keys[job.path] = old.key
         run.written[job.path] = held
