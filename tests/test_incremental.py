@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -245,6 +247,32 @@ def test_a_second_build_into_the_same_folder_is_refused_naming_the_holder(work):
             build(posts, out, CONFIG, BuildOptions(jobs=1))
     build(posts, out, CONFIG, BuildOptions(jobs=1))  # released: the next build goes ahead
     assert not (tmp_path / ".site.lock").exists()
+
+
+def test_a_killed_builds_forked_worker_still_dying_does_not_hold_the_lock(tmp_path):
+    """Workers are forked while the lock is held; once the build itself is gone, so is the lock."""
+    out = (tmp_path / "site").absolute()
+    read, write = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # the "build": takes the lock, forks a worker that lingers, then dies
+        os.close(read)
+        with output_lock(out):
+            worker = os.fork()
+            if worker == 0:
+                time.sleep(30)
+                os._exit(0)
+            os.write(write, f"{worker}\n".encode())
+            os._exit(0)  # killed mid-build: no unlock, no cleanup
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        worker = int(pipe.readline())
+    os.waitpid(parent, 0)
+    try:
+        os.kill(worker, 0)  # the worker is still alive...
+        with output_lock(out):  # ...and the next build takes the folder all the same
+            pass
+    finally:
+        os.kill(worker, signal.SIGKILL)
 
 
 def test_old_unchanged_posts_are_not_even_read_but_every_edit_is_seen(work):

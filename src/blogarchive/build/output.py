@@ -27,6 +27,24 @@ PID_FIELD = 32  # bytes of the lock file read for the holder's PID
 AT_FDCWD = -100  # renameat2: paths relative to the working directory
 RENAME_EXCHANGE = 2
 
+_held_locks: set[int] = set()  # descriptors of build locks this process holds
+
+
+def _drop_locks_in_child() -> None:
+    """A forked worker lets go of its copies of the parent's lock descriptors.
+
+    flock belongs to the open file, which fork shares: a worker still dying after its
+    build was killed with -9 would otherwise keep the folder locked for a moment."""
+    for fd in _held_locks:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)
+
 
 class Output:
     """The files of the site being built; refuses a second file at the same path, naming both."""
@@ -330,6 +348,7 @@ def output_lock(out: Path):
     path = out.parent / f".{out.name}.lock"
     out.parent.mkdir(parents=True, exist_ok=True)
     fd = _take_lock(path, out)
+    _held_locks.add(fd)
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -339,6 +358,7 @@ def output_lock(out: Path):
             os.unlink(path)
         except OSError:
             pass
+        _held_locks.discard(fd)
         os.close(fd)
 
 
