@@ -272,3 +272,31 @@ def test_post_markdown_round_trip_is_exact():
     post = result.posts[0]
     assert from_markdown(to_markdown(post), "x.md") == post
     assert re.search(r"^slug: t-q-b$", to_markdown(post), re.M)
+
+
+def test_a_posts_own_category_line_is_not_read_as_the_page_header():
+    """'Category: X' under a post, the page's last line or under sentences and a list, is that
+    post's category (with its no-break space kept), not a category archive's header."""
+    last = "Archive\n\nFirst title here\n\nfine ok[1].\n\n[1] A note on it ok.\nCategory: Corbyn\xa0Out\n"
+    (post,) = load_dumps([("a.txt", last, None)]).posts
+    assert (post.categories, post.sources[0].last) == (("Corbyn\xa0Out",), 8)
+    middle = (
+        "Opening title\n\nA Labour İstanbul ok.\nand ok.\n\n• Labour vu A\n• the list\n\n"
+        "Labour ok.\nCategory: Labour\n\nSecond title\n\nSome text here ok.\n\nMore reading →\n\n"
+        "Third title\n\nClosing text.\nCategory: vu\n"
+    )
+    posts = load_dumps([("b.txt", middle, None)]).posts
+    assert [(p.title, p.categories) for p in posts] == [
+        ("Opening title", ("Labour",)),
+        ("Second title", ()),
+        ("Third title", ("vu",)),
+    ]
+
+
+def test_a_heading_over_a_few_spacing_lines_is_kept_not_dropped_as_alt_text():
+    text = (
+        HEADER + "A post\n\nAugust 25, 2015 2 comments\n\nOpening paragraph ok.\n\n"
+        "Quoted heading words\n\t\n\xa0\n\xa0\n\t\n1. A list item ok.\n" + FOOTER
+    )
+    (post,) = one(text).posts
+    assert "## Quoted heading words" in post.blocks

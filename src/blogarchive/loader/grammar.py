@@ -524,8 +524,13 @@ def page_header(text: str) -> PageHeader | None:
     for kind, rx, anywhere in _HEADER_RES:
         m = rx.match(s)
         if m:
-            return PageHeader(kind, m.group("v").strip(" ‘’“”\"'"), anywhere)
+            kept = rx.match(_LOOSE_SPACE_RE.sub(" ", text.strip()))  # a no-break space in a
+            label = (kept or m).group("v")  # name stays one: only the wording's are folded
+            return PageHeader(kind, label.strip(" ‘’“”\"'"), anywhere)
     return None
+
+
+_LOOSE_SPACE_RE = re.compile(r"[^\S\u00a0]+|\s{2,}")  # runs of spaces but a lone no-break one
 
 
 # --- WordPress core, default-theme and Jetpack words around posts -----------------------------

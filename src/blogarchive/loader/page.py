@@ -400,15 +400,22 @@ def _dateline(text: str) -> G.Meta | None:
     return G.dated_count(text)
 
 
+_PROSE_ENDS = (".", "!", "?", ",", ";")  # labels and menus end bare; prose ends like this
+
+
 def _above_posts(rows, nb, k, page) -> bool:
-    """Nothing but chrome and short labels above (a header, menu, widgets), and one short
-    sentence at most (a tagline): the page's own header, not a line of a post (a post above
-    would show prose, a date or a meta line)."""
+    """Nothing but chrome and short labels above (a header, menu, widgets), and one line at
+    most that reads as prose (a tagline): the page's own header, not a line of a post (a post above
+    would show prose, a date or a meta line). Posts follow it: a page's last line, or a line
+    under a footnote, is a post's own (its 'Category: X')."""
+    if k + 1 >= len(nb):
+        return False
     unmarked = [rows[i] for i in nb[:k] if i not in page.marks]
     return (
-        all(page.marks[i].role in ("footer", "chrome") for i in nb[:k] if i in page.marks)
+        not any(L.NOTE_RE.match(t.strip()) for t in unmarked)
+        and all(page.marks[i].role in ("footer", "chrome") for i in nb[:k] if i in page.marks)
         and not any(_meta_like(t) for t in unmarked)
-        and sum(not _short(t) for t in unmarked) <= 1
+        and sum(not _short(t) or t.rstrip().endswith(_PROSE_ENDS) for t in unmarked) <= 1
         and all(len(t.split()) <= SHORT_WORDS for t in unmarked)
     )
 

@@ -560,16 +560,17 @@ def _drop_residue(rows, notes, content, ended_by_title, ov, result) -> list[int]
     return [i for i in content if i not in drop]
 
 
-IMAGE_SPACERS = 3  # no-break-space lines in a row: the room an image took on the page
+IMAGE_SPACERS = 6  # no-break-space lines in a row: the room an image took on the page
+# (the real dumps show 13 under an image; a writer's own spacing paragraphs are fewer)
 
 
 def _spacers_after(rows, i) -> int:
-    """Spacer lines (only no-break spaces) before the next line of text below line i."""
+    """Spacer lines (no-break spaces only) before the next line of text below line i."""
     count = 0
     for t in rows[i + 1 :]:
         if t.strip():
             break
-        count += bool(t)
+        count += "\u00a0" in t and not t.strip(" \u00a0\t")
     return count
 
 
