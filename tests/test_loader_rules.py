@@ -277,7 +277,10 @@ def test_post_markdown_round_trip_is_exact():
 def test_a_posts_own_category_line_is_not_read_as_the_page_header():
     """'Category: X' under a post, the page's last line or under sentences and a list, is that
     post's category (with its no-break space kept), not a category archive's header."""
-    last = "Archive\n\nFirst title here\n\nfine ok[1].\n\n[1] A note on it ok.\nCategory: Corbyn\xa0Out\n"
+    last = (
+        "Archive\n\nFirst title here\n\nfine ok[1].\n\n[1] A note on it ok.\n"
+        "Category: Corbyn\xa0Out\n"
+    )
     (post,) = load_dumps([("a.txt", last, None)]).posts
     assert (post.categories, post.sources[0].last) == (("Corbyn\xa0Out",), 8)
     middle = (
