@@ -15,7 +15,6 @@ from .. import site as S
 from ..errors import OutputError
 from ..export import posts_document, record_line
 from ..progress import QUIET, Progress
-from ..provenance import source_views
 from ..redirects import redirect_files
 from ..related import PostTerms
 from ..related_index import RelatedIndex
@@ -402,7 +401,9 @@ def source_view_step(dumps_dir: Path | None, posts) -> dict:
     named = {s.file for p in posts for s in p.sources}
     if not dumps_dir or not any((dumps_dir / name).is_file() for name in named):
         return {}
-    views = source_views(dumps_dir, posts)  # re-runs the loader: only when it can help
+    from ..provenance import source_views  # the loader, loaded only when it can help
+
+    views = source_views(dumps_dir, posts)  # re-runs the loader
     return {slug: v for slug, v in views.items() if any(c.lines for c in v.copies)}
 
 
