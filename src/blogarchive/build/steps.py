@@ -110,6 +110,7 @@ def make(
         search=request.search,
         drafts=request.drafts,
     )
+    manifest = manifest.with_records()
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
     replace_site(run, env)
 
@@ -177,7 +178,7 @@ def take_spare(run: Run) -> None:
     out, cache = run.request.out, run.cache
     spare = spare_folder(out)
     check_replaceable(spare)
-    run.spare_manifest = cache.manifest(out, folder_id(spare))
+    run.spare_manifest = cache.manifest(out, folder_id(spare)).with_records()
     if not run.spare_manifest.files:
         with run.report.step("new spare"):
             spare = fresh_spare(out)
