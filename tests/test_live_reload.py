@@ -144,6 +144,37 @@ def test_a_changed_stylesheet_reloads_the_page(browser, tmp_path):
         serve.stop()
 
 
+def test_a_page_that_runs_a_script_reloads_so_the_script_runs_once_on_the_new_page(
+    browser, tmp_path
+):
+    """A script swapped in would not run (and one run again could start twice): such a page,
+    like the search page, reloads."""
+    shutil.copytree(ROOT / "posts", tmp_path / "posts")
+    for folder in ("templates", "static"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "static" / "count.js").write_text("window.runs = (window.runs || 0) + 1;\n")
+    template = (ROOT / "templates" / "post.html").read_text("utf-8")
+    script = "<script src=\"{{ link('static/count.js') }}\"></script>"
+    (tmp_path / "templates" / "post.html").write_text(
+        template.replace("{% block head %}", "{% block head %}" + script, 1), "utf-8"
+    )
+    serve = Serve(tmp_path / "posts", tmp_path / "site", ROOT / "site.yaml", cwd=tmp_path)
+    try:
+        post = next(p for p in read_posts(tmp_path / "posts") if p.slug == Path(POST).stem)
+        page = open_page(browser, serve, "/" + post_path(post)[: -len("index.html")])
+        assert page.evaluate("() => window.runs") == 1
+        file = tmp_path / "posts" / POST
+        save(file, file.read_text("utf-8") + "\nScripts and all.\n")
+        page.wait_for_function(
+            "() => document.body.innerText.includes('Scripts and all.')", timeout=60_000
+        )
+        assert page.evaluate("() => window.notReloaded") is None  # reloaded
+        assert page.evaluate("() => window.runs") == 1
+        assert page.problems == []
+    finally:
+        serve.stop()
+
+
 def test_a_failed_build_shows_its_error_over_the_page_until_a_good_one(browser, served):
     serve, work, path = served
     page = open_page(browser, serve, path)
@@ -193,6 +224,7 @@ for test in (
     test_an_open_page_follows_an_edit_of_its_post_in_place,
     test_a_swapped_page_is_the_page_a_load_shows_and_keeps_its_scroll,
     test_a_changed_stylesheet_reloads_the_page,
+    test_a_page_that_runs_a_script_reloads_so_the_script_runs_once_on_the_new_page,
     test_a_failed_build_shows_its_error_over_the_page_until_a_good_one,
 ):
     for mark in browser_only:
