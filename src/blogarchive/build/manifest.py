@@ -6,7 +6,7 @@ record at all, so the next build simply does the work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping, NamedTuple
 
 
@@ -75,6 +75,14 @@ class Manifest:
     structure: str = ""
     related_key: str = ""
     index_pending: bool = False  # its search index and feeds may be an older build's (serve)
+
+    def with_records(self) -> Manifest:
+        """This manifest with its files and posts as plain dicts, for a build that looks
+        them up by the thousand (a FileTable answers each lookup through Python calls)."""
+        files, posts = (
+            m.records() if isinstance(m, FileTable) else m for m in (self.files, self.posts)
+        )
+        return replace(self, files=files, posts=posts)
 
 
 def manifest_to_json(m: Manifest, out: str) -> dict:

@@ -15,7 +15,6 @@ from .. import site as S
 from ..errors import OutputError
 from ..export import posts_document, record_line
 from ..progress import QUIET, Progress
-from ..provenance import source_views
 from ..redirects import redirect_files
 from ..related import PostTerms
 from ..related_index import RelatedIndex
@@ -111,6 +110,7 @@ def make(
         search=request.search,
         drafts=request.drafts,
     )
+    manifest = manifest.with_records()
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
     replace_site(run, env)
 
@@ -178,7 +178,7 @@ def take_spare(run: Run) -> None:
     out, cache = run.request.out, run.cache
     spare = spare_folder(out)
     check_replaceable(spare)
-    run.spare_manifest = cache.manifest(out, folder_id(spare))
+    run.spare_manifest = cache.manifest(out, folder_id(spare)).with_records()
     if not run.spare_manifest.files:
         with run.report.step("new spare"):
             spare = fresh_spare(out)
@@ -402,7 +402,9 @@ def source_view_step(dumps_dir: Path | None, posts) -> dict:
     named = {s.file for p in posts for s in p.sources}
     if not dumps_dir or not any((dumps_dir / name).is_file() for name in named):
         return {}
-    views = source_views(dumps_dir, posts)  # re-runs the loader: only when it can help
+    from ..provenance import source_views  # the loader, loaded only when it can help
+
+    views = source_views(dumps_dir, posts)  # re-runs the loader
     return {slug: v for slug, v in views.items() if any(c.lines for c in v.copies)}
 
 
