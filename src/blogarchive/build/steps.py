@@ -127,7 +127,7 @@ def replace_site(run: Run, env) -> None:
             request.config,
             env,
             cache,
-            {f.key: f.path for f in run.scan.files},
+            {f.key: f for f in run.scan.files},
             writer,
             run.scan.renderer,
         )
