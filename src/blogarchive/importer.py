@@ -155,6 +155,10 @@ class BlockStore:
     def get(self, ref: tuple[int, int]) -> bytes:
         return os.pread(self.file.fileno(), ref[1], ref[0])
 
+    def read(self, ref: tuple[int, int], start: int, size: int) -> bytes:
+        """`size` bytes of a stored blob from `start` on."""
+        return os.pread(self.file.fileno(), min(size, ref[1] - start), ref[0] + start)
+
     def __enter__(self):
         return self
 

@@ -56,6 +56,7 @@ class BlockStore(Protocol):
 
     def put(self, blobs: list[bytes]) -> list[Any]: ...  # one write for a dump's posts
     def get(self, ref: Any) -> bytes: ...
+    def read(self, ref: Any, start: int, size: int) -> bytes: ...  # part of one blob
 
 
 def load_dumps(
@@ -80,7 +81,7 @@ def load_dumps(
         P.set_state,
         {"dumps": dumps, "digest": sink and sink.digest, "store_blocks": store is not None},
     )
-    profile, controls = _learn_chrome(dumps, workers)
+    profile, controls = _learn_chrome(dumps, workers, store)
     workers.broadcast(P.set_state, {"controls": controls})
     firsts, titles, votes = _first_pass(dumps, profile, workers)
     places = decide_places(votes)
@@ -110,15 +111,17 @@ def load_dumps(
     )
 
 
-def _learn_chrome(dumps, workers):
+def _learn_chrome(dumps, workers, store=None):
     """The chrome the pages share, from each page's first and last lines (all of them only
     where the shared lines run deeper than PageEnds keeps); and the indexes of the dumps
-    that hold control characters."""
+    that hold control characters.  The kept lines wait in `store`, if given."""
     for keep in (P.HEAD, P.HEAD * 16, None):
         workers.broadcast(P.set_state, {"keep": keep})
         pages, controls = {}, set()
         for batch in _batches(list(range(len(dumps))), workers):
             for i, (name, ends, found) in zip(batch, workers.map(P.ends_task, batch)):
+                if store is not None:
+                    ends.spill(store)
                 pages[name] = ends
                 if found:
                     controls.add(i)

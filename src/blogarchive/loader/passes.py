@@ -16,6 +16,9 @@ from __future__ import annotations
 import dataclasses
 import operator
 import pickle
+from array import array
+from bisect import bisect_left
+from itertools import accumulate
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +28,6 @@ from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
 
 HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
-MIDDLE = "\x00"  # stands for a non-blank line not kept (split_lines drops real NULs)
 _NOTE_FIELDS = tuple(
     f.name for f in dataclasses.fields(LineNote) if f.name not in ("no", "text", "role")
 )
@@ -40,26 +42,70 @@ class TooDeep(LookupError):
 
 class PageEnds(Sequence):
     """A page's lines as learn_chrome reads them, keeping only its first and last `keep`
-    non-blank lines: the others read as MIDDLE, and looking one up raises TooDeep."""
+    non-blank lines (all of them if `keep` is None) and where they stand: looking up another
+    line, or where another non-blank line stands (`nonblank_lines`), raises TooDeep.  Its
+    kept lines can wait in a BlockStore (`spill`), so what the chrome pass holds of all the
+    pages together is a few numbers a line."""
 
-    def __init__(self, rows: list[str], keep: int = HEAD):
+    def __init__(self, rows: list[str], keep: int | None = HEAD):
         nonblank = [i for i, t in enumerate(rows) if t.strip()]
-        kept = nonblank[:keep] + nonblank[-keep:] if keep else []
-        self.kept = {i: rows[i] for i in kept}
-        self.size = len(rows)
-        self.nonblank = bytes(1 if t.strip() else 0 for t in rows)
+        head = nonblank if keep is None else nonblank[:keep]
+        tail = [] if keep is None else nonblank[max(keep, len(nonblank) - keep) :]
+        self.size, self.count, self.heads = len(rows), len(nonblank), len(head)
+        self.at = array("q", head + tail)  # where the kept lines stand, in order
+        self.texts: Sequence[str] = [rows[i] for i in self.at]
 
     def __len__(self) -> int:
         return self.size
 
-    def __iter__(self):
-        kept, nonblank = self.kept, self.nonblank
-        return (kept.get(i, MIDDLE if nonblank[i] else "") for i in range(self.size))
-
     def __getitem__(self, i: int) -> str:
-        if isinstance(i, slice) or i not in self.kept:
+        k = bisect_left(self.at, i) if isinstance(i, int) else len(self.at)
+        if k == len(self.at) or self.at[k] != i:
             raise TooDeep(i)
-        return self.kept[i]
+        return self.texts[k]
+
+    def nonblank_lines(self) -> Sequence[int]:
+        """Where the page's non-blank lines stand, in order (learn_chrome's `seq`)."""
+        return _NonBlank(self)
+
+    def spill(self, store) -> None:
+        """Keep the kept lines in `store` (a BlockStore), each read back when looked up."""
+        self.texts = StoredTexts(store, self.texts)
+
+
+class _NonBlank(Sequence):
+    """The indexes of a PageEnds' non-blank lines, known only for the lines it kept."""
+
+    def __init__(self, page: PageEnds):
+        self.page = page
+
+    def __len__(self) -> int:
+        return self.page.count
+
+    def __getitem__(self, pos: int) -> int:
+        page = self.page
+        tail_from = page.count - (len(page.at) - page.heads)  # the first tail line's position
+        if 0 <= pos < page.heads:
+            return page.at[pos]
+        if tail_from <= pos < page.count and pos >= page.heads:
+            return page.at[page.heads + pos - tail_from]
+        raise TooDeep(pos)
+
+
+class StoredTexts(Sequence):
+    """Lines written to a BlockStore as one blob; each is read back (`store.read`) when asked."""
+
+    def __init__(self, store, texts: Sequence[str]):
+        data = [t.encode("utf-8") for t in texts]
+        self.store, self.ref = store, store.put([b"".join(data)])[0]
+        self.ends = array("q", accumulate((len(d) for d in data), initial=0))
+
+    def __len__(self) -> int:
+        return len(self.ends) - 1
+
+    def __getitem__(self, k: int) -> str:
+        start = self.ends[k]
+        return self.store.read(self.ref, start, self.ends[k + 1] - start).decode("utf-8")
 
 
 @dataclasses.dataclass
