@@ -108,14 +108,13 @@ def run(args) -> int:
         with Workers(IMPORT_JOBS, {"posts": result.posts}, threshold=POST_BATCH) as writers:
             outcome = write_posts(result, Path(args.posts), args.force, writers)
         report.finish(result, outcome)
+        summary = format_summary(  # here: the posts are read from the store
+            result, outcome, len(result.parses), time.perf_counter() - started, args.report
+        )
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
-        print(
-            format_summary(
-                result, outcome, len(result.parses), time.perf_counter() - started, args.report
-            )
-        )
+        print(summary)
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0

@@ -18,6 +18,7 @@ from .classify import SLASH, decide_places
 from .merge import MergedPosts, merge_posts
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
+from .stored import Joined, Span, stored_list
 
 
 @dataclass
@@ -51,10 +52,10 @@ class ParseSink:
 
 
 class BlockStore(Protocol):
-    """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk),
-    packed as bytes (passes.pack_blocks, where the dump was cut)."""
+    """Where the posts found, and what the passes keep of each page, wait until they are read
+    (the importer's on disk), as bytes (stored.py; posts are pickled where the dump was cut)."""
 
-    def put(self, blobs: list[bytes]) -> list[Any]: ...  # one write for a dump's posts
+    def put(self, blobs: list[bytes]) -> list[Any]: ...  # one write for many records
     def get(self, ref: Any) -> bytes: ...
     def read(self, ref: Any, start: int, size: int) -> bytes: ...  # part of one blob
 
@@ -73,7 +74,8 @@ def load_dumps(
     The dumps of one import are read together first: the chrome their pages share and where
     the blog puts each kind of meta line are learned from all of them (chrome.py, classify.py).
     `dumps` is read once per pass (passes.py) and only one dump is held at a time, so with a
-    `sink` for the notes and a `store` for the blocks memory does not grow with the dumps.
+    `sink` for the notes and a `store` for the posts (found and merged, stored.py) memory
+    does not grow with the dumps.
     `workers` (build/pool.py's Workers, state {}) runs the passes in parallel.
     advance(1) follows each dump cut into posts (for a progress bar)."""
     workers = workers or P.InProcess()
@@ -85,24 +87,22 @@ def load_dumps(
     workers.broadcast(P.set_state, {"controls": controls})
     firsts, titles, votes = _first_pass(dumps, profile, workers)
     places = decide_places(votes)
-    parses, refs = [], {}
+    parses, raws = [], stored_list(store)
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
     for batch in _batches(list(enumerate(firsts)), workers):
         for parse, digest, packed in workers.map(P.cut_task, batch):
             if sink:
                 sink.take(parse, digest)
-            if store is not None:
-                for raw, ref in zip(parse.posts, store.put(packed)):
-                    refs[(raw.dump, raw.index)] = ref
+            if packed is not None:
+                parse.posts = Span(raws, raws.add_packed(packed))
+            else:
+                raws.extend(parse.posts)
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
-
-    def blocks_of(r):
-        key = (r.dump, r.index)
-        return P.unpack_blocks(store.get(refs[key])) if key in refs else r.blocks
-
-    posts, slug_of = merge_posts([raw for p in parses for raw in p.posts], blocks_of)
+    posts, slug_of = merge_posts(
+        Joined(raws, [raw for p in extra for raw in p.posts]), records=lambda: stored_list(store)
+    )
     return LoadResult(
         posts=posts,
         parses=parses,

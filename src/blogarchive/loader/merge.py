@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..post import Post, Source
 from ..text import normalise_title, safe_slug, unique_slug
@@ -94,24 +95,34 @@ def _copy_of_start(a: list[str], b: list[str]) -> bool:
 
 
 def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> list[list[RawPost]]:
-    """Groups of copies of one post, in first-seen order (only same-titled posts are compared,
-    one title at a time, so only that title's copies' words are held)."""
+    """Groups of copies of one post, in first-seen order (see duplicate_groups)."""
+    return [[raws[k] for k in g] for g in duplicate_groups(raws, blocks_of)]
+
+
+def duplicate_groups(raws: Sequence[RawPost], blocks_of: Blocks = own_blocks) -> list[list[int]]:
+    """Groups of copies of one post, as indexes into `raws`, in first-seen order (only
+    same-titled posts are compared, one title at a time, so only that title's copies, and
+    their words, are held: `raws` may read each from disk when looked up)."""
     by_title: dict[str, list[int]] = {}
     for k, raw in enumerate(raws):
         by_title.setdefault(normalise_title(raw.title), []).append(k)
     groups: list[list[int]] = []
     for members in by_title.values():
+        if len(members) == 1:
+            groups.append(members)
+            continue
+        copies = {k: raws[k] for k in members}  # each read once: _Shingles knows them by id
         seen, bucket = _Shingles(blocks_of), []
         for k in members:
             for group in bucket:
-                if same_post(raws[group[0]], raws[k], seen):
+                if same_post(copies[group[0]], copies[k], seen):
                     group.append(k)
                     break
             else:
                 bucket.append([k])
         groups += bucket
     groups.sort(key=lambda g: g[0])
-    return [[raws[k] for k in g] for g in groups]
+    return groups
 
 
 def merge_blocks(copies: list[list[str]]) -> list[str]:
@@ -232,14 +243,29 @@ class MergedPosts(Sequence):
 
 
 def merge_posts(
-    raws: list[RawPost], blocks_of: Blocks = own_blocks
+    raws: Sequence[RawPost], blocks_of: Blocks = own_blocks, records: Callable[[], Any] = list
 ) -> tuple[MergedPosts, dict[tuple[str, int], str]]:
-    """Final posts, and for each (dump, raw index) the slug it became."""
-    groups = group_duplicates(raws, blocks_of)
-    fields = [merge_group(g) for g in groups]
-    slugs = assign_slugs(fields, [own_slug(g) for g in groups])
-    headers = [Post(slug=s, **f) for s, f in zip(slugs, fields)]
-    where = {(r.dump, r.index): s for g, s in zip(groups, slugs) for r in g}
-    return MergedPosts(
-        headers, lambda k: dataclasses.replace(headers[k], body=merge_body(groups[k], blocks_of))
-    ), where
+    """Final posts, and for each (dump, raw index) the slug it became.  What is kept of every
+    post between the steps goes in a list from `records` (the loader's may wait on disk:
+    stored.StoredList), so only one post's copies are held at a time."""
+    groups = duplicate_groups(raws, blocks_of)
+    fields, wanted, where = records(), [], {}
+    for number, group in enumerate(groups):
+        copies = [raws[k] for k in group]
+        fields.append(merge_group(copies))
+        wanted.append(own_slug(copies))
+        where.update(((r.dump, r.index), number) for r in copies)
+    slugs = assign_slugs(fields, wanted)
+    headers = records()
+    for slug, f in zip(slugs, fields):
+        headers.append(Post(slug=slug, **f))
+    getattr(headers, "flush", lambda: None)()  # before readers are forked (StoredList)
+    for key, number in where.items():
+        where[key] = slugs[number]
+
+    def build(k: int) -> Post:
+        return dataclasses.replace(
+            headers[k], body=merge_body([raws[i] for i in groups[k]], blocks_of)
+        )
+
+    return MergedPosts(headers, build), where

@@ -18,7 +18,6 @@ import operator
 import pickle
 from array import array
 from bisect import bisect_left
-from itertools import accumulate
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +25,8 @@ from typing import Any
 from .classify import Classified, place_votes, resolve_meta
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
+from .stored import StoredTexts
+from .stored import pack as pack_record
 
 HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
 _NOTE_FIELDS = tuple(
@@ -90,22 +91,6 @@ class _NonBlank(Sequence):
         if tail_from <= pos < page.count and pos >= page.heads:
             return page.at[page.heads + pos - tail_from]
         raise TooDeep(pos)
-
-
-class StoredTexts(Sequence):
-    """Lines written to a BlockStore as one blob; each is read back (`store.read`) when asked."""
-
-    def __init__(self, store, texts: Sequence[str]):
-        data = [t.encode("utf-8") for t in texts]
-        self.store, self.ref = store, store.put([b"".join(data)])[0]
-        self.ends = array("q", accumulate((len(d) for d in data), initial=0))
-
-    def __len__(self) -> int:
-        return len(self.ends) - 1
-
-    def __getitem__(self, k: int) -> str:
-        start = self.ends[k]
-        return self.store.read(self.ref, start, self.ends[k + 1] - start).decode("utf-8")
 
 
 @dataclasses.dataclass
@@ -225,7 +210,8 @@ def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
 
 def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any, Any]]:
     """Pass 4: cut each dump into posts; hand its notes to the digest and drop them; where the
-    blocks are stored (state["store_blocks"]), each post's blocks packed and taken out."""
+    posts are stored (state["store_blocks"]), each one is pickled here (`stored.pack`, its
+    blocks too) and taken out of the parse."""
     out = []
     for i, first in batch:
         name, text, _ = state["dumps"][i]
@@ -237,20 +223,10 @@ def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any
             parse.notes = []
         packed = None
         if state.get("store_blocks"):
-            packed = [pack_blocks(raw.blocks) for raw in parse.posts]
-            for raw in parse.posts:
-                raw.blocks = []
+            packed = [pack_record(raw) for raw in parse.posts]
+            parse.posts = []
         out.append((parse, digest, packed))
     return out
-
-
-def pack_blocks(blocks: list[str]) -> bytes:
-    """A post's blocks as the BlockStore keeps them."""
-    return pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpack_blocks(data: bytes) -> list[str]:
-    return pickle.loads(data)
 
 
 class KnownElsewhere:
