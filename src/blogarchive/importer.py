@@ -332,8 +332,8 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
                 outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
                 continue
             getattr(outcome, _OUTCOME_LIST[state]).append(name)
-            if state == "write":
-                staged.append((target, stage_write(target, data), sha, name))
+            if state == "write":  # names, not Paths: a list as long as the posts
+                staged.append((stage_write(target, data).name, sha, name))
             if state in ("write", "same"):
                 final[name] = frozenset([sha])
         if staged:
@@ -341,15 +341,15 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
                 folder,
                 {
                     **manifest,
-                    **{n: manifest.get(n, frozenset()) | {h} for _, _, h, n in staged},
+                    **{n: manifest.get(n, frozenset()) | {h} for _, h, n in staged},
                 },
             )
-        for target, tmp, _, _ in staged:
-            commit_staged(tmp, target)
+        for tmp, _, name in staged:
+            commit_staged(folder / tmp, folder / name)
             committed += 1
     finally:
-        for _, tmp, _, _ in staged[committed:]:
-            discard_staged(tmp)
+        for tmp, _, _ in staged[committed:]:
+            discard_staged(folder / tmp)
     produced = {f"{p.slug}.md" for p in result.posts.headers}
     outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
     if final != manifest or outcome.written:
