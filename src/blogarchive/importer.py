@@ -282,8 +282,12 @@ def load_manifest(folder: Path) -> dict[str, frozenset[str]]:
         return {}
 
 
-def save_manifest(folder: Path, manifest: dict[str, frozenset[str]]) -> None:
-    files = {k: sorted(v)[0] if len(v) == 1 else sorted(v) for k, v in sorted(manifest.items())}
+def save_manifest(folder: Path, manifest: dict[str, frozenset[str] | str]) -> None:
+    """Write the manifest: file name -> its hashes (a set, or one hash as a string)."""
+    files = {
+        k: v if isinstance(v, str) else sorted(v)[0] if len(v) == 1 else sorted(v)
+        for k, v in sorted(manifest.items())
+    }
     text = json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False) + "\n"
     atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
@@ -322,10 +326,11 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
-    outcome, staged, final = WriteOutcome(), [], dict(manifest)
+    outcome, staged, fresh, produced = WriteOutcome(), [], {}, set()
     committed = 0  # staged[:committed] are in place; the others are discarded if we stop
     try:
         for name, data, sha in _post_files(result.posts, workers):
+            produced.add(name)
             target = folder / name
             state = _decide(target, data, manifest.get(name, frozenset()), force)
             if state.startswith("blocked"):
@@ -335,13 +340,13 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
             if state == "write":  # names, not Paths: a list as long as the posts
                 staged.append((stage_write(target, data).name, sha, name))
             if state in ("write", "same"):
-                final[name] = frozenset([sha])
+                fresh[name] = sha  # the manifest's new entry (a string, not a set: many)
         if staged:
             save_manifest(
                 folder,
                 {
                     **manifest,
-                    **{n: manifest.get(n, frozenset()) | {h} for _, h, n in staged},
+                    **{n: manifest[n] | {h} if n in manifest else h for _, h, n in staged},
                 },
             )
         for tmp, _, name in staged:
@@ -350,10 +355,9 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     finally:
         for tmp, _, _ in staged[committed:]:
             discard_staged(folder / tmp)
-    produced = {f"{p.slug}.md" for p in result.posts.headers}
     outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
-    if final != manifest or outcome.written:
-        save_manifest(folder, final)
+    if outcome.written or any(manifest.get(n) != {h} for n, h in fresh.items()):
+        save_manifest(folder, {**manifest, **fresh})
     return outcome
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..post import Post
+from ..text import normalise_title
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
@@ -85,23 +86,28 @@ def load_dumps(
     )
     profile, controls = _learn_chrome(dumps, workers, store)
     workers.broadcast(P.set_state, {"controls": controls})
-    firsts, titles, votes = _first_pass(dumps, profile, workers)
+    firsts, titles, votes = _first_pass(dumps, profile, workers, store)
     places = decide_places(votes)
-    parses, raws = [], stored_list(store)
+    parses, raws, keys = [], stored_list(store), []
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
-    for batch in _batches(list(enumerate(firsts)), workers):
-        for parse, digest, packed in workers.map(P.cut_task, batch):
+    for batch in _batches(list(range(len(firsts))), workers):
+        for parse, digest, packed in workers.map(P.cut_task, [(i, firsts[i]) for i in batch]):
             if sink:
                 sink.take(parse, digest)
             if packed is not None:
-                parse.posts = Span(raws, raws.add_packed(packed))
+                parse.posts = Span(raws, raws.add_packed(packed.blobs))
+                keys += packed.title_keys
             else:
                 raws.extend(parse.posts)
+                keys += [normalise_title(raw.title) for raw in parse.posts]
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
+    extra_raws = [raw for p in extra for raw in p.posts]
     posts, slug_of = merge_posts(
-        Joined(raws, [raw for p in extra for raw in p.posts]), records=lambda: stored_list(store)
+        Joined(raws, extra_raws),
+        records=lambda: stored_list(store),
+        title_keys=keys + [normalise_title(raw.title) for raw in extra_raws],
     )
     return LoadResult(
         posts=posts,
@@ -132,22 +138,24 @@ def _learn_chrome(dumps, workers, store=None):
     raise AssertionError("PageEnds without a limit keeps every line")
 
 
-def _first_pass(dumps, profile, workers):
-    """Every dump classified (packed and pickled), its known titles, and the votes of all on
-    meta lines (known titles come back None where they wait for the votes: pass 3)."""
+def _first_pass(dumps, profile, workers, store=None):
+    """Every dump classified (packed and pickled; waiting in `store`, if given), its known
+    titles, and the votes of all on meta lines (known titles come back None where they wait
+    for the votes: pass 3)."""
     workers.broadcast(P.set_state, {"chrome": profile.lines})
-    firsts, names, titles, votes = [], [], {}, Counter()
+    firsts, names, titles, votes = stored_list(store), [], {}, Counter()
     for batch in _batches(list(range(len(dumps))), workers):
         for name, first, vote, known in workers.map(P.first_task, batch):
             firsts.append(first)
             names.append(name)
             votes += vote
             titles[name] = known
-    pending = [(i, f) for i, f in enumerate(firsts) if titles[names[i]] is None]
+    pending = [i for i in range(len(firsts)) if titles[names[i]] is None]
     if pending:
         workers.broadcast(P.set_state, {"places": decide_places(votes)})
         for batch in _batches(pending, workers):
-            for (i, _), known in zip(batch, workers.map(P.titles_task, batch)):
+            found = workers.map(P.titles_task, [(i, firsts[i]) for i in batch])
+            for i, known in zip(batch, found):
                 titles[names[i]] = known
     return firsts, titles, votes
 

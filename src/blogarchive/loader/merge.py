@@ -99,13 +99,18 @@ def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> lis
     return [[raws[k] for k in g] for g in duplicate_groups(raws, blocks_of)]
 
 
-def duplicate_groups(raws: Sequence[RawPost], blocks_of: Blocks = own_blocks) -> list[list[int]]:
+def duplicate_groups(
+    raws: Sequence[RawPost], blocks_of: Blocks = own_blocks, title_keys: list[str] | None = None
+) -> list[list[int]]:
     """Groups of copies of one post, as indexes into `raws`, in first-seen order (only
     same-titled posts are compared, one title at a time, so only that title's copies, and
-    their words, are held: `raws` may read each from disk when looked up)."""
+    their words, are held: `raws` may read each from disk when looked up).  `title_keys`,
+    if given, is each raw's normalise_title (then only posts sharing a title are read)."""
     by_title: dict[str, list[int]] = {}
-    for k, raw in enumerate(raws):
-        by_title.setdefault(normalise_title(raw.title), []).append(k)
+    if title_keys is None:
+        title_keys = [normalise_title(raw.title) for raw in raws]
+    for k, key in enumerate(title_keys):
+        by_title.setdefault(key, []).append(k)
     groups: list[list[int]] = []
     for members in by_title.values():
         if len(members) == 1:
@@ -243,12 +248,16 @@ class MergedPosts(Sequence):
 
 
 def merge_posts(
-    raws: Sequence[RawPost], blocks_of: Blocks = own_blocks, records: Callable[[], Any] = list
+    raws: Sequence[RawPost],
+    blocks_of: Blocks = own_blocks,
+    records: Callable[[], Any] = list,
+    title_keys: list[str] | None = None,
 ) -> tuple[MergedPosts, dict[tuple[str, int], str]]:
     """Final posts, and for each (dump, raw index) the slug it became.  What is kept of every
     post between the steps goes in a list from `records` (the loader's may wait on disk:
-    stored.StoredList), so only one post's copies are held at a time."""
-    groups = duplicate_groups(raws, blocks_of)
+    stored.StoredList), so only one post's copies are held at a time (`title_keys`: see
+    duplicate_groups)."""
+    groups = duplicate_groups(raws, blocks_of, title_keys)
     fields, wanted, where = records(), [], {}
     for number, group in enumerate(groups):
         copies = [raws[k] for k in group]

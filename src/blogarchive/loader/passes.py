@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from ..text import normalise_title
 from .classify import Classified, place_votes, resolve_meta
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
@@ -211,7 +212,7 @@ def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
 def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any, Any]]:
     """Pass 4: cut each dump into posts; hand its notes to the digest and drop them; where the
     posts are stored (state["store_blocks"]), each one is pickled here (`stored.pack`, its
-    blocks too) and taken out of the parse."""
+    blocks too) and taken out of the parse (PackedPosts)."""
     out = []
     for i, first in batch:
         name, text, _ = state["dumps"][i]
@@ -223,10 +224,22 @@ def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any
             parse.notes = []
         packed = None
         if state.get("store_blocks"):
-            packed = [pack_record(raw) for raw in parse.posts]
+            packed = PackedPosts(
+                [pack_record(raw) for raw in parse.posts],
+                [normalise_title(raw.title) for raw in parse.posts],
+            )
             parse.posts = []
         out.append((parse, digest, packed))
     return out
+
+
+@dataclasses.dataclass
+class PackedPosts:
+    """A dump's posts as cut_task hands them over: pickled, and the key each is grouped by
+    with its copies (merge.duplicate_groups), so the merge need not unpickle them for it."""
+
+    blobs: list[bytes]
+    title_keys: list[str]
 
 
 class KnownElsewhere:
