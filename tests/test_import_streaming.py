@@ -26,6 +26,7 @@ from blogarchive.loader import LoadResult, _place_summary, load_dumps
 from blogarchive.loader.chrome import learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
 from blogarchive.loader.merge import merge_posts
+from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
 from blogarchive.loader.stored import Span, StoredList, StoredTexts
@@ -150,3 +151,20 @@ def test_posts_wait_in_the_store_between_passes():
         assert list(result.posts) == list(plain.posts)
         assert result.slug_of == plain.slug_of
         assert [len(p.posts) for p in result.parses] == [len(p.posts) for p in plain.parses]
+
+
+def test_slug_map_finds_each_copy_by_its_dump_and_index():
+    """merge.SlugMap keeps a copy's post by its place; a copy standing elsewhere than its
+    dump's run (here d1's third) is found all the same, and no key is made up."""
+    raws = [
+        RawPost("A leek", 1, 1, "d1", 0),
+        RawPost("Bean rows", 3, 3, "d1", 1),
+        RawPost("A leek", 1, 1, "d2", 0),
+        RawPost("Cabbage", 5, 5, "d1", 2),
+    ]
+    posts, slug_of = merge_posts(raws)
+    assert [p.slug for p in posts.headers] == ["a-leek", "bean-rows", "cabbage"]
+    want = {("d1", 0): "a-leek", ("d1", 1): "bean-rows", ("d2", 0): "a-leek", ("d1", 2): "cabbage"}
+    assert dict(slug_of) == want and len(slug_of) == 4
+    for missing in [("d1", 3), ("d2", 1), ("d3", 0), ("d2", -1)]:
+        assert missing not in slug_of and slug_of.get(missing, "-") == "-"

@@ -7,7 +7,7 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,7 +26,7 @@ from .stored import Joined, Span, stored_list
 class LoadResult:
     posts: Sequence[Post]  # a MergedPosts: bodies are merged as they are read
     parses: list[DumpParse]
-    slug_of: dict = field(default_factory=dict)  # (dump, raw index) -> slug
+    slug_of: Mapping = field(default_factory=dict)  # (dump, raw index) -> slug: merge.SlugMap
     learned: list[str] = field(default_factory=list)  # what was learned from all the dumps
 
     @property

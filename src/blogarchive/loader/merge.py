@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..post import Post, Source
@@ -247,30 +248,79 @@ class MergedPosts(Sequence):
         return MergedPosts(self.headers, lambda k: change(self.build(k)))
 
 
+class SlugMap(Mapping):
+    """(dump, raw index) -> the slug of the post that copy became, in a few bytes a copy:
+    a dump's copies stand together in the merge's `raws`, in index order, so each one's post
+    is kept by its place (`place`); a copy standing elsewhere is kept by its key."""
+
+    def __init__(self, size: int):
+        self.number = array("q", [-1]) * size  # a copy's place -> its post's number
+        self.dump = array("l", [-1]) * size  # a copy's place -> its dump's number
+        self.first: dict[str, int] = {}  # dump -> the place its copy 0 would stand at
+        self.ids: dict[str, int] = {}  # dump -> its number
+        self.dumps: list[str] = []
+        self.odd: dict[tuple[str, int], int] = {}  # copies not where `first` says
+        self.slugs: list[str] = []  # post number -> slug (set once slugs are given)
+
+    def place(self, raw: RawPost, k: int, number: int) -> None:
+        """raws[k] (`raw`) became post `number`."""
+        if raw.dump not in self.first:
+            self.first[raw.dump] = k - raw.index
+            self.ids[raw.dump] = len(self.dumps)
+            self.dumps.append(raw.dump)
+        if self.first[raw.dump] == k - raw.index:
+            self.number[k], self.dump[k] = number, self.ids[raw.dump]
+        else:
+            self.odd[(raw.dump, raw.index)] = number
+
+    def _number(self, key) -> int:
+        if key in self.odd:
+            return self.odd[key]
+        dump, index = key
+        k = self.first[dump] + index if dump in self.first else -1
+        if not 0 <= k < len(self.number) or self.number[k] < 0:
+            raise KeyError(key)
+        if self.dumps[self.dump[k]] != dump:
+            raise KeyError(key)
+        return self.number[k]
+
+    def __getitem__(self, key) -> str:
+        return self.slugs[self._number(key)]
+
+    def __iter__(self):
+        for k, number in enumerate(self.number):
+            if number >= 0:
+                dump = self.dumps[self.dump[k]]
+                yield (dump, k - self.first[dump])
+        yield from self.odd
+
+    def __len__(self) -> int:
+        return sum(1 for n in self.number if n >= 0) + len(self.odd)
+
+
 def merge_posts(
     raws: Sequence[RawPost],
     blocks_of: Blocks = own_blocks,
     records: Callable[[], Any] = list,
     title_keys: list[str] | None = None,
-) -> tuple[MergedPosts, dict[tuple[str, int], str]]:
+) -> tuple[MergedPosts, SlugMap]:
     """Final posts, and for each (dump, raw index) the slug it became.  What is kept of every
     post between the steps goes in a list from `records` (the loader's may wait on disk:
     stored.StoredList), so only one post's copies are held at a time (`title_keys`: see
     duplicate_groups)."""
     groups = duplicate_groups(raws, blocks_of, title_keys)
-    fields, wanted, where = records(), [], {}
+    fields, wanted, where = records(), [], SlugMap(len(raws))
     for number, group in enumerate(groups):
         copies = [raws[k] for k in group]
         fields.append(merge_group(copies))
         wanted.append(own_slug(copies))
-        where.update(((r.dump, r.index), number) for r in copies)
-    slugs = assign_slugs(fields, wanted)
+        for k, raw in zip(group, copies):
+            where.place(raw, k, number)
+    where.slugs = slugs = assign_slugs(fields, wanted)
     headers = records()
     for slug, f in zip(slugs, fields):
         headers.append(Post(slug=slug, **f))
     getattr(headers, "flush", lambda: None)()  # before readers are forked (StoredList)
-    for key, number in where.items():
-        where[key] = slugs[number]
 
     def build(k: int) -> Post:
         return dataclasses.replace(
