@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -304,13 +305,26 @@ def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, str
 
 def _post_files(posts, workers) -> Iterator[tuple[str, bytes, str]]:
     """Every post's file name, content and hash, in order; the workers (forked with the posts
-    in their state) merge and render POST_BATCH at a time, here if there are none."""
-    for start in range(0, len(posts), POST_BATCH):
-        batch = list(range(start, min(start + POST_BATCH, len(posts))))
-        if workers is None:
+    in their state) merge and render POST_BATCH at a time, here if there are none.  While
+    the caller writes one batch, the workers already render the next (asked by a thread:
+    Workers.map waits for its answer)."""
+    batches = [
+        list(range(start, min(start + POST_BATCH, len(posts))))
+        for start in range(0, len(posts), POST_BATCH)
+    ]
+    if workers is None:
+        for batch in batches:
             yield from post_files_task({"posts": posts}, batch)
-        else:
-            yield from workers.map(post_files_task, batch)
+        return
+    if not batches:
+        return
+    done = workers.map(post_files_task, batches[0])  # here: the first map forks the workers
+    with ThreadPoolExecutor(1) as ahead:
+        for batch in batches[1:]:
+            coming = ahead.submit(workers.map, post_files_task, batch)
+            yield from done
+            done = coming.result()
+    yield from done
 
 
 def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> WriteOutcome:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -90,8 +91,9 @@ def load_dumps(
     places = decide_places(votes)
     parses, raws, keys = [], stored_list(store), []
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
-    for batch in _batches(list(range(len(firsts))), workers):
-        for parse, digest, packed in workers.map(P.cut_task, [(i, firsts[i]) for i in batch]):
+    with_first = _with(firsts)
+    for batch, results in _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first):
+        for parse, digest, packed in results:
             if sink:
                 sink.take(parse, digest)
             if packed is not None:
@@ -124,8 +126,8 @@ def _learn_chrome(dumps, workers, store=None):
     for keep in (P.HEAD, P.HEAD * 16, None):
         workers.broadcast(P.set_state, {"keep": keep})
         pages, controls = {}, set()
-        for batch in _batches(list(range(len(dumps))), workers):
-            for i, (name, ends, found) in zip(batch, workers.map(P.ends_task, batch)):
+        for batch, results in _in_turn(workers, P.ends_task, _batches(len(dumps), workers)):
+            for i, (name, ends, found) in zip(batch, results):
                 if store is not None:
                     ends.spill(store)
                 pages[name] = ends
@@ -144,8 +146,8 @@ def _first_pass(dumps, profile, workers, store=None):
     for the votes: pass 3)."""
     workers.broadcast(P.set_state, {"chrome": profile.lines})
     firsts, names, titles, votes = stored_list(store), [], {}, Counter()
-    for batch in _batches(list(range(len(dumps))), workers):
-        for name, first, vote, known in workers.map(P.first_task, batch):
+    for _, results in _in_turn(workers, P.first_task, _batches(len(dumps), workers)):
+        for name, first, vote, known in results:
             firsts.append(first)
             names.append(name)
             votes += vote
@@ -153,17 +155,45 @@ def _first_pass(dumps, profile, workers, store=None):
     pending = [i for i in range(len(firsts)) if titles[names[i]] is None]
     if pending:
         workers.broadcast(P.set_state, {"places": decide_places(votes)})
-        for batch in _batches(pending, workers):
-            found = workers.map(P.titles_task, [(i, firsts[i]) for i in batch])
+        for batch, found in _in_turn(
+            workers, P.titles_task, _batches(pending, workers), _with(firsts)
+        ):
             for i, known in zip(batch, found):
                 titles[names[i]] = known
     return firsts, titles, votes
 
 
-def _batches(items: list, workers) -> list[list]:
-    """A few dumps per worker at a time: results come back (and are let go) as they are done."""
+def _batches(items: int | list, workers) -> list[list]:
+    """A few dumps (`items`, or range(items)) per worker at a time: results come back (and
+    are let go) as they are done."""
+    items = list(range(items)) if isinstance(items, int) else items
     size = 4 * max(1, getattr(workers, "count", 1))
     return [items[k : k + size] for k in range(0, len(items), size)]
+
+
+def _with(firsts) -> Callable[[list[int]], list[tuple[int, bytes]]]:
+    """A batch of dump indexes -> (index, its first pass) each, read when the batch is sent."""
+    return lambda batch: [(i, firsts[i]) for i in batch]
+
+
+def _in_turn(workers, task, batches: list[list], make=lambda batch: batch):
+    """(batch, task's results for make(batch)) for each batch, in order.  With worker
+    processes the next batch is already sent while these results are used: a thread waits
+    for its answer (Workers.map waits), the first map, which forks them, runs here."""
+    if not batches:
+        return
+    done = workers.map(task, make(batches[0]))
+    if len(batches) == 1 or getattr(workers, "count", 1) < 2:
+        yield batches[0], done
+        for batch in batches[1:]:
+            yield batch, workers.map(task, make(batch))
+        return
+    with ThreadPoolExecutor(1) as ahead:
+        for batch, following in zip(batches, batches[1:]):
+            coming = ahead.submit(workers.map, task, make(following))
+            yield batch, done
+            done = coming.result()
+    yield batches[-1], done
 
 
 def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
