@@ -236,6 +236,7 @@ def put_extras(run: Run, writer: SiteWriter, extras) -> None:
             elif held is LIVE:
                 held = FileRecord(extra.key, writer.link([extra.path])[0])
             run.written[extra.path] = held
+            run.report.keys[extra.path] = extra.key
 
 
 def feeds_and_images(run: Run, workers: Workers, feeds: list[FeedJob], advance) -> None:
