@@ -35,9 +35,10 @@ documented loader rule, README "How the dumps become posts", not a gap in the te
   notes and lists; notes other than "[1]…[k]" in order (one may be missing) at the end.
 * A body line equal to another post's title; two posts with the same title; a teaser
   or copy of a post with an empty body; posts out of date order within a dump.
-* At the top of a page whose posts show dates or categories, a first post showing none,
-  with one sentence at most and no long paragraph: a site's title over its tagline looks
-  exactly so, and the loader reads it so (loader/frame.py).
+* At the top of a page whose posts show dates or categories, a first post showing none
+  (or only "Category: X", which then reads as a category archive's header), with one
+  sentence at most and no long paragraph: a site's title over its tagline looks exactly
+  so, and the loader reads it so (loader/frame.py).
 * Control characters (a scraped HTML page holds none; see tests/test_hostile.py) and a
   bare CR (the dumps' line ends are LF or CRLF).
 
@@ -756,12 +757,16 @@ PROSE_END = (".", ",", ";", ":", "!", "?", "…", "”", '"', "’", "'")
 
 
 def _opens_like_a_site_title(dump: GenDump, posts: list[GenPost]) -> bool:
-    """The dump's first copy shows no date, categories or teaser, while later copies show
-    dates or categories, and holds one sentence at most and no long paragraph."""
+    """The dump's first copy shows no date, teaser or categories (or one, as "Category: X",
+    which reads as a category archive's header under a site's title), while later copies
+    show dates or categories, and holds one sentence at most and no long paragraph."""
     if not dump.shown:
         return False
     first, rest = dump.shown[0], dump.shown[1:]
-    if first.dateline is not None or first.cats is not None or first.teaser is not None:
+    header_like = first.cats is not None and dump.singular and len(first.cats) == 1
+    if first.dateline is not None or first.teaser is not None:
+        return False
+    if first.cats is not None and not header_like:
         return False
     if not any(s.dateline is not None or s.cats is not None for s in rest):
         return False

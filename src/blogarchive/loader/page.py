@@ -52,7 +52,7 @@ def read_structure(rows: list[str], chrome: dict[int, str]) -> PageStructure:
     page = PageStructure()
     for i, reason in chrome.items():
         page.marks[i] = Mark("footer", reason)
-    nb = [i for i, t in enumerate(rows) if t.strip()]
+    nb = [i for i, t in enumerate(rows) if not L.is_blank(t)]  # zero-width spaces are blank
     earlier: set[str] = set()
     k = 0
     while k < len(nb):
