@@ -22,7 +22,7 @@ import signal
 import threading
 import traceback
 from multiprocessing.reduction import ForkingPickler
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..errors import BlogArchiveError, OutputError
 
@@ -58,21 +58,27 @@ class Workers:
 
     def map(self, task: Task, items: list, advance: Callable[[int], None] | None = None) -> list:
         """Results for `items`, in order, shared round robin; small batches run here, unforked.
-        With `advance`, the items go in a few slices (all sent at once), each followed by
-        advance(its size) as its results come in, so a progress bar can follow."""
+        With `advance`, the items go in slices (`slices`), each followed by advance(its size)
+        as its results come in, so a progress bar can follow."""
         if advance is None:
             return self.collect(self.submit(task, items))
+        results: list = []
+        for part in self.slices(task, items):
+            results += part
+            advance(len(part))
+        return results
+
+    def slices(self, task: Task, items: list) -> Iterator[list]:
+        """The results for `items` in a few slices, in order, each as soon as it is in (every
+        slice is sent at once: no worker waits for another between slices)."""
         size = max(self.threshold, -(-len(items) // PROGRESS_SLICES))
         starts = range(0, len(items), size)
         if self._here(len(items)):
-            batches = (Batch([], task(self.state, items[s : s + size])) for s in starts)
-        else:
-            batches = [self.submit(task, items[s : s + size]) for s in starts]
-        results: list = []
-        for start, batch in zip(starts, batches):
-            results += self.collect(batch)
-            advance(len(results) - start)
-        return results
+            for s in starts:
+                yield task(self.state, items[s : s + size])
+            return
+        for batch in [self.submit(task, items[s : s + size]) for s in starts]:
+            yield self.collect(batch)
 
     def submit(self, task: Task, items: list) -> Batch:
         """Hand `items` to the workers, round robin, and return at once; `collect` gives the

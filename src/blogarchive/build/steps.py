@@ -38,6 +38,7 @@ from .output import (
     folder_times,
     folders_of,
     fresh_spare,
+    link_tree,
     same_file,
     spare_folder,
     swap,
@@ -68,6 +69,7 @@ from .workers import (
 )
 
 PLAN_CHUNK = 2000  # pages planned, then rendered, at a time: the plan never sits whole
+FIRST_CHUNK = 250  # the first chunk planned: the workers wait for it
 IN_FLIGHT = 3 * PLAN_CHUNK  # files handed to the workers and not yet recorded, at most
 
 
@@ -207,7 +209,7 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     report, config, search = run.report, run.request.config, run.request.search
     digests, changed = digest_step(run, workers)
     digests = [d for d in digests if run.request.drafts or not d.post.draft]
-    workers.broadcast(know_digests, {d.key: d for d in digests})
+    workers.broadcast(know_digests, {d.key: d for d in digests if d.key in run.cached})
     with report.step("group"):
         site = S.group([d.post for d in digests])
         by_slug = {d.post.slug: d for d in digests}
@@ -219,8 +221,8 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
     with run.progress.phase("render", unit="file") as advance:
         handed = Handed(run, workers, advance)
         if changed is None:
-            plan_step(run, handed, other_pages(site, by_slug, config, views, search))
             feeds_and_images(run, handed, feeds)
+            plan_step(run, handed, other_pages(site, by_slug, config, views, search))
             with report.step("related"):
                 site, _ = with_related(run, site, digests, None)
             plan_step(run, handed, post_pages(site, by_slug, views))
@@ -298,14 +300,17 @@ def feeds_now(run: Run, feeds: list[FeedJob], writer: SiteWriter) -> list[FeedJo
 
 
 def plan_step(run: Run, handed: Handed, pages: Iterator) -> None:
-    """Plan pages a chunk at a time, each handed to the workers as the next is planned."""
+    """Plan pages a chunk at a time, each handed to the workers as the next is planned (the
+    first chunks smaller, so that the workers start soon)."""
+    size = FIRST_CHUNK
     while True:
         with run.report.step("plan"):
-            chunk = list(itertools.islice(pages, PLAN_CHUNK))
+            chunk = list(itertools.islice(pages, size))
             if not chunk:
                 break
             sent = render_or_keep(run, handed.workers, render_pages, chunk, "pages")
         handed.add(sent)
+        size = min(2 * size, PLAN_CHUNK)
 
 
 def carry(run: Run, writer: SiteWriter) -> bool:
@@ -348,7 +353,12 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
         cached = run.cached = run.cache.digests()
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
     with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
-        fresh = dict(zip(todo, workers.map(digest_posts, todo, advance)))
+        results: list[Digest | str] = []
+        for part in workers.slices(digest_posts, todo):  # each slice's digests handed on
+            results += part  # to every worker while the next slices are converted
+            advance(len(part))
+            workers.broadcast(know_digests, {d.key: d for d in part if isinstance(d, Digest)})
+        fresh = dict(zip(todo, results))
     digests, parsed = {}, {}
     for f in files:
         result = cached.get(f.key) or fresh[f.key]
@@ -641,19 +651,20 @@ def leave_spare(run: Run, made: Manifest) -> None:
     """After a build made in an empty folder (the first, or a cold one): the next build's
     spare, made now by hard-linking every file of the site (the same files, not copies) and
     recorded, so that the next edit updates it in place instead of linking every file first
-    (0.7 s at 10,000 posts). Nothing is lost if it cannot be made: the next build makes it."""
+    (0.7 s at 10,000 posts). Its files are the site's, so their records are the site's (a
+    link changes no size, mtime or inode). Nothing is lost if it cannot be made: the next
+    build makes it."""
     out = run.request.out
     try:
         spare = fresh_spare(out)
-        files = dict(zip(made.files, SiteWriter(spare, out).link(list(made.files))))
+        link_tree(out, spare, made.files)
     except (OSError, OutputError):
         shutil.rmtree(spare_folder(out), ignore_errors=True)
         return
-    records = {rel: FileRecord(made.files[rel].key, st) for rel, st in files.items()}
     run.cache.put_manifest(
         out,
         folder_id(spare),
-        dataclasses.replace(made, files=records, folders=folder_times(spare, made.folders)),
+        dataclasses.replace(made, folders=folder_times(spare, made.folders)),
         keep=folder_id(out),
     )
 
