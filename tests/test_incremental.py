@@ -207,6 +207,55 @@ def test_a_file_changed_in_the_output_is_rebuilt_not_kept(work):
     assert tree(out) == reference
 
 
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda page: os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1)),
+        lambda page: page.write_bytes(page.read_bytes()),  # same bytes, written again
+        lambda page: (page.parent / "extra.html").write_text("left here", "utf-8"),
+        lambda page: page.unlink(),
+        lambda page: (page.unlink(), page.mkdir()),
+        lambda page: (page.rename(page.with_suffix(".bak")), page.symlink_to(page.name + ".x")),
+    ],
+    ids=["mtime", "rewritten", "added", "removed", "folder", "symlink"],
+)
+def test_any_change_deep_in_the_output_is_seen_by_the_no_change_check(work, tamper):
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, BuildOptions(jobs=1, cache_dir=cache))
+    assert build(posts, out, CONFIG, BuildOptions(jobs=1, cache_dir=cache)).up_to_date
+    page = next(p for p in sorted(out.rglob("index.html")) if p.parent.parent != out)
+    tamper(page)
+    report = build(posts, out, CONFIG, BuildOptions(jobs=1, cache_dir=cache))
+    assert not report.up_to_date
+    assert tree(out) == cold(tmp_path, posts)
+
+
+def test_a_post_re_keyed_with_the_same_words_is_remembered_so_its_next_edit_stays_small(
+    work, monkeypatch
+):
+    """A date edit changes a post's key but not its words; the related posts' workings must
+    learn the new key, or the next edit of that post finds its old digest gone and ranks
+    every post again."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    victim = sorted(posts.glob("*.md"))[20]
+    text = victim.read_text("utf-8")
+    victim.write_text(text.replace("date: 20", "date: 19", 1), "utf-8")
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))  # its old digest let go
+
+    def whole(*args, **kwargs):
+        raise AssertionError("every post ranked again")
+
+    monkeypatch.setattr("blogarchive.related_index.RelatedIndex.compute", whole)
+    monkeypatch.setattr("blogarchive.build.cache._KEPT", {})  # a new process: read from disk
+    victim.write_text(victim.read_text("utf-8") + "\nOne more sentence, about trains.\n", "utf-8")
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    monkeypatch.undo()
+    assert tree(out) == cold(tmp_path, posts)
+
+
 def test_a_static_file_change_is_picked_up(work, tmp_path, monkeypatch):
     """In a site folder's own static/: a file there replaces the default of the same name."""
     _, posts = work

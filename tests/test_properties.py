@@ -35,6 +35,9 @@ documented loader rule, README "How the dumps become posts", not a gap in the te
   notes and lists; notes other than "[1]…[k]" in order (one may be missing) at the end.
 * A body line equal to another post's title; two posts with the same title; a teaser
   or copy of a post with an empty body; posts out of date order within a dump.
+* At the top of a page whose posts show dates or categories, a first post showing none,
+  with one sentence at most and no long paragraph: a site's title over its tagline looks
+  exactly so, and the loader reads it so (loader/frame.py).
 * Control characters (a scraped HTML page holds none; see tests/test_hostile.py) and a
   bare CR (the dumps' line ends are LF or CRLF).
 
@@ -738,12 +741,35 @@ def _bounds(dump: GenDump, item: Shown, posts: list[GenPost]):
 
 
 def _unambiguous(dumps: list[GenDump], posts: list[GenPost]) -> bool:
-    """Titles distinct, and no body line that repeats a title (see the module docstring)."""
+    """Titles distinct, no body line that repeats a title, and no page opening with what a
+    site's title over its tagline looks like (see the module docstring)."""
     titles = [_title_key(p.title) for p in posts]
     if len(set(titles)) != len(titles):
         return False
+    if any(_opens_like_a_site_title(d, posts) for d in dumps):
+        return False
     body = {_title_key(line) for p in posts for para in p.paras for line in para.lines}
     return not body & set(titles)
+
+
+PROSE_END = (".", ",", ";", ":", "!", "?", "…", "”", '"', "’", "'")
+
+
+def _opens_like_a_site_title(dump: GenDump, posts: list[GenPost]) -> bool:
+    """The dump's first copy shows no date, categories or teaser, while later copies show
+    dates or categories, and holds one sentence at most and no long paragraph."""
+    if not dump.shown:
+        return False
+    first, rest = dump.shown[0], dump.shown[1:]
+    if first.dateline is not None or first.cats is not None or first.teaser is not None:
+        return False
+    if not any(s.dateline is not None or s.cats is not None for s in rest):
+        return False
+    post = posts[first.post]
+    lines = [t for para in post.paras for t in para.lines]
+    lines += [t for note in post.notes if note for t in note]
+    prose = [t for t in lines if len(t.split()) > 1 and t.strip().endswith(PROSE_END)]
+    return len(prose) <= 1 and not any(len(t.split()) > 14 or len(t) > 200 for t in lines)
 
 
 def _title_key(title: str) -> str:

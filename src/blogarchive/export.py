@@ -80,25 +80,31 @@ def posts_json(posts: Sequence[Post], site_url: str, word_counts: Mapping[str, i
     missing = sorted(p.slug for p in posts if p.slug not in word_counts)
     if missing:
         raise ValueError(f"posts_json: no word count for {', '.join(missing[:5])}")
+    ordered = sorted(posts, key=lambda p: p.slug)
+    return posts_document(
+        site_url, [record_line(p, site_url, word_counts[p.slug]) for p in ordered]
+    )
+
+
+def posts_document(site_url: str, lines: Sequence[str]) -> bytes:
+    """posts.json from its records' lines (record_line), already sorted by slug."""
     head = {
         "schema": POSTS_SCHEMA,
         "version": POSTS_SCHEMA_VERSION,
         "site": site_url,
-        "count": len(posts),
+        "count": len(lines),
     }
-    records = [
-        _record_line(p, site_url, word_counts[p.slug]) for p in sorted(posts, key=lambda p: p.slug)
-    ]
     text = "".join(f"  {_one_line(k)}: {_one_line(v)},\n" for k, v in head.items())
-    text += '  "posts": [' + ",".join(records) + ("\n  ]" if records else "]") + "\n}\n"
+    text += '  "posts": [' + ",".join(lines) + ("\n  ]" if lines else "]") + "\n}\n"
     text = "{\n" + text
     return text.translate(DROP_SURROGATES).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _record_line(post: Post, site_url: str, words: int) -> str:
+def record_line(post: Post, site_url: str, words: int) -> str:
     """A post's record, on its own line; remembered, since serve writes posts.json after
-    every edit and all but one record are the ones it wrote before."""
+    every edit and all but one record are the ones it wrote before (the build's cache keeps
+    them between processes too)."""
     return "\n    " + _one_line(_post_record(post, site_url, words))
 
 

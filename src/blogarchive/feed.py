@@ -35,15 +35,17 @@ import datetime as dt
 import html as htmllib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from feedgen.entry import FeedEntry
-from feedgen.feed import FeedGenerator
 
 from .post import Post, undated_label
 from .site import category_key
 from .text import MONTHS, NOT_IN_XML_RE, is_absolute_http, midnight
+
+if TYPE_CHECKING:  # feedgen (and lxml under it) is loaded when a feed is first made
+    from feedgen.entry import FeedEntry
+    from feedgen.feed import FeedGenerator
 
 _REQUIRED = ("title", "description", "author", "site_url", "feed_url", "timezone")
 
@@ -210,6 +212,8 @@ def _item_problems(items: list[FeedItem]) -> list[str]:
 
 def _channel(info: FeedInfo, tz: ZoneInfo, items: list[FeedItem]) -> FeedGenerator:
     """The channel fields both formats share, dated from the posts so the clock never leaks in."""
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     fg.title(_clean(info.title))
     fg.description(_clean(info.description))  # RSS description and Atom subtitle

@@ -18,13 +18,11 @@ import markdown
 from markdown import blockprocessors as bp
 from markdown import util
 from markdown.blockparser import BlockParser
-from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.extensions.toc import TocExtension, slugify_unicode
 from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
-from pygments.formatters.html import HtmlFormatter
 
 if TYPE_CHECKING:
     from .post import Post
@@ -229,18 +227,24 @@ def _parse_blocks(parser: BlockParser, parent, blocks: list[str]) -> None:
                 break
 
 
-class _CodeFormatter(HtmlFormatter):
-    """Pygments' HTML with CSS classes (static/highlight.css), the block's language named on
-    <code> (class="language-python") as codehilite's lang_str asks."""
+@functools.cache
+def _code_formatter() -> type:
+    """Pygments' HTML formatter with CSS classes (static/highlight.css), the block's language
+    named on <code> (class="language-python") as codehilite's lang_str asks. Pygments is
+    loaded here, when a hand-written post is first converted, not by every build."""
+    from pygments.formatters.html import HtmlFormatter
 
-    def __init__(self, lang_str: str = "", **options):
-        super().__init__(**options)
-        self.lang_str = lang_str
+    class CodeFormatter(HtmlFormatter):
+        def __init__(self, lang_str: str = "", **options):
+            super().__init__(**options)
+            self.lang_str = lang_str
 
-    def _wrap_code(self, source):
-        yield 0, f'<code class="{html.escape(self.lang_str)}">' if self.lang_str else "<code>"
-        yield from source
-        yield 0, "</code>"
+        def _wrap_code(self, source):
+            yield 0, f'<code class="{html.escape(self.lang_str)}">' if self.lang_str else "<code>"
+            yield from source
+            yield 0, "</code>"
+
+    return CodeFormatter
 
 
 # ids the page around a post already uses (templates/base.html): a heading must not take them
@@ -276,6 +280,8 @@ def _hand_written_extensions() -> list:
     """Fenced code (highlighted with classes, not inline styles), tables (alignment as classes),
     and heading ids with the heading's text as a link to itself (toc's anchorlink: the link's
     name is the heading's, so a screen reader hears no extra "¶"); toc's [TOC] marker is off."""
+    from markdown.extensions.codehilite import CodeHiliteExtension
+
     return [
         "fenced_code",
         "tables",
@@ -284,7 +290,7 @@ def _hand_written_extensions() -> list:
             guess_lang=False,
             use_pygments=True,
             noclasses=False,
-            pygments_formatter=_CodeFormatter,
+            pygments_formatter=_code_formatter(),
         ),
         TocExtension(anchorlink=True, marker="", slugify=heading_id),
         _HandWritten(),
@@ -340,6 +346,8 @@ HIGHLIGHT_STYLES = ("default", "github-dark")  # Pygments styles: light, dark
 def highlight_css(light: str = HIGHLIGHT_STYLES[0], dark: str = HIGHLIGHT_STYLES[1]) -> str:
     """static/highlight.css: Pygments' rules for the light style, and for the dark one under
     prefers-color-scheme: dark. Committed; regenerate with the command in its first line."""
+
+    from pygments.formatters.html import HtmlFormatter
 
     def rules(style: str, indent: str = "") -> str:
         lines = HtmlFormatter(style=style).get_style_defs(f".{HIGHLIGHT_CLASS}").splitlines()

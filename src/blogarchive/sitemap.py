@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape as xml_escape
-
 from .site import absolute_url
+
+
+def xml_escape(text: str) -> str:
+    """&, < and > as XML entities (what xml.sax.saxutils.escape does, without loading urllib
+    and http.client with it)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def sitemap(paths: list[str], base: str) -> bytes:

@@ -1,6 +1,6 @@
 """The persistent build cache: what a rebuild may take from the last build instead of redoing.
 
-It lives outside the site folder (default `.blogarchive-cache/`) and holds four things:
+It lives outside the site folder (default `.blogarchive-cache/`) and holds:
 
 - `html/<key>.html`: each post's body as HTML, named by the content key of the post file
   and of the renderer (package source, python-markdown version), with a checksum line;
@@ -8,6 +8,7 @@ It lives outside the site folder (default `.blogarchive-cache/`) and holds four 
   `digests.changes.pickle`, the digests added and removed since it was last written whole;
 - `related.pickle`: every post's related posts and what they were computed through
   (related_index.RelatedIndex), so that an edit recomputes only what it reaches;
+- `records.pickle`: each post's line of posts.json by digest key, for one site URL;
 - `templates/`: Jinja2's compiled templates (its FileSystemBytecodeCache, checked against
   each template's source);
 - `builds/<out>.<folder>.json`: the build each of an output's two folders holds (the site
@@ -146,6 +147,25 @@ class BuildCache:
         key = self._write_pickle(path, related)
         _keep(path, (related, key), key)
         return key
+
+    # -- posts.json ---------------------------------------------------------------------------
+    def record_lines(self, site_url: str) -> dict[str, str]:
+        """posts.json's line of each post by digest key, as the last build made them for this
+        site URL ({} for none)."""
+        path = self.folder / "records.pickle" if self.folder and not self.scratch else None
+        found = _kept(path, self._read_pickle)
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == site_url:
+            lines = found[1]
+            if isinstance(lines, dict):
+                return lines
+        return {}
+
+    def put_record_lines(self, site_url: str, lines: dict[str, str]) -> None:
+        if self.folder is None or self.scratch:
+            return
+        path = self.folder / "records.pickle"
+        value = (site_url, lines)
+        _keep(path, value, self._write_pickle(path, value))
 
     # -- templates ---------------------------------------------------------------------------
     def compiled_templates(self) -> Path | None:

@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 
 from ..errors import OutputError
 from ..fsutil import TEMP_SUFFIX
-from .manifest import FileRecord, FileStat
+from .manifest import FileRecord, FileStat, FileTable
 
 PID_FIELD = 32  # bytes of the lock file read for the holder's PID
 AT_FDCWD = -100  # renameat2: paths relative to the working directory
@@ -195,12 +195,51 @@ def folder_times(root: Path, folders, seen: Mapping[str, int] | None = None) -> 
 
 def intact(root: Path, files: Mapping[str, FileRecord], folders: Mapping[str, int]) -> bool:
     """Does `root` hold exactly these files, untouched? (Their stats, and every folder's mtime,
-    which changes when a file is added to it or removed from it: no walk of the tree.)"""
-    return (
-        bool(files)
-        and all(same_file(f"{root}/{rel}", r.stat) for rel, r in files.items())
-        and folder_times(root, folders) == folders
+    which changes when a file is added to it or removed from it: no walk of the tree.)
+    Paths are looked up from a descriptor of `root`, not from the filesystem's root."""
+    if not files:
+        return False
+    rows = (
+        files.stat_rows()
+        if isinstance(files, FileTable)
+        else ((rel, *r.stat) for rel, r in files.items())
     )
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        return _files_unchanged(fd, rows) and _folders_unchanged(fd, folders)
+    finally:
+        os.close(fd)
+
+
+def _files_unchanged(fd: int, rows) -> bool:
+    """Is every (path, size, mtime_ns, inode) row, under the folder `fd`, a regular file with
+    those stats?"""
+    lstat, is_reg = os.lstat, stat.S_ISREG
+    try:
+        for rel, size, mtime_ns, inode in rows:
+            st = lstat(rel, dir_fd=fd)
+            if not (
+                st.st_size == size
+                and st.st_mtime_ns == mtime_ns
+                and st.st_ino == inode
+                and is_reg(st.st_mode)
+            ):
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def _folders_unchanged(fd: int, folders: Mapping[str, int]) -> bool:
+    """Does every folder under the folder `fd` have its recorded mtime?"""
+    lstat = os.lstat
+    try:
+        return all(lstat(rel or ".", dir_fd=fd).st_mtime_ns == t for rel, t in folders.items())
+    except OSError:
+        return False
 
 
 def tidy(

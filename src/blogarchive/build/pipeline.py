@@ -172,7 +172,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
             f"drafts={request.drafts}",
             *dumps,
             *(f"{IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
-            *(f"{f.path.name}:{f.key}" for f in files),
+            *(f"{f.name}:{f.key}" for f in files),
         ],
     )
     return Scan(tuple(files), tuple(errors), renderer, fingerprint, started_ns, dumps, images)

@@ -14,9 +14,8 @@ from pathlib import Path
 from .. import resources
 from .. import site as S
 from ..errors import OutputError
-from ..export import posts_json
+from ..export import posts_document, record_line
 from ..progress import QUIET, Progress
-from ..provenance import source_views
 from ..redirects import redirect_files
 from ..related import PostTerms
 from ..related_index import RelatedIndex
@@ -99,7 +98,7 @@ class Run:
     def structure(self) -> str:
         """The key of everything a page is made from but the posts' own text."""
         return content_key(
-            "\n".join([self.salt, *self.scan.dumps, *sorted(f.path.name for f in self.scan.files)])
+            "\n".join([self.salt, *self.scan.dumps, *sorted(f.name for f in self.scan.files)])
         )
 
     progress: Progress = QUIET
@@ -123,6 +122,7 @@ def make(
         search=request.search,
         drafts=request.drafts,
     )
+    manifest = manifest.with_records()
     run = Run(request, cache, manifest, scan, report, list(scan.errors), salt, progress=progress)
     replace_site(run, env)
 
@@ -190,7 +190,7 @@ def take_spare(run: Run) -> None:
     out, cache = run.request.out, run.cache
     spare = spare_folder(out)
     check_replaceable(spare)
-    run.spare_manifest = cache.manifest(out, folder_id(spare))
+    run.spare_manifest = cache.manifest(out, folder_id(spare)).with_records()
     if not run.spare_manifest.files:
         with run.report.step("new spare"):
             spare = fresh_spare(out)
@@ -412,15 +412,22 @@ def related_links(
     what it reaches; it is rewritten only when something changed."""
     items = [PostTerms(d.post.slug, d.terms, d.post.categories, d.key) for d in digests]
     state, key = run.cache.related()
+    rekeyed = True
     if state is None:
         state, moved = RelatedIndex.compute(items), None
     else:
+        keys = state.keys
         try:
             moved = state.update(items, lambda k: getattr(run.cached.get(k), "terms", None))
         except BaseException:
             run.cache.forget_related()
             raise
-    run.related_key = key if moved == frozenset() and key else run.cache.put_related(state)
+        # posts whose key changed but not their terms (a date edited, another renderer) are
+        # kept too: else the next edit of one looks for its old digest, long gone, and
+        # every post is ranked again
+        rekeyed = state.keys != keys
+    unchanged = moved == frozenset() and key and not rekeyed
+    run.related_key = key if unchanged else run.cache.put_related(state)
     shown = key and key == run.manifest.related_key  # what the last build's pages were made with
     return state.results, moved if shown else None
 
@@ -430,7 +437,9 @@ def source_view_step(dumps_dir: Path | None, posts) -> dict:
     named = {s.file for p in posts for s in p.sources}
     if not dumps_dir or not any((dumps_dir / name).is_file() for name in named):
         return {}
-    views = source_views(dumps_dir, posts)  # re-runs the loader: only when it can help
+    from ..provenance import source_views  # the loader, loaded only when it can help
+
+    views = source_views(dumps_dir, posts)  # re-runs the loader
     return {slug: v for slug, v in views.items() if any(c.lines for c in v.copies)}
 
 
@@ -538,9 +547,7 @@ def extra_files(run: Run, digests: list[Digest], feeds: list[FeedJob]) -> Iterat
         "posts.json",
         "posts.json",
         content_key("\n".join([salt, "posts.json", *(d.key for d in published)])),
-        lambda: posts_json(
-            [d.post for d in published], config.site_url, {d.post.slug: d.words for d in published}
-        ),
+        lambda: posts_json_file(run.cache, published, config.site_url),
     )
     for name, path in resources.static_files().items():
         rel = "static/" + name
@@ -560,6 +567,17 @@ def extra_files(run: Run, digests: list[Digest], feeds: list[FeedJob]) -> Iterat
             content_key("\n".join([salt, name, *feed_paths])),
             lambda text=text: text.encode("utf-8"),
         )
+
+
+def posts_json_file(cache: BuildCache, published: list[Digest], site_url: str) -> bytes:
+    """posts.json, each post's line taken from the cache by its digest key where the last
+    build made it (10,000 records encode in a quarter of a second; an edit changes one)."""
+    known = cache.record_lines(site_url)
+    lines = {d.key: known.get(d.key) or record_line(d.post, site_url, d.words) for d in published}
+    if lines.keys() != known.keys():
+        cache.put_record_lines(site_url, lines)
+    ordered = sorted(published, key=lambda d: d.post.slug)
+    return posts_document(site_url, [lines[d.key] for d in ordered])
 
 
 SITEMAP = "sitemap.xml"

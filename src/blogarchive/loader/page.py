@@ -406,13 +406,17 @@ _PROSE_ENDS = (".", "!", "?", ",", ";")  # labels and menus end bare; prose ends
 def _above_posts(rows, nb, k, page) -> bool:
     """Nothing but chrome and short labels above (a header, menu, widgets), and one line at
     most that reads as prose (a tagline): the page's own header, not a line of a post (a post above
-    would show prose, a date or a meta line). Posts follow it: a page's last line, or a line
-    under a footnote, is a post's own (its 'Category: X')."""
+    would show prose, a date or a meta line); between an 'Archive' heading and the header,
+    no prose at all (the site's title and tagline stand above that heading). Posts follow
+    it: a page's last line, or a line under a footnote, is a post's own (its 'Category: X')."""
     if k + 1 >= len(nb):
         return False
     unmarked = [rows[i] for i in nb[:k] if i not in page.marks]
+    heading = max((j for j in range(k) if L.ARCHIVE_RE.match(rows[nb[j]])), default=None)
+    under_heading = [rows[i] for i in nb[heading + 1 : k]] if heading is not None else []
     return (
         not any(L.NOTE_RE.match(t.strip()) for t in unmarked)
+        and not any(t.rstrip().endswith(_PROSE_ENDS) for t in under_heading)
         and all(page.marks[i].role in ("footer", "chrome") for i in nb[:k] if i in page.marks)
         and not any(_meta_like(t) for t in unmarked)
         and sum(not _short(t) or t.rstrip().endswith(_PROSE_ENDS) for t in unmarked) <= 1
