@@ -9,7 +9,8 @@ the file was saved:
 - **event**: the live-reload build event reaching an SSE client of /__blogarchive__/events;
 - **page**: the open page showing the new sentence. With `--method browser` (the default
   when Debian's /usr/bin/chromium is there) that is headless Chromium's own observation: the
-  page reloaded itself on the event and its text holds the sentence. With `--method http` it
+  page updated itself on the event (swapped in place, or reloaded) and its text holds the
+  sentence. With `--method http` it
   is the event's arrival followed by one GET of the page (what the browser does, minus
   parsing and drawing).
 

@@ -21,13 +21,15 @@ from conftest import EXAMPLES
 
 from blogarchive.cli import main
 from blogarchive.import_report import format_report
-from blogarchive.importer import POST_BATCH, WriteOutcome, read_dump_text
-from blogarchive.loader import LoadResult, _place_summary
+from blogarchive.importer import POST_BATCH, BlockStore, WriteOutcome, read_dump_text, read_dumps
+from blogarchive.loader import LoadResult, _place_summary, load_dumps
 from blogarchive.loader.chrome import learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
 from blogarchive.loader.merge import merge_posts
-from blogarchive.loader.passes import HEAD
+from blogarchive.loader.model import RawPost
+from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
+from blogarchive.loader.stored import Span, StoredList, StoredTexts
 from blogarchive.post import to_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,3 +113,58 @@ def test_chrome_deeper_than_the_page_ends_kept(tmp_path):
     want = assert_import_matches(paths, tmp_path / "out")
     chrome = [n for n in want.parses[0].notes if n.reason.startswith("page chrome")]
     assert len(chrome) == len(menu) + len(links)
+
+
+def test_page_ends_keep_only_each_end_and_wait_in_the_store():
+    """What the chrome pass keeps of a page: its first and last `keep` non-blank lines and
+    where they stand, whatever the page's length; the lines themselves go to the store."""
+    rows = [f"Line {k} of a long page" if k % 3 else "" for k in range(3000)]
+    nonblank = [i for i, t in enumerate(rows) if t]
+    ends = nonblank[:5] + nonblank[-5:]
+    page = PageEnds(rows, keep=5)
+    seq = page.nonblank_lines()
+    assert len(page.texts) == 10 and len(page) == len(rows) and len(seq) == len(nonblank)
+    assert [seq[p] for p in range(5)] + [seq[len(seq) - 5 + p] for p in range(5)] == ends
+    for deep in (lambda: seq[5], lambda: seq[len(seq) - 6], lambda: page[nonblank[5]]):
+        with pytest.raises(TooDeep):
+            deep()
+    with BlockStore() as store:
+        page.spill(store)
+        assert isinstance(page.texts, StoredTexts)
+        assert [page[i] for i in ends] == [rows[i] for i in ends]
+    whole = PageEnds(rows, keep=None)  # the last retry keeps every line
+    assert [whole[i] for i in nonblank] == [rows[i] for i in nonblank]
+
+
+def test_posts_wait_in_the_store_between_passes():
+    """With a store, the loader holds no post between its steps: each dump's posts and the
+    merged posts' headers are StoredLists (numbers in memory), read back equal to the posts
+    the loader makes without a store."""
+    dumps, _ = read_dumps([str(p) for p in sorted((ROOT / "dumps").glob("*.txt"))])
+    plain = load_dumps(dumps)
+    with BlockStore() as store:
+        result = load_dumps(dumps, store=store)
+        headers = result.posts.headers
+        assert isinstance(headers, StoredList) and not headers.pending
+        assert {type(x) for x in (*headers.starts, *headers.sizes)} <= {int}
+        assert all(isinstance(p.posts, Span) for p in result.parses)
+        assert list(result.posts) == list(plain.posts)
+        assert result.slug_of == plain.slug_of
+        assert [len(p.posts) for p in result.parses] == [len(p.posts) for p in plain.parses]
+
+
+def test_slug_map_finds_each_copy_by_its_dump_and_index():
+    """merge.SlugMap keeps a copy's post by its place; a copy standing elsewhere than its
+    dump's run (here d1's third) is found all the same, and no key is made up."""
+    raws = [
+        RawPost("A leek", 1, 1, "d1", 0),
+        RawPost("Bean rows", 3, 3, "d1", 1),
+        RawPost("A leek", 1, 1, "d2", 0),
+        RawPost("Cabbage", 5, 5, "d1", 2),
+    ]
+    posts, slug_of = merge_posts(raws)
+    assert [p.slug for p in posts.headers] == ["a-leek", "bean-rows", "cabbage"]
+    want = {("d1", 0): "a-leek", ("d1", 1): "bean-rows", ("d2", 0): "a-leek", ("d1", 2): "cabbage"}
+    assert dict(slug_of) == want and len(slug_of) == 4
+    for missing in [("d1", 3), ("d2", 1), ("d3", 0), ("d2", -1)]:
+        assert missing not in slug_of and slug_of.get(missing, "-") == "-"

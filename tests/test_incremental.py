@@ -256,6 +256,19 @@ def test_a_post_re_keyed_with_the_same_words_is_remembered_so_its_next_edit_stay
     assert tree(out) == cold(tmp_path, posts)
 
 
+def test_a_build_that_finds_the_site_up_to_date_reports_the_keys_the_last_one_made(work):
+    """serve compares each build's keys with the last ones to tell open pages what changed;
+    restarted on a site already up to date, its first build must still know them all."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    made = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    again = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    assert again.up_to_date and not again.keys  # nothing was written
+    assert again.output_keys() == made.output_keys()
+    site = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert made.output_keys().keys() == site  # every file of the site, by its key
+
+
 def test_a_static_file_change_is_picked_up(work, tmp_path, monkeypatch):
     """In a site folder's own static/: a file there replaces the default of the same name."""
     _, posts = work

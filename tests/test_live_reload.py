@@ -1,6 +1,7 @@
 """Live reload under `serve`, in Debian's Chromium: an open page follows edits of its post by
-itself, a failed build shows its error over the page (file:line) until a good build, and
-nothing of it reaches the built site."""
+itself, swapped in place (no navigation, scroll kept) or reloaded when a stylesheet changed; a
+failed build shows its error over the page (file:line) until a good build; and nothing of it
+reaches the built site."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def open_page(browser, serve: Serve, path: str):
     return page
 
 
-def test_an_open_page_follows_an_edit_of_its_post_by_itself(browser, served):
+def test_an_open_page_follows_an_edit_of_its_post_in_place(browser, served):
     marker = "Edited while the page was open"
     serve, work, path = served
     page, other = open_page(browser, serve, path), open_page(browser, serve, "/archives/")
@@ -71,14 +72,107 @@ def test_an_open_page_follows_an_edit_of_its_post_by_itself(browser, served):
     file = work / "posts" / POST
     save(file, file.read_text("utf-8") + f"\n{marker}.\n")
     page.wait_for_function(f"() => document.body.innerText.includes({marker!r})", timeout=60_000)
-    assert page.evaluate("() => window.notReloaded") is None  # it reloaded by itself
+    assert page.evaluate("() => window.notReloaded") is True  # swapped in, no navigation
     assert serve.wait_for("rebuilt in", 1)
-    assert other.evaluate("() => window.notReloaded") is True  # a page not showing it did not
+    assert other.evaluate("() => window.notReloaded") is True  # a page not showing it: untouched
     assert page.problems == [] and other.problems == []  # no CSP refusal, no error
     built = [p for p in (work / "site").rglob("*") if p.is_file()]
     assert built and not any(
         b"livereload" in p.read_bytes() or b"__blogarchive__" in p.read_bytes() for p in built
     )
+
+
+SERIALIZED = """() => ({
+  html: [...document.documentElement.attributes].map(a => a.name + '=' + a.value),
+  head: [...document.head.children].map(e => e.outerHTML),
+  body: document.body.outerHTML,
+  title: document.title,
+})"""
+
+
+def test_a_swapped_page_is_the_page_a_load_shows_and_keeps_its_scroll(browser, tmp_path):
+    """The title, description, JSON-LD and body change; the stylesheets stay loaded; the page
+    stays where it was scrolled to; and the result is exactly what loading it afresh gives."""
+    shutil.copytree(ROOT / "posts", tmp_path / "posts")
+    serve = Serve(tmp_path / "posts", tmp_path / "site", ROOT / "site.yaml")
+    try:
+        post = next(p for p in read_posts(tmp_path / "posts") if p.slug == Path(POST).stem)
+        path = "/" + post_path(post)[: -len("index.html")]
+        page = open_page(browser, serve, path)
+        page.set_viewport_size({"width": 420, "height": 300})
+        page.evaluate("() => window.scrollTo(0, 400)")
+        sheets = page.evaluate("() => document.styleSheets.length")
+        page.evaluate("() => { window.sheets = [...document.styleSheets].map(s => s.ownerNode); }")
+        file = tmp_path / "posts" / POST
+        text = file.read_text("utf-8").replace("title: Use it or lose it", "title: Use it now", 1)
+        save(file, text + "\nA sentence added at the end.\n")
+        page.wait_for_function("() => document.title.startsWith('Use it now')", timeout=60_000)
+        assert page.evaluate("() => window.notReloaded") is True
+        assert page.evaluate("() => window.scrollY") == 400
+        assert "A sentence added at the end." in page.inner_text("main")
+        assert page.evaluate(  # the very same stylesheet elements: nothing fetched again
+            "() => [...document.styleSheets].every((s, i) => s.ownerNode === window.sheets[i])"
+        )
+        assert sheets == page.evaluate("() => document.styleSheets.length") > 0
+        fresh = browser.new_page()
+        fresh.goto(f"http://127.0.0.1:{serve.port}{path}")
+        swapped, loaded = page.evaluate(SERIALIZED), fresh.evaluate(SERIALIZED)
+        for part in ("html", "head", "body", "title"):
+            assert swapped[part] == loaded[part], part
+        assert page.problems == []
+    finally:
+        serve.stop()
+
+
+def test_a_changed_stylesheet_reloads_the_page(browser, tmp_path):
+    """A static file changed (a stylesheet may change under the same name): a swap would keep
+    the old one, so the page reloads and shows the new style."""
+    shutil.copytree(ROOT / "posts", tmp_path / "posts")
+    (tmp_path / "static").mkdir()  # the site's own static/ wins over the default's
+    sheet = tmp_path / "static" / "style.css"
+    shutil.copy(ROOT / "static" / "style.css", sheet)
+    serve = Serve(tmp_path / "posts", tmp_path / "site", ROOT / "site.yaml", cwd=tmp_path)
+    try:
+        page = open_page(browser, serve, "/archives/")
+        spacing = "() => getComputedStyle(document.querySelector('h1')).letterSpacing"
+        assert page.evaluate(spacing) != "7px"
+        save(sheet, sheet.read_text("utf-8") + "\nh1 { letter-spacing: 7px; }\n")
+        page.wait_for_function(f"() => ({spacing})() === '7px'", timeout=60_000)
+        assert page.evaluate("() => window.notReloaded") is None  # it reloaded
+        assert page.problems == []
+    finally:
+        serve.stop()
+
+
+def test_a_page_that_runs_a_script_reloads_so_the_script_runs_once_on_the_new_page(
+    browser, tmp_path
+):
+    """A script swapped in would not run (and one run again could start twice): such a page,
+    like the search page, reloads."""
+    shutil.copytree(ROOT / "posts", tmp_path / "posts")
+    for folder in ("templates", "static"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "static" / "count.js").write_text("window.runs = (window.runs || 0) + 1;\n")
+    template = (ROOT / "templates" / "post.html").read_text("utf-8")
+    script = "<script src=\"{{ link('static/count.js') }}\"></script>"
+    (tmp_path / "templates" / "post.html").write_text(
+        template.replace("{% block head %}", "{% block head %}" + script, 1), "utf-8"
+    )
+    serve = Serve(tmp_path / "posts", tmp_path / "site", ROOT / "site.yaml", cwd=tmp_path)
+    try:
+        post = next(p for p in read_posts(tmp_path / "posts") if p.slug == Path(POST).stem)
+        page = open_page(browser, serve, "/" + post_path(post)[: -len("index.html")])
+        assert page.evaluate("() => window.runs") == 1
+        file = tmp_path / "posts" / POST
+        save(file, file.read_text("utf-8") + "\nScripts and all.\n")
+        page.wait_for_function(
+            "() => document.body.innerText.includes('Scripts and all.')", timeout=60_000
+        )
+        assert page.evaluate("() => window.notReloaded") is None  # reloaded
+        assert page.evaluate("() => window.runs") == 1
+        assert page.problems == []
+    finally:
+        serve.stop()
 
 
 def test_a_failed_build_shows_its_error_over_the_page_until_a_good_one(browser, served):
@@ -99,6 +193,7 @@ def test_a_failed_build_shows_its_error_over_the_page_until_a_good_one(browser, 
     save(file, good.replace("\n---\n", "\n---\nFixed again.\n", 1))
     page.wait_for_function("() => document.body.innerText.includes('Fixed again.')", timeout=60_000)
     assert page.locator("#blogarchive-build-error").count() == 0
+    assert page.evaluate("() => window.notReloaded") is True  # the fix was swapped in
     save(file, broken)
     overlay.wait_for(timeout=60_000)
     save(file, good)  # the original again: a good build
@@ -126,7 +221,10 @@ def test_changed_paths_are_the_outputs_whose_keys_differ():
 
 
 for test in (
-    test_an_open_page_follows_an_edit_of_its_post_by_itself,
+    test_an_open_page_follows_an_edit_of_its_post_in_place,
+    test_a_swapped_page_is_the_page_a_load_shows_and_keeps_its_scroll,
+    test_a_changed_stylesheet_reloads_the_page,
+    test_a_page_that_runs_a_script_reloads_so_the_script_runs_once_on_the_new_page,
     test_a_failed_build_shows_its_error_over_the_page_until_a_good_one,
 ):
     for mark in browser_only:

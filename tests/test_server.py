@@ -59,7 +59,8 @@ def raw_request(port: int, target: bytes, method: bytes = b"GET") -> tuple[int, 
 class Serve:
     """`python build.py serve --port 0` in a subprocess; its stderr collected line by line."""
 
-    def __init__(self, posts: Path, out: Path, config: Path, *extra: str):
+    def __init__(self, posts: Path, out: Path, config: Path, *extra: str, cwd: Path = ROOT):
+        """Serve posts into out; cwd is the site folder (its own templates/ and static/ win)."""
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -80,7 +81,7 @@ class Serve:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            cwd=ROOT,
+            cwd=cwd,
         )
         self.errors: list[str] = []
         threading.Thread(target=self._collect, daemon=True).start()

@@ -1,7 +1,5 @@
 """`python -m blogarchive ...`: the same command line as build.py and the `blogarchive` script."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,14 +109,13 @@ def run(args) -> int:
         with Workers(IMPORT_JOBS, {"posts": result.posts}, threshold=POST_BATCH) as writers:
             outcome = write_posts(result, Path(args.posts), args.force, writers)
         report.finish(result, outcome)
+        summary = format_summary(  # here: the posts are read from the store
+            result, outcome, len(result.parses), time.perf_counter() - started, args.report
+        )
     for w in warnings + result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
-        print(
-            format_summary(
-                result, outcome, len(result.parses), time.perf_counter() - started, args.report
-            )
-        )
+        print(summary)
     for blocked in outcome.blocked:
         print(f"error: {Path(args.posts) / blocked}", file=sys.stderr)
     return 1 if outcome.blocked else 0
@@ -154,6 +154,10 @@ class BlockStore:
 
     def get(self, ref: tuple[int, int]) -> bytes:
         return os.pread(self.file.fileno(), ref[1], ref[0])
+
+    def read(self, ref: tuple[int, int], start: int, size: int) -> bytes:
+        """`size` bytes of a stored blob from `start` on."""
+        return os.pread(self.file.fileno(), min(size, ref[1] - start), ref[0] + start)
 
     def __enter__(self):
         return self
@@ -279,8 +283,12 @@ def load_manifest(folder: Path) -> dict[str, frozenset[str]]:
         return {}
 
 
-def save_manifest(folder: Path, manifest: dict[str, frozenset[str]]) -> None:
-    files = {k: sorted(v)[0] if len(v) == 1 else sorted(v) for k, v in sorted(manifest.items())}
+def save_manifest(folder: Path, manifest: dict[str, frozenset[str] | str]) -> None:
+    """Write the manifest: file name -> its hashes (a set, or one hash as a string)."""
+    files = {
+        k: v if isinstance(v, str) else sorted(v)[0] if len(v) == 1 else sorted(v)
+        for k, v in sorted(manifest.items())
+    }
     text = json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False) + "\n"
     atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
@@ -297,13 +305,26 @@ def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, str
 
 def _post_files(posts, workers) -> Iterator[tuple[str, bytes, str]]:
     """Every post's file name, content and hash, in order; the workers (forked with the posts
-    in their state) merge and render POST_BATCH at a time, here if there are none."""
-    for start in range(0, len(posts), POST_BATCH):
-        batch = list(range(start, min(start + POST_BATCH, len(posts))))
-        if workers is None:
+    in their state) merge and render POST_BATCH at a time, here if there are none.  While
+    the caller writes one batch, the workers already render the next (asked by a thread:
+    Workers.map waits for its answer)."""
+    batches = [
+        list(range(start, min(start + POST_BATCH, len(posts))))
+        for start in range(0, len(posts), POST_BATCH)
+    ]
+    if workers is None:
+        for batch in batches:
             yield from post_files_task({"posts": posts}, batch)
-        else:
-            yield from workers.map(post_files_task, batch)
+        return
+    if not batches:
+        return
+    done = workers.map(post_files_task, batches[0])  # here: the first map forks the workers
+    with ThreadPoolExecutor(1) as ahead:
+        for batch in batches[1:]:
+            coming = ahead.submit(workers.map, post_files_task, batch)
+            yield from done
+            done = coming.result()
+    yield from done
 
 
 def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> WriteOutcome:
@@ -319,38 +340,38 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
-    outcome, staged, final = WriteOutcome(), [], dict(manifest)
+    outcome, staged, fresh, produced = WriteOutcome(), [], {}, set()
     committed = 0  # staged[:committed] are in place; the others are discarded if we stop
     try:
         for name, data, sha in _post_files(result.posts, workers):
+            produced.add(name)
             target = folder / name
             state = _decide(target, data, manifest.get(name, frozenset()), force)
             if state.startswith("blocked"):
                 outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
                 continue
             getattr(outcome, _OUTCOME_LIST[state]).append(name)
-            if state == "write":
-                staged.append((target, stage_write(target, data), sha, name))
+            if state == "write":  # names, not Paths: a list as long as the posts
+                staged.append((stage_write(target, data).name, sha, name))
             if state in ("write", "same"):
-                final[name] = frozenset([sha])
+                fresh[name] = sha  # the manifest's new entry (a string, not a set: many)
         if staged:
             save_manifest(
                 folder,
                 {
                     **manifest,
-                    **{n: manifest.get(n, frozenset()) | {h} for _, _, h, n in staged},
+                    **{n: manifest[n] | {h} if n in manifest else h for _, h, n in staged},
                 },
             )
-        for target, tmp, _, _ in staged:
-            commit_staged(tmp, target)
+        for tmp, _, name in staged:
+            commit_staged(folder / tmp, folder / name)
             committed += 1
     finally:
-        for _, tmp, _, _ in staged[committed:]:
-            discard_staged(tmp)
-    produced = {f"{p.slug}.md" for p in result.posts.headers}
+        for tmp, _, _ in staged[committed:]:
+            discard_staged(folder / tmp)
     outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
-    if final != manifest or outcome.written:
-        save_manifest(folder, final)
+    if outcome.written or any(manifest.get(n) != {h} for n, h in fresh.items()):
+        save_manifest(folder, {**manifest, **fresh})
     return outcome
 
 

@@ -4,8 +4,9 @@ The server adds `<script src="/__blogarchive__/livereload.js" defer></script>` t
 page it sends. The script, served from the site's own origin (so every page's CSP still
 forbids inline script), listens to `/__blogarchive__/events`, a Server-Sent Events stream on
 which the server publishes each build: its id and the output paths that changed (a page
-reloads only when its own file is one of them), or the error that stopped it (the page shows
-it in an overlay, drawn as text, until a build succeeds).
+updates itself only when its own file is one of them: fetched again and swapped in place, or
+reloaded when a swap could be stale, see livereload.js), or the error that stopped it (the
+page shows it in an overlay, drawn as text, until a build succeeds).
 """
 
 from __future__ import annotations

@@ -147,6 +147,7 @@ def _build(request: Request, cache: BuildCache, progress: Progress) -> Report:
     with report.step("check"):
         if up_to_date(scan, manifest, request.out):
             report.files, report.up_to_date = len(manifest.files), True
+            report.unchanged = manifest.files
             return report
     from .steps import make  # the rest of the machinery: loaded only when there is work
 

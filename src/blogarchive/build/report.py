@@ -22,7 +22,17 @@ class Report:
     # build updates them
     seconds: float = 0.0
     keys: dict = dataclasses.field(default_factory=dict, repr=False)  # output path -> its key
+    unchanged: object = dataclasses.field(default=None, repr=False)  # up to date: the files
+    # the last build recorded (manifest.Manifest.files)
     phases: dict = dataclasses.field(default_factory=dict)  # step -> seconds
+
+    def output_keys(self) -> dict:
+        """Each file's key, by output path: what this build made or kept, or, when it found
+        the site up to date, what the last build recorded (the search index aside, whose
+        files have no key)."""
+        if not self.up_to_date or self.unchanged is None:
+            return dict(self.keys)
+        return {rel: record.key for rel, record in self.unchanged.items() if record.key}
 
     @contextlib.contextmanager
     def step(self, name: str):

@@ -139,7 +139,7 @@ def replace_site(run: Run, env) -> None:
             request.config,
             env,
             cache,
-            {f.key: f.path for f in run.scan.files},
+            {f.key: f for f in run.scan.files},
             writer,
             run.scan.renderer,
         )
@@ -263,6 +263,7 @@ def put_extras(run: Run, writer: SiteWriter, extras) -> None:
             elif held is LIVE:
                 held = FileRecord(extra.key, writer.link([extra.path])[0])
             run.written[extra.path] = held
+            run.report.keys[extra.path] = extra.key
 
 
 def feeds_and_images(run: Run, handed: Handed, feeds: list[FeedJob]) -> None:

@@ -7,6 +7,7 @@ the workers on a share of the batch; `state` is the WorkerState each worker inhe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from jinja2 import Environment
 
@@ -23,7 +24,7 @@ from .keys import post_key
 from .manifest import FileStat
 from .output import SiteWriter
 from .plan import FeedEntry, FeedJob, ImageJob, Page
-from .scan import parse_post
+from .scan import PostFile, parse_post
 
 FEED_WRITERS = {"rss": rss_xml, "atom": atom_xml, "json": json_feed}
 
@@ -37,7 +38,7 @@ class WorkerState:
         config: Config,
         env: Environment,
         cache: BuildCache,
-        files: dict[str, Path],
+        files: Mapping[str, PostFile],
         writer: SiteWriter,
         renderer: str,
     ):
@@ -53,7 +54,7 @@ class WorkerState:
 
     def post(self, key: str) -> Post:
         """The post with this content key (its file must still hold exactly that content)."""
-        path = self.files[key]
+        path = self.files[key].path
         try:
             data = path.read_bytes()
         except OSError as exc:

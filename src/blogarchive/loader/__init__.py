@@ -7,24 +7,27 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..post import Post
+from ..text import normalise_title
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
 from .merge import MergedPosts, merge_posts
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
+from .stored import Joined, Span, stored_list
 
 
 @dataclass
 class LoadResult:
     posts: Sequence[Post]  # a MergedPosts: bodies are merged as they are read
     parses: list[DumpParse]
-    slug_of: dict = field(default_factory=dict)  # (dump, raw index) -> slug
+    slug_of: Mapping = field(default_factory=dict)  # (dump, raw index) -> slug: merge.SlugMap
     learned: list[str] = field(default_factory=list)  # what was learned from all the dumps
 
     @property
@@ -51,11 +54,12 @@ class ParseSink:
 
 
 class BlockStore(Protocol):
-    """Where posts' Markdown blocks wait until the merge reads them (the importer's on disk),
-    packed as bytes (passes.pack_blocks, where the dump was cut)."""
+    """Where the posts found, and what the passes keep of each page, wait until they are read
+    (the importer's on disk), as bytes (stored.py; posts are pickled where the dump was cut)."""
 
-    def put(self, blobs: list[bytes]) -> list[Any]: ...  # one write for a dump's posts
+    def put(self, blobs: list[bytes]) -> list[Any]: ...  # one write for many records
     def get(self, ref: Any) -> bytes: ...
+    def read(self, ref: Any, start: int, size: int) -> bytes: ...  # part of one blob
 
 
 def load_dumps(
@@ -72,7 +76,8 @@ def load_dumps(
     The dumps of one import are read together first: the chrome their pages share and where
     the blog puts each kind of meta line are learned from all of them (chrome.py, classify.py).
     `dumps` is read once per pass (passes.py) and only one dump is held at a time, so with a
-    `sink` for the notes and a `store` for the blocks memory does not grow with the dumps.
+    `sink` for the notes and a `store` for the posts (found and merged, stored.py) memory
+    does not grow with the dumps.
     `workers` (build/pool.py's Workers, state {}) runs the passes in parallel.
     advance(1) follows each dump cut into posts (for a progress bar)."""
     workers = workers or P.InProcess()
@@ -80,28 +85,32 @@ def load_dumps(
         P.set_state,
         {"dumps": dumps, "digest": sink and sink.digest, "store_blocks": store is not None},
     )
-    profile, controls = _learn_chrome(dumps, workers)
+    profile, controls = _learn_chrome(dumps, workers, store)
     workers.broadcast(P.set_state, {"controls": controls})
-    firsts, titles, votes = _first_pass(dumps, profile, workers)
+    firsts, titles, votes = _first_pass(dumps, profile, workers, store)
     places = decide_places(votes)
-    parses, refs = [], {}
+    parses, raws, keys = [], stored_list(store), []
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
-    for batch in _batches(list(enumerate(firsts)), workers):
-        for parse, digest, packed in workers.map(P.cut_task, batch):
+    with_first = _with(firsts)
+    for batch, results in _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first):
+        for parse, digest, packed in results:
             if sink:
                 sink.take(parse, digest)
-            if store is not None:
-                for raw, ref in zip(parse.posts, store.put(packed)):
-                    refs[(raw.dump, raw.index)] = ref
+            if packed is not None:
+                parse.posts = Span(raws, raws.add_packed(packed.blobs))
+                keys += packed.title_keys
+            else:
+                raws.extend(parse.posts)
+                keys += [normalise_title(raw.title) for raw in parse.posts]
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
-
-    def blocks_of(r):
-        key = (r.dump, r.index)
-        return P.unpack_blocks(store.get(refs[key])) if key in refs else r.blocks
-
-    posts, slug_of = merge_posts([raw for p in parses for raw in p.posts], blocks_of)
+    extra_raws = [raw for p in extra for raw in p.posts]
+    posts, slug_of = merge_posts(
+        Joined(raws, extra_raws),
+        records=lambda: stored_list(store),
+        title_keys=keys + [normalise_title(raw.title) for raw in extra_raws],
+    )
     return LoadResult(
         posts=posts,
         parses=parses,
@@ -110,15 +119,17 @@ def load_dumps(
     )
 
 
-def _learn_chrome(dumps, workers):
+def _learn_chrome(dumps, workers, store=None):
     """The chrome the pages share, from each page's first and last lines (all of them only
     where the shared lines run deeper than PageEnds keeps); and the indexes of the dumps
-    that hold control characters."""
+    that hold control characters.  The kept lines wait in `store`, if given."""
     for keep in (P.HEAD, P.HEAD * 16, None):
         workers.broadcast(P.set_state, {"keep": keep})
         pages, controls = {}, set()
-        for batch in _batches(list(range(len(dumps))), workers):
-            for i, (name, ends, found) in zip(batch, workers.map(P.ends_task, batch)):
+        for batch, results in _in_turn(workers, P.ends_task, _batches(len(dumps), workers)):
+            for i, (name, ends, found) in zip(batch, results):
+                if store is not None:
+                    ends.spill(store)
                 pages[name] = ends
                 if found:
                     controls.add(i)
@@ -129,30 +140,60 @@ def _learn_chrome(dumps, workers):
     raise AssertionError("PageEnds without a limit keeps every line")
 
 
-def _first_pass(dumps, profile, workers):
-    """Every dump classified (packed and pickled), its known titles, and the votes of all on
-    meta lines (known titles come back None where they wait for the votes: pass 3)."""
+def _first_pass(dumps, profile, workers, store=None):
+    """Every dump classified (packed and pickled; waiting in `store`, if given), its known
+    titles, and the votes of all on meta lines (known titles come back None where they wait
+    for the votes: pass 3)."""
     workers.broadcast(P.set_state, {"chrome": profile.lines})
-    firsts, names, titles, votes = [], [], {}, Counter()
-    for batch in _batches(list(range(len(dumps))), workers):
-        for name, first, vote, known in workers.map(P.first_task, batch):
+    firsts, names, titles, votes = stored_list(store), [], {}, Counter()
+    for _, results in _in_turn(workers, P.first_task, _batches(len(dumps), workers)):
+        for name, first, vote, known in results:
             firsts.append(first)
             names.append(name)
             votes += vote
             titles[name] = known
-    pending = [(i, f) for i, f in enumerate(firsts) if titles[names[i]] is None]
+    pending = [i for i in range(len(firsts)) if titles[names[i]] is None]
     if pending:
         workers.broadcast(P.set_state, {"places": decide_places(votes)})
-        for batch in _batches(pending, workers):
-            for (i, _), known in zip(batch, workers.map(P.titles_task, batch)):
+        for batch, found in _in_turn(
+            workers, P.titles_task, _batches(pending, workers), _with(firsts)
+        ):
+            for i, known in zip(batch, found):
                 titles[names[i]] = known
     return firsts, titles, votes
 
 
-def _batches(items: list, workers) -> list[list]:
-    """A few dumps per worker at a time: results come back (and are let go) as they are done."""
+def _batches(items: int | list, workers) -> list[list]:
+    """A few dumps (`items`, or range(items)) per worker at a time: results come back (and
+    are let go) as they are done."""
+    items = list(range(items)) if isinstance(items, int) else items
     size = 4 * max(1, getattr(workers, "count", 1))
     return [items[k : k + size] for k in range(0, len(items), size)]
+
+
+def _with(firsts) -> Callable[[list[int]], list[tuple[int, bytes]]]:
+    """A batch of dump indexes -> (index, its first pass) each, read when the batch is sent."""
+    return lambda batch: [(i, firsts[i]) for i in batch]
+
+
+def _in_turn(workers, task, batches: list[list], make=lambda batch: batch):
+    """(batch, task's results for make(batch)) for each batch, in order.  With worker
+    processes the next batch is already sent while these results are used: a thread waits
+    for its answer (Workers.map waits), the first map, which forks them, runs here."""
+    if not batches:
+        return
+    done = workers.map(task, make(batches[0]))
+    if len(batches) == 1 or getattr(workers, "count", 1) < 2:
+        yield batches[0], done
+        for batch in batches[1:]:
+            yield batch, workers.map(task, make(batch))
+        return
+    with ThreadPoolExecutor(1) as ahead:
+        for batch, following in zip(batches, batches[1:]):
+            coming = ahead.submit(workers.map, task, make(following))
+            yield batch, done
+            done = coming.result()
+    yield batches[-1], done
 
 
 def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:

@@ -10,6 +10,7 @@ place on most of the pages, so it is never taken for chrome.  No theme's strings
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import grammar as G
@@ -31,7 +32,7 @@ class ChromeProfile:
         return self.lines.get(name, {})
 
 
-def learn_chrome(pages: dict[str, list[str]]) -> ChromeProfile:
+def learn_chrome(pages: dict[str, Sequence[str]]) -> ChromeProfile:
     """Chrome of every page (name -> its lines), read from the top down and the bottom up."""
     profile = ChromeProfile({name: {} for name in pages})
     if len(pages) < MIN_PAGES:
@@ -42,21 +43,32 @@ def learn_chrome(pages: dict[str, list[str]]) -> ChromeProfile:
             )
         return profile
     need = max(MIN_PAGES, -(-len(pages) * SHARE // 1))
-    seqs = {name: [i for i, t in enumerate(rows) if t.strip()] for name, rows in pages.items()}
+    seqs = {name: _nonblank_lines(rows) for name, rows in pages.items()}
     keys = {name: _Keys(rows, seqs[name]) for name, rows in pages.items()}
     for end, label in ((False, "top"), (True, "bottom")):
         found = _consensus(keys, int(need), from_end=end)
+        reasons: dict[int, str] = {}  # one string per count, however many lines it explains
         for name, positions in found.items():
             for pos, agree in positions:
-                profile.lines[name][seqs[name][pos]] = (
-                    f"page chrome: the same line at the {label} of {agree} of {len(pages)} pages"
-                )
+                if agree not in reasons:
+                    reasons[agree] = (
+                        f"page chrome: the same line at the {label} of {agree} of {len(pages)} "
+                        "pages"
+                    )
+                profile.lines[name][seqs[name][pos]] = reasons[agree]
         count = max((len(p) for p in found.values()), default=0)
         profile.summary.append(
             f"{label} of the pages: {count} lines of chrome shared by at least "
             f"{int(need)} of {len(pages)} pages"
         )
     return profile
+
+
+def _nonblank_lines(rows) -> Sequence[int]:
+    """Where a page's non-blank lines stand; a page that keeps only its ends (the passes'
+    PageEnds) says so itself, without listing every line."""
+    known = getattr(rows, "nonblank_lines", None)
+    return known() if known else [i for i, t in enumerate(rows) if t.strip()]
 
 
 class _Keys:

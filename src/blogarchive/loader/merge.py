@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from ..post import Post, Source
 from ..text import normalise_title, safe_slug, unique_slug
@@ -94,24 +96,39 @@ def _copy_of_start(a: list[str], b: list[str]) -> bool:
 
 
 def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> list[list[RawPost]]:
-    """Groups of copies of one post, in first-seen order (only same-titled posts are compared,
-    one title at a time, so only that title's copies' words are held)."""
+    """Groups of copies of one post, in first-seen order (see duplicate_groups)."""
+    return [[raws[k] for k in g] for g in duplicate_groups(raws, blocks_of)]
+
+
+def duplicate_groups(
+    raws: Sequence[RawPost], blocks_of: Blocks = own_blocks, title_keys: list[str] | None = None
+) -> list[list[int]]:
+    """Groups of copies of one post, as indexes into `raws`, in first-seen order (only
+    same-titled posts are compared, one title at a time, so only that title's copies, and
+    their words, are held: `raws` may read each from disk when looked up).  `title_keys`,
+    if given, is each raw's normalise_title (then only posts sharing a title are read)."""
     by_title: dict[str, list[int]] = {}
-    for k, raw in enumerate(raws):
-        by_title.setdefault(normalise_title(raw.title), []).append(k)
+    if title_keys is None:
+        title_keys = [normalise_title(raw.title) for raw in raws]
+    for k, key in enumerate(title_keys):
+        by_title.setdefault(key, []).append(k)
     groups: list[list[int]] = []
     for members in by_title.values():
+        if len(members) == 1:
+            groups.append(members)
+            continue
+        copies = {k: raws[k] for k in members}  # each read once: _Shingles knows them by id
         seen, bucket = _Shingles(blocks_of), []
         for k in members:
             for group in bucket:
-                if same_post(raws[group[0]], raws[k], seen):
+                if same_post(copies[group[0]], copies[k], seen):
                     group.append(k)
                     break
             else:
                 bucket.append([k])
         groups += bucket
     groups.sort(key=lambda g: g[0])
-    return [[raws[k] for k in g] for g in groups]
+    return groups
 
 
 def merge_blocks(copies: list[list[str]]) -> list[str]:
@@ -231,15 +248,83 @@ class MergedPosts(Sequence):
         return MergedPosts(self.headers, lambda k: change(self.build(k)))
 
 
+class SlugMap(Mapping):
+    """(dump, raw index) -> the slug of the post that copy became, in a few bytes a copy:
+    a dump's copies stand together in the merge's `raws`, in index order, so each one's post
+    is kept by its place (`place`); a copy standing elsewhere is kept by its key."""
+
+    def __init__(self, size: int):
+        self.number = array("q", [-1]) * size  # a copy's place -> its post's number
+        self.dump = array("l", [-1]) * size  # a copy's place -> its dump's number
+        self.first: dict[str, int] = {}  # dump -> the place its copy 0 would stand at
+        self.ids: dict[str, int] = {}  # dump -> its number
+        self.dumps: list[str] = []
+        self.odd: dict[tuple[str, int], int] = {}  # copies not where `first` says
+        self.slugs: list[str] = []  # post number -> slug (set once slugs are given)
+
+    def place(self, raw: RawPost, k: int, number: int) -> None:
+        """raws[k] (`raw`) became post `number`."""
+        if raw.dump not in self.first:
+            self.first[raw.dump] = k - raw.index
+            self.ids[raw.dump] = len(self.dumps)
+            self.dumps.append(raw.dump)
+        if self.first[raw.dump] == k - raw.index:
+            self.number[k], self.dump[k] = number, self.ids[raw.dump]
+        else:
+            self.odd[(raw.dump, raw.index)] = number
+
+    def _number(self, key) -> int:
+        if key in self.odd:
+            return self.odd[key]
+        dump, index = key
+        k = self.first[dump] + index if dump in self.first else -1
+        if not 0 <= k < len(self.number) or self.number[k] < 0:
+            raise KeyError(key)
+        if self.dumps[self.dump[k]] != dump:
+            raise KeyError(key)
+        return self.number[k]
+
+    def __getitem__(self, key) -> str:
+        return self.slugs[self._number(key)]
+
+    def __iter__(self):
+        for k, number in enumerate(self.number):
+            if number >= 0:
+                dump = self.dumps[self.dump[k]]
+                yield (dump, k - self.first[dump])
+        yield from self.odd
+
+    def __len__(self) -> int:
+        return sum(1 for n in self.number if n >= 0) + len(self.odd)
+
+
 def merge_posts(
-    raws: list[RawPost], blocks_of: Blocks = own_blocks
-) -> tuple[MergedPosts, dict[tuple[str, int], str]]:
-    """Final posts, and for each (dump, raw index) the slug it became."""
-    groups = group_duplicates(raws, blocks_of)
-    fields = [merge_group(g) for g in groups]
-    slugs = assign_slugs(fields, [own_slug(g) for g in groups])
-    headers = [Post(slug=s, **f) for s, f in zip(slugs, fields)]
-    where = {(r.dump, r.index): s for g, s in zip(groups, slugs) for r in g}
-    return MergedPosts(
-        headers, lambda k: dataclasses.replace(headers[k], body=merge_body(groups[k], blocks_of))
-    ), where
+    raws: Sequence[RawPost],
+    blocks_of: Blocks = own_blocks,
+    records: Callable[[], Any] = list,
+    title_keys: list[str] | None = None,
+) -> tuple[MergedPosts, SlugMap]:
+    """Final posts, and for each (dump, raw index) the slug it became.  What is kept of every
+    post between the steps goes in a list from `records` (the loader's may wait on disk:
+    stored.StoredList), so only one post's copies are held at a time (`title_keys`: see
+    duplicate_groups)."""
+    groups = duplicate_groups(raws, blocks_of, title_keys)
+    fields, wanted, where = records(), [], SlugMap(len(raws))
+    for number, group in enumerate(groups):
+        copies = [raws[k] for k in group]
+        fields.append(merge_group(copies))
+        wanted.append(own_slug(copies))
+        for k, raw in zip(group, copies):
+            where.place(raw, k, number)
+    where.slugs = slugs = assign_slugs(fields, wanted)
+    headers = records()
+    for slug, f in zip(slugs, fields):
+        headers.append(Post(slug=slug, **f))
+    getattr(headers, "flush", lambda: None)()  # before readers are forked (StoredList)
+
+    def build(k: int) -> Post:
+        return dataclasses.replace(
+            headers[k], body=merge_body([raws[i] for i in groups[k]], blocks_of)
+        )
+
+    return MergedPosts(headers, build), where

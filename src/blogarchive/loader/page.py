@@ -400,7 +400,14 @@ def _dateline(text: str) -> G.Meta | None:
     return G.dated_count(text)
 
 
-_PROSE_ENDS = (".", "!", "?", ",", ";")  # labels and menus end bare; prose ends like this
+_PROSE_ENDS = (".", "!", "?", ",", ";", ":", "…", "”", '"', "’")  # labels and menus end
+# bare; prose ends like this
+
+
+def _closing(text: str) -> bool:
+    """A line of the page's footer ('Follow', 'Blog at WordPress.com.'): no post."""
+    s = text.strip()
+    return L.is_footer(s) or bool(L.FOLLOW_RE.match(s)) or bool(G.SITE_RE.match(s))
 
 
 def _above_posts(rows, nb, k, page) -> bool:
@@ -408,8 +415,9 @@ def _above_posts(rows, nb, k, page) -> bool:
     most that reads as prose (a tagline): the page's own header, not a line of a post (a post above
     would show prose, a date or a meta line); between an 'Archive' heading and the header,
     no prose at all (the site's title and tagline stand above that heading). Posts follow
-    it: a page's last line, or a line under a footnote, is a post's own (its 'Category: X')."""
-    if k + 1 >= len(nb):
+    it: over nothing but the page's footer, or under a footnote, the line is a post's own (its
+    'Category: X')."""
+    if all(_closing(rows[i]) for i in nb[k + 1 :]):
         return False
     unmarked = [rows[i] for i in nb[:k] if i not in page.marks]
     heading = max((j for j in range(k) if L.ARCHIVE_RE.match(rows[nb[j]])), default=None)

@@ -16,16 +16,20 @@ from __future__ import annotations
 import dataclasses
 import operator
 import pickle
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from ..text import normalise_title
 from .classify import Classified, place_votes, resolve_meta
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
+from .stored import StoredTexts
+from .stored import pack as pack_record
 
 HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
-MIDDLE = "\x00"  # stands for a non-blank line not kept (split_lines drops real NULs)
 _NOTE_FIELDS = tuple(
     f.name for f in dataclasses.fields(LineNote) if f.name not in ("no", "text", "role")
 )
@@ -40,26 +44,54 @@ class TooDeep(LookupError):
 
 class PageEnds(Sequence):
     """A page's lines as learn_chrome reads them, keeping only its first and last `keep`
-    non-blank lines: the others read as MIDDLE, and looking one up raises TooDeep."""
+    non-blank lines (all of them if `keep` is None) and where they stand: looking up another
+    line, or where another non-blank line stands (`nonblank_lines`), raises TooDeep.  Its
+    kept lines can wait in a BlockStore (`spill`), so what the chrome pass holds of all the
+    pages together is a few numbers a line."""
 
-    def __init__(self, rows: list[str], keep: int = HEAD):
+    def __init__(self, rows: list[str], keep: int | None = HEAD):
         nonblank = [i for i, t in enumerate(rows) if t.strip()]
-        kept = nonblank[:keep] + nonblank[-keep:] if keep else []
-        self.kept = {i: rows[i] for i in kept}
-        self.size = len(rows)
-        self.nonblank = bytes(1 if t.strip() else 0 for t in rows)
+        head = nonblank if keep is None else nonblank[:keep]
+        tail = [] if keep is None else nonblank[max(keep, len(nonblank) - keep) :]
+        self.size, self.count, self.heads = len(rows), len(nonblank), len(head)
+        self.at = array("q", head + tail)  # where the kept lines stand, in order
+        self.texts: Sequence[str] = [rows[i] for i in self.at]
 
     def __len__(self) -> int:
         return self.size
 
-    def __iter__(self):
-        kept, nonblank = self.kept, self.nonblank
-        return (kept.get(i, MIDDLE if nonblank[i] else "") for i in range(self.size))
-
     def __getitem__(self, i: int) -> str:
-        if isinstance(i, slice) or i not in self.kept:
+        k = bisect_left(self.at, i) if isinstance(i, int) else len(self.at)
+        if k == len(self.at) or self.at[k] != i:
             raise TooDeep(i)
-        return self.kept[i]
+        return self.texts[k]
+
+    def nonblank_lines(self) -> Sequence[int]:
+        """Where the page's non-blank lines stand, in order (learn_chrome's `seq`)."""
+        return _NonBlank(self)
+
+    def spill(self, store) -> None:
+        """Keep the kept lines in `store` (a BlockStore), each read back when looked up."""
+        self.texts = StoredTexts(store, self.texts)
+
+
+class _NonBlank(Sequence):
+    """The indexes of a PageEnds' non-blank lines, known only for the lines it kept."""
+
+    def __init__(self, page: PageEnds):
+        self.page = page
+
+    def __len__(self) -> int:
+        return self.page.count
+
+    def __getitem__(self, pos: int) -> int:
+        page = self.page
+        tail_from = page.count - (len(page.at) - page.heads)  # the first tail line's position
+        if 0 <= pos < page.heads:
+            return page.at[pos]
+        if tail_from <= pos < page.count and pos >= page.heads:
+            return page.at[page.heads + pos - tail_from]
+        raise TooDeep(pos)
 
 
 @dataclasses.dataclass
@@ -179,7 +211,8 @@ def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
 
 def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any, Any]]:
     """Pass 4: cut each dump into posts; hand its notes to the digest and drop them; where the
-    blocks are stored (state["store_blocks"]), each post's blocks packed and taken out."""
+    posts are stored (state["store_blocks"]), each one is pickled here (`stored.pack`, its
+    blocks too) and taken out of the parse (PackedPosts)."""
     out = []
     for i, first in batch:
         name, text, _ = state["dumps"][i]
@@ -191,20 +224,22 @@ def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any
             parse.notes = []
         packed = None
         if state.get("store_blocks"):
-            packed = [pack_blocks(raw.blocks) for raw in parse.posts]
-            for raw in parse.posts:
-                raw.blocks = []
+            packed = PackedPosts(
+                [pack_record(raw) for raw in parse.posts],
+                [normalise_title(raw.title) for raw in parse.posts],
+            )
+            parse.posts = []
         out.append((parse, digest, packed))
     return out
 
 
-def pack_blocks(blocks: list[str]) -> bytes:
-    """A post's blocks as the BlockStore keeps them."""
-    return pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL)
+@dataclasses.dataclass
+class PackedPosts:
+    """A dump's posts as cut_task hands them over: pickled, and the key each is grouped by
+    with its copies (merge.duplicate_groups), so the merge need not unpickle them for it."""
 
-
-def unpack_blocks(data: bytes) -> list[str]:
-    return pickle.loads(data)
+    blobs: list[bytes]
+    title_keys: list[str]
 
 
 class KnownElsewhere:

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import BlogArchiveError, DumpError
 from ..fsutil import atomic_write
 from ..loader import LoadResult
 from ..loader.model import DumpParse, LineNote
-from .html_page import read_page
-from .images import ImageCopy
 from .links import link_targets, relink
 from .record import FileRead
 from .sniff import HTML, OTHER, TEXT, WXR, describe, sniff
-from .wxr import read_export
+
+if TYPE_CHECKING:  # bs4 (under the HTML and WXR readers) loads only when such a file is read
+    from .images import ImageCopy
 
 MAX_BYTES = {HTML: 16 * 2**20, WXR: 512 * 2**20}
 # Files a folder holds beside its pages that are never posts.
@@ -151,6 +151,9 @@ def _read_one(item: Input) -> FileRead:
             f"{describe(item.kind)} (at most {MAX_BYTES[item.kind] // 2**20} MB); "
             "is this the right file?",
         )
+    from .html_page import read_page  # here: they load bs4, which text dumps do not need
+    from .wxr import read_export
+
     data = item.path.read_bytes()
     read = read_page(item.path, data) if item.kind == HTML else read_export(item.path, data)
     for raw in read.parse.posts:  # the import report lists each post and where it was

@@ -39,8 +39,10 @@ def rewrite_links(posts: list[Post], addresses: dict[str, str]) -> list[Post]:
 
 
 def link_targets(posts: list[Post], addresses: dict[str, str]) -> dict[str, Post]:
-    """url_key of each old address -> the post it now is (bodies are not needed)."""
-    by_slug = {p.slug: p for p in posts}
+    """url_key of each old address -> the post it now is (bodies are not needed; only the
+    posts an address names are kept, and none are read without addresses)."""
+    wanted = set(addresses.values())
+    by_slug = {p.slug: p for p in posts if p.slug in wanted} if wanted else {}
     return {url_key(u): by_slug[s] for u, s in addresses.items() if s in by_slug and url_key(u)}
 
 

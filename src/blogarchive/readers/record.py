@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from slugify import slugify
@@ -13,7 +14,9 @@ from ..loader.model import DumpParse
 from ..post import SLUG_RE
 from ..text import FORBIDDEN_RE
 from ..text import WINDOWS_DEVICE_NAMES as RESERVED_NAMES
-from .images import ImageCopy
+
+if TYPE_CHECKING:  # images.py loads bs4, which text dumps do not need
+    from .images import ImageCopy
 
 UNCATEGORIZED = "uncategorized"
 _ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")

@@ -1,0 +1,121 @@
+"""Records an import keeps between its steps, waiting in a BlockStore instead of in memory.
+
+An import's dumps give tens of thousands of posts; held as objects, they made the import's
+memory grow with its input.  Here each record is bytes in the store (the importer's is an
+unnamed temp file) and costs a few numbers in memory; it is read back when looked up.
+"""
+
+from __future__ import annotations
+
+import pickle
+from array import array
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import Any
+
+CHUNK = 256  # records written to the store in one blob
+
+
+class StoredTexts(Sequence):
+    """Lines written to a BlockStore as one blob; each is read back (`store.read`) when asked."""
+
+    def __init__(self, store, texts: Sequence[str]):
+        data = [t.encode("utf-8") for t in texts]
+        self.store, self.ref = store, store.put([b"".join(data)])[0]
+        self.ends = array("q", accumulate((len(d) for d in data), initial=0))
+
+    def __len__(self) -> int:
+        return len(self.ends) - 1
+
+    def __getitem__(self, k: int) -> str:
+        start = self.ends[k]
+        return self.store.read(self.ref, start, self.ends[k + 1] - start).decode("utf-8")
+
+
+def pack(record: Any) -> bytes:
+    """A record as a StoredList keeps it (made where it was found: a worker, perhaps)."""
+    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def stored_list(store) -> "StoredList | list":
+    """A StoredList in `store`, or a plain list where there is no store."""
+    return StoredList(store) if store is not None else []
+
+
+class StoredList(Sequence):
+    """A list whose records wait pickled in a BlockStore, written CHUNK at a time; each is
+    unpickled when looked up (a new object every time: compare records, not their ids)."""
+
+    def __init__(self, store):
+        self.store, self.refs = store, []  # one ref per CHUNK records
+        self.starts, self.sizes = array("q"), array("q")  # each record's place in its chunk
+        self.pending: list[bytes] = []
+
+    def append(self, record: Any) -> None:
+        self.add_packed([pack(record)])
+
+    def extend(self, records) -> None:
+        self.add_packed([pack(r) for r in records])
+
+    def add_packed(self, blobs: list[bytes]) -> range:
+        """Records already pickled (`pack`); where they now stand."""
+        first = len(self)
+        for blob in blobs:
+            self.pending.append(blob)
+            if len(self.pending) == CHUNK:
+                self.flush()
+        return range(first, len(self))
+
+    def flush(self) -> None:
+        """Write the pending records (before forking readers, so they share none)."""
+        if not self.pending:
+            return
+        self.refs.append(self.store.put([b"".join(self.pending)])[0])
+        start = 0
+        for blob in self.pending:
+            self.starts.append(start)
+            self.sizes.append(len(blob))
+            start += len(blob)
+        self.pending = []
+
+    def __len__(self) -> int:
+        return len(self.starts) + len(self.pending)
+
+    def __getitem__(self, k: int) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        k = range(len(self))[k]
+        if k >= len(self.starts):
+            return pickle.loads(self.pending[k - len(self.starts)])
+        ref = self.refs[k // CHUNK]
+        return pickle.loads(self.store.read(ref, self.starts[k], self.sizes[k]))
+
+
+class Span(Sequence):
+    """Part of a sequence (one dump's posts in a StoredList), without copying it."""
+
+    def __init__(self, whole: Sequence, where: range):
+        self.whole, self.where = whole, where
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self.whole[i] for i in self.where[k]]
+        return self.whole[self.where[k]]
+
+
+class Joined(Sequence):
+    """Two sequences read as one, without copying them."""
+
+    def __init__(self, first: Sequence, second: Sequence):
+        self.first, self.second = first, second
+
+    def __len__(self) -> int:
+        return len(self.first) + len(self.second)
+
+    def __getitem__(self, k: int):
+        k = range(len(self))[k]
+        n = len(self.first)
+        return self.first[k] if k < n else self.second[k - n]
