@@ -12,7 +12,9 @@ Results are independent of the order the posts come in; ties are broken by slug.
 
 from __future__ import annotations
 
+import functools
 import heapq
+import itertools
 import math
 import re
 from collections import Counter
@@ -83,7 +85,7 @@ def _folded_words(text: str) -> list[str]:
 @dataclass(frozen=True)
 class _Doc:
     slug: str
-    terms: Counter  # word -> weighted count (title words count TITLE_WEIGHT times)
+    terms: dict[str, int]  # word -> weighted count (title words count TITLE_WEIGHT times)
     categories: frozenset  # category slugs
 
 
@@ -104,6 +106,11 @@ def pack_terms(terms: tuple[tuple[str, int], ...]) -> str:
 
 
 def unpack_terms(packed: str) -> tuple[tuple[str, int], ...]:
+    """pack_terms undone. Words hold no ':' (_WORD has none), so the string splits into word,
+    count, word, count... in one pass; anything else is split term by term."""
+    flat = packed.replace(":", " ").split()
+    if len(flat) == 2 * packed.count(":") == 2 * len(packed.split()):
+        return tuple(zip(flat[0::2], map(int, flat[1::2])))
     return tuple(
         (word, int(count)) for word, _, count in (t.rpartition(":") for t in packed.split())
     )
@@ -153,23 +160,37 @@ def _documents(items) -> list[_Doc]:
         if isinstance(terms, str):
             terms = unpack_terms(terms)
         cats = frozenset(category_key(c) for c in item.categories)
-        docs.append(_Doc(slug, Counter(dict(terms)), cats))
+        docs.append(_Doc(slug, dict(terms), cats))
     return docs
 
 
 def _signatures(docs: list[_Doc]) -> dict[str, dict[str, float]]:
     """slug -> its SIGNATURE_SIZE most distinctive shared words, with unit-length TF-IDF weights."""
-    df = Counter(word for d in docs for word in d.terms)
-    return {d.slug: _signature(d.terms, df, len(docs)) for d in docs}
+    df = document_frequencies(docs)
+    idf: dict[str, float] = {}
+    return {d.slug: _signature(d.terms, df, len(docs), idf) for d in docs}
 
 
-def _signature(terms: Mapping[str, int], df: Mapping[str, int], n: int) -> dict[str, float]:
-    """One post's signature among n posts, whose words' document frequencies are `df`."""
-    weights = {
-        w: (1 + math.log(tf)) * math.log((1 + n) / df[w]) for w, tf in terms.items() if df[w] > 1
-    }  # a word no other post has matches nothing
-    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIGNATURE_SIZE]
-    top = [(w, x) for w, x in top if x > 0]
+def document_frequencies(docs: list[_Doc]) -> Counter:
+    """word -> how many of the posts' terms hold it."""
+    return Counter(itertools.chain.from_iterable(d.terms for d in docs))
+
+
+def _signature(
+    terms: Mapping[str, int], df: Mapping[str, int], n: int, idf: dict | None = None
+) -> dict[str, float]:
+    """One post's signature among n posts, whose words' document frequencies are `df`; `idf`
+    keeps each word's inverse document frequency for the next call with the same df and n."""
+    idf = {} if idf is None else idf
+    ranked = []  # (-weight, word): the heaviest first, ties by word
+    for w, tf in terms.items():
+        if df[w] > 1:  # a word no other post has matches nothing
+            x = idf.get(w)
+            if x is None:
+                x = idf[w] = math.log((1 + n) / df[w])
+            ranked.append((-((1 + math.log(tf)) * x), w))
+    ranked.sort()
+    top = [(w, -x) for x, w in ranked[:SIGNATURE_SIZE] if x < 0]
     norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
     return {w: x / norm for w, x in sorted(top)}
 
@@ -200,24 +221,25 @@ def _postings(holders: Mapping[str, float]) -> tuple[tuple[float, str], ...]:
 def _best(slug: str, signatures, index, cats, limit: int) -> tuple[str, ...]:
     """The best-scoring candidates the post's own signature words lead to."""
     scores: dict[str, float] = {}
+    score = scores.get
     for word, weight in signatures[slug].items():  # sorted by word: fixed float order
         for other_weight, other in index[word]:
-            if other != slug:
-                scores[other] = scores.get(other, 0.0) + weight * other_weight
+            scores[other] = score(other, 0.0) + weight * other_weight
+    scores.pop(slug, None)  # never the post itself
     floor = MIN_SIMILARITY
     if len(scores) > limit > 0:  # the bonus is at most CATEGORY_BONUS: a candidate further
-        kth = heapq.nlargest(limit, scores.values())[
-            -1
-        ]  # below the k-th best cannot rise into the top k
-        floor = max(floor, kth - CATEGORY_BONUS)
-    ranked = [
-        (score + _category_bonus(cats[slug], cats[other]), other)
-        for other, score in scores.items()
-        if score >= floor
-    ]
-    return tuple(other for _, other in heapq.nsmallest(limit, ranked, key=lambda r: (-r[0], r[1])))
+        kth = sorted(scores.values(), reverse=True)[limit - 1]  # below the k-th best cannot
+        floor = max(floor, kth - CATEGORY_BONUS)  # rise into the top k
+    mine = cats[slug]
+    ranked = sorted(  # best first, ties by slug
+        (-(s + _category_bonus(mine, cats[other])), other)
+        for other, s in scores.items()
+        if s >= floor
+    )
+    return tuple(other for _, other in ranked[:limit])
 
 
+@functools.lru_cache(maxsize=4096)
 def _category_bonus(a: frozenset, b: frozenset) -> float:
     """CATEGORY_BONUS times the Jaccard overlap of two posts' categories."""
     if not a or not b:

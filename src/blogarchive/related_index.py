@@ -33,6 +33,7 @@ from .related import (
     _holders,
     _postings,
     _signature,
+    document_frequencies,
     unpack_terms,
 )
 from .site import category_key
@@ -62,8 +63,9 @@ class RelatedIndex:
         if limit < 0:
             raise ValueError(f"related_posts: limit must be 0 or more, got {limit}")
         docs = _documents(items)
-        df = Counter(word for d in docs for word in d.terms)
-        sigs = {d.slug: _signature(d.terms, df, len(docs)) for d in docs}
+        df = document_frequencies(docs)
+        idf: dict[str, float] = {}
+        sigs = {d.slug: _signature(d.terms, df, len(docs), idf) for d in docs}
         state = cls(
             limit,
             {item.slug: item.key for item in items},
@@ -74,7 +76,9 @@ class RelatedIndex:
             sigs,
             _holders(sigs),
         )
-        state.results = {d.slug: state._rank(d.slug) for d in docs}
+        state.postings = {word: _postings(holders) for word, holders in state.holders.items()}
+        index, cats = state.postings, state.cats
+        state.results = {d.slug: _best(d.slug, sigs, index, cats, limit) for d in docs}
         return state
 
     def update(

@@ -203,21 +203,44 @@ def plan_pages(
     With `only` (slugs), just the pages showing something of those posts besides their
     headers (their own pages, the listing pages they are on): when only their text changed,
     every other page is what the last build planned."""
-    site_feed = FeedLink("All posts", "", has_atom_entries(published(site.posts)))
-    nav = site.nav()
-    for page in _plan_pages(site, digests, config, views or {}, search, only):
-        yield dataclasses.replace(page, feeds=(site_feed, *page.feeds), nav=nav)
+    yield from post_pages(site, digests, views, only)
+    yield from other_pages(site, digests, config, views, search, only)
 
 
-def _plan_pages(
+def post_pages(
+    site: S.Site,
+    digests: dict[str, Digest],
+    views: dict | None = None,
+    only: frozenset[str] | None = None,
+) -> Iterator[Page]:
+    """The first part of plan_pages, the posts' own pages: the only ones showing related
+    posts (site.related)."""
+    posts = site.posts if only is None else [p for p in site.posts if p.slug in only]
+    return _with_nav(site, _post_pages(site, digests, posts, views or {}))
+
+
+def other_pages(
     site: S.Site,
     digests: dict[str, Digest],
     config: Config,
-    views: dict,
-    search: bool,
-    only: frozenset[str] | None,
+    views: dict | None = None,
+    search: bool = False,
+    only: frozenset[str] | None = None,
 ) -> Iterator[Page]:
-    posts = site.posts if only is None else [p for p in site.posts if p.slug in only]
+    """The rest of plan_pages: source views, listings, indexes, search and 404, none of which
+    shows related posts."""
+    return _with_nav(site, _other_pages(site, digests, config, views or {}, search, only))
+
+
+def _with_nav(site: S.Site, pages: Iterator[Page]) -> Iterator[Page]:
+    """Each page with the site's navigation, linking the site's feeds before its own."""
+    site_feed = FeedLink("All posts", "", has_atom_entries(published(site.posts)))
+    nav = site.nav()
+    for page in pages:
+        yield dataclasses.replace(page, feeds=(site_feed, *page.feeds), nav=nav)
+
+
+def _post_pages(site: S.Site, digests: dict[str, Digest], posts, views: dict) -> Iterator[Page]:
     for post in posts:
         d = digests[post.slug]
         yield PostPage(
@@ -228,8 +251,18 @@ def _plan_pages(
             site.context(post),
             post.slug in views,
         )
-    for post in posts:
-        if post.slug in views:
+
+
+def _other_pages(
+    site: S.Site,
+    digests: dict[str, Digest],
+    config: Config,
+    views: dict,
+    search: bool,
+    only: frozenset[str] | None,
+) -> Iterator[Page]:
+    for post in site.posts:
+        if post.slug in views and (only is None or post.slug in only):
             yield source_page(post, views[post.slug])
     yield from _listings(site, _Lister(site, digests, config, only), config)
     if only is not None:

@@ -76,8 +76,8 @@ class WorkerState:
 
 
 def know_digests(state: WorkerState, digests: dict[str, Digest]) -> None:
-    """Every post's digest by key, which listings and post pages are rendered from."""
-    state.digests = digests
+    """More posts' digests by key, which listings and post pages are rendered from."""
+    state.digests.update(digests)
 
 
 def digest_posts(state: WorkerState, keys: list[str]) -> list[Digest | str]:
