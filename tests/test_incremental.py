@@ -319,11 +319,10 @@ def test_a_killed_builds_forked_worker_still_dying_does_not_hold_the_lock(tmp_pa
     if parent == 0:  # the "build": takes the lock, forks a worker that lingers, then dies
         os.close(read)
         with output_lock(out):
-            worker = os.fork()
-            if worker == 0:
+            if os.fork() == 0:  # the worker, once it runs (its fork hooks have run)
+                os.write(write, f"{os.getpid()}\n".encode())
                 time.sleep(30)
                 os._exit(0)
-            os.write(write, f"{worker}\n".encode())
             os._exit(0)  # killed mid-build: no unlock, no cleanup
     os.close(write)
     with os.fdopen(read) as pipe:
