@@ -303,3 +303,14 @@ def test_a_heading_over_a_few_spacing_lines_is_kept_not_dropped_as_alt_text():
     )
     (post,) = one(text).posts
     assert "## Quoted heading words" in post.blocks
+
+
+def test_terms_lines_are_lists_of_distinct_terms_not_sentences():
+    from blogarchive.loader.above import split_categories
+    from blogarchive.loader.grammar import entry_meta
+
+    names = frozenset({"labour", "fruit", "vegetables"})
+    assert split_categories("Fruit, Vegetables", names) == ("Fruit", "Vegetables")
+    assert split_categories("Labour Labour Labour", names) is None  # a sentence's words
+    assert entry_meta("Tagged politics, labour").tags == ("politics", "labour")
+    assert entry_meta("Tags and the rest of a sentence ok;") is None

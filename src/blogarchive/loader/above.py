@@ -63,7 +63,8 @@ def _name_like(text: str) -> bool:
 
 
 def split_categories(text: str, names: frozenset[str]) -> tuple[str, ...] | None:
-    """'Fruit, Vegetables' or 'Vegetable Garden Odd Jobs' as known names, else None."""
+    """'Fruit, Vegetables' or 'Vegetable Garden Odd Jobs' as known names, each once, else
+    None."""
     words = text.replace(",", " , ").split()
     found: list[str] = []
     k = 0
@@ -83,6 +84,8 @@ def split_categories(text: str, names: frozenset[str]) -> tuple[str, ...] | None
             return None
         found.append(" ".join(words[k:end]))
         k = end
+    if len({name.casefold() for name in found}) != len(found):
+        return None  # a post's categories never repeat: words of a sentence, not its terms
     return tuple(found) or None
 
 

@@ -320,9 +320,17 @@ def _dated_tail(value: str, meta: Meta) -> tuple[str, Meta]:
 @_remember
 def entry_meta(text: str) -> Meta | None:
     """A footer meta line: categories, tags, date, author, count
-    ('Posted in A | Tagged b | 4 Comments')."""
+    ('Posted in A | Tagged b | 4 Comments'); not a sentence that starts like one (a term
+    never ends in ';', '!' or '?')."""
     if len(text) > 400 or not _ENTRY_WORDS_RE.search(text):
         return None
+    meta = _entry_meta(text)
+    if meta is not None and any(n.endswith((";", "!", "?")) for n in meta.categories + meta.tags):
+        return None
+    return meta
+
+
+def _entry_meta(text: str) -> Meta | None:
     m = _ENTRY_RE.match(text)
     if m:
         hit = find_date(m.group("d")) if m.group("d") else None
