@@ -374,8 +374,16 @@ class GenDump:
     shown: list[Shown] = field(default_factory=list)
 
 
+# a name ending in a comment link's words reads as the link glued to the line (themes do so)
+GLUED_COUNT_RE = re.compile(r"(Leave a comment|\d+ (comments?|responses?|Comments?))$")
 category = st.builds(lambda p: p, phrase(max_tokens=3)).filter(
-    lambda c: "," not in c and c.strip() == c and "Category" not in c and c.strip()
+    lambda c: (
+        "," not in c
+        and c.strip() == c
+        and "Category" not in c
+        and c.strip()
+        and not GLUED_COUNT_RE.search(c)
+    )
 )
 
 
