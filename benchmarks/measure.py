@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import shlex
 import shutil
 import subprocess
-import time
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,22 +28,33 @@ class Measure:
     pages: int = 0
 
 
+RUSAGE = Path(__file__).with_name("rusage.py")
+
+
 def run_measured(cmd: list[str], cwd: Path, log: Path, env: dict | None = None) -> Measure:
-    """Run cmd to completion, timed from outside; a non-zero exit is a BenchError."""
-    with open(log, "ab") as fh:
-        fh.write(("\n$ " + shlex.join(cmd) + "\n").encode())
-        fh.flush()
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        tail = log.read_text(errors="replace").splitlines()[-15:]
-        raise BenchError(
-            f"exit {proc.returncode}: {shlex.join(cmd)}\n(log {log})\n" + "\n".join(tail)
-        )
-    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    """Run cmd to completion, timed by a small launcher (rusage.py: started from this big
+    process, cmd itself would report this process's peak RSS as its own); a non-zero exit is
+    a BenchError."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        out = Path(tmp.name)
+    try:
+        with open(log, "ab") as fh:
+            fh.write(("\n$ " + shlex.join(cmd) + "\n").encode())
+            fh.flush()
+            code = subprocess.call(
+                [sys.executable, str(RUSAGE), str(out), *cmd],
+                cwd=cwd,
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+        if code:
+            tail = log.read_text(errors="replace").splitlines()[-15:]
+            raise BenchError(f"exit {code}: {shlex.join(cmd)}\n(log {log})\n" + "\n".join(tail))
+        got = json.loads(out.read_text(encoding="utf-8"))
+    finally:
+        out.unlink(missing_ok=True)
+    return Measure(got["wall"], got["cpu"], got["maxrss_kib"] / 1024)
 
 
 def child_env(*drop: str) -> dict:
