@@ -234,16 +234,19 @@ def test_any_change_deep_in_the_output_is_seen_by_the_no_change_check(work, tamp
 def test_a_post_re_keyed_with_the_same_words_is_remembered_so_its_next_edit_stays_small(
     work, monkeypatch
 ):
-    """A date edit changes a post's key but not its words; the related posts' workings must
-    learn the new key, or the next edit of that post finds its old digest gone and ranks
-    every post again."""
+    """An edit that changes a post's bytes but not its words changes its key; the related
+    posts' workings must learn the new key (and only that is written), or the next edit of
+    that post finds its old digest gone and ranks every post again."""
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
     build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     victim = sorted(posts.glob("*.md"))[20]
     text = victim.read_text("utf-8")
-    victim.write_text(text.replace("date: 20", "date: 19", 1), "utf-8")
+    victim.write_text(text + "\n", "utf-8")  # other bytes, the same words
+    related = (cache / "related.pickle").stat().st_mtime_ns
     build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))  # its old digest let go
+    assert (cache / "related.pickle").stat().st_mtime_ns == related  # only the keys written
+    assert (cache / "related.keys.pickle").is_file()
 
     def whole(*args, **kwargs):
         raise AssertionError("every post ranked again")

@@ -392,7 +392,7 @@ def text_changes(
         return None
     changed = set()
     for f in run.scan.files:
-        before = last.posts.get(f.path.name)
+        before = last.posts.get(f.name)
         if before is None:
             return None
         if before.key == f.key:
@@ -427,8 +427,12 @@ def related_links(
         # kept too: else the next edit of one looks for its old digest, long gone, and
         # every post is ranked again
         rekeyed = state.keys != keys
-    unchanged = moved == frozenset() and key and not rekeyed
-    run.related_key = key if unchanged else run.cache.put_related(state)
+    if moved == frozenset() and key:  # the same related posts: the file is still right,
+        if rekeyed:  # but for the keys of the posts re-keyed with the same words
+            run.cache.put_related_keys(state, key)
+        run.related_key = key
+    else:
+        run.related_key = run.cache.put_related(state)
     shown = key and key == run.manifest.related_key  # what the last build's pages were made with
     return state.results, moved if shown else None
 
@@ -696,7 +700,7 @@ def remember(run: Run) -> Manifest:
     made = Manifest(
         fingerprint=scan.fingerprint if not run.errors else "",
         files=run.written,
-        posts={f.path.name: FileRecord(f.key, f.stats) for f in scan.files},
+        posts={f.name: FileRecord(f.key, f.stats) for f in scan.files},
         renderer=scan.renderer,
         scanned_ns=scan.started_ns,
         folders=folder_times(spare, folders_of(run.written), run.folders_seen),
