@@ -409,3 +409,26 @@ def test_index_later_swaps_the_pages_in_with_the_last_whole_index_then_catches_u
         return {p for p in paths if not p.endswith((".pf_filter", ".pf_meta"))}
 
     assert sorted(steady(tree(out)) ^ steady(cold(tmp_path, posts, search=True))) == []
+
+
+def test_an_edit_with_search_on_reindexes_one_shard_beside_the_pages(work):
+    """A one-post edit indexes its shard in a forked child while the pages are kept: one
+    shard indexed, and the site, search index included (but for the files Pagefind names
+    by a per-run hash), byte for byte what a cold build makes."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    options = BuildOptions(jobs=2, cache_dir=cache, search=True)
+    first = build(posts, out, CONFIG, options)
+    assert first.indexed.shards > 1
+    victim = sorted(posts.glob("*.md"))[40]
+    victim.write_text(victim.read_text("utf-8") + "\nA quokkazanzibar sentence.\n", "utf-8")
+    report = build(posts, out, CONFIG, options)
+    assert report.indexed.indexed == 1 and report.kept > 100
+
+    def steady(files):  # Pagefind's filter chunks and what names them vary (search.py)
+        varying = (".pf_filter", ".pf_meta", "pagefind-entry.json")
+        return {p: b for p, b in files.items() if not p.endswith(varying)}
+
+    made, reference = steady(tree(out)), steady(cold(tmp_path, posts, search=True))
+    assert sorted(made.keys() ^ reference.keys()) == []
+    assert [p for p in made if made[p] != reference[p]] == []

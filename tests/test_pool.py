@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from blogarchive.build.pool import WorkerFailed, Workers
+from blogarchive.build.pool import Forked, WorkerFailed, Workers
 from blogarchive.errors import PostError
 
 
@@ -104,3 +104,24 @@ def test_a_worker_dying_fails_the_collect_naming_it():
     with pytest.raises(WorkerFailed, match=r"build worker \d died \(exit code"):
         workers.collect(batch)
     assert not workers.procs
+
+
+def test_forked_work_runs_in_a_child_and_hands_back_its_result():
+    outside = {"offset": 5}
+    child = Forked(lambda: (os.getpid(), add_offset(outside, [1, 2])))
+    pid, result = child.result()
+    assert result == [6, 7] and pid != os.getpid()
+
+
+def test_forked_work_that_raises_or_dies_fails_its_result_with_why():
+    with pytest.raises(WorkerFailed, match="seven is not allowed"):
+        Forked(lambda: refuse_seven({}, [7])).result()
+    with pytest.raises(WorkerFailed, match=r"died \(exit code 3\)"):
+        Forked(lambda: die_on_five({}, [5])).result()
+
+
+def test_forked_work_cancelled_is_stopped_at_once():
+    child = Forked(lambda: time.sleep(30))
+    started = time.monotonic()
+    child.cancel()
+    assert time.monotonic() - started < 5

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import gc
 import multiprocessing
 import os
 import queue
@@ -189,6 +190,64 @@ class Workers:
         self.close(abort=kind is not None)
 
 
+class Forked:
+    """`work()` run in a child process forked now, which inherits everything it needs (no
+    pickling but of its result): work that would otherwise hold this process's GIL runs
+    beside it. `result()` waits for the value; WorkerFailed if the child raised or died.
+    The child dies with this process."""
+
+    def __init__(self, work: Callable[[], Any]):
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_run_once, args=(child, work, os.getpid()), daemon=True)
+        try:
+            self._proc.start()
+        except OSError as exc:
+            self._conn.close()
+            raise OutputError(f"cannot start a build worker: {exc.strerror}") from None
+        finally:
+            child.close()
+
+    def result(self) -> Any:
+        try:
+            status, payload = self._conn.recv()
+        except (EOFError, OSError):
+            self._proc.join()
+            status = "died"
+            payload = f"build worker {self._proc.pid} died (exit code {self._proc.exitcode})"
+        finally:
+            self._conn.close()
+        self._proc.join()
+        if status != "ok":
+            raise WorkerFailed(payload)
+        return payload
+
+    def cancel(self) -> None:
+        """Stop the child at once, if it still runs."""
+        self._proc.kill()
+        self._proc.join()
+        self._conn.close()
+
+
+def _run_once(conn, work: Callable[[], Any], parent: int) -> None:
+    _die_with_parent(parent)
+    gc.freeze()
+    gc.enable()
+    try:
+        reply = ("ok", work())
+    except BlogArchiveError as exc:
+        reply = ("error", str(exc))
+    except BaseException:  # noqa: BLE001 - anything else is a bug: send its traceback home
+        reply = (
+            "error",
+            f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}",
+        )
+    try:
+        conn.send(reply)
+    finally:
+        os._exit(0)
+
+
 def _send_all(conn, box: queue.SimpleQueue) -> None:
     """A sender thread: write each pickled message to the worker, in order, until told to stop
     (None); a worker gone ends it (its missing reply tells the parent)."""
@@ -217,6 +276,8 @@ def _die_with_parent(parent: int) -> None:
 def _serve(conn, state, parent: int) -> None:
     """A worker's loop: run each batch it is sent, answer ('ok', results) or ('error', message)."""
     _die_with_parent(parent)
+    gc.freeze()  # what the worker inherited is never collected (nor its pages copied to look)
+    gc.enable()  # the build paused it (pipeline.collector_paused); a worker makes garbage
     while True:
         try:
             message = conn.recv()

@@ -54,7 +54,7 @@ from .plan import (
     plan_pages,
     post_pages,
 )
-from .pool import Batch, Task, Workers
+from .pool import Batch, Forked, Task, Workers
 from .report import Report
 from .scan import unique_slugs
 from .workers import (
@@ -143,14 +143,17 @@ def replace_site(run: Run, env) -> None:
             writer,
             run.scan.renderer,
         )
-        with Workers(request.jobs, state) as workers:
-            posts = make_site(run, workers, state)
-        with run.report.step("tidy"):
-            tidy_spare(run)
-        if request.index_later and keep_last_index(run, writer):
-            run.report.index_pending = True
-        else:
-            index_step(run, posts, state)
+        with EarlyIndex(run, state) as early:
+            with Workers(request.jobs, state) as workers:
+                posts = make_site(run, workers, state, early.start)
+            with run.report.step("tidy"):
+                tidy_spare(run)
+            if early.started:
+                early.finish()
+            elif request.index_later and keep_last_index(run, writer):
+                run.report.index_pending = True
+            else:
+                index_step(run, posts, state)
         with run.report.step("remember"):
             made = remember(run)
         with run.report.step("swap"):
@@ -199,13 +202,19 @@ def take_spare(run: Run) -> None:
     run.spare = spare
 
 
-def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
+def make_site(
+    run: Run,
+    workers: Workers,
+    state: WorkerState,
+    posts_known: Callable[[list[Digest]], None] = lambda posts: None,
+) -> list[Digest]:
     """Digest the posts, group them, plan the output files, render what changed, keep what
     did not, and add the files no template makes; returns the digests of the site's posts.
     When only the text of some posts changed, only their pages are planned; every other
-    file is the last build's (`carry`). When every page is planned, those showing no related
-    posts go to the workers first and render while this process finds the related posts
-    (seconds at 10,000 posts when the cache does not hold them)."""
+    file is the last build's (`carry`), and `posts_known` is given the site's posts as
+    soon as they are (EarlyIndex.start). When every page is planned, those showing no
+    related posts go to the workers first and render while this process finds the related
+    posts (seconds at 10,000 posts when the cache does not hold them)."""
     report, config, search = run.report, run.request.config, run.request.search
     digests, changed = digest_step(run, workers)
     digests = [d for d in digests if run.request.drafts or not d.post.draft]
@@ -214,6 +223,7 @@ def make_site(run: Run, workers: Workers, state: WorkerState) -> list[Digest]:
         site = S.group([d.post for d in digests])
         by_slug = {d.post.slug: d for d in digests}
         if changed is not None:  # which pages to plan depends on whose related posts moved
+            posts_known([by_slug[post.slug] for post in site.posts])
             site, changed = with_related(run, site, digests, changed)
     with report.step("source views"):
         views = source_view_step(run.request.dumps_dir, site.posts)
@@ -629,6 +639,60 @@ def spare_intact(run: Run) -> Callable[[str], bool]:
     return lambda rel: rel in files and same_file(f"{spare}/{rel}", files[rel].stat)
 
 
+class EarlyIndex:
+    """The search index of a build that changes a few posts, made in a forked child from the
+    moment the posts are known: it indexes the changed shards while this process keeps the
+    rest of the site (0.3 s of a one-edit build at 10,000 posts). Builds that plan every page
+    index after them, with a progress bar, as do serve's builds that leave the index for
+    later. Leaving the block stops a child whose result was not taken (a failed build)."""
+
+    def __init__(self, run: Run, state: WorkerState):
+        self.run, self.state = run, state
+        self.started = False
+        self._child: Forked | None = None
+
+    def __enter__(self) -> EarlyIndex:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._child is not None:
+            self._child.cancel()
+
+    def start(self, posts: list[Digest]) -> None:
+        request = self.run.request
+        if not request.search or request.index_later or self.started:
+            return
+        run, html_of = self.run, self.state.html_of
+        self._child = Forked(
+            lambda: update_index(
+                [search_doc(d.post, d.key) for d in posts],
+                run.spare,
+                html_of,
+                index_options(run),
+            )
+        )
+        self.started = True
+
+    def finish(self) -> None:
+        """Wait for the index and record its files."""
+        child, self._child = self._child, None
+        with self.run.report.step("search"):
+            stats = self.run.report.indexed = child.result()
+            self.run.written.update(index_files(self.run, stats.left))
+
+
+def index_options(run: Run, advance: Callable[[int], None] = lambda n: None) -> IndexOptions:
+    """How the build indexes its spare: keeping the shards the spare or the site holds intact."""
+    return IndexOptions(
+        run.request.out,
+        run_intact(run),
+        run.request.config.language,
+        run.request.jobs,
+        advance=advance,
+        here=spare_intact(run),
+    )
+
+
 def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
     """Index the site's posts for search (when it is on), in shards, into the spare (whose
     old index is gone): a shard none of whose posts changed is linked from the site, if its
@@ -641,14 +705,7 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
             [search_doc(d.post, d.key) for d in posts],
             run.spare,
             state.html_of,
-            IndexOptions(
-                run.request.out,
-                run_intact(run),
-                run.request.config.language,
-                run.request.jobs,
-                advance=advance,
-                here=spare_intact(run),
-            ),
+            index_options(run, advance),
         )
         run.written.update(index_files(run, stats.left))
 
