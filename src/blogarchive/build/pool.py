@@ -231,21 +231,22 @@ class Forked:
 
 def _run_once(conn, work: Callable[[], Any], parent: int) -> None:
     _die_with_parent(parent)
-    gc.freeze()
-    gc.enable()
+    gc.freeze()  # what the child inherited is never collected (nor its pages copied to look)
+    gc.enable()  # the build paused it (pipeline.collector_paused); the child makes garbage
     try:
-        reply = ("ok", work())
-    except BlogArchiveError as exc:
-        reply = ("error", str(exc))
-    except BaseException:  # noqa: BLE001 - anything else is a bug: send its traceback home
-        reply = (
-            "error",
-            f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}",
-        )
-    try:
-        conn.send(reply)
+        conn.send(_answer(work))
     finally:
         os._exit(0)
+
+
+def _answer(work: Callable[[], Any]) -> tuple[str, Any]:
+    """('ok', what work() returned), or ('error', why it failed) for the parent to report."""
+    try:
+        return "ok", work()
+    except BlogArchiveError as exc:
+        return "error", str(exc)
+    except BaseException:  # noqa: BLE001 - anything else is a bug: send its traceback home
+        return "error", f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}"
 
 
 def _send_all(conn, box: queue.SimpleQueue) -> None:
@@ -276,8 +277,8 @@ def _die_with_parent(parent: int) -> None:
 def _serve(conn, state, parent: int) -> None:
     """A worker's loop: run each batch it is sent, answer ('ok', results) or ('error', message)."""
     _die_with_parent(parent)
-    gc.freeze()  # what the worker inherited is never collected (nor its pages copied to look)
-    gc.enable()  # the build paused it (pipeline.collector_paused); a worker makes garbage
+    gc.freeze()
+    gc.enable()  # as in _run_once
     while True:
         try:
             message = conn.recv()
@@ -286,15 +287,7 @@ def _serve(conn, state, parent: int) -> None:
         if message is None:
             break
         task, batch = message
-        try:
-            reply = ("ok", task(state, batch))
-        except BlogArchiveError as exc:
-            reply = ("error", str(exc))
-        except BaseException:  # noqa: BLE001 - anything else is a bug: send its traceback home
-            reply = (
-                "error",
-                f"internal error in build worker {os.getpid()}:\n{traceback.format_exc()}",
-            )
+        reply = _answer(lambda: task(state, batch))
         try:
             conn.send(reply)
         except (OSError, ValueError):
