@@ -7,12 +7,14 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Callable, Mapping, TypeVar
 
 from ..errors import BlogArchiveError, PostError
-from ..post import Post, from_markdown
 from .keys import post_key
 from .manifest import FileRecord, FileStat, FileTable
+
+if TYPE_CHECKING:  # parsing is the workers'; the scan alone does not load it
+    from ..post import Post
 
 # A file modified this close before the last build began may have changed in the same clock
 # tick as that build read it, so its recorded key is not trusted (2 seconds, in nanoseconds).
@@ -96,6 +98,8 @@ def scan_posts(
 
 def parse_post(path: Path, data: bytes) -> Post:
     """One post file's bytes as a Post; non-UTF-8 text is a PostError naming the byte."""
+    from ..post import from_markdown
+
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
