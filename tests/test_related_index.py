@@ -162,3 +162,27 @@ def test_an_edited_post_outside_every_posting_list_is_ranked_again():
         state.update(items, SEEN.get)
         assert state.results[items[i].slug] == related_from_terms(items)[items[i].slug]
     check_same(state, items)
+
+
+def test_a_common_word_entering_one_post_re_signs_that_post_alone():
+    """A word 250 of 300 posts hold comes into one more: its rounded inverse document
+    frequency stays the same, so no other post's signature is made again (exact all the
+    same); a rare word's frequency moving re-signs its few holders."""
+    rng = random.Random(5)
+    vocab = [f"x{i:03d}" for i in range(300)]
+    items = [
+        keyed(
+            f"post-{i:03d}",
+            tuple(sorted(((w, rng.randint(1, 5)) for w in rng.sample(vocab, 12)), key=str))
+            + ((("common", 2),) if i < 250 else ()),
+            (),
+        )
+        for i in range(300)
+    ]
+    state = RelatedIndex.compute(items)
+    before = dict(state.sigs)
+    victim = items[260]
+    items[260] = keyed(victim.slug, victim.terms + (("common", 4),), ())
+    state.update(items, SEEN.get)
+    check_same(state, items)
+    assert [s for s in state.sigs if state.sigs[s] is not before[s]] == [victim.slug]

@@ -30,6 +30,7 @@ POSTING_CAP = 24  # posts kept per word in the inverted index (the strongest one
 MIN_SIMILARITY = 0.04  # cosine of signatures below which posts are not related
 CATEGORY_BONUS = 0.05  # added for sharing all categories (in proportion to the overlap)
 TITLE_WEIGHT = 3  # a title word counts like this many body words
+IDF_STEPS = 16  # inverse document frequencies are rounded to 1/16 (see idf)
 WORDS_PER_MINUTE = 230
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -167,8 +168,8 @@ def _documents(items) -> list[_Doc]:
 def _signatures(docs: list[_Doc]) -> dict[str, dict[str, float]]:
     """slug -> its SIGNATURE_SIZE most distinctive shared words, with unit-length TF-IDF weights."""
     df = document_frequencies(docs)
-    idf: dict[str, float] = {}
-    return {d.slug: _signature(d.terms, df, len(docs), idf) for d in docs}
+    known: dict[str, float] = {}
+    return {d.slug: _signature(d.terms, df, len(docs), known) for d in docs}
 
 
 def document_frequencies(docs: list[_Doc]) -> Counter:
@@ -177,22 +178,30 @@ def document_frequencies(docs: list[_Doc]) -> Counter:
 
 
 def _signature(
-    terms: Mapping[str, int], df: Mapping[str, int], n: int, idf: dict | None = None
+    terms: Mapping[str, int], df: Mapping[str, int], n: int, known: dict | None = None
 ) -> dict[str, float]:
-    """One post's signature among n posts, whose words' document frequencies are `df`; `idf`
+    """One post's signature among n posts, whose words' document frequencies are `df`; `known`
     keeps each word's inverse document frequency for the next call with the same df and n."""
-    idf = {} if idf is None else idf
+    idf_of = {} if known is None else known
     ranked = []  # (-weight, word): the heaviest first, ties by word
     for w, tf in terms.items():
         if df[w] > 1:  # a word no other post has matches nothing
-            x = idf.get(w)
+            x = idf_of.get(w)
             if x is None:
-                x = idf[w] = math.log((1 + n) / df[w])
+                x = idf_of[w] = idf(df[w], n)
             ranked.append((-((1 + math.log(tf)) * x), w))
     ranked.sort()
     top = [(w, -x) for x, w in ranked[:SIGNATURE_SIZE] if x < 0]
     norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
     return {w: x / norm for w, x in sorted(top)}
+
+
+def idf(df: int, n: int) -> float:
+    """The inverse document frequency of a word held by `df` of `n` posts, rounded up to
+    1/IDF_STEPS (never 0): a word's weight then moves only when its frequency moves enough
+    to matter, so an edit that brings a common word into one post re-weighs the few posts
+    near a rounding step, not the thousands holding the word (related_index.py)."""
+    return math.ceil(math.log((1 + n) / df) * IDF_STEPS) / IDF_STEPS
 
 
 def _index(signatures: dict[str, dict[str, float]]) -> dict[str, tuple[tuple[float, str], ...]]:

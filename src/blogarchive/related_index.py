@@ -7,7 +7,8 @@ who holds each word; the terms themselves are the digests', not kept twice) and,
 posts again, recomputes only:
 
 - the document frequency of the words that entered or left an edited post's terms;
-- the signatures of the posts holding one of those words, and of the edited posts;
+- the signatures of the posts holding one of those words whose weight moved with it (its
+  inverse document frequency is rounded: related.idf), and of the edited posts;
 - the postings of the words in a signature that changed;
 - the related posts of every post whose signature holds a word whose postings changed,
   whose own signature changed, or that can meet a post whose categories changed.
@@ -34,11 +35,12 @@ from .related import (
     _postings,
     _signature,
     document_frequencies,
+    idf,
     unpack_terms,
 )
 from .site import category_key
 
-VERSION = 3  # of the fields below: a cached index of another version is not used
+VERSION = 4  # of the fields below: a cached index of another version is not used
 
 
 @dataclass
@@ -64,8 +66,8 @@ class RelatedIndex:
             raise ValueError(f"related_posts: limit must be 0 or more, got {limit}")
         docs = _documents(items)
         df = document_frequencies(docs)
-        idf: dict[str, float] = {}
-        sigs = {d.slug: _signature(d.terms, df, len(docs), idf) for d in docs}
+        known: dict[str, float] = {}
+        sigs = {d.slug: _signature(d.terms, df, len(docs), known) for d in docs}
         state = cls(
             limit,
             {item.slug: item.key for item in items},
@@ -102,9 +104,9 @@ class RelatedIndex:
         if not edited and not recategorised:
             self.terms = terms
             return frozenset()
-        moved = self._count(edited, old, terms)
+        reweighed = self._count(edited, old, terms)
         self.terms, self.categories = terms, categories
-        resign = set(edited) | self._holding(moved)
+        resign = set(edited) | self._holding(reweighed)
         for slug in recategorised:
             self.cats[slug] = frozenset(category_key(c) for c in categories[slug])
         before, resigned = self._resign(resign, len(terms))
@@ -141,18 +143,21 @@ class RelatedIndex:
         self, edited: Iterable[str], before: dict[str, str], terms: dict[str, str]
     ) -> set[str]:
         """Move the document frequencies from the edited posts' old terms to their new ones;
-        the words whose frequency changed."""
-        moved = set()
+        the words whose weight in a signature changed with them (their rounded inverse
+        document frequency, or whether another post holds them: _weight)."""
+        was: dict[str, int] = {}
         for slug in edited:
             old, new = _words(before[slug]), _words(terms[slug])
+            for word in old ^ new:
+                was.setdefault(word, self.df[word])
             for word in old - new:
                 self.df[word] -= 1
                 if not self.df[word]:
                     del self.df[word]
             for word in new - old:
                 self.df[word] += 1
-            moved |= old ^ new
-        return moved
+        n = len(terms)
+        return {w for w, df in was.items() if _weight(df, n) != _weight(self.df.get(w, 0), n)}
 
     def _holding(self, words: set[str]) -> set[str]:
         """The posts whose (new) terms hold one of these words."""
@@ -248,6 +253,12 @@ class _LazyIndex:
 
     def __getitem__(self, word: str) -> tuple[tuple[float, str], ...]:
         return self.owner._postings(word)
+
+
+def _weight(df: int, n: int) -> float | None:
+    """What a word's document frequency makes of its weight in a signature: its rounded inverse
+    document frequency, or None when no other post holds it (it is in no signature)."""
+    return idf(df, n) if df > 1 else None
 
 
 def _packed(terms: tuple | str) -> str:
