@@ -179,7 +179,7 @@ def test_a_damaged_cache_is_ignored_never_trusted(work):
     # a truncated digest index and a manifest from somewhere else
     (cache / "digests.pickle").write_bytes((cache / "digests.pickle").read_bytes()[:1000])
     (cache / "related.pickle").write_bytes(b"blogarchive-cache-6 0\n" + b"\x80" * 40)
-    for manifest in (cache / "builds").glob("*.json"):
+    for manifest in (cache / "builds").glob("*.marshal"):
         manifest.write_text("blogarchive-cache-1 0\n{}", "utf-8")
     report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert report.converted == 160 and not report.up_to_date
