@@ -25,12 +25,13 @@ from blogarchive.importer import POST_BATCH, BlockStore, WriteOutcome, read_dump
 from blogarchive.loader import LoadResult, _place_summary, load_dumps
 from blogarchive.loader.chrome import learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
-from blogarchive.loader.merge import merge_posts
+from blogarchive.loader.merge import Groups, duplicate_groups, merge_posts, title_key
 from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
 from blogarchive.loader.stored import Span, StoredList, StoredTexts
 from blogarchive.post import to_markdown
+from blogarchive.text import FORBIDDEN_RE, holds_forbidden
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,6 +153,8 @@ def test_posts_wait_in_the_store_between_passes():
         assert list(result.posts) == list(plain.posts)
         assert result.slug_of == plain.slug_of
         assert [len(p.posts) for p in result.parses] == [len(p.posts) for p in plain.parses]
+        assert all(isinstance(p.guesses, Span) for p in result.parses)
+        assert result.guesses == plain.guesses and result.guess_count == len(plain.guesses) > 0
 
 
 def test_slug_map_finds_each_copy_by_its_dump_and_index():
@@ -169,3 +172,30 @@ def test_slug_map_finds_each_copy_by_its_dump_and_index():
     assert dict(slug_of) == want and len(slug_of) == 4
     for missing in [("d1", 3), ("d2", 1), ("d3", 0), ("d2", -1)]:
         assert missing not in slug_of and slug_of.get(missing, "-") == "-"
+
+
+def test_duplicates_grouped_by_title_key_even_when_two_titles_share_one():
+    """duplicate_groups sorts posts by a 64-bit key of the title; titles that happened to
+    share a key are still told apart (same_post compares titles), so the groups are those
+    the real keys give, and Groups keeps them in two arrays, nothing per group."""
+    raws = [
+        RawPost("A leek", 1, 1, "d1", 0, blocks=["Leeks in rows."]),
+        RawPost("Bean rows", 3, 3, "d1", 1, blocks=["Beans climb."]),
+        RawPost("A Leek", 1, 1, "d2", 0, blocks=["Leeks in rows."]),
+        RawPost("Bean rows", 5, 5, "d2", 1, blocks=["Something else entirely here."]),
+    ]
+    assert title_key("A leek") == title_key("A Leek") != title_key("Bean rows")
+    want = [[0, 2], [1], [3]]
+    assert duplicate_groups(raws) == want
+    assert duplicate_groups(raws, title_keys=[7, 7, 7, 7]) == want  # every key collides
+    groups = Groups(want)
+    assert [groups[k] for k in range(len(groups))] == want
+    assert {type(a).__name__ for a in vars(groups).values()} == {"array"}
+
+
+def test_control_character_test_agrees_with_forbidden_re_on_every_code_point():
+    """holds_forbidden, the dump-wide test split_lines relies on, answers as FORBIDDEN_RE
+    does for each code point, alone and inside ASCII or non-ASCII text."""
+    for c in map(chr, range(0x110000)):
+        for text in (c, f"ab{c}", f"é{c}x"):
+            assert holds_forbidden(text) == bool(FORBIDDEN_RE.search(text)), hex(ord(c))
