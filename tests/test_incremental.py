@@ -432,3 +432,16 @@ def test_an_edit_with_search_on_reindexes_one_shard_beside_the_pages(work):
     made, reference = steady(tree(out)), steady(cold(tmp_path, posts, search=True))
     assert sorted(made.keys() ^ reference.keys()) == []
     assert [p for p in made if made[p] != reference[p]] == []
+
+
+def test_package_versions_are_read_from_dist_info_names_as_metadata_gives_them():
+    """The renderer's fingerprint names the versions of the libraries a page depends on; they
+    are read from the .dist-info folders' names (no importlib.metadata at start-up), and
+    must be what importlib.metadata says."""
+    import importlib.metadata
+
+    from blogarchive.build import keys
+
+    for package in ("markdown", "pygments", "jinja2", "feedgen"):
+        assert keys._dist_versions()[package] == importlib.metadata.version(package)
+        assert keys._version(package) == importlib.metadata.version(package)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from .errors import OutputError
@@ -23,7 +22,7 @@ def stage_write(path: Path, data: bytes) -> Path:
     """`data` written and synced to a temp file beside `path` (see atomic_write), which
     `commit_staged` renames over `path`; the temp file's path."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
     try:
         fd = _create(tmp)
     except OSError as exc:

@@ -10,8 +10,6 @@ import re
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from slugify import slugify
-
 # -- characters --------------------------------------------------------------------------------
 _C0 = "\x00-\x08\x0b\x0c\x0e-\x1f"  # C0 controls but tab, newline and carriage return
 _SURROGATES = "\ud800-\udfff"  # never valid alone; UTF-8 cannot encode them
@@ -101,6 +99,8 @@ SLUG_WORDS_MAX = 80  # characters of a slug made from a title or category name
 def safe_slug(name: str, fallback: str) -> str:
     """The slug `name` asks for: a valid folder name everywhere, never empty (`fallback`),
     never a Windows device name (`fallback` appended), at most 80 characters."""
+    from slugify import slugify  # loaded when a slug is made, not by every command
+
     slug = slugify(name, max_length=SLUG_WORDS_MAX, word_boundary=True) or fallback
     return f"{slug}-{fallback}" if slug in WINDOWS_DEVICE_NAMES else slug
 

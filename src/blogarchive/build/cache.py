@@ -33,13 +33,15 @@ import os
 import pickle
 import sys
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from ..fsutil import TEMP_SUFFIX
-from ..related_index import VERSION, RelatedIndex
-from .digest import Digest
 from .keys import content_key
 from .manifest import Manifest, manifest_from_json, manifest_to_json
+
+if TYPE_CHECKING:  # loaded when a build has work to do, not by a no-change build's check
+    from ..related_index import RelatedIndex
+    from .digest import Digest
 
 FORMAT = "blogarchive-cache-6"
 DELTA = ".changes"  # digests.changes.pickle: the digests added and removed since digests.pickle
@@ -95,6 +97,8 @@ class BuildCache:
             for gone in removed:
                 found.pop(gone, None)
             found.update(added)
+        from .digest import Digest
+
         if not all(isinstance(d, Digest) and d.key == k for k, d in found.items()):
             return {}
         return found
@@ -129,6 +133,8 @@ class BuildCache:
     def related(self) -> tuple[RelatedIndex | None, str]:
         """The related posts of the last build that computed them, with their workings, and
         the key of the file they came from ('' for none)."""
+        from ..related_index import VERSION, RelatedIndex
+
         path = self.folder / "related.pickle" if self.folder and not self.scratch else None
         found, key = _kept(path, lambda p: self._read_pickle(p, with_key=True))
         if isinstance(found, RelatedIndex) and found.__dict__.get("version") == VERSION:

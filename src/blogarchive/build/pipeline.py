@@ -24,7 +24,6 @@ from typing import Mapping
 
 from ..config import Config
 from ..progress import QUIET, Progress
-from ..site import IMAGES_FOLDER
 from .cache import BuildCache
 from .keys import folder_keys, image_keys, renderer_fingerprint, site_fingerprint
 from .manifest import Manifest
@@ -188,7 +187,7 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
             f"search={request.search}",
             f"drafts={request.drafts}",
             *dumps,
-            *(f"{IMAGES_FOLDER}{rel}:{key}" for rel, key in images.items()),
+            *(f"image {rel}:{key}" for rel, key in images.items()),
             *(f"{f.name}:{f.key}" for f in files),
         ],
     )

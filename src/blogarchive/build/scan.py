@@ -7,12 +7,14 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Callable, Mapping, TypeVar
 
 from ..errors import BlogArchiveError, PostError
-from ..post import Post, from_markdown
 from .keys import post_key
-from .manifest import FileRecord, FileStat
+from .manifest import FileRecord, FileStat, FileTable
+
+if TYPE_CHECKING:  # parsing is the workers'; the scan alone does not load it
+    from ..post import Post
 
 # A file modified this close before the last build began may have changed in the same clock
 # tick as that build read it, so its recorded key is not trusted (2 seconds, in nanoseconds).
@@ -67,6 +69,7 @@ def scan_posts(
     10,000 posts reads nothing, and stats each file once."""
     found, errors = [], []
     root = None
+    known = known.records() if isinstance(known, FileTable) else known  # 10,000 lookups
     trusted_before = last_scan_ns - MTIME_GRACE_NS
     for entry in _post_entries(folder):
         name = entry.name
@@ -95,6 +98,8 @@ def scan_posts(
 
 def parse_post(path: Path, data: bytes) -> Post:
     """One post file's bytes as a Post; non-UTF-8 text is a PostError naming the byte."""
+    from ..post import from_markdown
+
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,18 +110,22 @@ def parse_post(path: Path, data: bytes) -> Post:
 
 
 def unique_slugs(
-    items: Mapping[Path, T], slug_of: Callable[[T], str], errors: list[str], keep_going: bool
+    items: Mapping[str, T],
+    slug_of: Callable[[T], str],
+    errors: list[str],
+    keep_going: bool,
+    folder: Path,
 ) -> list[T]:
-    """The items (by the file each came from), refusing (or with --keep-going skipping)
-    malformed files, reported in `errors`, and a slug used twice."""
-    seen: dict[str, Path] = {}
+    """The items (by the name of the file in `folder` each came from), refusing (or with
+    --keep-going skipping) malformed files, reported in `errors`, and a slug used twice."""
+    seen: dict[str, str] = {}
     kept = []
-    for path, item in items.items():
+    for name, item in items.items():
         slug = slug_of(item)
         if slug in seen:
-            errors.append(f"{path}: slug {slug!r} is also used by {seen[slug]}")
+            errors.append(f"{folder / name}: slug {slug!r} is also used by {folder / seen[slug]}")
             continue
-        seen[slug] = path
+        seen[slug] = name
         kept.append(item)
     if errors and not keep_going:
         raise BlogArchiveError(

@@ -376,8 +376,10 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
         if isinstance(result, str):
             run.errors.append(result)
         else:
-            parsed[f.path] = digests[f.key] = result
-    kept = unique_slugs(parsed, lambda d: d.post.slug, run.errors, run.request.keep_going)
+            parsed[f.name] = digests[f.key] = result
+    kept = unique_slugs(
+        parsed, lambda d: d.post.slug, run.errors, run.request.keep_going, run.request.posts_dir
+    )
     changed = text_changes(run, digests, cached)
     run.cache.put_digests(digests, cached)
     run.report.converted = len(todo)
