@@ -25,12 +25,13 @@ from blogarchive.importer import POST_BATCH, BlockStore, WriteOutcome, read_dump
 from blogarchive.loader import LoadResult, _place_summary, load_dumps
 from blogarchive.loader.chrome import learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
-from blogarchive.loader.merge import merge_posts
+from blogarchive.loader.merge import Groups, duplicate_groups, merge_posts, title_key
 from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
 from blogarchive.loader.stored import Span, StoredList, StoredTexts
 from blogarchive.post import to_markdown
+from blogarchive.text import FORBIDDEN_RE, holds_forbidden
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,19 +139,22 @@ def test_page_ends_keep_only_each_end_and_wait_in_the_store():
 
 def test_posts_wait_in_the_store_between_passes():
     """With a store, the loader holds no post between its steps: each dump's posts and the
-    merged posts' headers are StoredLists (numbers in memory), read back equal to the posts
+    merged posts' fields are StoredLists (numbers in memory), read back equal to the posts
     the loader makes without a store."""
     dumps, _ = read_dumps([str(p) for p in sorted((ROOT / "dumps").glob("*.txt"))])
     plain = load_dumps(dumps)
     with BlockStore() as store:
         result = load_dumps(dumps, store=store)
-        headers = result.posts.headers
-        assert isinstance(headers, StoredList) and not headers.pending
-        assert {type(x) for x in (*headers.starts, *headers.sizes)} <= {int}
+        fields = result.posts.headers.fields  # the headers are made from them when read
+        assert isinstance(fields, StoredList) and not fields.pending
+        assert {type(x) for x in (*fields.starts, *fields.sizes)} <= {int}
+        assert list(result.posts.headers) == list(plain.posts.headers)
         assert all(isinstance(p.posts, Span) for p in result.parses)
         assert list(result.posts) == list(plain.posts)
         assert result.slug_of == plain.slug_of
         assert [len(p.posts) for p in result.parses] == [len(p.posts) for p in plain.parses]
+        assert all(isinstance(p.guesses, Span) for p in result.parses)
+        assert result.guesses == plain.guesses and result.guess_count == len(plain.guesses) > 0
 
 
 def test_slug_map_finds_each_copy_by_its_dump_and_index():
@@ -168,3 +172,30 @@ def test_slug_map_finds_each_copy_by_its_dump_and_index():
     assert dict(slug_of) == want and len(slug_of) == 4
     for missing in [("d1", 3), ("d2", 1), ("d3", 0), ("d2", -1)]:
         assert missing not in slug_of and slug_of.get(missing, "-") == "-"
+
+
+def test_duplicates_grouped_by_title_key_even_when_two_titles_share_one():
+    """duplicate_groups sorts posts by a 64-bit key of the title; titles that happened to
+    share a key are still told apart (same_post compares titles), so the groups are those
+    the real keys give, and Groups keeps them in two arrays, nothing per group."""
+    raws = [
+        RawPost("A leek", 1, 1, "d1", 0, blocks=["Leeks in rows."]),
+        RawPost("Bean rows", 3, 3, "d1", 1, blocks=["Beans climb."]),
+        RawPost("A Leek", 1, 1, "d2", 0, blocks=["Leeks in rows."]),
+        RawPost("Bean rows", 5, 5, "d2", 1, blocks=["Something else entirely here."]),
+    ]
+    assert title_key("A leek") == title_key("A Leek") != title_key("Bean rows")
+    want = [[0, 2], [1], [3]]
+    assert duplicate_groups(raws) == want
+    assert duplicate_groups(raws, title_keys=[7, 7, 7, 7]) == want  # every key collides
+    groups = Groups(want)
+    assert [groups[k] for k in range(len(groups))] == want
+    assert {type(a).__name__ for a in vars(groups).values()} == {"array"}
+
+
+def test_control_character_test_agrees_with_forbidden_re_on_every_code_point():
+    """holds_forbidden, the dump-wide test split_lines relies on, answers as FORBIDDEN_RE
+    does for each code point, alone and inside ASCII or non-ASCII text."""
+    for c in map(chr, range(0x110000)):
+        for text in (c, f"ab{c}", f"é{c}x"):
+            assert holds_forbidden(text) == bool(FORBIDDEN_RE.search(text)), hex(ord(c))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import OutputError
@@ -22,28 +23,29 @@ _SLUG = "\x1a"  # around a post index in a streamed section; dumps hold no C0 co
 _SLUG_RE = re.compile(f"{_SLUG}(\\d+){_SLUG}")
 
 
-def header(result: LoadResult, outcome) -> list[str]:
-    """The report's summary: counts, what was learned, guesses, files not written."""
-    out = ["blogarchive import report", ""]
-    out.append(
+def header(result: LoadResult, outcome) -> Iterator[str]:
+    """The report's summary, line by line: counts, what was learned, guesses (read twice from
+    the parses, weak ones first, rather than all held to sort them), files not written."""
+    yield from ["blogarchive import report", ""]
+    yield (
         f"{len(result.posts)} posts from {len(result.parses)} dumps; "
         f"{result.duplicates_merged} duplicates merged"
     )
-    out += ["", "Learned from all the dumps together:"] + [f"  {line}" for line in result.learned]
-    out += [
-        "",
-        "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, see README):",
-    ]
-    guesses = sorted(result.guesses, key=lambda g: not g.weak)
-    out += [
-        f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
-        for g in guesses
-    ] or ["  none"]
+    yield from ["", "Learned from all the dumps together:"]
+    yield from (f"  {line}" for line in result.learned)
+    yield ""
+    yield "Guesses, weakest first (correct any of them in dumps/<dump>.overrides.yaml, see README):"
+    for weak in (True, False):
+        for g in (g for p in result.parses for g in p.guesses if bool(g.weak) == weak):
+            yield f"  {g.file}:{g.line}: {'(weak) ' if g.weak else ''}{g.what}: {g.text[:70]!r}"
+    if not result.guess_count:
+        yield "  none"
     if outcome.kept_edited:
-        out += ["", "Kept because edited by a person:"] + [f"  {n}" for n in outcome.kept_edited]
+        yield from ["", "Kept because edited by a person:"]
+        yield from (f"  {n}" for n in outcome.kept_edited)
     if outcome.blocked:
-        out += ["", "Not written:"] + [f"  {n}" for n in outcome.blocked]
-    return out
+        yield from ["", "Not written:"]
+        yield from (f"  {n}" for n in outcome.blocked)
 
 
 def section(parse, slug_of: dict | None = None) -> str:
@@ -112,7 +114,8 @@ class ReportFile:
         """Write the report: summary, the streamed sections with their slugs, the rest."""
         out = self._open("report")
         try:
-            out.write("\n".join(header(result, outcome)))
+            for k, line in enumerate(header(result, outcome)):
+                out.write(f"\n{line}" if k else line)
             self.sections.seek(0)
             for name in self.names:
                 text = self.sections.read(int(self.sections.readline()))

@@ -298,8 +298,9 @@ def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, str
     the content's hash."""
     posts, out = state["posts"], []
     for k in batch:
-        data = to_markdown(posts[k]).encode("utf-8")
-        out.append((f"{posts.headers[k].slug}.md", data, _sha(data)))
+        post = posts[k]
+        data = to_markdown(post).encode("utf-8")
+        out.append((f"{post.slug}.md", data, _sha(data)))
     return out
 
 
@@ -423,7 +424,7 @@ def format_summary(
         f"{undated} undated); "
         f"written {len(outcome.written)}, unchanged {len(outcome.unchanged)}, "
         f"kept because edited {len(outcome.kept_edited)}, kept deleted {len(outcome.kept_deleted)}",
-        f"{len(result.guesses)} guesses to check; full report in {report} ({seconds:.2f} s)",
+        f"{result.guess_count} guesses to check; full report in {report} ({seconds:.2f} s)",
     ]
     for name in outcome.kept_edited:
         lines.append(f"  kept {name}: you edited it since the last import (--force overwrites)")

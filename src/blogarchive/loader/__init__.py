@@ -6,6 +6,7 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -13,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..post import Post
-from ..text import normalise_title
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
-from .merge import MergedPosts, merge_posts
+from .merge import MergedPosts, merge_posts, title_key
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
 from .stored import Joined, Span, stored_list
@@ -33,6 +33,10 @@ class LoadResult:
     @property
     def guesses(self) -> list[Guess]:
         return [g for p in self.parses for g in p.guesses]
+
+    @property
+    def guess_count(self) -> int:
+        return sum(len(p.guesses) for p in self.parses)
 
     @property
     def warnings(self) -> list[str]:
@@ -89,27 +93,30 @@ def load_dumps(
     workers.broadcast(P.set_state, {"controls": controls})
     firsts, titles, votes = _first_pass(dumps, profile, workers, store)
     places = decide_places(votes)
-    parses, raws, keys = [], stored_list(store), []
+    parses, raws, keys, guesses = [], stored_list(store), array("q"), stored_list(store)
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
     with_first = _with(firsts)
     for batch, results in _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first):
         for parse, digest, packed in results:
             if sink:
                 sink.take(parse, digest)
+            if store is not None:  # read back by the report only
+                parse.guesses = Span(guesses, guesses.extend(parse.guesses))
             if packed is not None:
                 parse.posts = Span(raws, raws.add_packed(packed.blobs))
-                keys += packed.title_keys
+                keys.extend(packed.title_keys)
             else:
                 raws.extend(parse.posts)
-                keys += [normalise_title(raw.title) for raw in parse.posts]
+                keys.extend(title_key(raw.title) for raw in parse.posts)
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
+    getattr(guesses, "flush", lambda: None)()
     extra_raws = [raw for p in extra for raw in p.posts]
     posts, slug_of = merge_posts(
         Joined(raws, extra_raws),
         records=lambda: stored_list(store),
-        title_keys=keys + [normalise_title(raw.title) for raw in extra_raws],
+        title_keys=keys + array("q", [title_key(raw.title) for raw in extra_raws]),
     )
     return LoadResult(
         posts=posts,

@@ -7,8 +7,8 @@ post's body only when it is read.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
+import hashlib
 import re
 from array import array
 from collections.abc import Callable, Mapping, Sequence
@@ -100,35 +100,68 @@ def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> lis
     return [[raws[k] for k in g] for g in duplicate_groups(raws, blocks_of)]
 
 
+def title_key(title: str) -> int:
+    """A 64-bit number that copies of one post share (a hash of its normalise_title): what
+    duplicate_groups sorts posts by, 8 bytes a post where the title itself took a hundred."""
+    digest = hashlib.blake2b(normalise_title(title).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
 def duplicate_groups(
-    raws: Sequence[RawPost], blocks_of: Blocks = own_blocks, title_keys: list[str] | None = None
+    raws: Sequence[RawPost], blocks_of: Blocks = own_blocks, title_keys: Sequence[int] | None = None
 ) -> list[list[int]]:
     """Groups of copies of one post, as indexes into `raws`, in first-seen order (only
     same-titled posts are compared, one title at a time, so only that title's copies, and
     their words, are held: `raws` may read each from disk when looked up).  `title_keys`,
-    if given, is each raw's normalise_title (then only posts sharing a title are read)."""
-    by_title: dict[str, list[int]] = {}
+    if given, is each raw's title_key (then only posts sharing one are read; two titles
+    sharing a key are still told apart, as same_post compares the titles first)."""
     if title_keys is None:
-        title_keys = [normalise_title(raw.title) for raw in raws]
-    for k, key in enumerate(title_keys):
-        by_title.setdefault(key, []).append(k)
+        title_keys = [title_key(raw.title) for raw in raws]
+    order = sorted(range(len(title_keys)), key=title_keys.__getitem__)  # stable: k ascending
     groups: list[list[int]] = []
-    for members in by_title.values():
-        if len(members) == 1:
-            groups.append(members)
-            continue
-        copies = {k: raws[k] for k in members}  # each read once: _Shingles knows them by id
-        seen, bucket = _Shingles(blocks_of), []
-        for k in members:
-            for group in bucket:
-                if same_post(copies[group[0]], copies[k], seen):
-                    group.append(k)
-                    break
-            else:
-                bucket.append([k])
-        groups += bucket
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and title_keys[order[end]] == title_keys[order[start]]:
+            end += 1
+        groups += _same_posts(raws, order[start:end], blocks_of)
+        start = end
     groups.sort(key=lambda g: g[0])
     return groups
+
+
+def _same_posts(raws: Sequence[RawPost], members: list[int], blocks_of: Blocks) -> list[list[int]]:
+    """Posts `members` (one title key, in order) grouped into copies of one post."""
+    if len(members) == 1:
+        return [members]
+    copies = {k: raws[k] for k in members}  # each read once: _Shingles knows them by id
+    seen, bucket = _Shingles(blocks_of), []
+    for k in members:
+        for group in bucket:
+            if same_post(copies[group[0]], copies[k], seen):
+                group.append(k)
+                break
+        else:
+            bucket.append([k])
+    return bucket
+
+
+class Groups(Sequence):
+    """Groups of indexes (duplicate_groups') in two arrays, 8 bytes an index and a group,
+    where a list of lists took about a hundred."""
+
+    def __init__(self, groups: list[list[int]]):
+        self.members = array("q", [k for g in groups for k in g])
+        self.starts = array("q", [0])
+        for g in groups:
+            self.starts.append(self.starts[-1] + len(g))
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, k: int) -> list[int]:
+        k = range(len(self))[k]
+        return self.members[self.starts[k] : self.starts[k + 1]].tolist()
 
 
 def merge_blocks(copies: list[list[str]]) -> list[str]:
@@ -214,17 +247,18 @@ def own_slug(group: list[RawPost]) -> str | None:
     return next((r.slug for r in by_origin(group) if r.slug), None)
 
 
-def assign_slugs(fields: list[dict], wanted: list[str | None] | None = None) -> list[str]:
+def assign_slugs(bases: Sequence[str], wanted: list[str | None] | None = None) -> list[str]:
     """Unique slugs: the blog's own where a source gives one (these are claimed first, so old
-    addresses keep working), else from the title; a collision gets -2, -3… in dump order."""
-    wanted = wanted or [None] * len(fields)
+    addresses keep working), else the title's (`bases`: base_slug of each post's title); a
+    collision gets -2, -3… in dump order."""
+    wanted = wanted or [None] * len(bases)
     taken: set[str] = set()
-    slugs: list[str | None] = [None] * len(fields)
+    slugs: list[str | None] = [None] * len(bases)
     for claim_own in (True, False):
-        for i, (f, own) in enumerate(zip(fields, wanted)):
+        for i, (base, own) in enumerate(zip(bases, wanted)):
             if slugs[i] is not None or (own is not None) != claim_own:
                 continue
-            slugs[i] = unique_slug(own or base_slug(f["title"]), taken)
+            slugs[i] = unique_slug(own or base, taken)
     return slugs
 
 
@@ -302,29 +336,45 @@ def merge_posts(
     raws: Sequence[RawPost],
     blocks_of: Blocks = own_blocks,
     records: Callable[[], Any] = list,
-    title_keys: list[str] | None = None,
+    title_keys: Sequence[int] | None = None,
 ) -> tuple[MergedPosts, SlugMap]:
     """Final posts, and for each (dump, raw index) the slug it became.  What is kept of every
     post between the steps goes in a list from `records` (the loader's may wait on disk:
     stored.StoredList), so only one post's copies are held at a time (`title_keys`: see
     duplicate_groups)."""
-    groups = duplicate_groups(raws, blocks_of, title_keys)
-    fields, wanted, where = records(), [], SlugMap(len(raws))
+    groups = Groups(duplicate_groups(raws, blocks_of, title_keys))
+    fields, wanted, bases, where = records(), [], [], SlugMap(len(raws))
     for number, group in enumerate(groups):
         copies = [raws[k] for k in group]
-        fields.append(merge_group(copies))
+        merged = merge_group(copies)
+        fields.append(merged)
         wanted.append(own_slug(copies))
+        bases.append(base_slug(merged["title"]))
         for k, raw in zip(group, copies):
             where.place(raw, k, number)
-    where.slugs = slugs = assign_slugs(fields, wanted)
-    headers = records()
-    for slug, f in zip(slugs, fields):
-        headers.append(Post(slug=slug, **f))
-    getattr(headers, "flush", lambda: None)()  # before readers are forked (StoredList)
+    where.slugs = slugs = assign_slugs(bases, wanted)
+    del bases, wanted
+    getattr(fields, "flush", lambda: None)()  # before readers are forked (StoredList)
 
     def build(k: int) -> Post:
-        return dataclasses.replace(
-            headers[k], body=merge_body([raws[i] for i in groups[k]], blocks_of)
-        )
+        body = merge_body([raws[i] for i in groups[k]], blocks_of)
+        return Post(slug=slugs[k], body=body, **fields[k])
 
-    return MergedPosts(headers, build), where
+    return MergedPosts(Headers(fields, slugs), build), where
+
+
+class Headers(Sequence):
+    """Each merged post without its body, made when read from its merged fields (stored
+    once, perhaps on disk: a StoredList) and its slug."""
+
+    def __init__(self, fields: Sequence[dict], slugs: list[str]):
+        self.fields, self.slugs = fields, slugs
+
+    def __len__(self) -> int:
+        return len(self.slugs)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        k = range(len(self))[k]
+        return Post(slug=self.slugs[k], **self.fields[k])

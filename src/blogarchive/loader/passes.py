@@ -22,8 +22,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ..text import normalise_title
 from .classify import Classified, place_votes, resolve_meta
+from .merge import title_key
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
 from .stored import StoredTexts
@@ -226,7 +226,7 @@ def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any
         if state.get("store_blocks"):
             packed = PackedPosts(
                 [pack_record(raw) for raw in parse.posts],
-                [normalise_title(raw.title) for raw in parse.posts],
+                [title_key(raw.title) for raw in parse.posts],
             )
             parse.posts = []
         out.append((parse, digest, packed))
@@ -239,7 +239,7 @@ class PackedPosts:
     with its copies (merge.duplicate_groups), so the merge need not unpickle them for it."""
 
     blobs: list[bytes]
-    title_keys: list[str]
+    title_keys: list[int]
 
 
 class KnownElsewhere:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..text import FORBIDDEN_RE, normalise_title
+from ..text import FORBIDDEN_RE, holds_forbidden, normalise_title
 from . import grammar as G
 from . import lines as L
 from .above import read_above
@@ -49,7 +49,7 @@ def split_lines(text: str, controls: bool = True) -> list[str]:
 
 def has_controls(text: str) -> bool:
     """Whether the text holds a character split_lines drops (most dumps hold none)."""
-    return FORBIDDEN_RE.search(text) is not None
+    return holds_forbidden(text)
 
 
 def control_warnings(text: str, name: str, most: int = 5) -> list[str]:

@@ -54,8 +54,9 @@ class StoredList(Sequence):
     def append(self, record: Any) -> None:
         self.add_packed([pack(record)])
 
-    def extend(self, records) -> None:
-        self.add_packed([pack(r) for r in records])
+    def extend(self, records) -> range:
+        """Records appended; where they now stand."""
+        return self.add_packed([pack(r) for r in records])
 
     def add_packed(self, blobs: list[bytes]) -> range:
         """Records already pickled (`pack`); where they now stand."""
