@@ -220,7 +220,7 @@ def make_site(
     digests = [d for d in digests if run.request.drafts or not d.post.draft]
     workers.broadcast(know_digests, {d.key: d for d in digests if d.key in run.cached})
     with report.step("group"):
-        site = S.group([d.post for d in digests])
+        site = grouped([d.post for d in digests])
         by_slug = {d.post.slug: d for d in digests}
         if changed is not None:  # which pages to plan depends on whose related posts moved
             posts_known([by_slug[post.slug] for post in site.posts])
@@ -249,6 +249,22 @@ def make_site(
             handed.finish()
     put_extras(run, state.writer, [sitemap_file(run, digests)])
     return [by_slug[post.slug] for post in site.posts]
+
+
+_LAST_GROUPED: dict[str, tuple] = {}  # "last": (posts, Site) of this process's last build
+
+
+def grouped(posts: list) -> S.Site:
+    """site.group(posts), or the Site the last build in this process grouped, if it grouped
+    the same posts: serve builds again and again, and an edit of a post's text alone leaves
+    every header as it was (0.1-0.2 s of each of its builds at 10,000 posts). The posts of
+    unchanged files are the very objects the cache kept, so comparing is quick."""
+    last = _LAST_GROUPED.get("last")
+    if last is not None and last[0] == posts:
+        return last[1]
+    site = S.group(posts)
+    _LAST_GROUPED["last"] = (posts, site)
+    return site
 
 
 def with_related(
