@@ -445,3 +445,23 @@ def test_package_versions_are_read_from_dist_info_names_as_metadata_gives_them()
     for package in ("markdown", "pygments", "jinja2", "feedgen"):
         assert keys._dist_versions()[package] == importlib.metadata.version(package)
         assert keys._version(package) == importlib.metadata.version(package)
+
+
+def test_files_of_the_spare_changed_or_removed_are_never_kept(work):
+    """The spare's files are checked (by a forked child, while the posts load) against their
+    records: one replaced by other bytes and one removed are made or linked again, not
+    kept, and the site is what a cold build makes."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    spare = tmp_path / ".site.previous"
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    pages = sorted(p for p in spare.rglob("index.html") if "/page/" not in p.as_posix())
+    tampered, removed = pages[10], pages[20]
+    tampered.unlink()  # a new file under the same name: the site's copy is left alone
+    tampered.write_text("<p>changed by hand</p>", "utf-8")
+    removed.unlink()
+    victim = sorted(posts.glob("*.md"))[30]
+    victim.write_text(victim.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    assert report.kept > 100
+    assert tree(out) == cold(tmp_path, posts)

@@ -233,6 +233,29 @@ def _files_unchanged(fd: int, rows) -> bool:
     return True
 
 
+def changed_files(root: Path, files: Mapping[str, FileRecord]) -> frozenset[str]:
+    """The paths of `files` under `root` that are not the regular files with their recorded
+    stats (gone, replaced or changed): the whole set when `root` cannot be opened."""
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return frozenset(files)
+    lstat, is_reg = os.lstat, stat.S_ISREG
+    changed = []
+    try:
+        for rel, record in files.items():
+            try:
+                st = lstat(rel, dir_fd=fd)
+            except OSError:
+                changed.append(rel)
+                continue
+            if not is_reg(st.st_mode) or (st.st_size, st.st_mtime_ns, st.st_ino) != record.stat:
+                changed.append(rel)
+    finally:
+        os.close(fd)
+    return frozenset(changed)
+
+
 def _folders_unchanged(fd: int, folders: Mapping[str, int]) -> bool:
     """Does every folder under the folder `fd` have its recorded mtime?"""
     lstat = os.lstat
@@ -247,12 +270,13 @@ def tidy(
     planned: Mapping[str, object],
     recorded: Mapping[str, int],
     known: Mapping[str, object],
+    keep_folders: set[str] | None = None,
 ) -> dict[str, int]:
     """Remove from `root` every file and folder that is not planned: the files the last build
     there made (`known`) and anything in a folder whose mtime is not the `recorded` one (a
     file someone left there). Returns the mtimes it read of the recorded folders it left
-    as they were (for folder_times)."""
-    keep_folders = folders_of(planned)
+    as they were (for folder_times). `keep_folders`: folders_of(planned), if already made."""
+    keep_folders = folders_of(planned) if keep_folders is None else keep_folders
     gone = [rel for rel in known if rel not in planned]
     seen = {}
     for folder, mtime in recorded.items():

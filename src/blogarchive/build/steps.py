@@ -7,7 +7,7 @@ import collections
 import dataclasses
 import itertools
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from .manifest import FileRecord, FileStat, Manifest
 from .output import (
     Output,
     SiteWriter,
+    changed_files,
     check_replaceable,
     folder_id,
     folder_times,
@@ -91,7 +92,9 @@ class Run:
     written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
     related_key: str = ""
     folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
+    tidied: tuple = ({}, set())  # the files tidy_spare kept, and their folders
     fresh: bool = False  # made in a new, empty spare folder
+    spare_check: SpareCheck | None = None  # which of the spare's recorded files changed
     cached: dict[str, Digest] = dataclasses.field(default_factory=dict)  # the cache's digests
 
     @property
@@ -169,6 +172,9 @@ def replace_site(run: Run, env) -> None:
                 f"{out}: cannot write the site: {exc.strerror}; the previous site is untouched"
             ) from None
         raise
+    finally:
+        if run.spare_check is not None:
+            run.spare_check.close()
 
 
 def tidy_spare(run: Run) -> None:
@@ -183,7 +189,8 @@ def tidy_spare(run: Run) -> None:
     files = {k: v for k, v in run.spare_manifest.files.items() if not k.startswith(bundle)}
     planned = dict.fromkeys(run.written)
     planned[f"{BUNDLE}/{LISTING}"] = None  # keeps the folder; update_index clears it
-    run.folders_seen = tidy(run.spare, planned, folders, files)
+    run.tidied = planned, folders_of(planned)
+    run.folders_seen = tidy(run.spare, planned, folders, files, run.tidied[1])
     run.folders_seen.pop("", None)  # the root: pagefind/ may yet be made in it
 
 
@@ -194,7 +201,9 @@ def take_spare(run: Run) -> None:
     spare = spare_folder(out)
     check_replaceable(spare)
     run.spare_manifest = cache.manifest(out, folder_id(spare)).with_records()
-    if not run.spare_manifest.files:
+    if run.spare_manifest.files:
+        run.spare_check = SpareCheck(spare, run.spare_manifest.files)
+    else:
         with run.report.step("new spare"):
             spare = fresh_spare(out)
         run.fresh = True
@@ -553,11 +562,39 @@ LIVE = FileRecord("", FileStat(0, 0, 0))  # `holds`: the site's file will do, li
 def holds(run: Run, rel: str, key: str) -> FileRecord | None:
     """The spare's record of `rel` if its file was made with `key` and is untouched; LIVE if
     the site's is; else None."""
-    for folder, manifest in ((run.spare, run.spare_manifest), (run.request.out, run.manifest)):
-        found = manifest.files.get(rel)
-        if found is not None and found.key == key and same_file(f"{folder}/{rel}", found.stat):
-            return found if folder is run.spare else LIVE
+    found = run.spare_manifest.files.get(rel)
+    if found is not None and found.key == key and rel not in run.spare_check.changed():
+        return found
+    found = run.manifest.files.get(rel)
+    if found is not None and found.key == key:
+        if same_file(f"{run.request.out}/{rel}", found.stat):
+            return LIVE
     return None
+
+
+class SpareCheck:
+    """Which of the spare's recorded files are no longer what its record says (removed,
+    replaced, changed by hand), found by a forked child from the moment the spare is taken,
+    while this process loads the posts and plans (26,000 stats at 10,000 posts, 0.1 s).
+    A build only ever changes a file of the spare after deciding about it (`holds`), so what
+    the child saw is what that decision needs."""
+
+    def __init__(self, spare: Path, files: Mapping[str, FileRecord]):
+        self._child: Forked | None = Forked(lambda: changed_files(spare, files))
+        self._changed: frozenset[str] = frozenset()
+
+    def changed(self) -> frozenset[str]:
+        """The paths whose files changed (waiting for the child the first time)."""
+        if self._child is not None:
+            child, self._child = self._child, None
+            self._changed = child.result()
+        return self._changed
+
+    def close(self) -> None:
+        """Stop the child if its answer was never needed (a failed build)."""
+        if self._child is not None:
+            self._child.cancel()
+            self._child = None
 
 
 @dataclass(frozen=True)
@@ -767,6 +804,13 @@ def leave_spare(run: Run, made: Manifest) -> None:
     )
 
 
+def folders_written(run: Run) -> set[str]:
+    """Every folder of the files written: those of the files tidy_spare kept, and of the ones
+    made since (the search index)."""
+    kept, folders = run.tidied
+    return folders | folders_of(rel for rel in run.written if rel not in kept)
+
+
 def remember(run: Run) -> Manifest:
     """Record what the spare now holds, before it is swapped in: this build's fingerprint
     (none when files were skipped), every file with its key and stat, every folder's mtime,
@@ -778,7 +822,7 @@ def remember(run: Run) -> Manifest:
         posts={f.name: FileRecord(f.key, f.stats) for f in scan.files},
         renderer=scan.renderer,
         scanned_ns=scan.started_ns,
-        folders=folder_times(spare, folders_of(run.written), run.folders_seen),
+        folders=folder_times(spare, folders_written(run), run.folders_seen),
         structure=run.structure,
         related_key=run.related_key,
         index_pending=run.report.index_pending,
