@@ -465,3 +465,31 @@ def test_files_of_the_spare_changed_or_removed_are_never_kept(work):
     report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert report.kept > 100
     assert tree(out) == cold(tmp_path, posts)
+
+
+def test_an_edit_writes_its_own_digest_and_posts_json_line_not_the_whole_cache(work):
+    """The digests and posts.json's lines are kept whole once, then as the changes since: a
+    one-post edit leaves the whole files as they were and writes small change files, and the
+    next builds read the two together (the site stays what a cold build makes)."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    options = BuildOptions(jobs=2, cache_dir=cache)
+    build(posts, out, CONFIG, options)
+    wholes = sorted(
+        p.name
+        for p in cache.glob("*.pickle")
+        if p.name.startswith(("digests.", "records.")) and ".changes." not in p.name
+    )
+    assert len(wholes) == 2 and "digests.pickle" in wholes
+    before = {name: (cache / name).read_bytes() for name in wholes}
+    victim = sorted(posts.glob("*.md"))[30]
+    for n in range(2):
+        victim.write_text(victim.read_text("utf-8") + f"\nEdit {n}.\n", "utf-8")
+        build(posts, out, CONFIG, options)
+        assert tree(out) == cold(tmp_path, posts)
+    assert {name: (cache / name).read_bytes() for name in wholes} == before
+    changes = sorted(p.name for p in cache.glob("*.changes.pickle"))
+    assert len(changes) == 2 and all((cache / c).stat().st_size < 20_000 for c in changes)
+    other = dataclasses.replace(CONFIG, base_url="https://example.com/blog/")
+    build(posts, out, other, options)  # another site URL: its lines, the others forgotten
+    assert len([p for p in cache.glob("records.*.pickle") if ".changes." not in p.name]) == 1

@@ -9,7 +9,8 @@ It lives outside the site folder (default `.blogarchive-cache/`) and holds:
 - `related.pickle`: every post's related posts and what they were computed through
   (related_index.RelatedIndex), so that an edit recomputes only what it reaches, and
   `related.keys.pickle`, the posts' keys since, when only those changed;
-- `records.pickle`: each post's line of posts.json by digest key, for one site URL;
+- `records.<site URL's key>.pickle`: each post's line of posts.json by digest key, and its
+  `.changes.pickle` like the digests';
 - `templates/`: Jinja2's compiled templates (its FileSystemBytecodeCache, checked against
   each template's source);
 - `builds/<out>.<folder>.marshal`: the build each of an output's two folders holds (the site
@@ -55,6 +56,7 @@ class BuildCache:
 
     def __init__(self, folder: Path | None, scratch: bool = False):
         self.folder, self.scratch = folder, scratch
+        self._bases: dict[str, tuple[str, frozenset]] = {}  # name -> key and keys of its base
 
     # -- post HTML -------------------------------------------------------------------------
     def html(self, key: str) -> str | None:
@@ -86,17 +88,7 @@ class BuildCache:
         the changes written since (`put_digests`)."""
         if self.scratch or self.folder is None:
             return {}
-        found, key = _kept(self._digest_path(), lambda p: self._read_pickle(p, with_key=True))
-        if not isinstance(found, dict):
-            return {}
-        self._base = key, frozenset(found)
-        delta = _kept(self._digest_path(DELTA), self._read_pickle)
-        found = dict(found)  # what was kept stays as it was read
-        if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == key:
-            _, added, removed = delta
-            for gone in removed:
-                found.pop(gone, None)
-            found.update(added)
+        found = self._read_with_changes("digests")
         from .digest import Digest
 
         if not all(isinstance(d, Digest) and d.key == k for k, d in found.items()):
@@ -105,29 +97,51 @@ class BuildCache:
 
     def put_digests(self, digests: dict[str, Digest], previous: dict[str, Digest]) -> None:
         """Replace the index (`previous` is what `digests()` gave) and delete HTML no digest
-        names any more; an unchanged index is not rewritten. While the changes since the
-        index was last written whole are few, only they are written (a one-post edit writes
-        one digest, not 10,000)."""
+        names any more; an unchanged index is not rewritten."""
         if self.folder is None or self.scratch or digests.keys() == previous.keys():
             return
-        base_key, base = getattr(self, "_base", ("", frozenset()))
-        added = {k: d for k, d in digests.items() if k not in base}
-        removed = sorted(base - digests.keys())
-        if base_key and len(added) + len(removed) <= max(DELTA_MIN, len(digests) // 20):
-            delta = (base_key, added, removed)
-            _keep(
-                self._digest_path(DELTA), delta, self._write_pickle(self._digest_path(DELTA), delta)
-            )
-        else:
-            whole = dict(sorted(digests.items()))
-            key = self._write_pickle(self._digest_path(), whole)
-            _keep(self._digest_path(), (whole, key), key)
-            self._digest_path(DELTA).unlink(missing_ok=True)
+        self._write_with_changes("digests", digests)
         for key in set(previous) - set(digests):
             try:
                 (self.folder / "html" / key[:2] / f"{key}.html").unlink()
             except OSError:
                 pass
+
+    def _read_with_changes(self, name: str) -> dict:
+        """The dict kept in `<name>.pickle` with the changes written since in
+        `<name>.changes.pickle` applied ({} when there is none to trust)."""
+        path = self.folder / f"{name}.pickle"
+        found, key = _kept(path, lambda p: self._read_pickle(p, with_key=True))
+        if not isinstance(found, dict):
+            self._bases[name] = ("", frozenset())
+            return {}
+        self._bases[name] = key, frozenset(found)
+        delta = _kept(self.folder / f"{name}{DELTA}.pickle", self._read_pickle)
+        found = dict(found)  # what was kept stays as it was read
+        if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == key:
+            _, added, removed = delta
+            for gone in removed:
+                found.pop(gone, None)
+            found.update(added)
+        return found
+
+    def _write_with_changes(self, name: str, items: dict) -> None:
+        """Keep `items` as `_read_with_changes(name)` will give them: while the changes since
+        the dict was last written whole are few, only they are written (a one-post edit
+        writes one digest, not 10,000)."""
+        path, changes = self.folder / f"{name}.pickle", self.folder / f"{name}{DELTA}.pickle"
+        base_key, base = self._bases.get(name, ("", frozenset()))
+        added = {k: v for k, v in items.items() if k not in base}
+        removed = sorted(base - items.keys())
+        if base_key and len(added) + len(removed) <= max(DELTA_MIN, len(items) // 20):
+            delta = (base_key, added, removed)
+            _keep(changes, delta, self._write_pickle(changes, delta))
+        else:
+            whole = dict(sorted(items.items()))
+            key = self._write_pickle(path, whole)
+            _keep(path, (whole, key), key)
+            self._bases[name] = key, frozenset(whole)
+            changes.unlink(missing_ok=True)
 
     # -- related posts ----------------------------------------------------------------------
     def related(self) -> tuple[RelatedIndex | None, str]:
@@ -178,20 +192,21 @@ class BuildCache:
     def record_lines(self, site_url: str) -> dict[str, str]:
         """posts.json's line of each post by digest key, as the last build made them for this
         site URL ({} for none)."""
-        path = self.folder / "records.pickle" if self.folder and not self.scratch else None
-        found = _kept(path, self._read_pickle)
-        if isinstance(found, tuple) and len(found) == 2 and found[0] == site_url:
-            lines = found[1]
-            if isinstance(lines, dict):
-                return lines
-        return {}
+        if self.folder is None or self.scratch:
+            return {}
+        lines = self._read_with_changes(_records_name(site_url))
+        return lines if all(isinstance(v, str) for v in lines.values()) else {}
 
     def put_record_lines(self, site_url: str, lines: dict[str, str]) -> None:
+        """Keep these lines (as _write_with_changes: an edit writes its own line), forgetting
+        those of any other site URL."""
         if self.folder is None or self.scratch:
             return
-        path = self.folder / "records.pickle"
-        value = (site_url, lines)
-        _keep(path, value, self._write_pickle(path, value))
+        name = _records_name(site_url)
+        self._write_with_changes(name, lines)
+        for path in self.folder.glob("records.*.pickle"):
+            if not path.name.startswith(f"{name}."):
+                path.unlink(missing_ok=True)
 
     # -- templates ---------------------------------------------------------------------------
     def compiled_templates(self) -> Path | None:
@@ -229,9 +244,6 @@ class BuildCache:
                 pass
 
     # -- plumbing ----------------------------------------------------------------------------
-    def _digest_path(self, part: str = "") -> Path | None:
-        return self.folder / f"digests{part}.pickle" if self.folder else None
-
     def _build_path(self, out: Path, folder: str) -> Path | None:
         if self.folder is None:
             return None
@@ -339,6 +351,11 @@ def _keep(path: Path | None, value, written: str) -> None:
         _KEPT.pop(str(path), None)
     else:
         _KEPT[str(path)] = (stat, value)
+
+
+def _records_name(site_url: str) -> str:
+    """The name of the files keeping posts.json's lines for this site URL."""
+    return f"records.{content_key(site_url)[:12]}"
 
 
 def _unpickle(data: bytes):
