@@ -447,10 +447,14 @@ def test_package_versions_are_read_from_dist_info_names_as_metadata_gives_them()
         assert keys._version(package) == importlib.metadata.version(package)
 
 
-def test_files_of_the_spare_changed_or_removed_are_never_kept(work):
-    """The spare's files are checked (by a forked child, while the posts load) against their
-    records: one replaced by other bytes and one removed are made or linked again, not
-    kept, and the site is what a cold build makes."""
+@pytest.mark.parametrize("fork_at", [0, 10**9])
+def test_files_of_the_spare_changed_or_removed_are_never_kept(work, monkeypatch, fork_at):
+    """The spare's files are checked (in a forked child while the posts load, or here for a
+    small site) against their records: one replaced by other bytes and one removed are
+    made or linked again, not kept, and the site is what a cold build makes."""
+    from blogarchive.build import steps
+
+    monkeypatch.setattr(steps, "SPARE_CHECK_FORK", fork_at)
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
     spare = tmp_path / ".site.previous"

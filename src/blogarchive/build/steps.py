@@ -557,6 +557,7 @@ class Handed:
 
 
 LIVE = FileRecord("", FileStat(0, 0, 0))  # `holds`: the site's file will do, linked
+SPARE_CHECK_FORK = 4000  # files in the spare from which its check is worth a forked child
 
 
 def holds(run: Run, rel: str, key: str) -> FileRecord | None:
@@ -580,14 +581,20 @@ class SpareCheck:
     the child saw is what that decision needs."""
 
     def __init__(self, spare: Path, files: Mapping[str, FileRecord]):
-        self._child: Forked | None = Forked(lambda: changed_files(spare, files))
-        self._changed: frozenset[str] = frozenset()
+        self._files = spare, files
+        self._changed: frozenset[str] | None = None
+        self._child: Forked | None = None
+        if len(files) >= SPARE_CHECK_FORK:
+            self._child = Forked(lambda: changed_files(spare, files))
 
     def changed(self) -> frozenset[str]:
-        """The paths whose files changed (waiting for the child the first time)."""
+        """The paths whose files changed (waiting for the child the first time; a small site
+        is checked here and now)."""
         if self._child is not None:
             child, self._child = self._child, None
             self._changed = child.result()
+        elif self._changed is None:
+            self._changed = changed_files(*self._files)
         return self._changed
 
     def close(self) -> None:
