@@ -17,7 +17,7 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from ..errors import OutputError
 from ..fsutil import TEMP_SUFFIX
@@ -199,38 +199,15 @@ def intact(root: Path, files: Mapping[str, FileRecord], folders: Mapping[str, in
     Paths are looked up from a descriptor of `root`, not from the filesystem's root."""
     if not files:
         return False
-    rows = (
-        files.stat_rows()
-        if isinstance(files, FileTable)
-        else ((rel, *r.stat) for rel, r in files.items())
-    )
     try:
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return False
     try:
-        return _files_unchanged(fd, rows) and _folders_unchanged(fd, folders)
+        changed = _changed_rows(fd, _stat_rows(files))
+        return next(changed, None) is None and _folders_unchanged(fd, folders)
     finally:
         os.close(fd)
-
-
-def _files_unchanged(fd: int, rows) -> bool:
-    """Is every (path, size, mtime_ns, inode) row, under the folder `fd`, a regular file with
-    those stats?"""
-    lstat, is_reg = os.lstat, stat.S_ISREG
-    try:
-        for rel, size, mtime_ns, inode in rows:
-            st = lstat(rel, dir_fd=fd)
-            if not (
-                st.st_size == size
-                and st.st_mtime_ns == mtime_ns
-                and st.st_ino == inode
-                and is_reg(st.st_mode)
-            ):
-                return False
-    except OSError:
-        return False
-    return True
 
 
 def changed_files(root: Path, files: Mapping[str, FileRecord]) -> frozenset[str]:
@@ -240,20 +217,36 @@ def changed_files(root: Path, files: Mapping[str, FileRecord]) -> frozenset[str]
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return frozenset(files)
-    lstat, is_reg = os.lstat, stat.S_ISREG
-    changed = []
     try:
-        for rel, record in files.items():
-            try:
-                st = lstat(rel, dir_fd=fd)
-            except OSError:
-                changed.append(rel)
-                continue
-            if not is_reg(st.st_mode) or (st.st_size, st.st_mtime_ns, st.st_ino) != record.stat:
-                changed.append(rel)
+        return frozenset(_changed_rows(fd, _stat_rows(files)))
     finally:
         os.close(fd)
-    return frozenset(changed)
+
+
+def _stat_rows(files: Mapping[str, FileRecord]) -> Iterable[tuple[str, int, int, int]]:
+    """(path, size, mtime_ns, inode) of each file (a FileTable's without making records)."""
+    if isinstance(files, FileTable):
+        return files.stat_rows()
+    return ((rel, *r.stat) for rel, r in files.items())
+
+
+def _changed_rows(fd: int, rows) -> Iterator[str]:
+    """The path of each (path, size, mtime_ns, inode) row that, under the folder `fd`, is not
+    a regular file with those stats."""
+    lstat, is_reg = os.lstat, stat.S_ISREG
+    for rel, size, mtime_ns, inode in rows:
+        try:
+            st = lstat(rel, dir_fd=fd)
+        except OSError:
+            yield rel
+            continue
+        if not (
+            st.st_size == size
+            and st.st_mtime_ns == mtime_ns
+            and st.st_ino == inode
+            and is_reg(st.st_mode)
+        ):
+            yield rel
 
 
 def _folders_unchanged(fd: int, folders: Mapping[str, int]) -> bool:

@@ -20,7 +20,15 @@ from ..redirects import redirect_files
 from ..related import PostTerms
 from ..related_index import RelatedIndex
 from ..render import compile_templates, make_env
-from ..search import BUNDLE, LISTING, IndexOptions, keep_index, search_doc, update_index
+from ..search import (
+    BUNDLE,
+    LISTING,
+    IndexOptions,
+    IndexStats,
+    keep_index,
+    search_doc,
+    update_index,
+)
 from ..sitemap import robots, sitemap
 from .cache import BuildCache
 from .digest import Digest
@@ -724,15 +732,8 @@ class EarlyIndex:
         request = self.run.request
         if not request.search or request.index_later or self.started:
             return
-        run, html_of = self.run, self.state.html_of
-        self._child = Forked(
-            lambda: update_index(
-                [search_doc(d.post, d.key) for d in posts],
-                run.spare,
-                html_of,
-                index_options(run),
-            )
-        )
+        run, state = self.run, self.state
+        self._child = Forked(lambda: index_posts(run, posts, state))
         self.started = True
 
     def finish(self) -> None:
@@ -743,15 +744,26 @@ class EarlyIndex:
             self.run.written.update(index_files(self.run, stats.left))
 
 
-def index_options(run: Run, advance: Callable[[int], None] = lambda n: None) -> IndexOptions:
-    """How the build indexes its spare: keeping the shards the spare or the site holds intact."""
-    return IndexOptions(
-        run.request.out,
-        run_intact(run),
-        run.request.config.language,
-        run.request.jobs,
-        advance=advance,
-        here=spare_intact(run),
+def index_posts(
+    run: Run,
+    posts: list[Digest],
+    state: WorkerState,
+    advance: Callable[[int], None] = lambda n: None,
+) -> IndexStats:
+    """Index the posts into the spare (search.update_index), keeping the shards the spare or
+    the site holds intact; advance(1) after each shard indexed."""
+    return update_index(
+        [search_doc(d.post, d.key) for d in posts],
+        run.spare,
+        state.html_of,
+        IndexOptions(
+            run.request.out,
+            run_intact(run),
+            run.request.config.language,
+            run.request.jobs,
+            advance=advance,
+            here=spare_intact(run),
+        ),
     )
 
 
@@ -763,12 +775,7 @@ def index_step(run: Run, posts: list[Digest], state: WorkerState) -> None:
     if not run.request.search:
         return
     with run.report.step("search"), run.progress.phase("search index", unit="shard") as advance:
-        stats = run.report.indexed = update_index(
-            [search_doc(d.post, d.key) for d in posts],
-            run.spare,
-            state.html_of,
-            index_options(run, advance),
-        )
+        stats = run.report.indexed = index_posts(run, posts, state, advance)
         run.written.update(index_files(run, stats.left))
 
 
