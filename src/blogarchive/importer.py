@@ -293,39 +293,86 @@ def save_manifest(folder: Path, manifest: dict[str, frozenset[str] | str]) -> No
     atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
 
-def post_files_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, str]]:
-    """Posts `batch` of state["posts"] (merged as they are read) as file name, content and
-    the content's hash."""
-    posts, out = state["posts"], []
-    for k in batch:
-        post = posts[k]
-        data = to_markdown(post).encode("utf-8")
-        out.append((f"{post.slug}.md", data, _sha(data)))
+@dataclass(frozen=True)
+class PostFile:
+    """One post's file as a writer left it: its name, its content's hash, what `_decide` made
+    of it (write, same, edited, deleted, "blocked: why") and, to be written, the temp file
+    beside the post that holds its new version (fsutil.stage_write)."""
+
+    name: str
+    sha: str
+    decision: str
+    staged: str | None = None
+
+
+def set_write_state(state: dict, values: dict) -> None:
+    """Give the writers the posts folder, its manifest and --force (see post_files_task)."""
+    state.update(values)
+
+
+def post_files_task(state: dict, batch: list[int]) -> list[PostFile]:
+    """Posts `batch` of state["posts"] (merged as they are read) rendered, each judged against
+    the file in state["folder"] and staged there where it is to be written: the writers, not
+    the main process, write the files (only names and hashes come back).  A failure removes
+    what this batch staged."""
+    posts, folder, manifest = state["posts"], state["folder"], state["manifest"]
+    out: list[PostFile] = []
+    try:
+        for k in batch:
+            post = posts[k]
+            name = f"{post.slug}.md"
+            data = to_markdown(post).encode("utf-8")
+            target = folder / name
+            decision = _decide(target, data, manifest.get(name, frozenset()), state["force"])
+            staged = stage_write(target, data).name if decision == "write" else None
+            out.append(PostFile(name, _sha(data), decision, staged))
+    except BaseException:
+        _discard_files(folder, out)
+        raise
     return out
 
 
-def _post_files(posts, workers) -> Iterator[tuple[str, bytes, str]]:
-    """Every post's file name, content and hash, in order; the workers (forked with the posts
-    in their state) merge and render POST_BATCH at a time, here if there are none.  While
-    the caller writes one batch, the workers already render the next (asked by a thread:
-    Workers.map waits for its answer)."""
+def _discard_files(folder: Path, files: list[PostFile]) -> None:
+    for f in files:
+        if f.staged:
+            discard_staged(folder / f.staged)
+
+
+def _post_files(posts, state: dict, workers) -> Iterator[PostFile]:
+    """Every post's PostFile, in order; the workers (forked with the posts in their state)
+    merge, render and stage POST_BATCH at a time, here if there are none.  While the caller
+    reads one batch, the workers already do the next (asked by a thread: Workers.map waits
+    for its answer); a batch under way when the caller stops is undone."""
     batches = [
         list(range(start, min(start + POST_BATCH, len(posts))))
         for start in range(0, len(posts), POST_BATCH)
     ]
     if workers is None:
         for batch in batches:
-            yield from post_files_task({"posts": posts}, batch)
+            yield from post_files_task(state, batch)
         return
     if not batches:
         return
-    done = workers.map(post_files_task, batches[0])  # here: the first map forks the workers
+    workers.broadcast(set_write_state, state)  # before the first map forks them
+    done = workers.map(post_files_task, batches[0])
     with ThreadPoolExecutor(1) as ahead:
         for batch in batches[1:]:
             coming = ahead.submit(workers.map, post_files_task, batch)
-            yield from done
+            try:
+                yield from done
+            except BaseException:
+                _discard_files(state["folder"], _settled(coming))
+                raise
             done = coming.result()
     yield from done
+
+
+def _settled(coming) -> list[PostFile]:
+    """What a batch under way gave, or nothing if it failed."""
+    try:
+        return coming.result()
+    except Exception:  # noqa: BLE001 - the caller is already failing for its own reason
+        return []
 
 
 def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> WriteOutcome:
@@ -336,26 +383,25 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     about to change, then each file is replaced by one rename, then the manifest keeps only
     the new hashes.  So every post is whole (old or new version) and still recognised as the
     loader's, never mistaken for a person's edit; temp files a kill leaves are removed by the
-    next import.  Posts are built a batch at a time (result.posts merges each when read), by
-    `workers` (build/pool.py's Workers, state {"posts": result.posts}) if given."""
+    next import.  Posts are built and staged a batch at a time (result.posts merges each when
+    read), by `workers` (build/pool.py's Workers, state {"posts": result.posts}) if given."""
     _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
+    state = {"posts": result.posts, "folder": folder, "manifest": manifest, "force": force}
     outcome, staged, fresh, produced = WriteOutcome(), [], {}, set()
     committed = 0  # staged[:committed] are in place; the others are discarded if we stop
     try:
-        for name, data, sha in _post_files(result.posts, workers):
-            produced.add(name)
-            target = folder / name
-            state = _decide(target, data, manifest.get(name, frozenset()), force)
-            if state.startswith("blocked"):
-                outcome.blocked.append(f"{name}: {state.split(': ', 1)[1]}")
+        for f in _post_files(result.posts, state, workers):
+            produced.add(f.name)
+            if f.decision.startswith("blocked"):
+                outcome.blocked.append(f"{f.name}: {f.decision.split(': ', 1)[1]}")
                 continue
-            getattr(outcome, _OUTCOME_LIST[state]).append(name)
-            if state == "write":  # names, not Paths: a list as long as the posts
-                staged.append((stage_write(target, data).name, sha, name))
-            if state in ("write", "same"):
-                fresh[name] = sha  # the manifest's new entry (a string, not a set: many)
+            getattr(outcome, _OUTCOME_LIST[f.decision]).append(f.name)
+            if f.staged:  # names, not Paths: a list as long as the posts
+                staged.append((f.staged, f.sha, f.name))
+            if f.decision in ("write", "same"):
+                fresh[f.name] = f.sha  # the manifest's new entry (a string, not a set: many)
         if staged:
             save_manifest(
                 folder,
@@ -416,7 +462,9 @@ def format_summary(
     result: LoadResult, outcome: WriteOutcome, dumps: int, seconds: float, report: str
 ) -> str:
     """The few lines `import` prints."""
-    undated = sum(1 for p in result.posts.headers if p.date is None)
+    undated = getattr(result.posts, "undated", None)
+    if undated is None:
+        undated = sum(1 for p in result.posts.headers if p.date is None)
     per_dump = ", ".join(f"{p.name}: {len(p.posts)}" for p in result.parses)
     lines = [
         f"read {dumps} dumps ({per_dump})",

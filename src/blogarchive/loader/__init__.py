@@ -17,7 +17,7 @@ from ..post import Post
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
-from .merge import MergedPosts, merge_posts, title_key
+from .merge import MergedPosts, lone, merge_posts, title_key
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
 from .stored import Joined, Span, stored_list
@@ -94,6 +94,7 @@ def load_dumps(
     firsts, titles, votes = _first_pass(dumps, profile, workers, store)
     places = decide_places(votes)
     parses, raws, keys, guesses = [], stored_list(store), array("q"), stored_list(store)
+    lones = stored_list(store)
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
     with_first = _with(firsts)
     for batch, results in _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first):
@@ -105,9 +106,11 @@ def load_dumps(
             if packed is not None:
                 parse.posts = Span(raws, raws.add_packed(packed.blobs))
                 keys.extend(packed.title_keys)
+                lones.add_packed(packed.lones)
             else:
                 raws.extend(parse.posts)
                 keys.extend(title_key(raw.title) for raw in parse.posts)
+                lones.extend(lone(raw) for raw in parse.posts)
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
@@ -117,6 +120,7 @@ def load_dumps(
         Joined(raws, extra_raws),
         records=lambda: stored_list(store),
         title_keys=keys + array("q", [title_key(raw.title) for raw in extra_raws]),
+        lones=Joined(lones, [lone(raw) for raw in extra_raws]),
     )
     return LoadResult(
         posts=posts,
