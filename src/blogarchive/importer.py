@@ -16,9 +16,8 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from .cli import add_quiet_option
 from .errors import BlogArchiveError, DumpError, OutputError
 from .fsutil import atomic_write, clean_stale_temps, commit_staged, discard_staged, stage_write
 from .import_report import ReportFile, format_report, section  # noqa: F401 (format_report: tests)
-from .loader import LoadResult, ParseSink, load_dumps, parse_overrides
+from .loader import AHEAD, LoadResult, ParseSink, load_dumps, parse_overrides
 from .loader.sniff import refuse_non_text
 from .post import to_markdown
 from .progress import Progress
@@ -340,9 +339,9 @@ def _discard_files(folder: Path, files: list[PostFile]) -> None:
 
 def _post_files(posts, state: dict, workers) -> Iterator[PostFile]:
     """Every post's PostFile, in order; the workers (forked with the posts in their state)
-    merge, render and stage POST_BATCH at a time, here if there are none.  While the caller
-    reads one batch, the workers already do the next (asked by a thread: Workers.map waits
-    for its answer); a batch under way when the caller stops is undone."""
+    merge, render and stage POST_BATCH at a time, here if there are none.  AHEAD batches are
+    in their hands at a time (as loader._in_turn); those under way when the caller stops
+    are undone."""
     batches = [
         list(range(start, min(start + POST_BATCH, len(posts))))
         for start in range(0, len(posts), POST_BATCH)
@@ -351,26 +350,33 @@ def _post_files(posts, state: dict, workers) -> Iterator[PostFile]:
         for batch in batches:
             yield from post_files_task(state, batch)
         return
-    if not batches:
-        return
-    workers.broadcast(set_write_state, state)  # before the first map forks them
-    done = workers.map(post_files_task, batches[0])
-    with ThreadPoolExecutor(1) as ahead:
-        for batch in batches[1:]:
-            coming = ahead.submit(workers.map, post_files_task, batch)
-            try:
-                yield from done
-            except BaseException:
-                _discard_files(state["folder"], _settled(coming))
-                raise
-            done = coming.result()
-    yield from done
+    workers.broadcast(set_write_state, state)  # before the first batch forks them
+    sent: deque = deque()
+
+    def collected() -> Iterator[list[PostFile]]:
+        for batch in batches:
+            sent.append(workers.submit(post_files_task, batch))
+            if len(sent) == AHEAD:
+                yield workers.collect(sent.popleft())
+        while sent:
+            yield workers.collect(sent.popleft())
+
+    files, taken = [], 0
+    try:
+        for files in collected():
+            for taken, f in enumerate(files, 1):
+                yield f
+    except BaseException:  # the files not taken yet (and the one being taken) are undone
+        _discard_files(state["folder"], files[max(0, taken - 1) :])
+        for handle in sent:
+            _discard_files(state["folder"], _settled(workers, handle))
+        raise
 
 
-def _settled(coming) -> list[PostFile]:
+def _settled(workers, handle) -> list[PostFile]:
     """What a batch under way gave, or nothing if it failed."""
     try:
-        return coming.result()
+        return workers.collect(handle)
     except Exception:  # noqa: BLE001 - the caller is already failing for its own reason
         return []
 

@@ -7,9 +7,8 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 from __future__ import annotations
 
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -187,24 +186,28 @@ def _with(firsts) -> Callable[[list[int]], list[tuple[int, bytes]]]:
     return lambda batch: [(i, firsts[i]) for i in batch]
 
 
+AHEAD = 3  # batches in the workers' hands at a time (see _in_turn)
+
+
 def _in_turn(workers, task, batches: list[list], make=lambda batch: batch):
     """(batch, task's results for make(batch)) for each batch, in order.  With worker
-    processes the next batch is already sent while these results are used: a thread waits
-    for its answer (Workers.map waits), the first map, which forks them, runs here."""
-    if not batches:
-        return
-    done = workers.map(task, make(batches[0]))
-    if len(batches) == 1 or getattr(workers, "count", 1) < 2:
-        yield batches[0], done
-        for batch in batches[1:]:
+    processes (Workers.submit), AHEAD batches are handed out before the first is collected:
+    a worker done with its part of one batch goes on with its part of the next at once,
+    instead of waiting for the other's part (dumps differ threefold in size) and for the
+    next batch to be sent."""
+    if not hasattr(workers, "submit"):
+        for batch in batches:
             yield batch, workers.map(task, make(batch))
         return
-    with ThreadPoolExecutor(1) as ahead:
-        for batch, following in zip(batches, batches[1:]):
-            coming = ahead.submit(workers.map, task, make(following))
-            yield batch, done
-            done = coming.result()
-    yield batches[-1], done
+    sent: deque = deque()
+    for batch in batches:
+        sent.append((batch, workers.submit(task, make(batch))))
+        if len(sent) == AHEAD:
+            done, handle = sent.popleft()
+            yield done, workers.collect(handle)
+    while sent:
+        done, handle = sent.popleft()
+        yield done, workers.collect(handle)
 
 
 def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:
