@@ -11,15 +11,19 @@ import contextlib
 import gc
 import glob
 import hashlib
+import io
+import itertools
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -248,20 +252,12 @@ def _refuse_empty(result: LoadResult, paths: list[str]) -> None:
 
 @dataclass
 class WriteOutcome:
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+    written: int = 0  # how many post files were written (counts: names would grow with posts)
+    unchanged: int = 0  # how many already held what the dumps give
     kept_edited: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)  # "name: why" (a folder in the way…)
     stale: list[str] = field(default_factory=list)
-
-
-_OUTCOME_LIST = {
-    "write": "written",
-    "same": "unchanged",
-    "edited": "kept_edited",
-    "deleted": "kept_deleted",
-}
 
 
 def _sha(data: bytes) -> str:
@@ -282,14 +278,106 @@ def load_manifest(folder: Path) -> dict[str, frozenset[str]]:
         return {}
 
 
-def save_manifest(folder: Path, manifest: dict[str, frozenset[str] | str]) -> None:
-    """Write the manifest: file name -> its hashes (a set, or one hash as a string)."""
-    files = {
-        k: v if isinstance(v, str) else sorted(v)[0] if len(v) == 1 else sorted(v)
-        for k, v in sorted(manifest.items())
-    }
-    text = json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False) + "\n"
-    atomic_write(folder / MANIFEST, text.encode("utf-8"))
+def save_manifest(
+    folder: Path, manifest: dict[str, frozenset[str] | str] | Iterable[tuple[str, Any]]
+) -> None:
+    """Write the manifest: file name -> its hashes (a set, or one hash as a string), from a
+    dict or from (name, hashes) pairs in name order (made one at a time: see Ledger)."""
+    entries = sorted(manifest.items()) if isinstance(manifest, dict) else manifest
+    atomic_write(folder / MANIFEST, manifest_json(entries).getbuffer())
+
+
+def manifest_json(entries: Iterable[tuple[str, Any]]) -> io.BytesIO:
+    """The manifest as json.dumps({"version": 1, "files": dict(entries)}, indent=1,
+    ensure_ascii=False) writes it (UTF-8), a set of hashes as its one hash or as a sorted
+    list, made entry by entry from entries in name order: no dict, list or text of them all
+    is held beside the bytes."""
+    out = io.BytesIO()
+    out.write(b'{\n "version": 1,\n "files": {')
+    first = True
+    for name, hashes in entries:
+        out.write(("\n" if first else ",\n").encode() + _manifest_entry(name, hashes).encode())
+        first = False
+    out.write(b"}\n}\n" if first else b"\n }\n}\n")
+    return out
+
+
+def _manifest_entry(name: str, hashes) -> str:
+    key = json.dumps(name, ensure_ascii=False)
+    if not isinstance(hashes, str) and len(hashes) == 1:
+        hashes = next(iter(hashes))
+    if isinstance(hashes, str):
+        return f"  {key}: {json.dumps(hashes, ensure_ascii=False)}"
+    if not hashes:
+        return f"  {key}: []"
+    items = ",\n".join(f"   {json.dumps(h, ensure_ascii=False)}" for h in sorted(hashes))
+    return f"  {key}: [\n{items}\n  ]"
+
+
+class Ledger:
+    """What write_posts keeps of every post file until the import ends (name, hash, temp
+    file, whether the manifest is to record it), in a private on-disk SQLite table
+    (sqlite3.connect("")) rather than in memory: however many the posts, it holds a few
+    pages of them.  Rows are added in post order and read back in it or by name."""
+
+    def __init__(self):
+        self.db = sqlite3.connect("")
+        self.db.execute(
+            "CREATE TABLE post (name TEXT PRIMARY KEY, sha TEXT, staged TEXT, fresh INTEGER)"
+        )
+        self.rows: list[tuple] = []  # added, not yet in the table
+
+    def add(self, f: PostFile) -> None:
+        self.rows.append((f.name, f.sha, f.staged, f.decision in ("write", "same")))
+        if len(self.rows) >= POST_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.db.executemany("INSERT INTO post VALUES (?, ?, ?, ?)", self.rows)
+        self.rows = []
+
+    def __contains__(self, name: str) -> bool:
+        self.flush()
+        return self.db.execute("SELECT 1 FROM post WHERE name = ?", (name,)).fetchone() is not None
+
+    def staged(self) -> Iterator[tuple[str, str]]:
+        """(temp file, name) of each file staged, in post order."""
+        self.flush()
+        yield from self.db.execute(
+            "SELECT staged, name FROM post WHERE staged IS NOT NULL ORDER BY rowid"
+        )
+
+    def hashes(self, only_staged: bool) -> Iterator[tuple[str, str]]:
+        """(name, hash) of each file staged, or of each the manifest is to record, by name."""
+        self.flush()
+        where = "staged IS NOT NULL" if only_staged else "fresh"
+        yield from self.db.execute(f"SELECT name, sha FROM post WHERE {where} ORDER BY name")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def merged_entries(old: dict, new: Iterable[tuple[str, str]], both) -> Iterator[tuple[str, Any]]:
+    """The entries of manifest `old` and the (name, hash) pairs `new` (in name order), in
+    name order; a name in both gets both(its old hashes, its new hash)."""
+    names, i = sorted(old), 0
+    for name, sha in new:
+        while i < len(names) and names[i] < name:
+            yield names[i], old[names[i]]
+            i += 1
+        if i < len(names) and names[i] == name:
+            yield name, both(old[name], sha)
+            i += 1
+        else:
+            yield name, sha
+    for name in names[i:]:
+        yield name, old[name]
 
 
 @dataclass(frozen=True)
@@ -390,42 +478,47 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     the new hashes.  So every post is whole (old or new version) and still recognised as the
     loader's, never mistaken for a person's edit; temp files a kill leaves are removed by the
     next import.  Posts are built and staged a batch at a time (result.posts merges each when
-    read), by `workers` (build/pool.py's Workers, state {"posts": result.posts}) if given."""
+    read), by `workers` (build/pool.py's Workers, state {"posts": result.posts}) if given;
+    what is kept of each until the end waits in a Ledger."""
     _make_folder(folder)
     clean_stale_temps(folder)
     manifest = load_manifest(folder)
     state = {"posts": result.posts, "folder": folder, "manifest": manifest, "force": force}
-    outcome, staged, fresh, produced = WriteOutcome(), [], {}, set()
-    committed = 0  # staged[:committed] are in place; the others are discarded if we stop
-    try:
-        for f in _post_files(result.posts, state, workers):
-            produced.add(f.name)
-            if f.decision.startswith("blocked"):
-                outcome.blocked.append(f"{f.name}: {f.decision.split(': ', 1)[1]}")
-                continue
-            getattr(outcome, _OUTCOME_LIST[f.decision]).append(f.name)
-            if f.staged:  # names, not Paths: a list as long as the posts
-                staged.append((f.staged, f.sha, f.name))
-            if f.decision in ("write", "same"):
-                fresh[f.name] = f.sha  # the manifest's new entry (a string, not a set: many)
-        if staged:
-            save_manifest(
-                folder,
-                {
-                    **manifest,
-                    **{n: manifest[n] | {h} if n in manifest else h for _, h, n in staged},
-                },
-            )
-        for tmp, _, name in staged:
-            commit_staged(folder / tmp, folder / name)
-            committed += 1
-    finally:
-        for tmp, _, _ in staged[committed:]:
-            discard_staged(folder / tmp)
-    outcome.stale = sorted(n for n in manifest if n not in produced and (folder / n).exists())
-    if outcome.written or any(manifest.get(n) != {h} for n, h in fresh.items()):
-        save_manifest(folder, {**manifest, **fresh})
+    outcome = WriteOutcome()
+    with Ledger() as ledger:
+        committed = 0  # the first `committed` staged files are in place
+        try:
+            for f in _post_files(result.posts, state, workers):
+                ledger.add(f)
+                _count(outcome, f)
+            if outcome.written:
+                save_manifest(
+                    folder, merged_entries(manifest, ledger.hashes(True), lambda o, h: o | {h})
+                )
+            for tmp, name in ledger.staged():
+                commit_staged(folder / tmp, folder / name)
+                committed += 1
+        finally:
+            for tmp, _ in itertools.islice(ledger.staged(), committed, None):
+                discard_staged(folder / tmp)
+        outcome.stale = sorted(n for n in manifest if n not in ledger and (folder / n).exists())
+        if outcome.written or any(manifest.get(n) != {h} for n, h in ledger.hashes(False)):
+            save_manifest(folder, merged_entries(manifest, ledger.hashes(False), lambda o, h: h))
     return outcome
+
+
+def _count(outcome: WriteOutcome, f: PostFile) -> None:
+    """One post file's fate, told in the outcome."""
+    if f.decision == "write":
+        outcome.written += 1
+    elif f.decision == "same":
+        outcome.unchanged += 1
+    elif f.decision == "edited":
+        outcome.kept_edited.append(f.name)
+    elif f.decision == "deleted":
+        outcome.kept_deleted.append(f.name)
+    else:
+        outcome.blocked.append(f"{f.name}: {f.decision.split(': ', 1)[1]}")
 
 
 def _make_folder(folder: Path) -> None:
@@ -476,7 +569,7 @@ def format_summary(
         f"read {dumps} dumps ({per_dump})",
         f"{len(result.posts)} posts ({result.duplicates_merged} duplicates merged, "
         f"{undated} undated); "
-        f"written {len(outcome.written)}, unchanged {len(outcome.unchanged)}, "
+        f"written {outcome.written}, unchanged {outcome.unchanged}, "
         f"kept because edited {len(outcome.kept_edited)}, kept deleted {len(outcome.kept_deleted)}",
         f"{result.guess_count} guesses to check; full report in {report} ({seconds:.2f} s)",
     ]
