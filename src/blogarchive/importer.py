@@ -409,7 +409,7 @@ def post_files_task(state: dict, batch: list[int]) -> list[PostFile]:
             post = posts[k]
             name = f"{post.slug}.md"
             data = to_markdown(post).encode("utf-8")
-            target = folder / name
+            target = os.path.join(folder, name)  # a str: os.lstat needs no Path's conversion
             decision = _decide(target, data, manifest.get(name, frozenset()), state["force"])
             staged = stage_write(target, data).name if decision == "write" else None
             out.append(PostFile(name, _sha(data), decision, staged))
@@ -532,7 +532,7 @@ def _make_folder(folder: Path) -> None:
         raise OutputError(f"{folder}: cannot create the posts folder: {exc.strerror}") from None
 
 
-def _decide(target: Path, data: bytes, recorded: frozenset[str], force: bool) -> str:
+def _decide(target: Path | str, data: bytes, recorded: frozenset[str], force: bool) -> str:
     """write / same / edited (keep) / deleted (keep) / "blocked: why" for one post file."""
     try:
         os.lstat(target)
@@ -540,6 +540,7 @@ def _decide(target: Path, data: bytes, recorded: frozenset[str], force: bool) ->
         return "deleted" if recorded and not force else "write"
     except OSError:
         pass  # the checks below say why
+    target = Path(target)
     if target.is_symlink():
         return "edited" if not force else "write"
     if target.exists() and not target.is_file():

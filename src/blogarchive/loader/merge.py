@@ -169,7 +169,7 @@ def merge_blocks(copies: list[list[str]]) -> list[str]:
     """The most complete body: the longest copy, plus any block only another copy has."""
     if len(copies) == 1:
         return list(copies[0])
-    ordered = sorted(copies, key=lambda b: -sum(len(x.split()) for x in b))
+    ordered = sorted(copies, key=lambda b: -len(" ".join(b).split()))  # most words first
     merged = list(ordered[0])
     for other in ordered[1:]:
         if merged[: len(other)] == other:
