@@ -504,3 +504,25 @@ def test_an_edit_writes_its_own_digest_and_posts_json_line_not_the_whole_cache(w
     other = dataclasses.replace(CONFIG, base_url="https://example.com/blog/")
     build(posts, out, other, options)  # another site URL: its lines, the others forgotten
     assert len([p for p in cache.glob("records.*.pickle") if ".changes." not in p.name]) == 1
+
+
+def test_the_command_line_leaves_the_collector_off_only_when_the_process_ends(work):
+    """A build turns Python's cycle collector off while it runs; main() turns it back on,
+    unless the process ends with the command (run), where collecting would only walk every
+    object the build made once more. Both builds are the same site."""
+    import gc
+
+    from blogarchive.cli import main
+
+    tmp_path, posts = work
+    argv = ["build", "--posts", str(posts), "--config", str(tmp_path / "none.yaml"), "-q"]
+    argv += ["--no-search"]  # Pagefind writes some index files differently each time
+    (tmp_path / "none.yaml").write_text("title: T\n", "utf-8")
+    try:
+        assert main([*argv, "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+        assert gc.isenabled()
+        assert main([*argv, "--out", str(tmp_path / "b"), "--no-cache"], ends=True) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")

@@ -282,7 +282,6 @@ def _hand_written_extensions() -> list:
     and heading ids with the heading's text as a link to itself (toc's anchorlink: the link's
     name is the heading's, so a screen reader hears no extra "¶"); toc's [TOC] marker is off."""
     from markdown.extensions.codehilite import CodeHiliteExtension
-
     from markdown.extensions.fenced_code import FencedCodeExtension
     from markdown.extensions.tables import TableExtension
 
