@@ -411,6 +411,32 @@ def test_index_later_swaps_the_pages_in_with_the_last_whole_index_then_catches_u
     assert sorted(steady(tree(out)) ^ steady(cold(tmp_path, posts, search=True))) == []
 
 
+@pytest.mark.parametrize("fork_at", [0, 10**9])
+def test_index_later_never_keeps_a_changed_file_of_the_spares_index(work, monkeypatch, fork_at):
+    """serve keeps the last search index, leaving in the spare the shards it holds intact:
+    a file of the spare's index changed by hand (found by the spare check's child, or by
+    its stat on a small site) is not left there; the site's own copy is linked instead."""
+    from blogarchive.build import steps
+
+    monkeypatch.setattr(steps, "SPARE_CHECK_FORK", fork_at)
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    spare = tmp_path / ".site.previous"
+    now = BuildOptions(jobs=2, cache_dir=cache, search=True)
+    build(posts, out, CONFIG, now)
+    victim = sorted(posts.glob("*.md"))[5]
+    victim.write_text(victim.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    build(posts, out, CONFIG, now)
+    index = {p: b for p, b in tree(out).items() if p.startswith("pagefind/")}
+    tampered = sorted(p for p in (spare / "pagefind").rglob("*.pf_fragment"))[0]
+    tampered.unlink()
+    tampered.write_bytes(b"changed by hand")
+    victim.write_text(victim.read_text("utf-8") + "\nAnd another.\n", "utf-8")
+    later = BuildOptions(jobs=2, cache_dir=cache, search=True, index_later=True)
+    assert build(posts, out, CONFIG, later).index_pending
+    assert {p: b for p, b in tree(out).items() if p.startswith("pagefind/")} == index
+
+
 def test_an_edit_with_search_on_reindexes_one_shard_beside_the_pages(work):
     """A one-post edit indexes its shard in a forked child while the pages are kept: one
     shard indexed, and the site, search index included (but for the files Pagefind names

@@ -624,6 +624,11 @@ class SpareCheck:
             self._changed = changed_files(*self._files)
         return self._changed
 
+    def known(self) -> frozenset[str] | None:
+        """changed(), if it is already in, without waiting (None if not): a child forked
+        from this process must not take the spare check's answer."""
+        return self._changed if self._child is None else None
+
     def changed_folders(self) -> frozenset[str] | None:
         """The recorded folders whose mtime had moved when the child looked; None when no
         child looked (a small site: tidy reads every folder's mtime itself)."""
@@ -729,8 +734,12 @@ def run_intact(run: Run) -> Callable[[str], bool]:
 
 
 def spare_intact(run: Run) -> Callable[[str], bool]:
-    """Is this file of the spare the one the build before the last wrote?"""
+    """Is this file of the spare the one the build before the last wrote? Answered from the
+    spare check when it is in (no file read again), else by each file's stat."""
     spare, files = run.spare, run.spare_manifest.files
+    changed = run.spare_check.known() if run.spare_check is not None else None
+    if changed is not None:
+        return lambda rel: rel in files and rel not in changed
     return lambda rel: rel in files and same_file(f"{spare}/{rel}", files[rel].stat)
 
 
