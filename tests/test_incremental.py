@@ -449,9 +449,10 @@ def test_package_versions_are_read_from_dist_info_names_as_metadata_gives_them()
 
 @pytest.mark.parametrize("fork_at", [0, 10**9])
 def test_files_of_the_spare_changed_or_removed_are_never_kept(work, monkeypatch, fork_at):
-    """The spare's files are checked (in a forked child while the posts load, or here for a
-    small site) against their records: one replaced by other bytes and one removed are
-    made or linked again, not kept, and the site is what a cold build makes."""
+    """The spare's files and folders are checked (in a forked child while the posts load, or
+    here for a small site) against their records: a page replaced by other bytes and one
+    removed are made or linked again, not kept; a file and a folder left in the spare are
+    removed; the site is what a cold build makes, and its folders are recorded as they are."""
     from blogarchive.build import steps
 
     monkeypatch.setattr(steps, "SPARE_CHECK_FORK", fork_at)
@@ -464,11 +465,17 @@ def test_files_of_the_spare_changed_or_removed_are_never_kept(work, monkeypatch,
     tampered.unlink()  # a new file under the same name: the site's copy is left alone
     tampered.write_text("<p>changed by hand</p>", "utf-8")
     removed.unlink()
+    (pages[40].parent / "left-here.html").write_text("<p>stray</p>", "utf-8")
+    (pages[50].parent / "left-folder").mkdir()
+    (pages[50].parent / "left-folder" / "index.html").write_text("<p>stray</p>", "utf-8")
+    (spare / "category" / "left-in-written.txt").write_text("stray", "utf-8")
     victim = sorted(posts.glob("*.md"))[30]
     victim.write_text(victim.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert report.kept > 100
     assert tree(out) == cold(tmp_path, posts)
+    # the folders written were recorded at their new mtimes: nothing is left to do
+    assert build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache)).up_to_date
 
 
 def test_an_edit_writes_its_own_digest_and_posts_json_line_not_the_whole_cache(work):
@@ -497,3 +504,25 @@ def test_an_edit_writes_its_own_digest_and_posts_json_line_not_the_whole_cache(w
     other = dataclasses.replace(CONFIG, base_url="https://example.com/blog/")
     build(posts, out, other, options)  # another site URL: its lines, the others forgotten
     assert len([p for p in cache.glob("records.*.pickle") if ".changes." not in p.name]) == 1
+
+
+def test_the_command_line_leaves_the_collector_off_only_when_the_process_ends(work):
+    """A build turns Python's cycle collector off while it runs; main() turns it back on,
+    unless the process ends with the command (run), where collecting would only walk every
+    object the build made once more. Both builds are the same site."""
+    import gc
+
+    from blogarchive.cli import main
+
+    tmp_path, posts = work
+    argv = ["build", "--posts", str(posts), "--config", str(tmp_path / "none.yaml"), "-q"]
+    argv += ["--no-search"]  # Pagefind writes some index files differently each time
+    (tmp_path / "none.yaml").write_text("title: T\n", "utf-8")
+    try:
+        assert main([*argv, "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+        assert gc.isenabled()
+        assert main([*argv, "--out", str(tmp_path / "b"), "--no-cache"], ends=True) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")

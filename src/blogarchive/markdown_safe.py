@@ -18,7 +18,8 @@ import markdown
 from markdown import blockprocessors as bp
 from markdown import util
 from markdown.blockparser import BlockParser
-from markdown.extensions.footnotes import FootnoteBlockProcessor
+from markdown.extensions.footnotes import FootnoteBlockProcessor, FootnoteExtension
+from markdown.extensions.nl2br import Nl2BrExtension
 from markdown.extensions.toc import TocExtension, slugify_unicode
 from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
@@ -281,10 +282,12 @@ def _hand_written_extensions() -> list:
     and heading ids with the heading's text as a link to itself (toc's anchorlink: the link's
     name is the heading's, so a screen reader hears no extra "¶"); toc's [TOC] marker is off."""
     from markdown.extensions.codehilite import CodeHiliteExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.tables import TableExtension
 
     return [
-        "fenced_code",
-        "tables",
+        FencedCodeExtension(),
+        TableExtension(),
         CodeHiliteExtension(
             css_class=HIGHLIGHT_CLASS,
             guess_lang=False,
@@ -300,8 +303,9 @@ def _hand_written_extensions() -> list:
 def markdown_converter(hand_written: bool = False) -> markdown.Markdown:
     """The extensions the loader's output needs: footnotes and kept line breaks; for
     hand-written posts, fenced code, tables and heading ids too. None adds an inline pattern,
-    so the quick inline stage stays exact (checked here, not assumed)."""
-    extensions = ["footnotes", "nl2br", _NoRawHtml()]
+    so the quick inline stage stays exact (checked here, not assumed). Extensions are given as
+    objects: a name makes Markdown scan every installed package's entry points first."""
+    extensions = [FootnoteExtension(), Nl2BrExtension(), _NoRawHtml()]
     if hand_written:
         extensions += _hand_written_extensions()
     md = markdown.Markdown(extensions=extensions, output_format="html")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import gc
 import ipaddress
 import mimetypes
 import os
@@ -591,6 +592,9 @@ class Rebuilder:
                 self.once(paths)
             elif self.pending and time.monotonic() - self.last >= INDEX_AFTER:
                 self.catch_up()
+            elif not gc.isenabled():
+                gc.collect()  # edits paused: the builds' cycles are collected now
+                gc.enable()
 
     def once(self, paths: set[str]) -> None:
         """Build and announce the pages at once, leaving the search index for later: it is
@@ -609,7 +613,11 @@ class Rebuilder:
         self.last = time.monotonic()
 
     def build(self, paths: set[str], index_later: bool) -> Outcome:
+        """One build, timed. The cycle collector stays off after it (`run` collects once edits
+        pause): turned on at once, it walked every object the build made (0.15 s at 10,000
+        posts) between the build and the page's reload."""
         started = time.perf_counter()
+        gc.disable()
         try:
             outcome = rebuild(self.args, self.url, index_later)
         except Exception as exc:  # a bug must not stop the watcher: report it, keep the site

@@ -16,6 +16,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Set
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -223,6 +224,19 @@ def changed_files(root: Path, files: Mapping[str, FileRecord]) -> frozenset[str]
         os.close(fd)
 
 
+def changed_folders(root: Path, folders: Mapping[str, int]) -> frozenset[str]:
+    """The `folders` under `root` whose mtime is not the recorded one (a file added or
+    removed there), or that are gone: every one when `root` cannot be opened."""
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return frozenset(folders)
+    try:
+        return frozenset(_moved_folders(fd, folders))
+    finally:
+        os.close(fd)
+
+
 def _stat_rows(files: Mapping[str, FileRecord]) -> Iterable[tuple[str, int, int, int]]:
     """(path, size, mtime_ns, inode) of each file (a FileTable's without making records)."""
     if isinstance(files, FileTable):
@@ -251,11 +265,19 @@ def _changed_rows(fd: int, rows) -> Iterator[str]:
 
 def _folders_unchanged(fd: int, folders: Mapping[str, int]) -> bool:
     """Does every folder under the folder `fd` have its recorded mtime?"""
+    return next(_moved_folders(fd, folders), None) is None
+
+
+def _moved_folders(fd: int, folders: Mapping[str, int]) -> Iterator[str]:
+    """Each of `folders` under the folder `fd` that is gone or not at its recorded mtime."""
     lstat = os.lstat
-    try:
-        return all(lstat(rel or ".", dir_fd=fd).st_mtime_ns == t for rel, t in folders.items())
-    except OSError:
-        return False
+    for rel, mtime in folders.items():
+        try:
+            if lstat(rel or ".", dir_fd=fd).st_mtime_ns == mtime:
+                continue
+        except OSError:
+            pass
+        yield rel
 
 
 def tidy(
@@ -264,15 +286,20 @@ def tidy(
     recorded: Mapping[str, int],
     known: Mapping[str, object],
     keep_folders: set[str] | None = None,
+    unchanged: Set[str] = frozenset(),
 ) -> dict[str, int]:
     """Remove from `root` every file and folder that is not planned: the files the last build
     there made (`known`) and anything in a folder whose mtime is not the `recorded` one (a
-    file someone left there). Returns the mtimes it read of the recorded folders it left
-    as they were (for folder_times). `keep_folders`: folders_of(planned), if already made."""
+    file someone left there). Returns the mtimes of the recorded folders it left as they
+    were (for folder_times). `keep_folders`: folders_of(planned), if already made;
+    `unchanged`: recorded folders known to hold their recorded mtime (not read again)."""
     keep_folders = folders_of(planned) if keep_folders is None else keep_folders
     gone = [rel for rel in known if rel not in planned]
     seen = {}
     for folder, mtime in recorded.items():
+        if folder in unchanged:
+            seen[folder] = mtime
+            continue
         path = f"{root}/{folder}" if folder else str(root)
         try:
             seen[folder] = os.lstat(path).st_mtime_ns

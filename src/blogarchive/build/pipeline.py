@@ -125,8 +125,9 @@ def build(
 def collector_paused():
     """Python's cycle collector off for the build: what a build makes lives until its end, and
     each full collection walked every object of 10,000 posts' digests, manifests and related
-    posts again (0.3 s of a one-edit build). Workers turn it back on (pool._serve); serve's
-    process gets it back after each build."""
+    posts again (0.3 s of a one-edit build). Workers turn it back on (pool._serve). It is
+    turned back on only if it was on: the command line leaves it off (the process ends
+    next), and serve turns it on once edits pause."""
     was = gc.isenabled()
     gc.disable()
     try:

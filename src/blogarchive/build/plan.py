@@ -293,7 +293,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
     yield from lister.listing(
         site.posts, "", config.title, "Newest first.", source="home page", heading="All posts"
     )
-    for cat in site.categories:
+    for cat in filter(lister.shows_any, site.categories):
         yield from lister.listing(
             cat.posts,
             cat.folder,
@@ -302,7 +302,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
             feeds=(FeedLink(cat.name, cat.folder, has_atom_entries(published(cat.posts))),),
             source=f"category {cat.name!r}",
         )
-    for tag in site.tags:
+    for tag in filter(lister.shows_any, site.tags):
         yield from lister.listing(
             tag.posts,
             tag.folder,
@@ -311,7 +311,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
             feeds=(FeedLink(tag_label(tag), tag.folder, has_atom_entries(published(tag.posts))),),
             source=f"tag {tag.name!r}",
         )
-    for year in site.years:
+    for year in filter(lister.shows_any, site.years):
         yield from lister.listing(
             year.posts,
             f"{year.year:04d}/",
@@ -319,7 +319,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
             f"{_count(year.posts)} from {year.year}.",
             source=f"year {year.year}",
         )
-        for month in year.months:
+        for month in filter(lister.shows_any, year.months):
             name = format_date(month.posts[0].date, "%B %Y")
             yield from lister.listing(
                 month.posts,
@@ -361,6 +361,14 @@ class _Lister:
     ):
         self.site, self.digests, self.config, self.only = site, digests, config, only
         self.entries: dict[str, ListEntry] = {}
+        # the `only` posts by identity: every list holds the very Post objects of the site's
+        self.ids = None
+        if only is not None:
+            self.ids = {id(p) for p in (*site.posts, *site.undated) if p.slug in only}
+
+    def shows_any(self, group) -> bool:
+        """Does the group's list show one of the `only` posts (any post, without `only`)?"""
+        return self.ids is None or not self.ids.isdisjoint(map(id, group.posts))
 
     def entry(self, post: Post) -> ListEntry:
         if post.slug not in self.entries:
@@ -373,11 +381,15 @@ class _Lister:
         self, posts, folder: str, title: str, intro: str, source: str, **more
     ) -> Iterator[ListPage]:
         """The pages of one list; `more` may give feeds, show_source and heading."""
-        chunks = S.pages(tuple(posts), self.config.posts_per_page)
+        per_page = self.config.posts_per_page
+        chunks = S.pages(tuple(posts), per_page)
         heading = more.pop("heading", "") or title
-        for n, chunk in enumerate(chunks, 1):
-            if self.only is not None and not any(p.slug in self.only for p in chunk):
-                continue
+        numbers = range(1, len(chunks) + 1)
+        if self.ids is not None:
+            ids = self.ids
+            numbers = sorted({i // per_page + 1 for i, p in enumerate(posts) if id(p) in ids})
+        for n in numbers:
+            chunk = chunks[n - 1]
             yield ListPage(
                 S.paged(folder, n),
                 f"{source}, page {n}",
