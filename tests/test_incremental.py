@@ -552,3 +552,24 @@ def test_the_command_line_leaves_the_collector_off_only_when_the_process_ends(wo
     finally:
         gc.enable()
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_a_build_told_which_posts_were_edited_checks_only_those(work):
+    """serve's watcher names the post files changed since its last good build: only those are
+    stat-ed and read (an edit, a new post), the others keep their recorded keys, and the
+    site is what a cold build makes; without the names every file is checked again."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    edited, other = sorted(posts.glob("*.md"))[3:5]
+    edited.write_text(edited.read_text("utf-8") + "\nQuokkazebra appears here.\n", "utf-8")
+    added = posts / "a-new-post.md"
+    added.write_text("---\ntitle: A new post\ndate: 2020-01-02\n---\n\nHello.\n", "utf-8")
+    names = frozenset({edited.name, added.name})
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache, edited=names))
+    assert report.read == 2
+    assert tree(out) == cold(tmp_path, posts)
+    other.write_text(other.read_text("utf-8") + "\nUnseen by the watcher.\n", "utf-8")
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    assert report.read >= 1 and not report.up_to_date
+    assert tree(out) == cold(tmp_path, posts)

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None, ends: bool = False) -> int:
     warnings.simplefilter("always", PostWarning)  # each time a post is read, not once
     try:
         if args.command is None:
-            return _default(parser)
+            return _default(args.ends)
         return args.func(args) or 0
     except BlogArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -123,12 +123,12 @@ def run() -> None:
     os._exit(code)
 
 
-def _default(parser: argparse.ArgumentParser) -> int:
+def _default(ends: bool) -> int:
     """The bare command: an edit-safe import, then a build with default settings."""
     code = main(["import"])
     if code:
         return code
-    return main(["build"])
+    return main(["build"], ends=ends)
 
 
 # -- the build command -------------------------------------------------------------------------

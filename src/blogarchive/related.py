@@ -17,6 +17,7 @@ import heapq
 import itertools
 import math
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -191,7 +192,8 @@ def _signature(
                 x = idf_of[w] = idf(df[w], n)
             ranked.append((-((1 + math.log(tf)) * x), w))
     ranked.sort()
-    top = [(w, -x) for x, w in ranked[:SIGNATURE_SIZE] if x < 0]
+    top = [(sys.intern(w), -x) for x, w in ranked[:SIGNATURE_SIZE] if x < 0]  # words: held
+    # by every signature, holder and posting of thousands of posts, once each
     norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
     return {w: x / norm for w, x in sorted(top)}
 

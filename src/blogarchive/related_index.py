@@ -30,11 +30,9 @@ from .related import (
     POSTING_CAP,
     PostTerms,
     _best,
-    _documents,
     _holders,
     _postings,
     _signature,
-    document_frequencies,
     idf,
     unpack_terms,
 )
@@ -61,26 +59,33 @@ class RelatedIndex:
 
     @classmethod
     def compute(cls, items: Sequence[PostTerms], limit: int = 5) -> RelatedIndex:
-        """The whole computation (related_from_terms), keeping its workings."""
+        """The whole computation (related_from_terms), keeping its workings. The posts' terms
+        are unpacked one post at a time, twice (for the document frequencies, then for the
+        signatures), never all at once: at 50,000 posts, every post's terms as dicts cost
+        the build process 300 MB, most of it never given back."""
         if limit < 0:
             raise ValueError(f"related_posts: limit must be 0 or more, got {limit}")
-        docs = _documents(items)
-        df = document_frequencies(docs)
+        ordered = _in_slug_order(items)
+        df: Counter = Counter()
+        for item in ordered:
+            df.update(dict(_unpacked(item.terms)).keys())
         known: dict[str, float] = {}
-        sigs = {d.slug: _signature(d.terms, df, len(docs), known) for d in docs}
+        n = len(ordered)
+        sigs = {i.slug: _signature(dict(_unpacked(i.terms)), df, n, known) for i in ordered}
+        shared: dict = {}  # equal categories held once (and pickled once)
         state = cls(
             limit,
             {item.slug: item.key for item in items},
             {item.slug: _packed(item.terms) for item in items},
-            {item.slug: tuple(item.categories) for item in items},
-            {d.slug: d.categories for d in docs},
+            {item.slug: _one(shared, tuple(item.categories)) for item in items},
+            {item.slug: _category_keys(shared, item.categories) for item in ordered},
             df,
             sigs,
             _holders(sigs),
         )
         state.postings = {word: _postings(holders) for word, holders in state.holders.items()}
         index, cats = state.postings, state.cats
-        state.results = {d.slug: _best(d.slug, sigs, index, cats, limit) for d in docs}
+        state.results = {i.slug: _best(i.slug, sigs, index, cats, limit) for i in ordered}
         return state
 
     def update(
@@ -108,7 +113,7 @@ class RelatedIndex:
         self.terms, self.categories = terms, categories
         resign = set(edited) | self._holding(reweighed)
         for slug in recategorised:
-            self.cats[slug] = frozenset(category_key(c) for c in categories[slug])
+            self.cats[slug] = _category_keys({}, categories[slug])
         before, resigned = self._resign(resign, len(terms))
         rerank = self._repost(before) | resigned  # a new signature asks a new question
         for slug in recategorised:  # its bonus with every post that can meet it changed
@@ -259,6 +264,31 @@ def _weight(df: int, n: int) -> float | None:
     """What a word's document frequency makes of its weight in a signature: its rounded inverse
     document frequency, or None when no other post holds it (it is in no signature)."""
     return idf(df, n) if df > 1 else None
+
+
+def _in_slug_order(items: Sequence[PostTerms]) -> list[PostTerms]:
+    """The items sorted by slug, so nothing depends on the input order; ValueError if two
+    share a slug."""
+    ordered = sorted(items, key=lambda item: item.slug)
+    for a, b in zip(ordered, ordered[1:]):
+        if a.slug == b.slug:
+            raise ValueError(f"related_posts: two posts share the slug {a.slug!r}")
+    return ordered
+
+
+def _one(shared: dict, value):
+    """The value equal to `value` that `shared` already holds, else `value`, now held."""
+    return shared.setdefault(value, value)
+
+
+def _category_keys(shared: dict, categories: Sequence[str]) -> frozenset:
+    """The keys of these categories (site.category_key), one object per distinct set."""
+    keys = frozenset(category_key(c) for c in categories)
+    return _one(shared, keys)
+
+
+def _unpacked(terms: tuple | str) -> tuple:
+    return unpack_terms(terms) if isinstance(terms, str) else terms
 
 
 def _packed(terms: tuple | str) -> str:

@@ -481,12 +481,15 @@ class Outcome:
     site_keys: dict | None = None  # every output's key, also when nothing needed writing
 
 
-def rebuild(args, url: str = "", index_later: bool = False) -> Outcome:
+def rebuild(
+    args, url: str = "", index_later: bool = False, edited: frozenset[str] | None = None
+) -> Outcome:
     """One build; on error it is printed and the last good site stays served.
 
     Without a base_url the served address stands in, so feeds and canonical links work locally.
     With index_later, the pages are swapped in before the search index is brought up to date
-    (the last complete one stays until then: see build)."""
+    (the last complete one stays until then: see build). `edited`: the names of the only post
+    files that may have changed since the last good build (BuildOptions.edited)."""
     try:
         config = load_config(Path(args.config), args.base_url)
         if not config.base_url and url:
@@ -495,7 +498,7 @@ def rebuild(args, url: str = "", index_later: bool = False) -> Outcome:
             Path(args.posts),
             Path(args.out),
             config,
-            build_options(args, index_later),
+            dataclasses.replace(build_options(args, index_later), edited=edited),
         )
         if not args.quiet:
             print(report.summary(args.out), file=sys.stderr)
@@ -584,6 +587,7 @@ class Rebuilder:
         self.posts = Path(args.posts).resolve()
         self.pending: set[str] = set()  # changes whose search index is left for later
         self.last = 0.0  # when the last build ended (time.monotonic)
+        self.edited: set[str] = set()  # names of the files changed since the last good build
 
     def run(self, changes: queue.Queue, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -618,12 +622,17 @@ class Rebuilder:
         posts) between the build and the page's reload."""
         started = time.perf_counter()
         gc.disable()
+        # the watcher saw every change since the last good build (it started before the
+        # first): a quick build checks only those post files; catching up checks them all
+        self.edited |= {Path(p).name for p in paths}
+        edited = frozenset(self.edited) if index_later else None
         try:
-            outcome = rebuild(self.args, self.url, index_later)
+            outcome = rebuild(self.args, self.url, index_later, edited)
         except Exception as exc:  # a bug must not stop the watcher: report it, keep the site
             traceback.print_exc()
             outcome = Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
         if outcome.error is None:
+            self.edited = set()
             if not self.args.quiet:
                 what = "search index updated" if not index_later else "rebuilt"
                 print(

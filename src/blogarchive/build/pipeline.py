@@ -47,6 +47,7 @@ class Request:
     images_dir: Path | None = None  # the project's images/, copied into the site; None: none
     drafts: bool = False  # include posts marked draft (never in feeds, sitemap, posts.json)
     index_later: bool = False  # keep the last complete search index; the next build updates it
+    edited: frozenset[str] | None = None  # serve: the only post files changed (see BuildOptions)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ class Scan:
 class BuildOptions:
     """How to build, every switch optional: --templates, --keep-going, --jobs, --cache,
     --dumps, search (on for the command, off by default here), --images, --drafts, progress
-    display, and serve's index_later."""
+    display, and serve's index_later and edited: the names of the post files its watcher saw
+    change since its last good build, when it knows them (the others keep their recorded
+    keys unread, not even stat-ed; None: every file is checked)."""
 
     template_dir: Path | None = None
     keep_going: bool = False
@@ -79,6 +82,7 @@ class BuildOptions:
     drafts: bool = False
     progress: Progress = QUIET
     index_later: bool = False
+    edited: frozenset[str] | None = None
 
 
 def build(
@@ -112,6 +116,7 @@ def build(
         images,
         o.drafts,
         o.index_later,
+        o.edited,
     )
     with output_lock(out), collector_paused():
         remove_stale(out)
@@ -177,7 +182,9 @@ def scan_step(request: Request, manifest: Manifest) -> Scan:
     started_ns = time.time_ns()
     renderer = renderer_fingerprint()
     known = manifest.posts if manifest.renderer == renderer else {}
-    files, errors = scan_posts(request.posts_dir, renderer, known, manifest.scanned_ns)
+    files, errors = scan_posts(
+        request.posts_dir, renderer, known, manifest.scanned_ns, request.edited
+    )
     dumps = tuple(folder_keys(request.dumps_dir))
     images = image_keys(request.images_dir)
     fingerprint = site_fingerprint(

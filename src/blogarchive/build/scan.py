@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, AbstractSet, Callable, Mapping, TypeVar
 
 from ..errors import BlogArchiveError, PostError
 from .keys import post_key
@@ -56,7 +56,11 @@ def _post_entries(folder: Path) -> list[os.DirEntry]:
 
 
 def scan_posts(
-    folder: Path, renderer: str, known: Mapping[str, FileRecord], last_scan_ns: int
+    folder: Path,
+    renderer: str,
+    known: Mapping[str, FileRecord],
+    last_scan_ns: int,
+    edited: AbstractSet[str] | None = None,
 ) -> tuple[list[PostFile], list[str]]:
     """Every posts/*.md as a PostFile, and the files that cannot be read.
 
@@ -66,7 +70,9 @@ def scan_posts(
     A file whose size, mtime and inode are what the last build (`known`, by name) recorded,
     and which was last modified well before that build began (so no edit can hide in the
     same clock tick), keeps its recorded key without being read: a no-change build of
-    10,000 posts reads nothing, and stats each file once."""
+    10,000 posts reads nothing, and stats each file once. With `edited` (serve's watcher
+    knows which files changed), a recorded file not named there is taken as recorded,
+    without a stat."""
     found, errors = [], []
     root = None
     known = known.records() if isinstance(known, FileTable) else known  # 10,000 lookups
@@ -80,9 +86,12 @@ def scan_posts(
                     raise PostError(
                         folder / name, None, "is a link to a file outside the posts folder; refused"
                     )
+            record = known.get(name)
+            if record is not None and edited is not None and name not in edited:
+                found.append(PostFile(folder, name, record.key, False, record.stat))
+                continue
             st = entry.stat()
             stats = FileStat(st.st_size, st.st_mtime_ns, st.st_ino)
-            record = known.get(name)
             if record is not None and record.stat == stats and st.st_mtime_ns < trusted_before:
                 found.append(PostFile(folder, name, record.key, False, stats))
                 continue
