@@ -43,6 +43,12 @@ def published(posts) -> tuple[Post, ...]:
     return tuple(p for p in posts if not p.draft)
 
 
+def has_atom_feed(posts) -> bool:
+    """Does the Atom feed of these posts have an entry (a published post with a date)?
+    Stops at the first: a listing's feed links are worked out for every page planned."""
+    return has_atom_entries(p for p in posts if not p.draft)
+
+
 def output_key(planned, salt: str) -> str:
     """The key of a planned page or feed: everything it is made from, with the build's salt."""
     text = planned.key_text() if isinstance(planned, FeedJob) else repr(planned)
@@ -234,7 +240,7 @@ def other_pages(
 
 def _with_nav(site: S.Site, pages: Iterator[Page]) -> Iterator[Page]:
     """Each page with the site's navigation, linking the site's feeds before its own."""
-    site_feed = FeedLink("All posts", "", has_atom_entries(published(site.posts)))
+    site_feed = FeedLink("All posts", "", has_atom_feed(site.posts))
     nav = site.nav()
     for page in pages:
         yield dataclasses.replace(page, feeds=(site_feed, *page.feeds), nav=nav)
@@ -299,7 +305,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
             cat.folder,
             f"Category: {cat.name}",
             f"{_count(cat.posts)} filed under {cat.name}.",
-            feeds=(FeedLink(cat.name, cat.folder, has_atom_entries(published(cat.posts))),),
+            feeds=(FeedLink(cat.name, cat.folder, has_atom_feed(cat.posts)),),
             source=f"category {cat.name!r}",
         )
     for tag in filter(lister.shows_any, site.tags):
@@ -308,7 +314,7 @@ def _listings(site: S.Site, lister: _Lister, config: Config) -> Iterator[ListPag
             tag.folder,
             f"Tag: {tag.name}",
             f"{_count(tag.posts)} tagged {tag.name}.",
-            feeds=(FeedLink(tag_label(tag), tag.folder, has_atom_entries(published(tag.posts))),),
+            feeds=(FeedLink(tag_label(tag), tag.folder, has_atom_feed(tag.posts)),),
             source=f"tag {tag.name!r}",
         )
     for year in filter(lister.shows_any, site.years):

@@ -499,8 +499,10 @@ def related_links(
 
 def source_view_step(dumps_dir: Path | None, posts) -> dict:
     """The source views of the posts whose dumps are at hand, by slug ({} without dumps)."""
+    if not dumps_dir:
+        return {}
     named = {s.file for p in posts for s in p.sources}
-    if not dumps_dir or not any((dumps_dir / name).is_file() for name in named):
+    if not any((dumps_dir / name).is_file() for name in named):
         return {}
     from ..provenance import source_views  # the loader, loaded only when it can help
 
