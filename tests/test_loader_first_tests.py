@@ -3,8 +3,9 @@
 For speed the grammar looks for something every match must hold before it runs a family of
 patterns (a four-digit year before the date and byline patterns, the entry-meta words, a
 page header's first word, the first word of a thread, form, navigation, sharing or related
-head line), and a few helpers use str's own search instead of a regex.  Each first test is
-only right while the patterns behind it keep needing what it looks for: these tests hold
+head line; the single-line rules' patterns as one, classify._legacy's; a label at the line's
+start, page._labels'), and a few helpers use str's own search instead of a regex.  Each first
+test is only right while the patterns behind it keep needing what it looks for: these hold
 each pattern to its first test on every line of the committed dumps and the example blogs,
 and on generated lines built from the words and characters the patterns care about, so a
 pattern added or widened without its first test fails here, not silently in an import.
@@ -158,7 +159,23 @@ def _check_helpers(t: str) -> None:
         assert G.norm(t) == " ".join(t.translate(table).split()).strip(" .:").casefold(), t
 
 
-CHECKS = (_check_dates_and_bylines, _check_entry_meta, _check_headers_and_runs, _check_helpers)
+def _check_legacy_and_labels(t: str) -> None:
+    legacy = (lines.HEADER_RE, lines.DATELINE_RE, lines.ARCHIVE_RE, lines.MORE_RE)
+    legacy += (lines.CATEGORIES_RE, *lines.FOOTER_RES, lines.FOLLOW_RE)
+    assert _matches(lines.LEGACY_RE, t) == any(_matches(rx, t) for rx in legacy), t
+    s = t.strip()  # as page._labels reads a line
+    if not G.is_label(s) and not G.opens_with_label(s):
+        assert not G.label_start(s) and G.labelled_meta(s) is None, t
+        assert G.labelled_meta(s, terms_only=True) is None, t
+
+
+CHECKS = (
+    _check_dates_and_bylines,
+    _check_entry_meta,
+    _check_headers_and_runs,
+    _check_helpers,
+    _check_legacy_and_labels,
+)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__[7:])

@@ -513,3 +513,33 @@ def test_a_burst_of_saves_is_one_or_two_builds_not_one_each(work):
         assert 1 <= serve.stderr.count("rebuilt in") <= 2, serve.stderr
     finally:
         serve.stop()
+
+
+def test_serve_collects_cycles_once_edits_pause_not_between_a_build_and_its_reload(work):
+    """A build under serve leaves Python's cycle collector off, so that collecting every
+    object the build made does not delay the page's reload; the rebuild thread collects
+    and turns it back on once edits pause."""
+    import gc
+
+    from blogarchive.cli import _parser
+    from blogarchive.server import Rebuilder
+
+    argv = ["serve", "--posts", str(work / "posts"), "--out", str(work / "site")]
+    argv += ["--config", str(work / "site.yaml"), "--no-search", "-q"]
+    args = _parser("serve").parse_args(argv)
+    rebuilder = Rebuilder(args, "http://127.0.0.1:8000/", None, None)
+    post = work / "posts" / "old_year_post.md"
+    stop = threading.Event()
+    try:
+        rebuilder.once({str(post)})
+        assert not gc.isenabled()
+        assert (work / "site" / OLD_POST_PAGE.strip("/") / "index.html").is_file()
+        thread = threading.Thread(target=rebuilder.run, args=(queue.Queue(), stop), daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 5
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gc.isenabled()
+    finally:
+        stop.set()
+        gc.enable()

@@ -576,6 +576,7 @@ def describe(paths: set[str]) -> str:
 
 
 INDEX_AFTER = 1.0  # seconds without an edit before serve brings the search index up to date
+COLLECT_AT_LEAST = 30.0  # seconds: the longest the collector stays off while edits go on
 
 
 class Rebuilder:
@@ -588,6 +589,7 @@ class Rebuilder:
         self.pending: set[str] = set()  # changes whose search index is left for later
         self.last = 0.0  # when the last build ended (time.monotonic)
         self.edited: set[str] = set()  # names of the files changed since the last good build
+        self.collected = time.monotonic()  # when the cycle collector last ran (collect)
 
     def run(self, changes: queue.Queue, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -597,8 +599,14 @@ class Rebuilder:
             elif self.pending and time.monotonic() - self.last >= INDEX_AFTER:
                 self.catch_up()
             elif not gc.isenabled():
-                gc.collect()  # edits paused: the builds' cycles are collected now
-                gc.enable()
+                self.collect()  # edits paused: the builds' cycles are collected now
+
+    def collect(self) -> None:
+        """Collect the cycles the builds since the last collection left, and turn the
+        collector back on (until the next build)."""
+        gc.collect()
+        gc.enable()
+        self.collected = time.monotonic()
 
     def once(self, paths: set[str]) -> None:
         """Build and announce the pages at once, leaving the search index for later: it is
@@ -621,6 +629,8 @@ class Rebuilder:
         pause): turned on at once, it walked every object the build made (0.15 s at 10,000
         posts) between the build and the page's reload."""
         started = time.perf_counter()
+        if not gc.isenabled() and time.monotonic() - self.collected > COLLECT_AT_LEAST:
+            self.collect()  # edits have not paused for a while: collect before this build
         gc.disable()
         # the watcher saw every change since the last good build (it started before the
         # first): a quick build checks only those post files; catching up checks them all

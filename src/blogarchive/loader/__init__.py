@@ -7,9 +7,8 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 from __future__ import annotations
 
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,7 +16,7 @@ from ..post import Post
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
-from .merge import MergedPosts, merge_posts, title_key
+from .merge import MergedPosts, lone, merge_posts, title_key
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
 from .stored import Joined, Span, stored_list
@@ -94,6 +93,7 @@ def load_dumps(
     firsts, titles, votes = _first_pass(dumps, profile, workers, store)
     places = decide_places(votes)
     parses, raws, keys, guesses = [], stored_list(store), array("q"), stored_list(store)
+    lones = stored_list(store)
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
     with_first = _with(firsts)
     for batch, results in _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first):
@@ -105,9 +105,11 @@ def load_dumps(
             if packed is not None:
                 parse.posts = Span(raws, raws.add_packed(packed.blobs))
                 keys.extend(packed.title_keys)
+                lones.add_packed(packed.lones)
             else:
                 raws.extend(parse.posts)
                 keys.extend(title_key(raw.title) for raw in parse.posts)
+                lones.extend(lone(raw) for raw in parse.posts)
             parses.append(parse)
         advance(len(batch))
     parses.extend(extra)
@@ -117,6 +119,7 @@ def load_dumps(
         Joined(raws, extra_raws),
         records=lambda: stored_list(store),
         title_keys=keys + array("q", [title_key(raw.title) for raw in extra_raws]),
+        lones=Joined(lones, [lone(raw) for raw in extra_raws]),
     )
     return LoadResult(
         posts=posts,
@@ -183,24 +186,28 @@ def _with(firsts) -> Callable[[list[int]], list[tuple[int, bytes]]]:
     return lambda batch: [(i, firsts[i]) for i in batch]
 
 
+AHEAD = 3  # batches in the workers' hands at a time (see _in_turn)
+
+
 def _in_turn(workers, task, batches: list[list], make=lambda batch: batch):
     """(batch, task's results for make(batch)) for each batch, in order.  With worker
-    processes the next batch is already sent while these results are used: a thread waits
-    for its answer (Workers.map waits), the first map, which forks them, runs here."""
-    if not batches:
-        return
-    done = workers.map(task, make(batches[0]))
-    if len(batches) == 1 or getattr(workers, "count", 1) < 2:
-        yield batches[0], done
-        for batch in batches[1:]:
+    processes (Workers.submit), AHEAD batches are handed out before the first is collected:
+    a worker done with its part of one batch goes on with its part of the next at once,
+    instead of waiting for the other's part (dumps differ threefold in size) and for the
+    next batch to be sent."""
+    if not hasattr(workers, "submit"):
+        for batch in batches:
             yield batch, workers.map(task, make(batch))
         return
-    with ThreadPoolExecutor(1) as ahead:
-        for batch, following in zip(batches, batches[1:]):
-            coming = ahead.submit(workers.map, task, make(following))
-            yield batch, done
-            done = coming.result()
-    yield batches[-1], done
+    sent: deque = deque()
+    for batch in batches:
+        sent.append((batch, workers.submit(task, make(batch))))
+        if len(sent) == AHEAD:
+            done, handle = sent.popleft()
+            yield done, workers.collect(handle)
+    while sent:
+        done, handle = sent.popleft()
+        yield done, workers.collect(handle)
 
 
 def _place_summary(votes: Counter, places: dict[str, str]) -> list[str]:

@@ -67,6 +67,8 @@ def classify(
 
 def _legacy(t: str, note: LineNote, i: int, seen_text: bool, rows, result: DumpParse) -> bool:
     """The committed dumps' single-line rules (lines.py); False if none applies."""
+    if not L.LEGACY_RE.match(t):
+        return False
     cat = L.header_category(t)
     try:
         date = L.parse_dateline(t)

@@ -435,6 +435,11 @@ def is_label(text: str) -> bool:
     return len(s) <= _LONGEST_LABEL and s.lower() in LABELS  # lower() never shortens
 
 
+def opens_with_label(text: str) -> bool:
+    """The line may start with a label (every label_start and labelled_meta line does)."""
+    return bool(_LABEL_FIRST_RE.match(text))
+
+
 def label_start(text: str) -> bool:
     """A label and its value on one line: 'Author gardener', 'Categories Waders'."""
     if not _LABEL_FIRST_RE.match(text):

@@ -12,6 +12,7 @@ import hashlib
 import re
 from array import array
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..post import Post, Source
@@ -168,7 +169,7 @@ def merge_blocks(copies: list[list[str]]) -> list[str]:
     """The most complete body: the longest copy, plus any block only another copy has."""
     if len(copies) == 1:
         return list(copies[0])
-    ordered = sorted(copies, key=lambda b: -sum(len(x.split()) for x in b))
+    ordered = sorted(copies, key=lambda b: -len(" ".join(b).split()))  # most words first
     merged = list(ordered[0])
     for other in ordered[1:]:
         if merged[: len(other)] == other:
@@ -266,8 +267,9 @@ class MergedPosts(Sequence):
     """The final posts, in order; each one's body is merged from its copies when it is read
     (`headers` has every post with an empty body, for what needs no body)."""
 
-    def __init__(self, headers: list[Post], build: Callable[[int], Post]):
+    def __init__(self, headers: list[Post], build: Callable[[int], Post], undated: int):
         self.headers, self.build = headers, build
+        self.undated = undated  # how many posts have no date
 
     def __len__(self) -> int:
         return len(self.headers)
@@ -279,7 +281,7 @@ class MergedPosts(Sequence):
 
     def mapped(self, change: Callable[[Post], Post]) -> MergedPosts:
         """These posts, each passed through `change` when read."""
-        return MergedPosts(self.headers, lambda k: change(self.build(k)))
+        return MergedPosts(self.headers, lambda k: change(self.build(k)), self.undated)
 
 
 class SlugMap(Mapping):
@@ -298,14 +300,18 @@ class SlugMap(Mapping):
 
     def place(self, raw: RawPost, k: int, number: int) -> None:
         """raws[k] (`raw`) became post `number`."""
-        if raw.dump not in self.first:
-            self.first[raw.dump] = k - raw.index
-            self.ids[raw.dump] = len(self.dumps)
-            self.dumps.append(raw.dump)
-        if self.first[raw.dump] == k - raw.index:
-            self.number[k], self.dump[k] = number, self.ids[raw.dump]
+        self.place_at(raw.dump, raw.index, k, number)
+
+    def place_at(self, dump: str, index: int, k: int, number: int) -> None:
+        """raws[k], copy `index` of `dump`, became post `number`."""
+        if dump not in self.first:
+            self.first[dump] = k - index
+            self.ids[dump] = len(self.dumps)
+            self.dumps.append(dump)
+        if self.first[dump] == k - index:
+            self.number[k], self.dump[k] = number, self.ids[dump]
         else:
-            self.odd[(raw.dump, raw.index)] = number
+            self.odd[(dump, index)] = number
 
     def _number(self, key) -> int:
         if key in self.odd:
@@ -332,26 +338,53 @@ class SlugMap(Mapping):
         return sum(1 for n in self.number if n >= 0) + len(self.odd)
 
 
+@dataclass(frozen=True)
+class Lone:
+    """What the merge takes from a copy that turns out to have no other (most posts): its
+    merged fields, base slug, own slug and place, found where the copy was cut (`lone`), so
+    the merge need not read the copy, blocks and all, again."""
+
+    fields: dict
+    base: str
+    own: str | None
+    dump: str
+    index: int
+
+
+def lone(raw: RawPost) -> Lone:
+    """A copy's Lone: what merge_posts makes of it when no other copy joins it."""
+    return Lone(merge_group([raw]), base_slug(raw.title), raw.slug, raw.dump, raw.index)
+
+
 def merge_posts(
     raws: Sequence[RawPost],
     blocks_of: Blocks = own_blocks,
     records: Callable[[], Any] = list,
     title_keys: Sequence[int] | None = None,
+    lones: Sequence[Lone] | None = None,
 ) -> tuple[MergedPosts, SlugMap]:
     """Final posts, and for each (dump, raw index) the slug it became.  What is kept of every
     post between the steps goes in a list from `records` (the loader's may wait on disk:
     stored.StoredList), so only one post's copies are held at a time (`title_keys`: see
-    duplicate_groups)."""
+    duplicate_groups; `lones`, each raw's Lone, spares reading the copies that have no other)."""
     groups = Groups(duplicate_groups(raws, blocks_of, title_keys))
     fields, wanted, bases, where = records(), [], [], SlugMap(len(raws))
+    undated = 0
     for number, group in enumerate(groups):
-        copies = [raws[k] for k in group]
-        merged = merge_group(copies)
+        if lones is not None and len(group) == 1:
+            one = lones[group[0]]
+            merged, own, base = one.fields, one.own, one.base
+            where.place_at(one.dump, one.index, group[0], number)
+        else:
+            copies = [raws[k] for k in group]
+            merged, own = merge_group(copies), own_slug(copies)
+            base = base_slug(merged["title"])
+            for k, raw in zip(group, copies):
+                where.place(raw, k, number)
         fields.append(merged)
-        wanted.append(own_slug(copies))
-        bases.append(base_slug(merged["title"]))
-        for k, raw in zip(group, copies):
-            where.place(raw, k, number)
+        wanted.append(own)
+        bases.append(base)
+        undated += merged["date"] is None
     where.slugs = slugs = assign_slugs(bases, wanted)
     del bases, wanted
     getattr(fields, "flush", lambda: None)()  # before readers are forked (StoredList)
@@ -360,7 +393,7 @@ def merge_posts(
         body = merge_body([raws[i] for i in groups[k]], blocks_of)
         return Post(slug=slugs[k], body=body, **fields[k])
 
-    return MergedPosts(Headers(fields, slugs), build), where
+    return MergedPosts(Headers(fields, slugs), build, undated), where
 
 
 class Headers(Sequence):

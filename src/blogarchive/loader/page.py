@@ -212,6 +212,8 @@ def _labels(rows, nb, k, page) -> int | None:
     t = rows[nb[k]].strip()
     terms_only = False
     label = G.is_label(t)
+    if not label and not G.opens_with_label(t):
+        return None  # no label on a line of its own nor at its start: no labelled meta
     starts = not label and G.label_start(t)
     if (label or starts) and G.page_header(t):
         return None  # 'Category: Fruit' heads the page, not a post (_single reads it)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .classify import Classified, place_votes, resolve_meta
-from .merge import title_key
+from .merge import lone, title_key
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
 from .stored import StoredTexts
@@ -227,6 +227,7 @@ def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any
             packed = PackedPosts(
                 [pack_record(raw) for raw in parse.posts],
                 [title_key(raw.title) for raw in parse.posts],
+                [pack_record(lone(raw)) for raw in parse.posts],
             )
             parse.posts = []
         out.append((parse, digest, packed))
@@ -235,11 +236,13 @@ def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any
 
 @dataclasses.dataclass
 class PackedPosts:
-    """A dump's posts as cut_task hands them over: pickled, and the key each is grouped by
-    with its copies (merge.duplicate_groups), so the merge need not unpickle them for it."""
+    """A dump's posts as cut_task hands them over: pickled, the key each is grouped by with
+    its copies (merge.duplicate_groups) and what the merge makes of each if it has none
+    (merge.Lone, pickled), so the merge need not unpickle them for these."""
 
     blobs: list[bytes]
     title_keys: list[int]
+    lones: list[bytes]
 
 
 class KnownElsewhere:
