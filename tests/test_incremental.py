@@ -19,7 +19,16 @@ from pathlib import Path
 import pytest
 
 from blogarchive.build import BuildOptions, build
-from blogarchive.build.output import output_lock
+from blogarchive.build.cache import BuildCache
+from blogarchive.build.manifest import (
+    FileRecord,
+    FileStat,
+    FileTable,
+    key_rows,
+    manifest_from_data,
+    manifest_to_data,
+)
+from blogarchive.build.output import folder_id, output_lock
 from blogarchive.build.scan import parse_post
 from blogarchive.config import Config
 from blogarchive.errors import OutputError
@@ -161,6 +170,32 @@ def test_the_spare_folder_is_brought_up_to_date_not_remade(work):
         inodes.get(p.relative_to(out)) == p.stat().st_ino for p in out.rglob("*") if p.is_file()
     )
     assert shared > 0.9 * len(inodes)  # the same files, not copies
+
+
+def test_the_recorded_build_read_back_answers_for_every_file_it_wrote(work):
+    """The site's record, read back from the cache as columns, names every file the build
+    wrote with its stat, looks each up like a dict would, and writes back the same data."""
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    recorded = BuildCache(cache).manifest(out, folder_id(out))  # as this process made it
+    manifest = manifest_from_data(manifest_to_data(recorded, str(out)), str(out))
+    files = manifest.files
+    assert isinstance(files, FileTable) and manifest == recorded
+    on_disk = {p.relative_to(out).as_posix(): p.lstat() for p in out.rglob("*") if p.is_file()}
+    assert sorted(files) == sorted(on_disk) and len(files) == len(on_disk)
+    for rel, st in on_disk.items():
+        assert rel in files and files.get(rel) == files[rel] == recorded.files[rel]
+        assert files[rel].stat == (st.st_size, st.st_mtime_ns, st.st_ino)
+    assert dict(key_rows(files)) == {rel: r.key for rel, r in recorded.files.items()}
+    assert files.get("2099/no-such-page.html") is None and "2099/no-such-page.html" not in files
+    assert files.records() == recorded.files
+
+
+def test_a_recorded_stat_too_large_for_64_bits_is_kept_whole():
+    table = FileTable(["a.html", "b.html"], ["k1", "k2"], [1, 2**64 + 5, 3, 4, 5, 6])
+    assert table["a.html"] == FileRecord("k1", FileStat(1, 2**64 + 5, 3))
+    assert table.get("b.html").stat == FileStat(4, 5, 6)
 
 
 def test_a_damaged_cache_is_ignored_never_trusted(work):

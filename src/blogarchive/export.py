@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from .feed import FeedInfo, FeedItem, author_of, feed_terms, undated_note
@@ -88,6 +88,13 @@ def posts_json(posts: Sequence[Post], site_url: str, word_counts: Mapping[str, i
 
 def posts_document(site_url: str, lines: Sequence[str]) -> bytes:
     """posts.json from its records' lines (record_line), already sorted by slug."""
+    return b"".join(posts_document_parts(site_url, lines))
+
+
+def posts_document_parts(site_url: str, lines: Sequence[str], batch: int = 1000) -> Iterator[bytes]:
+    """posts_document in parts of `batch` records, never the whole text at once (30 MB at
+    50,000 posts). Encoded with "ignore", which drops exactly the lone surrogates (the only
+    code points UTF-8 cannot encode), as DROP_SURROGATES does."""
     head = {
         "schema": POSTS_SCHEMA,
         "version": POSTS_SCHEMA_VERSION,
@@ -95,9 +102,11 @@ def posts_document(site_url: str, lines: Sequence[str]) -> bytes:
         "count": len(lines),
     }
     text = "".join(f"  {_one_line(k)}: {_one_line(v)},\n" for k, v in head.items())
-    text += '  "posts": [' + ",".join(lines) + ("\n  ]" if lines else "]") + "\n}\n"
-    text = "{\n" + text
-    return text.translate(DROP_SURROGATES).encode("utf-8")
+    yield ("{\n" + text + '  "posts": [').encode("utf-8", "ignore")
+    for start in range(0, len(lines), batch):
+        part = ",".join(lines[start : start + batch])
+        yield (part if start == 0 else "," + part).encode("utf-8", "ignore")
+    yield (("\n  ]" if lines else "]") + "\n}\n").encode("utf-8")
 
 
 @functools.lru_cache(maxsize=1 << 16)

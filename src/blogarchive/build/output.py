@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import filecmp
 import os
 import shutil
 import stat
@@ -90,6 +91,27 @@ class SiteWriter:
                 return _file_stat(os.fstat(fh.fileno()))
         except OSError as exc:
             raise OutputError(f"{self.spare}: cannot write {rel}: {exc.strerror}") from None
+
+    def put_parts(self, rel: str, parts: Iterable[bytes]) -> FileStat:
+        """put() for a file made in parts and never held whole (posts.json, 30 MB at 50,000
+        posts): written, then replaced by a link to the live site's copy if that has its
+        bytes."""
+        target, live = self._target(rel), f"{self.live}/{rel}"
+        try:
+            _unlink(target)
+            with open(target, "xb") as fh:
+                fh.writelines(parts)
+                fh.flush()
+                made = os.fstat(fh.fileno())
+        except OSError as exc:
+            raise OutputError(f"{self.spare}: cannot write {rel}: {exc.strerror}") from None
+        try:
+            st = os.lstat(live)
+            if stat.S_ISREG(st.st_mode) and filecmp.cmp(live, target, shallow=False):
+                return self._link_one(live, target, st)
+        except OSError:
+            pass
+        return _file_stat(made)
 
     def link(self, rels: list[str]) -> list[FileStat]:
         """Hard-link these files of the live site into the spare (the same file, not a copy)."""
