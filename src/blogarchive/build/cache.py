@@ -403,31 +403,33 @@ def _put_summed(path: Path, write: Callable[[_Summed], object]) -> str:
     write(out) writes, whose checksum is `key` (the header, of fixed length, is filled in
     last). Returns the key."""
     key_length = len(content_key(b""))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(f"{FORMAT} {' ' * key_length}\n".encode("ascii"))
-            out = _Summed(fh)
-            write(out)
-            key = out.sum.hexdigest()[:key_length]
-            fh.seek(len(FORMAT) + 1)
-            fh.write(key.encode("ascii"))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    return key
+    keys = []
+
+    def summed(fh) -> None:
+        fh.write(f"{FORMAT} {' ' * key_length}\n".encode("ascii"))
+        out = _Summed(fh)
+        write(out)
+        keys.append(out.sum.hexdigest()[:key_length])
+        fh.seek(len(FORMAT) + 1)
+        fh.write(keys[0].encode("ascii"))
+
+    _by_rename(path, summed)
+    return keys[0]
 
 
 def _put(path: Path, data: bytes) -> None:
-    """Write by rename, so a reader sees the old file or the new one; no fsync: a cache file
-    lost in a power cut fails its checksum and is simply rebuilt."""
+    """Write `data` to a cache file by rename (_by_rename)."""
+    _by_rename(path, lambda fh: fh.write(data))
+
+
+def _by_rename(path: Path, write: Callable) -> None:
+    """Write a file by rename, so a reader sees the old file or the new one: write(fh) fills
+    a temp file beside it. No fsync: a cache file lost in a power cut fails its checksum and
+    is simply rebuilt."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     try:
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as fh:
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         try:
