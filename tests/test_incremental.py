@@ -242,6 +242,19 @@ def test_a_damaged_cache_is_ignored_never_trusted(work):
     assert report.converted == 160 and not report.up_to_date
     assert tree(out) == reference
 
+    # a whole index with a byte changed, another with bytes after its object: both read as
+    # they are loaded, and refused by their checksums, not trusted
+    data = (cache / "digests.pickle").read_bytes()
+    (cache / "digests.pickle").write_bytes(data[:-200] + bytes([data[-200] ^ 1]) + data[-199:])
+    (cache / "digests.changes.pickle").unlink(missing_ok=True)
+    related = (cache / "related.pickle").read_bytes()
+    (cache / "related.pickle").write_bytes(related + b"\x80\x05N.")
+    report = build(
+        posts, out, dataclasses.replace(CONFIG, title="U"), BuildOptions(jobs=2, cache_dir=cache)
+    )
+    assert report.converted == 160
+    assert tree(out) == cold(tmp_path, posts, dataclasses.replace(CONFIG, title="U"))
+
     # a cache folder that is not ours at all
     shutil.rmtree(cache)
     cache.mkdir()

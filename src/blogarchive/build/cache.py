@@ -289,10 +289,7 @@ class BuildCache:
         found, key = None, ""
         try:
             if path is not None:
-                head, body = _split(path.read_bytes())
-                key = content_key(body)
-                if head.decode("ascii") == f"{FORMAT} {key}":
-                    found = _unpickle(body)
+                found, key = _read_summed(path, _unpickle)
         except (
             OSError,
             UnicodeDecodeError,
@@ -385,13 +382,53 @@ def _records_name(site_url: str) -> str:
     return f"records.{content_key(site_url)[:12]}"
 
 
-def _unpickle(data: bytes):
-    """pickle.loads with the cycle collector paused: 10,000 digests load in 0.07 s instead
+def _read_summed(path: Path, load: Callable[[_SummedReader], T]) -> tuple[T | None, str]:
+    """What `load` reads from a cache file's body, and the body's checksum; (None, "") when
+    the checksum is not the header's. The body is read as it is loaded, never whole in memory
+    (58 MB of digests at 50,000 posts, held while their objects were made)."""
+    with open(path, "rb") as fh:
+        format_, _, key = fh.readline().rstrip(b"\n").decode("ascii").partition(" ")
+        if format_ != FORMAT:
+            return None, ""
+        reader = _SummedReader(fh)
+        found = load(reader)
+        if reader.read() or reader.key() != key:  # more than the object, or damaged
+            return None, ""
+    return found, key
+
+
+class _SummedReader:
+    """A cache file being read, and the checksum (keys.content_key) of what was read."""
+
+    def __init__(self, fh):
+        self.fh, self.sum = fh, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.fh.read(size)
+        self.sum.update(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        n = self.fh.readinto(buffer)
+        self.sum.update(memoryview(buffer)[:n])
+        return n
+
+    def readline(self) -> bytes:
+        line = self.fh.readline()
+        self.sum.update(line)
+        return line
+
+    def key(self) -> str:
+        return self.sum.hexdigest()[:32]
+
+
+def _unpickle(source: _SummedReader):
+    """pickle.load with the cycle collector paused: 10,000 digests load in 0.07 s instead
     of 0.19 s, since nothing loaded is garbage."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return pickle.loads(data)
+        return pickle.load(source)
     finally:
         if paused:
             gc.enable()

@@ -68,6 +68,19 @@ class FileTable(Mapping[str, FileRecord]):
             self._index = {p: i for i, p in enumerate(self.paths)}
         return self._index.get(path)
 
+    def share(self, other: FileTable) -> None:
+        """Hold the paths, and the keys, that `other` holds too as its very objects: the
+        spare's record and the site's name mostly the same files (at 50,000 posts, 20 MB of
+        strings held once instead of twice)."""
+        paths, keys = self.paths, self.keys
+        for i, path in enumerate(paths):
+            j = other.row(path)
+            if j is not None:
+                paths[i] = other.paths[j]
+                if keys[i] == other.keys[j]:
+                    keys[i] = other.keys[j]
+        self._index = self._records = None
+
     def get(self, path: str, default=None):
         if self._records is not None:
             return self._records.get(path, default)

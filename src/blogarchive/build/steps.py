@@ -222,7 +222,7 @@ def take_spare(run: Run) -> None:
     out, cache = run.request.out, run.cache
     spare = spare_folder(out)
     check_replaceable(spare)
-    run.spare_manifest = cache.manifest(out, folder_id(spare))
+    run.spare_manifest = _shared(cache.manifest(out, folder_id(spare)), run.manifest)
     if run.spare_manifest.files:
         run.spare_check = SpareCheck(spare, run.spare_manifest.files, run.spare_manifest.folders)
     else:
@@ -231,6 +231,14 @@ def take_spare(run: Run) -> None:
         run.fresh = True
     cache.forget_manifest(out, folder_id(spare))
     run.spare = spare
+
+
+def _shared(spare: Manifest, site: Manifest) -> Manifest:
+    """The spare's record, its files' paths and keys the site record's objects where equal,
+    without its post files (no build asks the spare's)."""
+    if isinstance(spare.files, FileTable) and isinstance(site.files, FileTable):
+        spare.files.share(site.files)
+    return dataclasses.replace(spare, posts={})
 
 
 def make_site(
