@@ -61,6 +61,12 @@ class Output:
             )
         self.sources[path] = source
 
+    def add_all(self, paths: list[str], source: str) -> None:
+        """add() each of `paths`, all from `source`."""
+        for path in filter(self.sources.__contains__, paths):
+            self.add(path, source)  # refused, naming both
+        self.sources.update(dict.fromkeys(paths, source))
+
 
 class SiteWriter:
     """Brings the spare folder up to date file by file; `live` is the site being served.

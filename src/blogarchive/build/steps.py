@@ -389,29 +389,34 @@ def carry(run: Run, writer: SiteWriter) -> bool:
     build plans all of them, so one removed is gone), with its key: kept in
     the spare or linked from the site. False (nothing to do but plan everything) if one of
     them is missing or was changed by hand since."""
-    link, kept = [], 0
+    spare = as_table(run.spare_manifest.files)
+    changed = run.spare_check.changed() if run.spare_check is not None else frozenset()
+    written, kept, keys, rows, link = run.written, [], [], [], []
+    recorded, spare_rows = written.index(), spare.index()
     with run.report.step("carry"):
         for rel, key in key_rows(run.manifest.files):  # 132,000 at 50,000 posts: no records
             if (
-                rel in run.written
+                rel in recorded
                 or rel == SITEMAP
                 or rel.startswith(BUNDLE + "/")
                 or rel.startswith(S.IMAGES_FOLDER)
             ):  # images are made or kept anyway
                 continue
-            held = holds(run, rel, key)
-            if held is None:
-                return False
-            run.outputs.add(rel, KEPT)
-            run.report.keys[rel] = key
-            kept += 1
-            if held is LIVE:
+            i = spare_rows.get(rel)
+            if i is not None and spare.keys[i] == key and rel not in changed:
+                rows.append(i)  # holds() would give the spare's record
+            elif holds(run, rel, key) is LIVE:
                 link.append(rel)
             else:
-                run.written[rel] = held
+                return False
+            kept.append(rel)
+            keys.append(key)
+        run.outputs.add_all(kept, KEPT)
+        run.report.keys.update(zip(kept, keys))
+        written.put_rows(spare, rows)
         for rel, st in zip(link, writer.link(link)):
-            run.written[rel] = FileRecord(run.report.keys[rel], st)
-    run.report.kept += kept
+            written[rel] = FileRecord(run.report.keys[rel], st)
+    run.report.kept += len(kept)
     return True
 
 
