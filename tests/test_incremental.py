@@ -643,6 +643,35 @@ def test_a_one_off_build_keeps_nothing_of_the_cache_in_memory(work):
     assert tree(out) == cold(tmp_path, posts)
 
 
+def test_a_build_holds_only_the_cached_digests_it_can_use(work, monkeypatch):
+    """An edit keeps the digests of every post file and the edited file's last one (its
+    header is compared, its old terms give the related posts); after a new renderer, no
+    cached digest names a post file and none is held. Both sites are a cold build's."""
+    from blogarchive.build import pipeline, steps
+
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    options = BuildOptions(jobs=2, cache_dir=cache, once=True)
+    build(posts, out, CONFIG, options)
+    held = []
+    usable = steps.usable_digests
+    monkeypatch.setattr(steps, "usable_digests", lambda *a: held.append(usable(*a)) or held[-1])
+    before = set(BuildCache(cache).digests())
+    edited = sorted(posts.glob("*.md"))[5]
+    edited.write_text(edited.read_text("utf-8") + "\nA sentence more.\n", "utf-8")
+    assert build(posts, out, CONFIG, options).converted == 1
+    now = set(BuildCache(cache).digests())
+    assert held[-1].keys() == before and len(now - before) == 1 and len(before - now) == 1
+    assert tree(out) == cold(tmp_path, posts)
+    renderer = pipeline.renderer_fingerprint()
+    monkeypatch.setattr(pipeline, "renderer_fingerprint", lambda: renderer + " another")
+    computed = []  # the related posts are brought up to date from the old terms, not redone
+    compute = steps.RelatedIndex.compute
+    monkeypatch.setattr(steps.RelatedIndex, "compute", lambda *a: computed.append(1) or compute(*a))
+    assert build(posts, out, CONFIG, options).converted == 160
+    assert held[-1] == {} and not computed and tree(out) == cold(tmp_path, posts)
+
+
 def test_a_build_told_which_posts_were_edited_checks_only_those(work):
     """serve's watcher names the post files changed since its last good build: only those are
     stat-ed and read (an edit, a new post), the others keep their recorded keys, and the

@@ -34,6 +34,7 @@ import marshal
 import os
 import pickle
 import sys
+from collections.abc import Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
@@ -99,13 +100,13 @@ class BuildCache:
             return {}
         return found
 
-    def put_digests(self, digests: dict[str, Digest], previous: dict[str, Digest]) -> None:
-        """Replace the index (`previous` is what `digests()` gave) and delete HTML no digest
+    def put_digests(self, digests: dict[str, Digest], previous: Set[str]) -> None:
+        """Replace the index (`previous`: the keys `digests()` gave) and delete HTML no digest
         names any more; an unchanged index is not rewritten."""
-        if self.folder is None or self.scratch or digests.keys() == previous.keys():
+        if self.folder is None or self.scratch or digests.keys() == previous:
             return
         self._write_with_changes("digests", digests)
-        for key in set(previous) - set(digests):
+        for key in previous - digests.keys():
             try:
                 (self.folder / "html" / key[:2] / f"{key}.html").unlink()
             except OSError:

@@ -105,6 +105,7 @@ class Run:
     fresh: bool = False  # made in a new, empty spare folder
     spare_check: SpareCheck | None = None  # which of the spare's recorded files changed
     cached: dict[str, Digest] = dataclasses.field(default_factory=dict)  # the cache's digests
+    old_terms: dict[str, str] = dataclasses.field(default_factory=dict)  # see usable_digests
 
     @property
     def structure(self) -> str:
@@ -426,7 +427,10 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
     slugs of the posts whose text alone changed, if that is all (see `text_changes`)."""
     files = run.scan.files
     with run.report.step("load cache"):
-        cached = run.cached = run.cache.digests()
+        loaded = run.cache.digests()
+        cached = run.cached = usable_digests(run, loaded)
+        previous = loaded.keys() if cached is loaded else frozenset(loaded)
+        del loaded  # the digests no post file has: let go
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
     with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
         results: list[Digest | str] = []
@@ -446,9 +450,27 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
         parsed, lambda d: d.post.slug, run.errors, run.request.keep_going, run.request.posts_dir
     )
     changed = text_changes(run, digests, cached)
-    run.cache.put_digests(digests, cached)
+    run.cache.put_digests(digests, previous)
     run.report.converted = len(todo)
     return kept, changed
+
+
+def usable_digests(run: Run, cached: dict[str, Digest]) -> dict[str, Digest]:
+    """The cached digests this build can use: those of its post files and, when only post
+    files changed, those of what the changed files held at the last build (text_changes
+    compares their headers). Of the other digests of changed files only the terms are kept
+    (`run.old_terms`: related posts are brought up to date from them); the rest is let go:
+    after a new renderer, 50,000 digests that no post file has any more (160 MB, and again
+    in every worker)."""
+    wanted = {f.key for f in run.scan.files}
+    if len(cached.keys() - wanted) <= len(cached) // 20:  # a few edited: not worth sorting out
+        return cached
+    now = {f.name: f.key for f in run.scan.files}
+    old = {key for name, key in key_rows(run.manifest.posts) if now.get(name) != key}
+    if run.manifest.structure == run.structure:
+        wanted |= old
+    run.old_terms = {k: cached[k].terms for k in old - wanted if k in cached}
+    return {k: d for k, d in cached.items() if k in wanted}
 
 
 def text_changes(
@@ -496,7 +518,7 @@ def related_links(
     else:
         keys = state.keys
         try:
-            moved = state.update(items, lambda k: getattr(run.cached.get(k), "terms", None))
+            moved = state.update(items, lambda k: old_terms(run, k))
         except BaseException:
             run.cache.forget_related()
             raise
@@ -512,6 +534,12 @@ def related_links(
         run.related_key = run.cache.put_related(state)
     shown = key and key == run.manifest.related_key  # what the last build's pages were made with
     return state.results, moved if shown else None
+
+
+def old_terms(run: Run, key: str) -> str | None:
+    """The terms of the post whose digest key `key` was (None when no longer known)."""
+    found = run.cached.get(key)
+    return found.terms if found is not None else run.old_terms.get(key)
 
 
 def source_view_step(dumps_dir: Path | None, posts) -> dict:
