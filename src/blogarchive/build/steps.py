@@ -915,7 +915,11 @@ def remember(run: Run) -> Manifest:
     made = Manifest(
         fingerprint=scan.fingerprint if not run.errors else "",
         files=run.written,
-        posts={f.name: FileRecord(f.key, f.stats) for f in scan.files},
+        posts=FileTable(
+            [f.name for f in scan.files],
+            [f.key for f in scan.files],
+            [n for f in scan.files for n in f.stats],
+        ),
         renderer=scan.renderer,
         scanned_ns=scan.started_ns,
         folders=folder_times(spare, folders_written(run), run.folders_seen),
