@@ -21,7 +21,7 @@ from conftest import EXAMPLES
 
 from blogarchive.cli import main
 from blogarchive.import_report import format_report
-from blogarchive.importer import POST_BATCH, BlockStore, WriteOutcome, read_dump_text, read_dumps
+from blogarchive.importer import BlockStore, read_dump_text, read_dumps
 from blogarchive.loader import LoadResult, _place_summary, load_dumps
 from blogarchive.loader.chrome import learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
@@ -31,6 +31,7 @@ from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
 from blogarchive.loader.stored import Span, StoredList, StoredTexts
 from blogarchive.post import to_markdown
+from blogarchive.post_writer import POST_BATCH, WriteOutcome
 from blogarchive.text import FORBIDDEN_RE, holds_forbidden
 
 ROOT = Path(__file__).resolve().parents[1]
