@@ -6,7 +6,6 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from .classify import SLASH, decide_places
 from .merge import MergedPosts, lone, merge_posts, title_key
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
-from .stored import Joined, Span, stored_list
+from .stored import Joined, Span, stored_ints, stored_list
 
 
 @dataclass
@@ -92,7 +91,7 @@ def load_dumps(
     workers.broadcast(P.set_state, {"controls": controls})
     firsts, titles, votes = _first_pass(dumps, profile, workers, store)
     places = decide_places(votes)
-    parses, raws, keys, guesses = [], stored_list(store), array("q"), stored_list(store)
+    parses, raws, keys, guesses = [], stored_list(store), stored_ints(store), stored_list(store)
     lones = stored_list(store)
     workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
     with_first = _with(firsts)
@@ -117,8 +116,8 @@ def load_dumps(
     extra_raws = [raw for p in extra for raw in p.posts]
     posts, slug_of = merge_posts(
         Joined(raws, extra_raws),
-        records=lambda: stored_list(store),
-        title_keys=keys + array("q", [title_key(raw.title) for raw in extra_raws]),
+        store=store,
+        title_keys=Joined(keys, [title_key(raw.title) for raw in extra_raws]),
         lones=Joined(lones, [lone(raw) for raw in extra_raws]),
     )
     return LoadResult(
