@@ -15,6 +15,7 @@ from ..post import Post
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
+from .known_titles import KnownTitles
 from .merge import MergedPosts, lone, merge_posts, title_key
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
@@ -93,9 +94,10 @@ def load_dumps(
     places = decide_places(votes)
     parses, raws, keys, guesses = [], stored_list(store), stored_ints(store), stored_list(store)
     lones = stored_list(store)
-    workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
-    with_first = _with(firsts)
-    for batch, results in _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first):
+    workers.broadcast(P.set_state, {"titles": titles.index(store), "places": places})
+    with_first = _with(firsts, titles)
+    cuts = _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first)
+    for batch, results in cuts:
         for parse, digest, packed in results:
             if sink:
                 sink.take(parse, digest)
@@ -111,6 +113,7 @@ def load_dumps(
                 lones.extend(lone(raw) for raw in parse.posts)
             parses.append(parse)
         advance(len(batch))
+    titles.close()
     parses.extend(extra)
     getattr(guesses, "flush", lambda: None)()
     extra_raws = [raw for p in extra for raw in p.posts]
@@ -151,24 +154,25 @@ def _learn_chrome(dumps, workers, store=None):
 
 def _first_pass(dumps, profile, workers, store=None):
     """Every dump classified (packed and pickled; waiting in `store`, if given), its known
-    titles, and the votes of all on meta lines (known titles come back None where they wait
-    for the votes: pass 3)."""
+    titles (known_titles.KnownTitles: the caller closes it), and the votes of all on meta
+    lines (known titles come back None where they wait for the votes: pass 3)."""
     workers.broadcast(P.set_state, {"chrome": profile.lines})
-    firsts, names, titles, votes = stored_list(store), [], {}, Counter()
-    for _, results in _in_turn(workers, P.first_task, _batches(len(dumps), workers)):
-        for name, first, vote, known in results:
+    firsts, titles, votes, pending = stored_list(store), KnownTitles(), Counter(), []
+    for batch, results in _in_turn(workers, P.first_task, _batches(len(dumps), workers)):
+        for i, (_, first, vote, known) in zip(batch, results):
             firsts.append(first)
-            names.append(name)
             votes += vote
-            titles[name] = known
-    pending = [i for i in range(len(firsts)) if titles[names[i]] is None]
+            if known is None:
+                pending.append(i)
+            else:
+                titles.add(i, known)
     if pending:
         workers.broadcast(P.set_state, {"places": decide_places(votes)})
         for batch, found in _in_turn(
             workers, P.titles_task, _batches(pending, workers), _with(firsts)
         ):
             for i, known in zip(batch, found):
-                titles[names[i]] = known
+                titles.add(i, known)
     return firsts, titles, votes
 
 
@@ -180,9 +184,12 @@ def _batches(items: int | list, workers) -> list[list]:
     return [items[k : k + size] for k in range(0, len(items), size)]
 
 
-def _with(firsts) -> Callable[[list[int]], list[tuple[int, bytes]]]:
-    """A batch of dump indexes -> (index, its first pass) each, read when the batch is sent."""
-    return lambda batch: [(i, firsts[i]) for i in batch]
+def _with(firsts, titles=None) -> Callable[[list[int]], list[tuple]]:
+    """A batch of dump indexes -> (index, its first pass) each, and its known titles if
+    `titles` is given, read when the batch is sent."""
+    if titles is None:
+        return lambda batch: [(i, firsts[i]) for i in batch]
+    return lambda batch: [(i, firsts[i], titles.own(i)) for i in batch]
 
 
 AHEAD = 3  # batches in the workers' hands at a time (see _in_turn)

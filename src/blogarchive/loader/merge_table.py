@@ -29,9 +29,7 @@ class CopyTable:
 
     def __init__(self, title_keys: Iterable[int]):
         self.db = _connect()
-        self.db.execute(
-            "CREATE TABLE copy (k INTEGER PRIMARY KEY, tkey INTEGER, later INTEGER)"
-        )
+        self.db.execute("CREATE TABLE copy (k INTEGER PRIMARY KEY, tkey INTEGER, later INTEGER)")
         self.db.execute("CREATE TABLE joined (k INTEGER PRIMARY KEY, members BLOB)")
         self.db.execute("CREATE TABLE placed (k INTEGER PRIMARY KEY, post INTEGER)")
         rows: list[tuple[int, int]] = []

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .classify import Classified, place_votes, resolve_meta
+from .known_titles import KnownElsewhere, digests
 from .merge import lone, title_key
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
@@ -186,7 +187,8 @@ def first_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, Counter,
         first, votes, places = pack(done), place_votes(done), _Places()
         resolve_meta(done, places)  # undone: pass 4 resolves again, with every dump's votes
         first.places_read = places.read
-        out.append((name, freeze(first), votes, None if places.read else known_titles_of(done)))
+        known = None if places.read else digests(known_titles_of(done))
+        out.append((name, freeze(first), votes, known))
     return out
 
 
@@ -198,27 +200,28 @@ def thaw(frozen: bytes) -> FirstPass:
     return pickle.loads(frozen)
 
 
-def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
-    """Pass 3, for dumps whose meta lines' place the whole import decides: known titles."""
+def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[bytes]:
+    """Pass 3, for dumps whose meta lines' place the whole import decides: known titles
+    (known_titles.digests)."""
     out = []
     for i, first in batch:
         text = state["dumps"][i][1]
         done = unpack(thaw(first), _rows(state, i, text))
         resolve_meta(done, state["places"])
-        out.append(known_titles_of(done))
+        out.append(digests(known_titles_of(done)))
     return out
 
 
-def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any, Any]]:
+def cut_task(state: dict, batch: list[tuple[int, bytes, bytes]]) -> list[tuple[Any, Any, Any]]:
     """Pass 4: cut each dump into posts; hand its notes to the digest and drop them; where the
     posts are stored (state["store_blocks"]), each one is pickled here (`stored.pack`, its
     blocks too) and taken out of the parse (PackedPosts)."""
     out = []
-    for i, first in batch:
+    for i, first, own_titles in batch:
         name, text, _ = state["dumps"][i]
         done = unpack(thaw(first), _rows(state, i, text))
         resolve_meta(done, state["places"])
-        parse = cut_posts(done, KnownElsewhere(state["titles"], name))
+        parse = cut_posts(done, KnownElsewhere(state["titles"], own_titles))
         digest = state["digest"](parse) if state["digest"] else None
         if state["digest"]:
             parse.notes = []
@@ -243,25 +246,6 @@ class PackedPosts:
     blobs: list[bytes]
     title_keys: list[int]
     lones: list[bytes]
-
-
-class KnownElsewhere:
-    """Titles some other dump of the import confirms (`in` only): counted once, not a set of
-    every other dump's titles per dump."""
-
-    def __init__(self, titles: dict[str, frozenset[str]], name: str):
-        self.own, self.count = titles["by_dump"].get(name, frozenset()), titles["count"]
-
-    def __contains__(self, title: str) -> bool:
-        return self.count.get(title, 0) - (title in self.own) > 0
-
-
-def title_index(by_dump: dict[str, set[str]]) -> dict:
-    """Each dump's titles and, per title, how many dumps confirm it (for KnownElsewhere)."""
-    count: Counter = Counter()
-    for titles in by_dump.values():
-        count.update(titles)
-    return {"by_dump": {n: frozenset(t) for n, t in by_dump.items()}, "count": dict(count)}
 
 
 class InProcess:
