@@ -59,24 +59,28 @@ def save_manifest(
     folder: Path, manifest: dict[str, frozenset[str] | str] | Iterable[tuple[str, Any]]
 ) -> None:
     """Write the manifest: file name -> its hashes (a set, or one hash as a string), from a
-    dict or from (name, hashes) pairs in name order (made one at a time: see Ledger)."""
+    dict or from (name, hashes) pairs in name order (made one at a time: see Ledger), each
+    entry written to the temp file as it is made (manifest_parts)."""
     entries = sorted(manifest.items()) if isinstance(manifest, dict) else manifest
-    atomic_write(folder / MANIFEST, manifest_json(entries).getbuffer())
+    atomic_write(folder / MANIFEST, manifest_parts(entries))
 
 
 def manifest_json(entries: Iterable[tuple[str, Any]]) -> io.BytesIO:
+    """The manifest's bytes at once (manifest_parts joined)."""
+    return io.BytesIO(b"".join(manifest_parts(entries)))
+
+
+def manifest_parts(entries: Iterable[tuple[str, Any]]) -> Iterator[bytes]:
     """The manifest as json.dumps({"version": 1, "files": dict(entries)}, indent=1,
     ensure_ascii=False) writes it (UTF-8), a set of hashes as its one hash or as a sorted
-    list, made entry by entry from entries in name order: no dict, list or text of them all
-    is held beside the bytes."""
-    out = io.BytesIO()
-    out.write(b'{\n "version": 1,\n "files": {')
+    list, in parts made entry by entry from entries in name order: no dict, list or text of
+    them all is held."""
+    yield b'{\n "version": 1,\n "files": {'
     first = True
     for name, hashes in entries:
-        out.write(("\n" if first else ",\n").encode() + _manifest_entry(name, hashes).encode())
+        yield ("\n" if first else ",\n").encode() + _manifest_entry(name, hashes).encode()
         first = False
-    out.write(b"}\n}\n" if first else b"\n }\n}\n")
-    return out
+    yield b"}\n}\n" if first else b"\n }\n}\n"
 
 
 def _manifest_entry(name: str, hashes) -> str:
