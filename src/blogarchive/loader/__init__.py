@@ -88,9 +88,9 @@ def load_dumps(
         P.set_state,
         {"dumps": dumps, "digest": sink and sink.digest, "store_blocks": store is not None},
     )
-    profile, controls = _learn_chrome(dumps, workers, store)
+    profile, chrome, controls = _learn_chrome(dumps, workers, store)
     workers.broadcast(P.set_state, {"controls": controls})
-    firsts, titles, votes = _first_pass(dumps, profile, workers, store)
+    firsts, titles, votes = _first_pass(dumps, chrome, workers, store)
     places = decide_places(votes)
     parses, raws, keys, guesses = [], stored_list(store), stored_ints(store), stored_list(store)
     lones = stored_list(store)
@@ -133,8 +133,9 @@ def load_dumps(
 
 def _learn_chrome(dumps, workers, store=None):
     """The chrome the pages share, from each page's first and last lines (all of them only
-    where the shared lines run deeper than PageEnds keeps); and the indexes of the dumps
-    that hold control characters.  The kept lines wait in `store`, if given."""
+    where the shared lines run deeper than PageEnds keeps): the profile's summary, and each
+    dump's chrome lines by its index; and the indexes of the dumps that hold control
+    characters.  The kept lines, and each dump's chrome, wait in `store`, if given."""
     for keep in (P.HEAD, P.HEAD * 16, None):
         workers.broadcast(P.set_state, {"keep": keep})
         pages, controls = {}, set()
@@ -146,19 +147,26 @@ def _learn_chrome(dumps, workers, store=None):
                 if found:
                     controls.add(i)
         try:
-            return learn_chrome(pages), controls
+            profile = learn_chrome(pages)
         except P.TooDeep:
             continue
+        chrome = stored_list(store)  # each dump's, by its index: sent with its batch
+        chrome.extend(profile.lines.pop(name) for name in pages)
+        getattr(chrome, "flush", lambda: None)()
+        return profile, chrome, controls
     raise AssertionError("PageEnds without a limit keeps every line")
 
 
-def _first_pass(dumps, profile, workers, store=None):
+def _first_pass(dumps, chrome, workers, store=None):
     """Every dump classified (packed and pickled; waiting in `store`, if given), its known
     titles (known_titles.KnownTitles: the caller closes it), and the votes of all on meta
-    lines (known titles come back None where they wait for the votes: pass 3)."""
-    workers.broadcast(P.set_state, {"chrome": profile.lines})
+    lines (known titles come back None where they wait for the votes: pass 3); `chrome`,
+    each dump's chrome lines, goes with the dump's batch."""
     firsts, titles, votes, pending = stored_list(store), KnownTitles(), Counter(), []
-    for batch, results in _in_turn(workers, P.first_task, _batches(len(dumps), workers)):
+    with_chrome = lambda batch: [(i, chrome[i]) for i in batch]  # noqa: E731
+    for batch, results in _in_turn(
+        workers, P.first_task, _batches(len(dumps), workers), with_chrome
+    ):
         for i, (_, first, vote, known) in zip(batch, results):
             firsts.append(first)
             votes += vote

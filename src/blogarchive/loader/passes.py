@@ -174,16 +174,17 @@ def _rows(state: dict, i: int, text: str) -> list[str]:
     return split_lines(text, i in state["controls"])
 
 
-def first_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, Counter, Any]]:
-    """Pass 2: classify each dump's lines; its meta-line votes; its known titles where they do
-    not depend on the votes of the other dumps (else None: pass 3 finds them).  The FirstPass
+def first_task(state: dict, batch: list[tuple[int, dict]]) -> list[tuple[str, bytes, Counter, Any]]:
+    """Pass 2: classify each dump (index, its chrome lines); its meta-line votes; its known
+    titles where they do not depend on the votes of the other dumps (else None: pass 3 finds
+    them).  The FirstPass
     is kept pickled (`frozen`): a tenth of the memory its objects take."""
     out = []
-    for i in batch:
+    for i, chrome in batch:
         name, text, ov = state["dumps"][i]
         controls = i in state["controls"]
         rows = split_lines(text, controls)
-        done = first_pass(text, name, ov, state["chrome"].get(name, {}), rows, controls)
+        done = first_pass(text, name, ov, chrome, rows, controls)
         first, votes, places = pack(done), place_votes(done), _Places()
         resolve_meta(done, places)  # undone: pass 4 resolves again, with every dump's votes
         first.places_read = places.read
