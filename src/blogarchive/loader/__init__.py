@@ -151,7 +151,8 @@ def _learn_chrome(dumps, workers, store=None):
         except P.TooDeep:
             continue
         chrome = stored_list(store)  # each dump's, by its index: sent with its batch
-        chrome.extend(profile.lines.pop(name) for name in pages)
+        chrome.extend(profile.of(name) for name in pages)
+        profile.found.clear()
         getattr(chrome, "flush", lambda: None)()
         return profile, chrome, controls
     raise AssertionError("PageEnds without a limit keeps every line")
