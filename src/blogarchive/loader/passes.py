@@ -27,7 +27,7 @@ from .known_titles import KnownElsewhere, digests
 from .merge import lone, title_key
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
-from .stored import StoredTexts
+from .stored import PackedTexts, StoredTexts, width
 from .stored import pack as pack_record
 
 HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
@@ -50,13 +50,15 @@ class PageEnds(Sequence):
     kept lines can wait in a BlockStore (`spill`), so what the chrome pass holds of all the
     pages together is a few numbers a line."""
 
+    __slots__ = ("size", "count", "heads", "at", "texts")
+
     def __init__(self, rows: list[str], keep: int | None = HEAD):
         nonblank = [i for i, t in enumerate(rows) if t.strip()]
         head = nonblank if keep is None else nonblank[:keep]
         tail = [] if keep is None else nonblank[max(keep, len(nonblank) - keep) :]
         self.size, self.count, self.heads = len(rows), len(nonblank), len(head)
-        self.at = array("q", head + tail)  # where the kept lines stand, in order
-        self.texts: Sequence[str] = [rows[i] for i in self.at]
+        self.at = array(width(len(rows)), head + tail)  # where the kept lines stand, in order
+        self.texts: Sequence[str] = PackedTexts([rows[i] for i in self.at])
 
     def __len__(self) -> int:
         return self.size

@@ -17,13 +17,44 @@ CHUNK = 256  # records written to the store in one blob (a StoredList)
 PENDING = 1 << 20  # or sooner, once they hold this many bytes
 
 
+def width(largest: int) -> str:
+    """The array type code for numbers up to `largest`: 4 bytes each where that is enough."""
+    return "I" if largest < 1 << 32 else "q"
+
+
+class PackedTexts(Sequence):
+    """Lines as one UTF-8 blob and where each ends: two objects however many the lines, so
+    a worker hands them over (and the main process lets them go) without a string each."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, texts: Sequence[str]):
+        data = [t.encode("utf-8") for t in texts]
+        self.blob = b"".join(data)
+        self.ends = array(width(len(self.blob)), accumulate((len(d) for d in data), initial=0))
+
+    def __len__(self) -> int:
+        return len(self.ends) - 1
+
+    def __getitem__(self, k: int) -> str:
+        return self.blob[self.ends[k] : self.ends[k + 1]].decode("utf-8")
+
+    def __getstate__(self):
+        return self.blob, self.ends
+
+    def __setstate__(self, state) -> None:
+        self.blob, self.ends = state
+
+
 class StoredTexts(Sequence):
     """Lines written to a BlockStore as one blob; each is read back (`store.read`) when asked."""
 
+    __slots__ = ("store", "ref", "ends")
+
     def __init__(self, store, texts: Sequence[str]):
-        data = [t.encode("utf-8") for t in texts]
-        self.store, self.ref = store, store.put([b"".join(data)])[0]
-        self.ends = array("q", accumulate((len(d) for d in data), initial=0))
+        packed = texts if isinstance(texts, PackedTexts) else PackedTexts(texts)
+        self.store, self.ref = store, store.put([packed.blob])[0]
+        self.ends = packed.ends
 
     def __len__(self) -> int:
         return len(self.ends) - 1
