@@ -11,7 +11,6 @@ import io
 import itertools
 import json
 import os
-import sqlite3
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 from .errors import OutputError
 from .fsutil import atomic_write, clean_stale_temps, commit_staged, discard_staged, stage_write
 from .loader import AHEAD, LoadResult
+from .loader.stored import private_db
 from .post import to_markdown
 
 MANIFEST = ".import-manifest.json"
@@ -98,11 +98,11 @@ def _manifest_entry(name: str, hashes) -> str:
 class Ledger:
     """What write_posts keeps of every post file until the import ends (name, hash, temp
     file, whether the manifest is to record it), in a private on-disk SQLite table
-    (sqlite3.connect("")) rather than in memory: however many the posts, it holds a few
+    (loader.stored.private_db) rather than in memory: however many the posts, it holds a few
     pages of them.  Rows are added in post order and read back in it or by name."""
 
     def __init__(self):
-        self.db = sqlite3.connect("")
+        self.db = private_db()
         self.db.execute(
             "CREATE TABLE post (name TEXT PRIMARY KEY, sha TEXT, staged TEXT, fresh INTEGER)"
         )

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+
+from .stored import private_db
 
 BATCH = 4096  # digests written at a time
 
@@ -59,7 +60,7 @@ class KnownTitles:
     dump confirms and those two or more confirm."""
 
     def __init__(self):
-        self.db = sqlite3.connect("")  # a private temp file
+        self.db = private_db()
         self.db.execute("CREATE TABLE own (dump INTEGER, digest INTEGER)")
 
     def add(self, dump: int, found: bytes) -> None:

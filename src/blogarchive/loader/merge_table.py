@@ -1,5 +1,5 @@
-"""What the merge keeps of every copy and post, in a private on-disk SQLite table instead of
-in memory (sqlite3.connect(""): a temp file; SQLite holds a few pages of it and sorts on
+"""What the merge keeps of every copy and post, in private on-disk SQLite tables instead of
+in memory (stored.private_db: a temp file; SQLite holds a few pages of it and sorts on
 disk), so merging a large import's posts costs the same memory as merging a small one's.
 
 `CopyTable` groups copies by title key and keeps which post each copy became; `TakenSlugs`
@@ -13,14 +13,9 @@ import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator
 
+from .stored import private_db
+
 BATCH = 1024  # rows written to a table at a time
-
-
-def _connect() -> sqlite3.Connection:
-    db = sqlite3.connect("")  # a private temp file: gone when closed
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
-    return db
 
 
 class CopyTable:
@@ -28,7 +23,7 @@ class CopyTable:
     number of the post it became; and the members of each group of several copies."""
 
     def __init__(self, title_keys: Iterable[int]):
-        self.db = _connect()
+        self.db = private_db()
         self.db.execute("CREATE TABLE copy (k INTEGER PRIMARY KEY, tkey INTEGER, later INTEGER)")
         self.db.execute("CREATE TABLE joined (k INTEGER PRIMARY KEY, members BLOB)")
         self.db.execute("CREATE TABLE placed (k INTEGER PRIMARY KEY, post INTEGER)")
@@ -95,7 +90,7 @@ class TakenSlugs:
     """The slugs given so far, as text.unique_slug reads them (`in`, `add`)."""
 
     def __init__(self):
-        self.db = _connect()
+        self.db = private_db()
         self.db.execute("CREATE TABLE taken (slug TEXT PRIMARY KEY)")
         self.pending: set[str] = set()
 
@@ -119,7 +114,7 @@ class PostNames:
     order; then each post's slug, given in any order and read back in post order."""
 
     def __init__(self):
-        self.db = _connect()
+        self.db = private_db()
         self.db.execute("CREATE TABLE name (post INTEGER PRIMARY KEY, base TEXT, own TEXT)")
         self.db.execute("CREATE TABLE slug (post INTEGER PRIMARY KEY, slug TEXT)")
         self.rows: dict[str, list[tuple]] = {"name": [], "slug": []}  # not yet in the table

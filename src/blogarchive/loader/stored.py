@@ -8,10 +8,13 @@ unnamed temp file) and costs a few numbers in memory; it is read back when looke
 from __future__ import annotations
 
 import pickle
+import sqlite3
 from array import array
 from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
+
+DB_CACHE_KIB = 512  # the most a private_db holds of its pages in memory
 
 CHUNK = 256  # records written to the store in one blob (a StoredList)
 PENDING = 1 << 20  # or sooner, once they hold this many bytes
@@ -62,6 +65,17 @@ class StoredTexts(Sequence):
     def __getitem__(self, k: int) -> str:
         start = self.ends[k]
         return self.store.read(self.ref, start, self.ends[k + 1] - start).decode("utf-8")
+
+
+def private_db() -> sqlite3.Connection:
+    """A private on-disk SQLite database (a temp file, gone when closed) that holds at most
+    DB_CACHE_KIB of its pages in memory, however large its tables grow; nothing is journaled
+    or synced (it dies with the import)."""
+    db = sqlite3.connect("")
+    db.execute(f"PRAGMA cache_size = -{DB_CACHE_KIB}")
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    return db
 
 
 def pack(record: Any) -> bytes:
