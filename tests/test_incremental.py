@@ -24,6 +24,7 @@ from blogarchive.build.manifest import (
     FileRecord,
     FileStat,
     FileTable,
+    as_table,
     key_rows,
     manifest_from_data,
     manifest_to_data,
@@ -198,6 +199,27 @@ def test_a_recorded_stat_too_large_for_64_bits_is_kept_whole():
     assert table.get("b.html").stat == FileStat(4, 5, 6)
 
 
+def test_a_build_s_record_filled_as_it_goes_behaves_like_a_dict():
+    """run.written is a FileTable filled file by file: the same order, lookups and overwrites
+    as the dict it replaced, and it tells which files another record holds otherwise."""
+    table, plain = FileTable.empty(), {}
+    rows = [("a.html", "k1", (1, 2, 3)), ("b/c.html", "k2", (4, 5, 6)), ("a.html", "k3", (7, 8, 9))]
+    rows.append(("huge.html", "k4", (1, 2**64 + 1, 2)))  # no 64-bit integer holds it
+    for path, key, stat in rows:
+        table[path] = plain[path] = FileRecord(key, FileStat(*stat))
+    table.update([("d.html", FileRecord("k5", FileStat(0, 0, 1)))])
+    plain.update([("d.html", FileRecord("k5", FileStat(0, 0, 1)))])
+    assert list(table) == list(plain) and len(table) == len(plain)
+    assert dict(table.items()) == plain and "a.html" in table and "z.html" not in table
+    assert table.records() == plain
+    other = as_table(
+        {"a.html": FileRecord("k3", FileStat(7, 8, 10)), "b/c.html": plain["b/c.html"]}
+    )
+    assert list(table.differing(other)) == ["a.html", "huge.html", "d.html"]
+    assert list(table.differing(as_table(plain))) == []
+    assert list(table.differing(table)) == []
+
+
 def test_a_damaged_cache_is_ignored_never_trusted(work):
     tmp_path, posts = work
     out, cache = tmp_path / "site", tmp_path / "cache"
@@ -219,6 +241,19 @@ def test_a_damaged_cache_is_ignored_never_trusted(work):
     report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
     assert report.converted == 160 and not report.up_to_date
     assert tree(out) == reference
+
+    # a whole index with a byte changed, another with bytes after its object: both read as
+    # they are loaded, and refused by their checksums, not trusted
+    data = (cache / "digests.pickle").read_bytes()
+    (cache / "digests.pickle").write_bytes(data[:-200] + bytes([data[-200] ^ 1]) + data[-199:])
+    (cache / "digests.changes.pickle").unlink(missing_ok=True)
+    related = (cache / "related.pickle").read_bytes()
+    (cache / "related.pickle").write_bytes(related + b"\x80\x05N.")
+    report = build(
+        posts, out, dataclasses.replace(CONFIG, title="U"), BuildOptions(jobs=2, cache_dir=cache)
+    )
+    assert report.converted == 160
+    assert tree(out) == cold(tmp_path, posts, dataclasses.replace(CONFIG, title="U"))
 
     # a cache folder that is not ours at all
     shutil.rmtree(cache)
@@ -587,6 +622,25 @@ def test_the_command_line_leaves_the_collector_off_only_when_the_process_ends(wo
     finally:
         gc.enable()
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_a_one_off_build_keeps_nothing_of_the_cache_in_memory(work):
+    """serve builds again and again in one process and keeps what it read from the cache for
+    the next build; a build whose process ends next (once) lets each part go when done with
+    it, so nothing is left in the process's memo. Both ways the sites are the same."""
+    from blogarchive.build import cache as cache_module
+
+    tmp_path, posts = work
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    edited = sorted(posts.glob("*.md"))[2]
+    cache_module._KEPT.clear()
+    build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache))
+    assert any(k.startswith(str(cache)) for k in cache_module._KEPT)  # serve's way
+    cache_module._KEPT.clear()
+    edited.write_text(edited.read_text("utf-8") + "\nOnce more, edited.\n", "utf-8")
+    report = build(posts, out, CONFIG, BuildOptions(jobs=2, cache_dir=cache, once=True))
+    assert report.converted == 1 and not cache_module._KEPT
+    assert tree(out) == cold(tmp_path, posts)
 
 
 def test_a_build_told_which_posts_were_edited_checks_only_those(work):

@@ -9,6 +9,7 @@ site/, site.yaml, dumps/) is relative: the folder the tool is run in.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import os
 import sys
@@ -240,7 +241,8 @@ def run_build(args) -> int:
     config = load_config(Path(args.config), args.base_url)
     if args.ends:  # the collector, back on after the build, would walk all it made (0.15 s at
         gc.disable()  # 10,000 posts) just before the process ends without freeing anything
-    report = build(Path(args.posts), Path(args.out), config, build_options(args))
+    options = dataclasses.replace(build_options(args), once=args.ends)
+    report = build(Path(args.posts), Path(args.out), config, options)
     if not args.quiet:
         print(report.summary(args.out))
     if args.timings:

@@ -306,7 +306,7 @@ def tidy(
     root: Path,
     planned: Mapping[str, object],
     recorded: Mapping[str, int],
-    known: Mapping[str, object],
+    known: Iterable[str],
     keep_folders: set[str] | None = None,
     unchanged: Set[str] = frozenset(),
 ) -> dict[str, int]:

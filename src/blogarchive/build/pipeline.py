@@ -70,7 +70,7 @@ class BuildOptions:
     --dumps, search (on for the command, off by default here), --images, --drafts, progress
     display, and serve's index_later and edited: the names of the post files its watcher saw
     change since its last good build, when it knows them (the others keep their recorded
-    keys unread, not even stat-ed; None: every file is checked)."""
+    keys unread, not even stat-ed; None: every file is checked); `once`: see build."""
 
     template_dir: Path | None = None
     keep_going: bool = False
@@ -83,6 +83,7 @@ class BuildOptions:
     progress: Progress = QUIET
     index_later: bool = False
     edited: frozenset[str] | None = None
+    once: bool = False  # the process ends after this build: keep nothing loaded for a next
 
 
 def build(
@@ -97,7 +98,9 @@ def build(
     shows converting, rendering and indexing as they go (see progress.py). With index_later
     (serve), the site is swapped in with the last complete search index and the last feeds
     (report.index_pending): the next build makes them, even if nothing else changed (serve
-    runs it once edits pause)."""
+    runs it once edits pause). Without `once`, what the build read from the cache stays in
+    memory for the next build in this process; with it, each part is let go once used (at
+    50,000 posts, the related posts' workings alone are 100 MB)."""
     o = options
     started = time.perf_counter()
     out = Path(out).absolute()
@@ -120,7 +123,7 @@ def build(
     )
     with output_lock(out), collector_paused():
         remove_stale(out)
-        with open_cache(out, o.cache_dir) as cache:
+        with open_cache(out, o.cache_dir, keep=not o.once) as cache:
             report = _build(request, cache, o.progress)
     report.seconds = time.perf_counter() - started
     return report
@@ -143,11 +146,11 @@ def collector_paused():
 
 
 @contextlib.contextmanager
-def open_cache(out: Path, cache_dir: Path | None):
+def open_cache(out: Path, cache_dir: Path | None, keep: bool = True):
     """The persistent cache; without one (--no-cache), a scratch folder for this build's HTML
     (workers hand post HTML to each other through it, not through memory), removed after."""
     if cache_dir is not None:
-        yield BuildCache(Path(cache_dir).absolute())
+        yield BuildCache(Path(cache_dir).absolute(), keep=keep)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = new_folder(out, "scratch")

@@ -36,7 +36,7 @@ from .keys import (
     content_key,
     page_salt,
 )
-from .manifest import FileRecord, FileStat, Manifest, key_rows
+from .manifest import FileRecord, FileStat, FileTable, Manifest, as_table, key_rows
 from .output import (
     Output,
     SiteWriter,
@@ -98,7 +98,7 @@ class Run:
     spare: Path = Path()
     spare_manifest: Manifest = dataclasses.field(default_factory=Manifest)
     outputs: Output = dataclasses.field(default_factory=Output)
-    written: dict[str, FileRecord] = dataclasses.field(default_factory=dict)
+    written: FileTable = dataclasses.field(default_factory=FileTable.empty)
     related_key: str = ""
     folders_seen: dict[str, int] = dataclasses.field(default_factory=dict)  # by tidy_spare
     tidied: tuple = ({}, set())  # the files tidy_spare kept, and their folders
@@ -195,7 +195,7 @@ def tidy_spare(run: Run) -> None:
     folders = {
         k: v for k, v in run.spare_manifest.folders.items() if not (k + "/").startswith(bundle)
     }
-    files = {k: v for k, v in run.spare_manifest.files.items() if not k.startswith(bundle)}
+    files = [rel for rel in run.spare_manifest.files if not rel.startswith(bundle)]
     planned = dict.fromkeys(run.written)
     planned[f"{BUNDLE}/{LISTING}"] = None  # keeps the folder; update_index clears it
     run.tidied = planned, folders_of(planned)
@@ -212,7 +212,7 @@ def unchanged_folders(run: Run, folders: Mapping[str, int]) -> Set[str]:
     if moved is None:
         return frozenset()
     kept = run.spare_manifest.files
-    written = folders_of(rel for rel, held in run.written.items() if kept.get(rel) != held)
+    written = folders_of(run.written.differing(as_table(kept)))
     return folders.keys() - moved - written
 
 
@@ -222,7 +222,7 @@ def take_spare(run: Run) -> None:
     out, cache = run.request.out, run.cache
     spare = spare_folder(out)
     check_replaceable(spare)
-    run.spare_manifest = cache.manifest(out, folder_id(spare)).with_records()
+    run.spare_manifest = _shared(cache.manifest(out, folder_id(spare)), run.manifest)
     if run.spare_manifest.files:
         run.spare_check = SpareCheck(spare, run.spare_manifest.files, run.spare_manifest.folders)
     else:
@@ -231,6 +231,14 @@ def take_spare(run: Run) -> None:
         run.fresh = True
     cache.forget_manifest(out, folder_id(spare))
     run.spare = spare
+
+
+def _shared(spare: Manifest, site: Manifest) -> Manifest:
+    """The spare's record, its files' paths and keys the site record's objects where equal,
+    without its post files (no build asks the spare's)."""
+    if isinstance(spare.files, FileTable) and isinstance(site.files, FileTable):
+        spare.files.share(site.files)
+    return dataclasses.replace(spare, posts={})
 
 
 def make_site(
@@ -273,7 +281,7 @@ def make_site(
         put_extras(run, state.writer, extra_files(run, digests, feeds))
         handed.finish()
         if changed is not None and not carry(run, state.writer):
-            run.outputs, run.written = Output(), {}  # the last build's files will not do
+            run.outputs, run.written = Output(), FileTable.empty()  # the last build's will not do
             plan_step(run, handed, plan_pages(site, by_slug, config, views, search))
             feeds_and_images(run, handed, feeds)
             put_extras(run, state.writer, extra_files(run, digests, feeds))
@@ -823,11 +831,12 @@ def index_files(run: Run, left: tuple[str, ...]) -> dict[str, FileRecord]:
     """The records of the files under the spare's pagefind/: those of the shards left in
     place as the spare's record has them, the others walked."""
     recorded: dict[str, dict[str, FileRecord]] = {name: {} for name in left}
-    for rel, record in run.spare_manifest.files.items():
+    files = run.spare_manifest.files
+    for rel in files:
         if rel.startswith(BUNDLE + "/"):
             shard = rel.split("/", 2)[1]
             if shard in recorded:
-                recorded[shard][rel] = record
+                recorded[shard][rel] = files[rel]
     found = {}
     for rel, st in walk(run.spare / BUNDLE, skip=frozenset(left)).items():
         found[f"{BUNDLE}/{rel}"] = FileRecord("", st)
