@@ -82,6 +82,8 @@ def _nonblank_lines(rows) -> Sequence[int]:
 class _Keys:
     """A page's non-blank lines as comparison keys, computed only as far as the walk reads."""
 
+    __slots__ = ("rows", "seq", "from_end", "cache")
+
     def __init__(self, rows: list[str], seq: list[int], from_end: bool = False):
         self.rows, self.seq, self.from_end, self.cache = rows, seq, from_end, {}
 
@@ -165,4 +167,6 @@ def _consensus(keys: dict[str, _Keys], need: int, from_end: bool) -> dict[str, a
             real = len(order[n]) - 1 - pos if from_end else pos
             found[n].extend((real, agree))
             at[n] = pos + 1
+    for keys_of in order.values():  # what the walk read of each page: no longer needed
+        keys_of.cache.clear()
     return found

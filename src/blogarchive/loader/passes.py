@@ -81,6 +81,8 @@ class PageEnds(Sequence):
 class _NonBlank(Sequence):
     """The indexes of a PageEnds' non-blank lines, known only for the lines it kept."""
 
+    __slots__ = ("page",)
+
     def __init__(self, page: PageEnds):
         self.page = page
 
