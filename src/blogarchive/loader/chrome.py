@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from . import grammar as G
 from .lines import DATELINE_RE
+from .stored import width
 
 MIN_PAGES = 3  # fewer pages cannot tell a blog's chrome from a post shown on each
 SHARE = 0.6  # a line must stand in the same place on this share of the pages
@@ -25,7 +26,8 @@ SKIP = 1  # lines a page may hold that the others lack (a "Menu" toggle) and sta
 @dataclass
 class ChromeProfile:
     """Per dump: line index -> why it is chrome (`of`, made when asked from `found`, three
-    numbers a line: its index, how many pages agree, 0 for the top or 1 for the bottom);
+    numbers a line, 4 bytes each where that is enough: its index, how many pages agree, 0 for
+    the top or 1 for the bottom);
     and a summary for the import report."""
 
     found: dict[str, array] = field(default_factory=dict)
@@ -47,7 +49,8 @@ class ChromeProfile:
 
 def learn_chrome(pages: dict[str, Sequence[str]]) -> ChromeProfile:
     """Chrome of every page (name -> its lines), read from the top down and the bottom up."""
-    profile = ChromeProfile({name: array("q") for name in pages}, len(pages))
+    code = width(max(len(pages), *(len(rows) for rows in pages.values()), 0))
+    profile = ChromeProfile({name: array(code) for name in pages}, len(pages))
     if len(pages) < MIN_PAGES:
         if pages:
             profile.summary.append(
@@ -132,7 +135,8 @@ def _consensus(keys: dict[str, _Keys], need: int, from_end: bool) -> dict[str, a
     each followed by how many pages agree on it."""
     order = {n: (k.reversed() if from_end else k) for n, k in keys.items()}
     at = {n: 0 for n in order}
-    found: dict[str, array] = {n: array("q") for n in order}
+    code = width(max(len(order), *(len(k) for k in order.values()), 0))
+    found: dict[str, array] = {n: array(code) for n in order}  # 4 bytes a number if enough
     active = set(order)
     while len(active) >= need:
         votes: dict[str, list[int]] = {}  # line -> [pages showing it, pages showing it next]
