@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from blogarchive import import_report, importer
+from blogarchive import import_report, post_writer
 from blogarchive.cli import main
 from blogarchive.fsutil import TEMP_SUFFIX
 from blogarchive.loader import load_dumps
@@ -213,9 +213,9 @@ def _expected(text: str) -> dict[str, bytes]:
 
 # The import's writes: 6 posts staged, the manifest, 6 renames, the manifest, the report.
 WRITE_POINTS = (
-    (importer, "stage_write"),
-    (importer, "atomic_write"),
-    (importer, "commit_staged"),
+    (post_writer, "stage_write"),
+    (post_writer, "atomic_write"),
+    (post_writer, "commit_staged"),
     (import_report, "commit_staged"),
 )
 

@@ -1,10 +1,10 @@
-"""The import's manifest is written entry by entry (importer.manifest_json, from the Ledger's
+"""The import's manifest is written entry by entry (post_writer.manifest_json, from the Ledger's
 on-disk table): its bytes are what json.dumps of the whole dict wrote, for every shape of
 entry a manifest holds, and a re-import after a person's edits reads it back."""
 
 import json
 
-from blogarchive.importer import load_manifest, manifest_json, merged_entries, save_manifest
+from blogarchive.post_writer import load_manifest, manifest_json, merged_entries, save_manifest
 
 
 def _as_json_dumps(files: dict) -> bytes:

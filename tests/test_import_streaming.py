@@ -21,16 +21,18 @@ from conftest import EXAMPLES
 
 from blogarchive.cli import main
 from blogarchive.import_report import format_report
-from blogarchive.importer import POST_BATCH, BlockStore, WriteOutcome, read_dump_text, read_dumps
+from blogarchive.importer import BlockStore, read_dump_text, read_dumps
 from blogarchive.loader import LoadResult, _place_summary, load_dumps
 from blogarchive.loader.chrome import learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
+from blogarchive.loader.known_titles import KnownElsewhere, KnownTitles, SortedDigests, digests
 from blogarchive.loader.merge import Groups, duplicate_groups, merge_posts, title_key
 from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
-from blogarchive.loader.stored import Span, StoredList, StoredTexts
+from blogarchive.loader.stored import INTS, Span, StoredInts, StoredList, StoredTexts
 from blogarchive.post import to_markdown
+from blogarchive.post_writer import POST_BATCH, WriteOutcome
 from blogarchive.text import FORBIDDEN_RE, holds_forbidden
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,7 +192,7 @@ def test_duplicates_grouped_by_title_key_even_when_two_titles_share_one():
     assert duplicate_groups(raws, title_keys=[7, 7, 7, 7]) == want  # every key collides
     groups = Groups(want)
     assert [groups[k] for k in range(len(groups))] == want
-    assert {type(a).__name__ for a in vars(groups).values()} == {"array"}
+    assert {type(groups.members).__name__, type(groups.starts).__name__} == {"array"}
 
 
 def test_control_character_test_agrees_with_forbidden_re_on_every_code_point():
@@ -199,3 +201,87 @@ def test_control_character_test_agrees_with_forbidden_re_on_every_code_point():
     for c in map(chr, range(0x110000)):
         for text in (c, f"ab{c}", f"é{c}x"):
             assert holds_forbidden(text) == bool(FORBIDDEN_RE.search(text)), hex(ord(c))
+
+
+def _crafted_copies() -> list[RawPost]:
+    """Copies of posts across three dumps: the same post twice and three times, two posts
+    sharing a title but not their words, titles whose slugs collide, a blog's own slug, a
+    copy standing away from its dump's run."""
+    words = "Leeks stand in rows along the wall of the allotment all winter long"
+    raws = [
+        RawPost("A leek", 1, 1, "d1", 0, blocks=[words]),
+        RawPost("Bean rows", 3, 3, "d1", 1, blocks=["Beans climb the canes by June."]),
+        RawPost("A Leek", 1, 1, "d2", 0, blocks=[words, "A second block."]),
+        RawPost("Bean rows", 5, 5, "d2", 1, blocks=["Something else entirely, on slugs."]),
+        RawPost("A leek!", 7, 7, "d2", 2, blocks=["Another leek post, other words."]),
+        RawPost("Cabbage", 9, 9, "d2", 3, blocks=["Cabbages."], slug="a-leek"),
+        RawPost("A leek", 2, 2, "d3", 0, blocks=[words]),
+        RawPost("Cabbage", 4, 4, "d3", 1, blocks=["Cabbages."]),
+    ]
+    raws += [RawPost(f"Post {k % 7}", k, k, "d4", k, blocks=[f"Words {k}."]) for k in range(40)]
+    return raws + [RawPost("Bean rows", 8, 8, "d1", 2, blocks=["Beans climb the canes by June."])]
+
+
+def test_merge_on_disk_gives_the_merges_made_in_memory():
+    """With a store, merge_posts groups copies, numbers posts and gives slugs through SQLite
+    tables and keeps the results in the store: the same posts, slugs and slug map as the
+    in-memory merge, on copies crafted to join, collide and stand out of place."""
+    raws = _crafted_copies()
+    posts, slug_of = merge_posts(raws)
+    with BlockStore() as store:
+        on_disk, disk_slug_of = merge_posts(raws, store=store)
+        assert list(on_disk) == list(posts) and list(on_disk.headers) == list(posts.headers)
+        assert dict(disk_slug_of) == dict(slug_of) and len(disk_slug_of) == len(raws)
+        assert [p.slug for p in on_disk.headers][:6] == [
+            "a-leek-2",
+            "bean-rows",
+            "bean-rows-2",
+            "a-leek-3",
+            "a-leek",
+            "post-0",
+        ]
+        for missing in [("d1", 3), ("d3", 2), ("d5", 0), ("d2", -1)]:
+            assert missing not in disk_slug_of
+
+
+def test_merge_on_disk_keeps_nothing_per_post_in_memory():
+    """What the merge keeps for the writers and the report (each post's group of copies,
+    slug and merged fields; each copy's post) waits in the store: in memory only the last
+    unfilled run of numbers, however many the posts."""
+    raws = [RawPost(f"Post {k}", k, k, "d", k, blocks=[f"Words {k}."]) for k in range(6000)]
+    with BlockStore() as store:
+        posts, slug_of = merge_posts(raws, store=store)
+        kept = [slug_of.number, posts.headers.fields.starts, posts.headers.fields.sizes]
+        assert all(isinstance(x, StoredInts) and len(x.tail) < INTS for x in kept)
+        assert isinstance(posts.headers.slugs, StoredList) and not posts.headers.slugs.pending
+        assert not posts.headers.fields.pending
+        assert [posts.headers[k].slug for k in (0, 4095, 4096, 5999)] == [
+            "post-0",
+            "post-4095",
+            "post-4096",
+            "post-5999",
+        ]
+        assert slug_of[("d", 5000)] == "post-5000" and len(slug_of) == 6000
+
+
+def test_known_titles_kept_as_digests_answer_as_the_title_sets_did():
+    """A title is known elsewhere when another dump confirms it, whether or not this dump
+    does too; the digests answer so from the store (bisecting its file) as from memory."""
+    by_dump = [{"a leek", "bean rows"}, {"a leek", "cabbage"}, {"bean rows"}, set()]
+    asked = ["a leek", "bean rows", "cabbage", "onion"]
+    want = [
+        {t for t in asked if any(t in other for j, other in enumerate(by_dump) if j != i)}
+        for i in range(len(by_dump))
+    ]
+    assert want[1] == {"a leek", "bean rows"}  # not cabbage: only dump 1 itself confirms it
+    with BlockStore() as store:
+        for where in (None, store):
+            titles = KnownTitles()
+            for i, found in enumerate(by_dump):
+                titles.add(i, digests(found))
+            index = titles.index(where)
+            assert isinstance(index["all"], SortedDigests) == (where is not None)
+            for i in range(len(by_dump)):
+                known = KnownElsewhere(index, titles.own(i))
+                assert {t for t in asked if t in known} == want[i]
+            titles.close()

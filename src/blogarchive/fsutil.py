@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import OutputError
@@ -10,15 +11,16 @@ from .errors import OutputError
 TEMP_SUFFIX = ".blogarchive-tmp"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one rename; on any failure the old file is untouched.
+def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace `path` with `data` (bytes, or its parts one after another, made as they are
+    written) in one rename; on any failure the old file is untouched.
 
     The temp file is created with the usual permissions (0666 less the umask), as a plain
     write would, not mkstemp's 0600; it is `.<name>.<random>.blogarchive-tmp` beside `path`."""
     commit_staged(stage_write(path, data), path)
 
 
-def stage_write(path: Path, data: bytes) -> Path:
+def stage_write(path: Path, data: bytes | Iterable[bytes]) -> Path:
     """`data` written and synced to a temp file beside `path` (see atomic_write), which
     `commit_staged` renames over `path`; the temp file's path."""
     path = Path(path)
@@ -29,7 +31,8 @@ def stage_write(path: Path, data: bytes) -> Path:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for part in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
+                fh.write(part)
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:

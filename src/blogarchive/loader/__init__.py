@@ -6,7 +6,6 @@ body.py writes a post's Markdown, merge.py joins copies of one post across dumps
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +15,11 @@ from ..post import Post
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
+from .known_titles import KnownTitles
 from .merge import MergedPosts, lone, merge_posts, title_key
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
-from .stored import Joined, Span, stored_list
+from .stored import Joined, Span, stored_ints, stored_list
 
 
 @dataclass
@@ -88,15 +88,16 @@ def load_dumps(
         P.set_state,
         {"dumps": dumps, "digest": sink and sink.digest, "store_blocks": store is not None},
     )
-    profile, controls = _learn_chrome(dumps, workers, store)
+    profile, chrome, controls = _learn_chrome(dumps, workers, store)
     workers.broadcast(P.set_state, {"controls": controls})
-    firsts, titles, votes = _first_pass(dumps, profile, workers, store)
+    firsts, titles, votes = _first_pass(dumps, chrome, workers, store)
     places = decide_places(votes)
-    parses, raws, keys, guesses = [], stored_list(store), array("q"), stored_list(store)
+    parses, raws, keys, guesses = [], stored_list(store), stored_ints(store), stored_list(store)
     lones = stored_list(store)
-    workers.broadcast(P.set_state, {"titles": P.title_index(titles), "places": places})
-    with_first = _with(firsts)
-    for batch, results in _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first):
+    workers.broadcast(P.set_state, {"titles": titles.index(store), "places": places})
+    with_first = _with(firsts, titles)
+    cuts = _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first)
+    for batch, results in cuts:
         for parse, digest, packed in results:
             if sink:
                 sink.take(parse, digest)
@@ -112,13 +113,14 @@ def load_dumps(
                 lones.extend(lone(raw) for raw in parse.posts)
             parses.append(parse)
         advance(len(batch))
+    titles.close()
     parses.extend(extra)
     getattr(guesses, "flush", lambda: None)()
     extra_raws = [raw for p in extra for raw in p.posts]
     posts, slug_of = merge_posts(
         Joined(raws, extra_raws),
-        records=lambda: stored_list(store),
-        title_keys=keys + array("q", [title_key(raw.title) for raw in extra_raws]),
+        store=store,
+        title_keys=Joined(keys, [title_key(raw.title) for raw in extra_raws]),
         lones=Joined(lones, [lone(raw) for raw in extra_raws]),
     )
     return LoadResult(
@@ -131,8 +133,9 @@ def load_dumps(
 
 def _learn_chrome(dumps, workers, store=None):
     """The chrome the pages share, from each page's first and last lines (all of them only
-    where the shared lines run deeper than PageEnds keeps); and the indexes of the dumps
-    that hold control characters.  The kept lines wait in `store`, if given."""
+    where the shared lines run deeper than PageEnds keeps): the profile's summary, and each
+    dump's chrome lines by its index; and the indexes of the dumps that hold control
+    characters.  The kept lines, and each dump's chrome, wait in `store`, if given."""
     for keep in (P.HEAD, P.HEAD * 16, None):
         workers.broadcast(P.set_state, {"keep": keep})
         pages, controls = {}, set()
@@ -144,32 +147,41 @@ def _learn_chrome(dumps, workers, store=None):
                 if found:
                     controls.add(i)
         try:
-            return learn_chrome(pages), controls
+            profile = learn_chrome(pages)
         except P.TooDeep:
             continue
+        chrome = stored_list(store)  # each dump's, by its index: sent with its batch
+        chrome.extend(profile.of(name) for name in pages)
+        profile.found.clear()
+        getattr(chrome, "flush", lambda: None)()
+        return profile, chrome, controls
     raise AssertionError("PageEnds without a limit keeps every line")
 
 
-def _first_pass(dumps, profile, workers, store=None):
+def _first_pass(dumps, chrome, workers, store=None):
     """Every dump classified (packed and pickled; waiting in `store`, if given), its known
-    titles, and the votes of all on meta lines (known titles come back None where they wait
-    for the votes: pass 3)."""
-    workers.broadcast(P.set_state, {"chrome": profile.lines})
-    firsts, names, titles, votes = stored_list(store), [], {}, Counter()
-    for _, results in _in_turn(workers, P.first_task, _batches(len(dumps), workers)):
-        for name, first, vote, known in results:
+    titles (known_titles.KnownTitles: the caller closes it), and the votes of all on meta
+    lines (known titles come back None where they wait for the votes: pass 3); `chrome`,
+    each dump's chrome lines, goes with the dump's batch."""
+    firsts, titles, votes, pending = stored_list(store), KnownTitles(), Counter(), []
+    with_chrome = lambda batch: [(i, chrome[i]) for i in batch]  # noqa: E731
+    for batch, results in _in_turn(
+        workers, P.first_task, _batches(len(dumps), workers), with_chrome
+    ):
+        for i, (_, first, vote, known) in zip(batch, results):
             firsts.append(first)
-            names.append(name)
             votes += vote
-            titles[name] = known
-    pending = [i for i in range(len(firsts)) if titles[names[i]] is None]
+            if known is None:
+                pending.append(i)
+            else:
+                titles.add(i, known)
     if pending:
         workers.broadcast(P.set_state, {"places": decide_places(votes)})
         for batch, found in _in_turn(
             workers, P.titles_task, _batches(pending, workers), _with(firsts)
         ):
             for i, known in zip(batch, found):
-                titles[names[i]] = known
+                titles.add(i, known)
     return firsts, titles, votes
 
 
@@ -181,9 +193,12 @@ def _batches(items: int | list, workers) -> list[list]:
     return [items[k : k + size] for k in range(0, len(items), size)]
 
 
-def _with(firsts) -> Callable[[list[int]], list[tuple[int, bytes]]]:
-    """A batch of dump indexes -> (index, its first pass) each, read when the batch is sent."""
-    return lambda batch: [(i, firsts[i]) for i in batch]
+def _with(firsts, titles=None) -> Callable[[list[int]], list[tuple]]:
+    """A batch of dump indexes -> (index, its first pass) each, and its known titles if
+    `titles` is given, read when the batch is sent."""
+    if titles is None:
+        return lambda batch: [(i, firsts[i]) for i in batch]
+    return lambda batch: [(i, firsts[i], titles.own(i)) for i in batch]
 
 
 AHEAD = 3  # batches in the workers' hands at a time (see _in_turn)

@@ -10,11 +10,13 @@ place on most of the pages, so it is never taken for chrome.  No theme's strings
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import grammar as G
 from .lines import DATELINE_RE
+from .stored import width
 
 MIN_PAGES = 3  # fewer pages cannot tell a blog's chrome from a post shown on each
 SHARE = 0.6  # a line must stand in the same place on this share of the pages
@@ -23,18 +25,32 @@ SKIP = 1  # lines a page may hold that the others lack (a "Menu" toggle) and sta
 
 @dataclass
 class ChromeProfile:
-    """Per dump: line index -> why it is chrome; and a summary for the import report."""
+    """Per dump: line index -> why it is chrome (`of`, made when asked from `found`, three
+    numbers a line, 4 bytes each where that is enough: its index, how many pages agree, 0 for
+    the top or 1 for the bottom);
+    and a summary for the import report."""
 
-    lines: dict[str, dict[int, str]] = field(default_factory=dict)
+    found: dict[str, array] = field(default_factory=dict)
+    pages: int = 0
     summary: list[str] = field(default_factory=list)
 
     def of(self, name: str) -> dict[int, str]:
-        return self.lines.get(name, {})
+        found, out, reasons = self.found.get(name, ()), {}, {}
+        for k in range(0, len(found), 3):
+            line, agree, end = found[k : k + 3]
+            if (agree, end) not in reasons:  # one string per count, however many lines
+                reasons[(agree, end)] = (
+                    f"page chrome: the same line at the {('top', 'bottom')[end]} of {agree} "
+                    f"of {self.pages} pages"
+                )
+            out[line] = reasons[(agree, end)]
+        return out
 
 
 def learn_chrome(pages: dict[str, Sequence[str]]) -> ChromeProfile:
     """Chrome of every page (name -> its lines), read from the top down and the bottom up."""
-    profile = ChromeProfile({name: {} for name in pages})
+    code = width(max(len(pages), *(len(rows) for rows in pages.values()), 0))
+    profile = ChromeProfile({name: array(code) for name in pages}, len(pages))
     if len(pages) < MIN_PAGES:
         if pages:
             profile.summary.append(
@@ -47,16 +63,11 @@ def learn_chrome(pages: dict[str, Sequence[str]]) -> ChromeProfile:
     keys = {name: _Keys(rows, seqs[name]) for name, rows in pages.items()}
     for end, label in ((False, "top"), (True, "bottom")):
         found = _consensus(keys, int(need), from_end=end)
-        reasons: dict[int, str] = {}  # one string per count, however many lines it explains
         for name, positions in found.items():
-            for pos, agree in positions:
-                if agree not in reasons:
-                    reasons[agree] = (
-                        f"page chrome: the same line at the {label} of {agree} of {len(pages)} "
-                        "pages"
-                    )
-                profile.lines[name][seqs[name][pos]] = reasons[agree]
-        count = max((len(p) for p in found.values()), default=0)
+            for k in range(0, len(positions), 2):
+                pos, agree = positions[k : k + 2]
+                profile.found[name].extend((seqs[name][pos], agree, int(end)))
+        count = max((len(p) // 2 for p in found.values()), default=0)
         profile.summary.append(
             f"{label} of the pages: {count} lines of chrome shared by at least "
             f"{int(need)} of {len(pages)} pages"
@@ -73,6 +84,8 @@ def _nonblank_lines(rows) -> Sequence[int]:
 
 class _Keys:
     """A page's non-blank lines as comparison keys, computed only as far as the walk reads."""
+
+    __slots__ = ("rows", "seq", "from_end", "cache")
 
     def __init__(self, rows: list[str], seq: list[int], from_end: bool = False):
         self.rows, self.seq, self.from_end, self.cache = rows, seq, from_end, {}
@@ -94,6 +107,8 @@ class _Keys:
 
     def _key(self, pos: int) -> str:
         if pos not in self.cache:
+            if len(self.cache) > 2 * (SKIP + 1):  # the walk only moves on: keep its window
+                self.cache.clear()
             self.cache[pos] = G.norm(self.raw(pos))
         return self.cache[pos]
 
@@ -113,15 +128,15 @@ def post_structure(key: str) -> bool:
     )
 
 
-def _consensus(
-    keys: dict[str, _Keys], need: int, from_end: bool
-) -> dict[str, list[tuple[int, int]]]:
+def _consensus(keys: dict[str, _Keys], need: int, from_end: bool) -> dict[str, array]:
     """Walk every page in step from one end while most pages show the same line there.
 
-    Returns, per page, the positions (in its non-blank lines) found to be shared chrome."""
+    Returns, per page, the positions (in its non-blank lines) found to be shared chrome,
+    each followed by how many pages agree on it."""
     order = {n: (k.reversed() if from_end else k) for n, k in keys.items()}
     at = {n: 0 for n in order}
-    found: dict[str, list[tuple[int, int]]] = {n: [] for n in order}
+    code = width(max(len(order), *(len(k) for k in order.values()), 0))
+    found: dict[str, array] = {n: array(code) for n in order}  # 4 bytes a number if enough
     active = set(order)
     while len(active) >= need:
         votes: dict[str, list[int]] = {}  # line -> [pages showing it, pages showing it next]
@@ -154,6 +169,8 @@ def _consensus(
             break  # too few left in step, a post's own line, or a title over its date or byline
         for n, pos in steps.items():
             real = len(order[n]) - 1 - pos if from_end else pos
-            found[n].append((real, agree))
+            found[n].extend((real, agree))
             at[n] = pos + 1
+    for keys_of in order.values():  # what the walk read of each page: no longer needed
+        keys_of.cache.clear()
     return found

@@ -11,13 +11,14 @@ import difflib
 import hashlib
 import re
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ..post import Post, Source
 from ..text import normalise_title, safe_slug, unique_slug
+from .merge_table import CopyTable, PostNames, TakenSlugs
 from .model import RawPost, unite
+from .stored import stored_ints, stored_list
 
 _WORD_RE = re.compile(r"\w+")
 SAME_POST_OVERLAP = 0.6
@@ -148,21 +149,30 @@ def _same_posts(raws: Sequence[RawPost], members: list[int], blocks_of: Blocks) 
 
 
 class Groups(Sequence):
-    """Groups of indexes (duplicate_groups') in two arrays, 8 bytes an index and a group,
-    where a list of lists took about a hundred."""
+    """Groups of indexes (duplicate_groups') in two sequences of numbers, 8 bytes an index
+    and a group (arrays, or StoredInts waiting in a store), where a list of lists took about
+    a hundred."""
 
-    def __init__(self, groups: list[list[int]]):
-        self.members = array("q", [k for g in groups for k in g])
-        self.starts = array("q", [0])
+    def __init__(self, groups: Iterable[list[int]] = (), members=None, starts=None):
+        self.members = array("q") if members is None else members
+        self.starts = array("q") if starts is None else starts
+        self.starts.append(0)
+        self.end = 0
         for g in groups:
-            self.starts.append(self.starts[-1] + len(g))
+            self.append(g)
+
+    def append(self, group: list[int]) -> None:
+        self.members.extend(group)
+        self.end += len(group)
+        self.starts.append(self.end)
 
     def __len__(self) -> int:
         return len(self.starts) - 1
 
     def __getitem__(self, k: int) -> list[int]:
         k = range(len(self))[k]
-        return self.members[self.starts[k] : self.starts[k + 1]].tolist()
+        start, stop = self.starts[k], self.starts[k + 1]
+        return list(self.members[start:stop])
 
 
 def merge_blocks(copies: list[list[str]]) -> list[str]:
@@ -252,15 +262,21 @@ def assign_slugs(bases: Sequence[str], wanted: list[str | None] | None = None) -
     """Unique slugs: the blog's own where a source gives one (these are claimed first, so old
     addresses keep working), else the title's (`bases`: base_slug of each post's title); a
     collision gets -2, -3… in dump order."""
-    wanted = wanted or [None] * len(bases)
-    taken: set[str] = set()
-    slugs: list[str | None] = [None] * len(bases)
-    for claim_own in (True, False):
-        for i, (base, own) in enumerate(zip(bases, wanted)):
-            if slugs[i] is not None or (own is not None) != claim_own:
-                continue
-            slugs[i] = unique_slug(own or base, taken)
-    return slugs
+    names = _Names()
+    for base, own in zip(bases, wanted or [None] * len(bases)):
+        names.add(base, own)
+    for i, slug in given_slugs(names.claims, set()):
+        names.give(i, slug)
+    return names.slugs()
+
+
+def given_slugs(claims: Callable[[bool], Iterable[tuple[int, str]]], taken) -> Iterator:
+    """(post, its unique slug) for every post: first those with the blog's own slug, then
+    the others, each in post order (`claims(own)`: (post, the slug it asks for) of either);
+    `taken` is the set of slugs given (text.unique_slug), perhaps on disk."""
+    for own in (True, False):
+        for i, asked in claims(own):
+            yield i, unique_slug(asked, taken)
 
 
 class MergedPosts(Sequence):
@@ -287,16 +303,15 @@ class MergedPosts(Sequence):
 class SlugMap(Mapping):
     """(dump, raw index) -> the slug of the post that copy became, in a few bytes a copy:
     a dump's copies stand together in the merge's `raws`, in index order, so each one's post
-    is kept by its place (`place`); a copy standing elsewhere is kept by its key."""
+    is kept by its place (`place`; `number`, an array or StoredInts, a copy's place -> its
+    post's number); a copy standing elsewhere is kept by its key."""
 
-    def __init__(self, size: int):
-        self.number = array("q", [-1]) * size  # a copy's place -> its post's number
-        self.dump = array("l", [-1]) * size  # a copy's place -> its dump's number
+    def __init__(self, size: int, number=None):
+        self.number = array("q", [-1]) * size if number is None else number
         self.first: dict[str, int] = {}  # dump -> the place its copy 0 would stand at
-        self.ids: dict[str, int] = {}  # dump -> its number
-        self.dumps: list[str] = []
+        self.last: dict[str, int] = {}  # dump -> its last copy standing at its place
         self.odd: dict[tuple[str, int], int] = {}  # copies not where `first` says
-        self.slugs: list[str] = []  # post number -> slug (set once slugs are given)
+        self.slugs: Sequence[str] = []  # post number -> slug (set once slugs are given)
 
     def place(self, raw: RawPost, k: int, number: int) -> None:
         """raws[k] (`raw`) became post `number`."""
@@ -306,10 +321,9 @@ class SlugMap(Mapping):
         """raws[k], copy `index` of `dump`, became post `number`."""
         if dump not in self.first:
             self.first[dump] = k - index
-            self.ids[dump] = len(self.dumps)
-            self.dumps.append(dump)
         if self.first[dump] == k - index:
-            self.number[k], self.dump[k] = number, self.ids[dump]
+            self.number[k] = number
+            self.last[dump] = max(index, self.last.get(dump, index))
         else:
             self.odd[(dump, index)] = number
 
@@ -317,25 +331,25 @@ class SlugMap(Mapping):
         if key in self.odd:
             return self.odd[key]
         dump, index = key
-        k = self.first[dump] + index if dump in self.first else -1
-        if not 0 <= k < len(self.number) or self.number[k] < 0:
+        if not 0 <= index <= self.last.get(dump, -1):
             raise KeyError(key)
-        if self.dumps[self.dump[k]] != dump:
+        number = self.number[self.first[dump] + index]
+        if number < 0:
             raise KeyError(key)
-        return self.number[k]
+        return number
 
     def __getitem__(self, key) -> str:
         return self.slugs[self._number(key)]
 
     def __iter__(self):
-        for k, number in enumerate(self.number):
-            if number >= 0:
-                dump = self.dumps[self.dump[k]]
-                yield (dump, k - self.first[dump])
+        for dump, last in self.last.items():
+            for index in range(last + 1):
+                if (dump, index) not in self.odd and self.number[self.first[dump] + index] >= 0:
+                    yield (dump, index)
         yield from self.odd
 
     def __len__(self) -> int:
-        return sum(1 for n in self.number if n >= 0) + len(self.odd)
+        return sum(1 for _ in self)
 
 
 @dataclass(frozen=True)
@@ -359,34 +373,37 @@ def lone(raw: RawPost) -> Lone:
 def merge_posts(
     raws: Sequence[RawPost],
     blocks_of: Blocks = own_blocks,
-    records: Callable[[], Any] = list,
+    store=None,
     title_keys: Sequence[int] | None = None,
     lones: Sequence[Lone] | None = None,
 ) -> tuple[MergedPosts, SlugMap]:
-    """Final posts, and for each (dump, raw index) the slug it became.  What is kept of every
-    post between the steps goes in a list from `records` (the loader's may wait on disk:
-    stored.StoredList), so only one post's copies are held at a time (`title_keys`: see
-    duplicate_groups; `lones`, each raw's Lone, spares reading the copies that have no other)."""
-    groups = Groups(duplicate_groups(raws, blocks_of, title_keys))
-    fields, wanted, bases, where = records(), [], [], SlugMap(len(raws))
-    undated = 0
-    for number, group in enumerate(groups):
-        if lones is not None and len(group) == 1:
-            one = lones[group[0]]
-            merged, own, base = one.fields, one.own, one.base
-            where.place_at(one.dump, one.index, group[0], number)
-        else:
-            copies = [raws[k] for k in group]
-            merged, own = merge_group(copies), own_slug(copies)
-            base = base_slug(merged["title"])
-            for k, raw in zip(group, copies):
-                where.place(raw, k, number)
-        fields.append(merged)
-        wanted.append(own)
-        bases.append(base)
-        undated += merged["date"] is None
-    where.slugs = slugs = assign_slugs(bases, wanted)
-    del bases, wanted
+    """Final posts, and for each (dump, raw index) the slug it became.  With a `store` (the
+    loader's BlockStore), what is kept of every copy and post between the steps waits on
+    disk (stored.py, merge_table.py), so only one post's copies are held at a time and
+    memory does not grow with the posts (`title_keys`: see duplicate_groups; `lones`, each
+    raw's Lone, spares reading the copies that have no other)."""
+    kept = _Kept(raws, blocks_of, store, title_keys)
+    fields, undated = stored_list(store), 0
+    try:
+        for number, group in enumerate(kept.found()):
+            kept.groups.append(group)
+            if lones is not None and len(group) == 1:
+                one = lones[group[0]]
+                merged, own, base = one.fields, one.own, one.base
+                kept.where.place_at(one.dump, one.index, group[0], number)
+            else:
+                copies = [raws[k] for k in group]
+                merged, own = merge_group(copies), own_slug(copies)
+                base = base_slug(merged["title"])
+                for k, raw in zip(group, copies):
+                    kept.where.place(raw, k, number)
+            fields.append(merged)
+            kept.names.add(base, own)
+            undated += merged["date"] is None
+        slugs = kept.slugs()
+        where, groups = kept.placed(slugs), kept.groups
+    finally:
+        kept.close()
     getattr(fields, "flush", lambda: None)()  # before readers are forked (StoredList)
 
     def build(k: int) -> Post:
@@ -394,6 +411,93 @@ def merge_posts(
         return Post(slug=slugs[k], body=body, **fields[k])
 
     return MergedPosts(Headers(fields, slugs), build, undated), where
+
+
+class _Kept:
+    """What merge_posts keeps of every copy and post while it merges: in memory, or, with a
+    store, on disk (merge_table's SQLite tables; stored.py's lists in the store)."""
+
+    def __init__(self, raws, blocks_of: Blocks, store, title_keys):
+        self.raws, self.blocks_of, self.store = raws, blocks_of, store
+        self.groups = Groups(members=stored_ints(store), starts=stored_ints(store))
+        if store is None:
+            self.table, self.names, self.taken = None, _Names(), set()
+            self.keys, self.where = title_keys, SlugMap(len(raws))
+            return
+        keys = title_keys if title_keys is not None else (title_key(r.title) for r in raws)
+        self.table, self.names, self.taken = CopyTable(keys), PostNames(), TakenSlugs()
+        self.where = SlugMap(len(raws), number=_Placing(self.table))
+
+    def found(self) -> Iterator[list[int]]:
+        """Groups of copies of one post, in first-seen order (see duplicate_groups)."""
+        if self.table is None:
+            yield from duplicate_groups(self.raws, self.blocks_of, self.keys)
+            return
+        for members in self.table.shared_keys():
+            for group in _same_posts(self.raws, members, self.blocks_of):
+                if len(group) > 1:
+                    self.table.join(group)
+        yield from self.table.groups()
+
+    def slugs(self) -> Sequence[str]:
+        """Each post's unique slug (see assign_slugs), in post order."""
+        for i, slug in given_slugs(self.names.claims, self.taken):
+            self.names.give(i, slug)
+        slugs = stored_list(self.store)
+        slugs.extend(self.names.slugs())
+        getattr(slugs, "flush", lambda: None)()
+        return slugs
+
+    def placed(self, slugs: Sequence[str]) -> SlugMap:
+        """The SlugMap, with the slugs, its numbers (on disk: in the table until now) where
+        they will stay."""
+        if self.table is not None:
+            self.where.number = stored_ints(self.store)
+            self.where.number.extend(self.table.posts())
+        self.where.slugs = slugs
+        return self.where
+
+    def close(self) -> None:
+        for keeper in (self.table, self.names, self.taken):
+            getattr(keeper, "close", lambda: None)()
+
+
+class _Placing:
+    """SlugMap.number while merge_posts merges on disk: each copy's post goes to the table."""
+
+    def __init__(self, table: CopyTable):
+        self.table = table
+
+    def __setitem__(self, k: int, post: int) -> None:
+        self.table.place(k, post)
+
+
+class _Names:
+    """Each post's base and own slug, then its slug, in memory (merge_table.PostNames'
+    interface)."""
+
+    def __init__(self):
+        self.bases: list[str] = []
+        self.wanted: list[str | None] = []
+        self.given: list[str | None] = []
+
+    def add(self, base: str, own: str | None) -> None:
+        self.bases.append(base)
+        self.wanted.append(own)
+
+    def claims(self, own: bool) -> Iterator[tuple[int, str]]:
+        """(post, the slug it asks for) of the posts with an own slug, or of the others."""
+        for i, (base, wanted) in enumerate(zip(self.bases, self.wanted)):
+            if (wanted is not None) == own:
+                yield i, wanted or base
+
+    def give(self, post: int, slug: str) -> None:
+        if not self.given:
+            self.given = [None] * len(self.bases)
+        self.given[post] = slug
+
+    def slugs(self) -> list[str]:
+        return self.given
 
 
 class Headers(Sequence):

@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from .classify import Classified, place_votes, resolve_meta
+from .known_titles import KnownElsewhere, digests
 from .merge import lone, title_key
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
-from .stored import StoredTexts
+from .stored import PackedTexts, StoredTexts, width
 from .stored import pack as pack_record
 
 HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
@@ -49,13 +50,15 @@ class PageEnds(Sequence):
     kept lines can wait in a BlockStore (`spill`), so what the chrome pass holds of all the
     pages together is a few numbers a line."""
 
+    __slots__ = ("size", "count", "heads", "at", "texts")
+
     def __init__(self, rows: list[str], keep: int | None = HEAD):
         nonblank = [i for i, t in enumerate(rows) if t.strip()]
         head = nonblank if keep is None else nonblank[:keep]
         tail = [] if keep is None else nonblank[max(keep, len(nonblank) - keep) :]
         self.size, self.count, self.heads = len(rows), len(nonblank), len(head)
-        self.at = array("q", head + tail)  # where the kept lines stand, in order
-        self.texts: Sequence[str] = [rows[i] for i in self.at]
+        self.at = array(width(len(rows)), head + tail)  # where the kept lines stand, in order
+        self.texts: Sequence[str] = PackedTexts([rows[i] for i in self.at])
 
     def __len__(self) -> int:
         return self.size
@@ -77,6 +80,8 @@ class PageEnds(Sequence):
 
 class _NonBlank(Sequence):
     """The indexes of a PageEnds' non-blank lines, known only for the lines it kept."""
+
+    __slots__ = ("page",)
 
     def __init__(self, page: PageEnds):
         self.page = page
@@ -173,20 +178,22 @@ def _rows(state: dict, i: int, text: str) -> list[str]:
     return split_lines(text, i in state["controls"])
 
 
-def first_task(state: dict, batch: list[int]) -> list[tuple[str, bytes, Counter, Any]]:
-    """Pass 2: classify each dump's lines; its meta-line votes; its known titles where they do
-    not depend on the votes of the other dumps (else None: pass 3 finds them).  The FirstPass
+def first_task(state: dict, batch: list[tuple[int, dict]]) -> list[tuple[str, bytes, Counter, Any]]:
+    """Pass 2: classify each dump (index, its chrome lines); its meta-line votes; its known
+    titles where they do not depend on the votes of the other dumps (else None: pass 3 finds
+    them).  The FirstPass
     is kept pickled (`frozen`): a tenth of the memory its objects take."""
     out = []
-    for i in batch:
+    for i, chrome in batch:
         name, text, ov = state["dumps"][i]
         controls = i in state["controls"]
         rows = split_lines(text, controls)
-        done = first_pass(text, name, ov, state["chrome"].get(name, {}), rows, controls)
+        done = first_pass(text, name, ov, chrome, rows, controls)
         first, votes, places = pack(done), place_votes(done), _Places()
         resolve_meta(done, places)  # undone: pass 4 resolves again, with every dump's votes
         first.places_read = places.read
-        out.append((name, freeze(first), votes, None if places.read else known_titles_of(done)))
+        known = None if places.read else digests(known_titles_of(done))
+        out.append((name, freeze(first), votes, known))
     return out
 
 
@@ -198,27 +205,28 @@ def thaw(frozen: bytes) -> FirstPass:
     return pickle.loads(frozen)
 
 
-def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[set]:
-    """Pass 3, for dumps whose meta lines' place the whole import decides: known titles."""
+def titles_task(state: dict, batch: list[tuple[int, bytes]]) -> list[bytes]:
+    """Pass 3, for dumps whose meta lines' place the whole import decides: known titles
+    (known_titles.digests)."""
     out = []
     for i, first in batch:
         text = state["dumps"][i][1]
         done = unpack(thaw(first), _rows(state, i, text))
         resolve_meta(done, state["places"])
-        out.append(known_titles_of(done))
+        out.append(digests(known_titles_of(done)))
     return out
 
 
-def cut_task(state: dict, batch: list[tuple[int, bytes]]) -> list[tuple[Any, Any, Any]]:
+def cut_task(state: dict, batch: list[tuple[int, bytes, bytes]]) -> list[tuple[Any, Any, Any]]:
     """Pass 4: cut each dump into posts; hand its notes to the digest and drop them; where the
     posts are stored (state["store_blocks"]), each one is pickled here (`stored.pack`, its
     blocks too) and taken out of the parse (PackedPosts)."""
     out = []
-    for i, first in batch:
+    for i, first, own_titles in batch:
         name, text, _ = state["dumps"][i]
         done = unpack(thaw(first), _rows(state, i, text))
         resolve_meta(done, state["places"])
-        parse = cut_posts(done, KnownElsewhere(state["titles"], name))
+        parse = cut_posts(done, KnownElsewhere(state["titles"], own_titles))
         digest = state["digest"](parse) if state["digest"] else None
         if state["digest"]:
             parse.notes = []
@@ -243,25 +251,6 @@ class PackedPosts:
     blobs: list[bytes]
     title_keys: list[int]
     lones: list[bytes]
-
-
-class KnownElsewhere:
-    """Titles some other dump of the import confirms (`in` only): counted once, not a set of
-    every other dump's titles per dump."""
-
-    def __init__(self, titles: dict[str, frozenset[str]], name: str):
-        self.own, self.count = titles["by_dump"].get(name, frozenset()), titles["count"]
-
-    def __contains__(self, title: str) -> bool:
-        return self.count.get(title, 0) - (title in self.own) > 0
-
-
-def title_index(by_dump: dict[str, set[str]]) -> dict:
-    """Each dump's titles and, per title, how many dumps confirm it (for KnownElsewhere)."""
-    count: Counter = Counter()
-    for titles in by_dump.values():
-        count.update(titles)
-    return {"by_dump": {n: frozenset(t) for n, t in by_dump.items()}, "count": dict(count)}
 
 
 class InProcess:

@@ -8,21 +8,56 @@ unnamed temp file) and costs a few numbers in memory; it is read back when looke
 from __future__ import annotations
 
 import pickle
+import sqlite3
 from array import array
 from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
-CHUNK = 256  # records written to the store in one blob
+DB_CACHE_KIB = 512  # the most a private_db holds of its pages in memory
+
+CHUNK = 256  # records written to the store in one blob (a StoredList)
+PENDING = 1 << 20  # or sooner, once they hold this many bytes
+
+
+def width(largest: int) -> str:
+    """The array type code for numbers up to `largest`: 4 bytes each where that is enough."""
+    return "I" if largest < 1 << 32 else "q"
+
+
+class PackedTexts(Sequence):
+    """Lines as one UTF-8 blob and where each ends: two objects however many the lines, so
+    a worker hands them over (and the main process lets them go) without a string each."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, texts: Sequence[str]):
+        data = [t.encode("utf-8") for t in texts]
+        self.blob = b"".join(data)
+        self.ends = array(width(len(self.blob)), accumulate((len(d) for d in data), initial=0))
+
+    def __len__(self) -> int:
+        return len(self.ends) - 1
+
+    def __getitem__(self, k: int) -> str:
+        return self.blob[self.ends[k] : self.ends[k + 1]].decode("utf-8")
+
+    def __getstate__(self):
+        return self.blob, self.ends
+
+    def __setstate__(self, state) -> None:
+        self.blob, self.ends = state
 
 
 class StoredTexts(Sequence):
     """Lines written to a BlockStore as one blob; each is read back (`store.read`) when asked."""
 
+    __slots__ = ("store", "ref", "ends")
+
     def __init__(self, store, texts: Sequence[str]):
-        data = [t.encode("utf-8") for t in texts]
-        self.store, self.ref = store, store.put([b"".join(data)])[0]
-        self.ends = array("q", accumulate((len(d) for d in data), initial=0))
+        packed = texts if isinstance(texts, PackedTexts) else PackedTexts(texts)
+        self.store, self.ref = store, store.put([packed.blob])[0]
+        self.ends = packed.ends
 
     def __len__(self) -> int:
         return len(self.ends) - 1
@@ -30,6 +65,17 @@ class StoredTexts(Sequence):
     def __getitem__(self, k: int) -> str:
         start = self.ends[k]
         return self.store.read(self.ref, start, self.ends[k + 1] - start).decode("utf-8")
+
+
+def private_db() -> sqlite3.Connection:
+    """A private on-disk SQLite database (a temp file, gone when closed) that holds at most
+    DB_CACHE_KIB of its pages in memory, however large its tables grow; nothing is journaled
+    or synced (it dies with the import)."""
+    db = sqlite3.connect("")
+    db.execute(f"PRAGMA cache_size = -{DB_CACHE_KIB}")
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    return db
 
 
 def pack(record: Any) -> bytes:
@@ -42,14 +88,73 @@ def stored_list(store) -> "StoredList | list":
     return StoredList(store) if store is not None else []
 
 
-class StoredList(Sequence):
-    """A list whose records wait pickled in a BlockStore, written CHUNK at a time; each is
-    unpickled when looked up (a new object every time: compare records, not their ids)."""
+def stored_ints(store) -> "StoredInts | array":
+    """A StoredInts in `store`, or a plain array of 64-bit numbers where there is no store."""
+    return StoredInts(store) if store is not None else array("q")
+
+
+INTS = 4096  # numbers written to the store in one blob by a StoredInts
+
+
+class StoredInts(Sequence):
+    """64-bit numbers appended to a BlockStore INTS at a time (the last, unfilled run in
+    memory): one number a post costs nothing in memory, however many the posts.  Each is
+    read back by position when looked up (processes forked later read it too)."""
 
     def __init__(self, store):
-        self.store, self.refs = store, []  # one ref per CHUNK records
-        self.starts, self.sizes = array("q"), array("q")  # each record's place in its chunk
+        self.store, self.refs, self.tail = store, [], array("q")
+
+    def append(self, n: int) -> None:
+        self.tail.append(n)
+        if len(self.tail) == INTS:
+            self.refs.append(self.store.put([self.tail.tobytes()])[0])
+            self.tail = array("q")
+
+    def extend(self, numbers) -> None:
+        for n in numbers:
+            self.append(n)
+
+    def __len__(self) -> int:
+        return len(self.refs) * INTS + len(self.tail)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            where = range(len(self))[k]
+            if where.step != 1:
+                return [self[i] for i in where]
+            return self.span(where.start, where.stop)
+        k = range(len(self))[k]
+        run, at = divmod(k, INTS)
+        if run == len(self.refs):
+            return self.tail[at]
+        return int.from_bytes(self.store.read(self.refs[run], at * 8, 8), "little", signed=True)
+
+    def span(self, start: int, stop: int) -> list[int]:
+        """self[start:stop], read a run at a time."""
+        out: list[int] = []
+        while start < stop:
+            run, at = divmod(start, INTS)
+            size = min(stop - start, INTS - at)
+            if run == len(self.refs):
+                out += self.tail[at : at + size]
+            else:
+                part = array("q", self.store.read(self.refs[run], at * 8, size * 8))
+                out += part.tolist()
+            start += size
+        return out
+
+
+class StoredList(Sequence):
+    """A list whose records wait pickled in a BlockStore, written CHUNK at a time (or sooner,
+    past PENDING bytes); where each stands is kept in the store too (StoredInts), so memory
+    holds the records not yet written and nothing per record.  Each record is unpickled when
+    looked up (a new object every time: compare records, not their ids)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.starts, self.sizes = StoredInts(store), StoredInts(store)  # in the store's file
         self.pending: list[bytes] = []
+        self.pending_bytes = 0
 
     def append(self, record: Any) -> None:
         self.add_packed([pack(record)])
@@ -63,7 +168,8 @@ class StoredList(Sequence):
         first = len(self)
         for blob in blobs:
             self.pending.append(blob)
-            if len(self.pending) == CHUNK:
+            self.pending_bytes += len(blob)
+            if len(self.pending) == CHUNK or self.pending_bytes >= PENDING:
                 self.flush()
         return range(first, len(self))
 
@@ -71,13 +177,12 @@ class StoredList(Sequence):
         """Write the pending records (before forking readers, so they share none)."""
         if not self.pending:
             return
-        self.refs.append(self.store.put([b"".join(self.pending)])[0])
-        start = 0
+        start = self.store.put([b"".join(self.pending)])[0][0]
         for blob in self.pending:
             self.starts.append(start)
             self.sizes.append(len(blob))
             start += len(blob)
-        self.pending = []
+        self.pending, self.pending_bytes = [], 0
 
     def __len__(self) -> int:
         return len(self.starts) + len(self.pending)
@@ -88,8 +193,7 @@ class StoredList(Sequence):
         k = range(len(self))[k]
         if k >= len(self.starts):
             return pickle.loads(self.pending[k - len(self.starts)])
-        ref = self.refs[k // CHUNK]
-        return pickle.loads(self.store.read(ref, self.starts[k], self.sizes[k]))
+        return pickle.loads(self.store.get((self.starts[k], self.sizes[k])))
 
 
 class Span(Sequence):
