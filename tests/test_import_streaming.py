@@ -30,7 +30,7 @@ from blogarchive.loader.merge import Groups, duplicate_groups, merge_posts, titl
 from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
-from blogarchive.loader.stored import INTS, Span, StoredInts, StoredList, StoredTexts
+from blogarchive.loader.stored import INTS, Span, StoredInts, StoredList
 from blogarchive.post import to_markdown
 from blogarchive.post_writer import POST_BATCH, WriteOutcome
 from blogarchive.text import FORBIDDEN_RE, holds_forbidden
@@ -133,8 +133,11 @@ def test_page_ends_keep_only_each_end_and_wait_in_the_store():
             deep()
     with BlockStore() as store:
         page.spill(store)
-        assert isinstance(page.texts, StoredTexts)
+        assert page.at is None and page.texts is None  # places and lines: in the store only
         assert [page[i] for i in ends] == [rows[i] for i in ends]
+        assert [seq[p] for p in range(5)] + [seq[len(seq) - 5 + p] for p in range(5)] == ends
+        with pytest.raises(TooDeep):
+            seq[5]
     whole = PageEnds(rows, keep=None)  # the last retry keeps every line
     assert [whole[i] for i in nonblank] == [rows[i] for i in nonblank]
 

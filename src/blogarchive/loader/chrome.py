@@ -50,7 +50,7 @@ class ChromeProfile:
 def learn_chrome(pages: dict[str, Sequence[str]]) -> ChromeProfile:
     """Chrome of every page (name -> its lines), read from the top down and the bottom up."""
     code = width(max(len(pages), *(len(rows) for rows in pages.values()), 0))
-    profile = ChromeProfile({name: array(code) for name in pages}, len(pages))
+    profile = ChromeProfile({}, len(pages))
     if len(pages) < MIN_PAGES:
         if pages:
             profile.summary.append(
@@ -58,59 +58,99 @@ def learn_chrome(pages: dict[str, Sequence[str]]) -> ChromeProfile:
                 f"(needs {MIN_PAGES}); only WordPress's own words are recognised"
             )
         return profile
-    need = max(MIN_PAGES, -(-len(pages) * SHARE // 1))
-    seqs = {name: _nonblank_lines(rows) for name, rows in pages.items()}
-    keys = {name: _Keys(rows, seqs[name]) for name, rows in pages.items()}
+    need = int(max(MIN_PAGES, -(-len(pages) * SHARE // 1)))
+    names, walked = list(pages), [_readable(rows) for rows in pages.values()]
     for end, label in ((False, "top"), (True, "bottom")):
-        found = _consensus(keys, int(need), from_end=end)
-        for name, positions in found.items():
+        found = _consensus(walked, need, from_end=end)
+        for n, positions in found.items():
             for k in range(0, len(positions), 2):
                 pos, agree = positions[k : k + 2]
-                profile.found[name].extend((seqs[name][pos], agree, int(end)))
+                profile.found.setdefault(names[n], array(code)).extend(
+                    (walked[n].nonblank_place(pos), agree, int(end))
+                )
         count = max((len(p) // 2 for p in found.values()), default=0)
         profile.summary.append(
             f"{label} of the pages: {count} lines of chrome shared by at least "
-            f"{int(need)} of {len(pages)} pages"
+            f"{need} of {len(pages)} pages"
         )
     return profile
 
 
-def _nonblank_lines(rows) -> Sequence[int]:
-    """Where a page's non-blank lines stand; a page that keeps only its ends (the passes'
-    PageEnds) says so itself, without listing every line."""
-    known = getattr(rows, "nonblank_lines", None)
-    return known() if known else [i for i, t in enumerate(rows) if t.strip()]
+class _Lines:
+    """A page given as its lines, read the way the walk reads a PageEnds (passes.py)."""
+
+    __slots__ = ("rows", "seq", "count")
+
+    def __init__(self, rows: Sequence[str]):
+        self.rows, self.seq = rows, [i for i, t in enumerate(rows) if t.strip()]
+        self.count = len(self.seq)
+
+    def nonblank_text(self, pos: int) -> str:
+        return self.rows[self.seq[pos]]
+
+    def nonblank_place(self, pos: int) -> int:
+        return self.seq[pos]
 
 
-class _Keys:
-    """A page's non-blank lines as comparison keys, computed only as far as the walk reads."""
+def _readable(rows):
+    """A page as the walk reads it: its non-blank lines' count, texts and places (a
+    PageEnds, from the passes, already answers so without listing every line)."""
+    return rows if hasattr(rows, "nonblank_text") else _Lines(rows)
 
-    __slots__ = ("rows", "seq", "from_end", "cache")
 
-    def __init__(self, rows: list[str], seq: list[int], from_end: bool = False):
-        self.rows, self.seq, self.from_end, self.cache = rows, seq, from_end, {}
+class _Walk:
+    """Every page read in step from one end, by number: where each stands (`at`) and
+    whether it is still in step (`active`), a few bytes a page; a line's key is made
+    again from the page each time it is read, so nothing else is kept per page."""
 
-    def reversed(self) -> "_Keys":
-        return _Keys(self.rows, self.seq, not self.from_end)
+    def __init__(self, pages: list, from_end: bool):
+        self.pages, self.from_end = pages, from_end
+        self.at = array("q", bytes(8 * len(pages)))
+        self.active = bytearray(b"\x01" * len(pages))
 
-    def __len__(self) -> int:
-        return len(self.seq)
-
-    def __getitem__(self, span: slice) -> list[str]:
-        return [self._key(p) for p in range(*span.indices(len(self.seq)))]
-
-    def raw(self, pos: int) -> str:
-        """The line itself (grammar reads it as written, not as a key)."""
-        if not 0 <= pos < len(self.seq):
+    def raw(self, n: int, pos: int) -> str:
+        """The page's `pos`-th non-blank line from this end, as written ("" past its end)."""
+        page = self.pages[n]
+        if not 0 <= pos < page.count:
             return ""
-        return self.rows[self.seq[len(self.seq) - 1 - pos] if self.from_end else self.seq[pos]]
+        return page.nonblank_text(page.count - 1 - pos if self.from_end else pos)
 
-    def _key(self, pos: int) -> str:
-        if pos not in self.cache:
-            if len(self.cache) > 2 * (SKIP + 1):  # the walk only moves on: keep its window
-                self.cache.clear()
-            self.cache[pos] = G.norm(self.raw(pos))
-        return self.cache[pos]
+    def window(self, n: int) -> list[str]:
+        """The keys of the lines a page may step to next (SKIP lines may be skipped)."""
+        at, count = self.at[n], self.pages[n].count
+        return [G.norm(self.raw(n, p)) for p in range(at, min(at + SKIP + 1, count))]
+
+    def in_step(self) -> list[int]:
+        return [n for n, on in enumerate(self.active) if on]
+
+
+CANDIDATES = int((SKIP + 1) / SHARE) + 2  # lines a step's vote follows (see _vote)
+
+
+def _vote(walk: _Walk, pages: list[int]) -> tuple[str, int] | None:
+    """The line most pages show next (ties: most show it first, then the larger line), and
+    on how many pages; None if no page has a line left.  Counted in two rounds so that
+    memory does not grow with the pages: Misra-Gries with CANDIDATES counters keeps every
+    line shown on more than 1/(CANDIDATES + 1) of the windows (SKIP + 1 lines a page), so
+    any line on SHARE of the pages, which alone can win; the second round counts those."""
+    counters: dict[str, int] = {}
+    for n in pages:
+        for key in set(walk.window(n)):
+            if key in counters or len(counters) < CANDIDATES:
+                counters[key] = counters.get(key, 0) + 1
+                continue
+            counters = {k: c - 1 for k, c in counters.items() if c > 1}
+    if not counters:
+        return None
+    votes = {key: [0, 0] for key in counters}  # line -> [pages showing it, showing it next]
+    for n in pages:
+        window = walk.window(n)
+        for key in set(window).intersection(votes):
+            votes[key][0] += 1
+        if window and window[0] in votes:
+            votes[window[0]][1] += 1
+    line, (agree, _) = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
+    return line, agree
 
 
 def post_structure(key: str) -> bool:
@@ -128,49 +168,45 @@ def post_structure(key: str) -> bool:
     )
 
 
-def _consensus(keys: dict[str, _Keys], need: int, from_end: bool) -> dict[str, array]:
+def _consensus(pages: list, need: int, from_end: bool) -> dict[int, array]:
     """Walk every page in step from one end while most pages show the same line there.
 
-    Returns, per page, the positions (in its non-blank lines) found to be shared chrome,
-    each followed by how many pages agree on it."""
-    order = {n: (k.reversed() if from_end else k) for n, k in keys.items()}
-    at = {n: 0 for n in order}
-    code = width(max(len(order), *(len(k) for k in order.values()), 0))
-    found: dict[str, array] = {n: array(code) for n in order}  # 4 bytes a number if enough
-    active = set(order)
+    Returns, per page number (of the pages with any), the positions (in its non-blank lines, from its start) found to be
+    shared chrome, each followed by how many pages agree on it."""
+    walk = _Walk(pages, from_end)
+    code = width(max(len(pages), *(p.count for p in pages), 0))
+    found: dict[int, array] = {}  # 4 bytes a number if enough
+    active = walk.in_step()
     while len(active) >= need:
-        votes: dict[str, list[int]] = {}  # line -> [pages showing it, pages showing it next]
-        for n in active:
-            window = order[n][at[n] : at[n] + SKIP + 1]
-            for k in set(window):
-                votes.setdefault(k, [0, 0])[0] += 1
-            if window:
-                votes[window[0]][1] += 1
-        if not votes:
+        vote = _vote(walk, active)
+        if vote is None or vote[1] < need:
             break
-        line, (agree, _) = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
-        if agree < need:
-            break
-        steps = {}
-        for n in sorted(active):
-            window = order[n][at[n] : at[n] + SKIP + 1]
-            skipped = range(at[n], at[n] + window.index(line)) if line in window else ()
-            if line not in window or any(
-                G.page_header(order[n].raw(p)) or post_structure(order[n].raw(p)) for p in skipped
-            ):
-                active.discard(n)
-            else:
-                steps[n] = at[n] + window.index(line)
+        line, agree = vote
+        steps = _steps(walk, active, line)
         if len(steps) < need or any(
-            post_structure(order[n].raw(p))
-            or (not from_end and post_structure(order[n].raw(p + 1)))
+            post_structure(walk.raw(n, p))
+            or (not from_end and post_structure(walk.raw(n, p + 1)))
             for n, p in steps.items()
         ):
             break  # too few left in step, a post's own line, or a title over its date or byline
         for n, pos in steps.items():
-            real = len(order[n]) - 1 - pos if from_end else pos
-            found[n].extend((real, agree))
-            at[n] = pos + 1
-    for keys_of in order.values():  # what the walk read of each page: no longer needed
-        keys_of.cache.clear()
+            found.setdefault(n, array(code)).extend((pages[n].count - 1 - pos if from_end else pos, agree))
+            walk.at[n] = pos + 1
+        active = walk.in_step()
     return found
+
+
+def _steps(walk: _Walk, active: list[int], line: str) -> dict[int, int]:
+    """Where each page in step stands once it steps to `line`; a page that does not show it
+    next, or would skip a header or a post's own line to reach it, falls out of step."""
+    steps = {}
+    for n in active:
+        window, at = walk.window(n), walk.at[n]
+        skipped = range(at, at + window.index(line)) if line in window else ()
+        if line not in window or any(
+            G.page_header(walk.raw(n, p)) or post_structure(walk.raw(n, p)) for p in skipped
+        ):
+            walk.active[n] = 0
+        else:
+            steps[n] = at + window.index(line)
+    return steps

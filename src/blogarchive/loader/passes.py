@@ -27,7 +27,7 @@ from .known_titles import KnownElsewhere, digests
 from .merge import lone, title_key
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
-from .stored import PackedTexts, StoredTexts, width
+from .stored import PackedTexts, width
 from .stored import pack as pack_record
 
 HEAD = 64  # non-blank lines kept from each end of a page to learn chrome from
@@ -47,35 +47,95 @@ class PageEnds(Sequence):
     """A page's lines as learn_chrome reads them, keeping only its first and last `keep`
     non-blank lines (all of them if `keep` is None) and where they stand: looking up another
     line, or where another non-blank line stands (`nonblank_lines`), raises TooDeep.  Its
-    kept lines can wait in a BlockStore (`spill`), so what the chrome pass holds of all the
-    pages together is a few numbers a line."""
+    kept lines, and where they stand, can wait in a BlockStore (`spill`) as one blob, so
+    what the chrome pass holds of a page is a few numbers, however many the pages."""
 
-    __slots__ = ("size", "count", "heads", "at", "texts")
+    __slots__ = ("size", "count", "heads", "kept", "at", "texts", "store", "ref", "itemsize")
 
     def __init__(self, rows: list[str], keep: int | None = HEAD):
         nonblank = [i for i, t in enumerate(rows) if t.strip()]
         head = nonblank if keep is None else nonblank[:keep]
         tail = [] if keep is None else nonblank[max(keep, len(nonblank) - keep) :]
         self.size, self.count, self.heads = len(rows), len(nonblank), len(head)
-        self.at = array(width(len(rows)), head + tail)  # where the kept lines stand, in order
-        self.texts: Sequence[str] = PackedTexts([rows[i] for i in self.at])
+        self.kept = len(head) + len(tail)
+        self.at: array | None = array(width(len(rows)), head + tail)  # kept lines' places
+        self.texts: PackedTexts | None = PackedTexts([rows[i] for i in self.at])
+        self.store = self.ref = self.itemsize = None  # once spilled (then at, texts: None)
 
     def __len__(self) -> int:
         return self.size
 
     def __getitem__(self, i: int) -> str:
-        k = bisect_left(self.at, i) if isinstance(i, int) else len(self.at)
-        if k == len(self.at) or self.at[k] != i:
+        at = self.places()
+        k = bisect_left(at, i) if isinstance(i, int) else len(at)
+        if k == len(at) or at[k] != i:
             raise TooDeep(i)
-        return self.texts[k]
+        return self.texts[k] if self.store is None else self._stored_text(k)
 
     def nonblank_lines(self) -> Sequence[int]:
         """Where the page's non-blank lines stand, in order (learn_chrome's `seq`)."""
         return _NonBlank(self)
 
+    def nonblank_text(self, pos: int) -> str:
+        """The text of the page's `pos`-th non-blank line (TooDeep if it was not kept)."""
+        k = self._kept(pos)
+        return self.texts[k] if self.store is None else self._stored_text(k)
+
+    def nonblank_place(self, pos: int) -> int:
+        """Where the page's `pos`-th non-blank line stands (TooDeep if it was not kept)."""
+        return self.places()[self._kept(pos)]
+
+    def places(self) -> Sequence[int]:
+        """Where the kept lines stand, in order (read from the store once spilled)."""
+        return self.at if self.store is None else _StoredPlaces(self)
+
     def spill(self, store) -> None:
-        """Keep the kept lines in `store` (a BlockStore), each read back when looked up."""
-        self.texts = StoredTexts(store, self.texts)
+        """Keep the kept lines and their places in `store` (a BlockStore) as one blob:
+        the places, the lines' ends, then the lines; each read back when looked up."""
+        if self.store is not None:
+            return
+        code = width(max(self.size, self.texts.ends[-1]))
+        at, ends = array(code, self.at), array(code, self.texts.ends)
+        self.ref = store.put([at.tobytes() + ends.tobytes() + self.texts.blob])[0]
+        self.store, self.itemsize, self.at, self.texts = store, at.itemsize, None, None
+
+    def _kept(self, pos: int) -> int:
+        """Which kept line the `pos`-th non-blank line is."""
+        tail_from = self.count - (self.kept - self.heads)  # the first tail line's position
+        if 0 <= pos < self.heads:
+            return pos
+        if tail_from <= pos < self.count and pos >= self.heads:
+            return self.heads + pos - tail_from
+        raise TooDeep(pos)
+
+    def _number(self, k: int) -> int:
+        """The k-th number of the stored blob (places, then ends)."""
+        size = self.itemsize
+        return int.from_bytes(self.store.read(self.ref, k * size, size), "little")
+
+    def _stored_text(self, k: int) -> str:
+        """The k-th kept line, read from the store (its ends, then the text)."""
+        kept, size = self.kept, self.itemsize
+        pair = self.store.read(self.ref, (kept + k) * size, 2 * size)
+        begin, end = int.from_bytes(pair[:size], "little"), int.from_bytes(pair[size:], "little")
+        return self.store.read(self.ref, (2 * kept + 1) * size + begin, end - begin).decode()
+
+
+class _StoredPlaces(Sequence):
+    """A spilled PageEnds' places, each read from the store when looked up."""
+
+    __slots__ = ("page",)
+
+    def __init__(self, page: PageEnds):
+        self.page = page
+
+    def __len__(self) -> int:
+        return self.page.kept
+
+    def __getitem__(self, k: int) -> int:
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        return self.page._number(k)
 
 
 class _NonBlank(Sequence):
@@ -90,13 +150,7 @@ class _NonBlank(Sequence):
         return self.page.count
 
     def __getitem__(self, pos: int) -> int:
-        page = self.page
-        tail_from = page.count - (len(page.at) - page.heads)  # the first tail line's position
-        if 0 <= pos < page.heads:
-            return page.at[pos]
-        if tail_from <= pos < page.count and pos >= page.heads:
-            return page.at[page.heads + pos - tail_from]
-        raise TooDeep(pos)
+        return self.page.nonblank_place(pos)
 
 
 @dataclasses.dataclass
