@@ -22,15 +22,15 @@ from conftest import EXAMPLES
 from blogarchive.cli import main
 from blogarchive.import_report import format_report
 from blogarchive.importer import BlockStore, read_dump_text, read_dumps
-from blogarchive.loader import LoadResult, _place_summary, load_dumps
-from blogarchive.loader.chrome import learn_chrome
+from blogarchive.loader import LoadResult, _place_summary, grammar, load_dumps
+from blogarchive.loader.chrome import CANDIDATES, _Lines, _vote, _Walk, learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
 from blogarchive.loader.known_titles import KnownElsewhere, KnownTitles, SortedDigests, digests
 from blogarchive.loader.merge import Groups, duplicate_groups, merge_posts, title_key
 from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
-from blogarchive.loader.stored import INTS, Span, StoredInts, StoredList
+from blogarchive.loader.stored import INTS, Span, StoredInts, StoredList, StoredParses
 from blogarchive.post import to_markdown
 from blogarchive.post_writer import POST_BATCH, WriteOutcome
 from blogarchive.text import FORBIDDEN_RE, holds_forbidden
@@ -159,6 +159,11 @@ def test_posts_wait_in_the_store_between_passes():
         assert result.slug_of == plain.slug_of
         assert [len(p.posts) for p in result.parses] == [len(p.posts) for p in plain.parses]
         assert all(isinstance(p.guesses, Span) for p in result.parses)
+        stored = result.parses.first  # the dumps' parses, then the other readers' (none)
+        assert isinstance(stored, StoredParses) and not stored.parses.pending
+        assert [(p.name, p.warnings, p.page_kinds) for p in result.parses] == [
+            (p.name, p.warnings, p.page_kinds) for p in plain.parses
+        ]
         assert result.guesses == plain.guesses and result.guess_count == len(plain.guesses) > 0
 
 
@@ -288,3 +293,29 @@ def test_known_titles_kept_as_digests_answer_as_the_title_sets_did():
                 known = KnownElsewhere(index, titles.own(i))
                 assert {t for t in asked if t in known} == want[i]
             titles.close()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chrome_vote_follows_few_lines_and_finds_the_exact_winner(seed):
+    """A step's vote keeps at most CANDIDATES lines in hand however many the pages show,
+    and still names the line most pages show next (what counting every line gives), with
+    its count, whenever that line is on enough pages to win."""
+    import random
+
+    rng = random.Random(seed)
+    shared = [f"Shared line {k}" for k in range(3)]
+    pages = []
+    for n in range(200):
+        pages.append(
+            [rng.choice(shared) if rng.random() < 0.7 else f"Own line {n} {k}" for k in range(3)]
+        )
+    walk = _Walk([_Lines(rows) for rows in pages], from_end=False)
+    votes = {}
+    for rows in pages:
+        window = [grammar.norm(t) for t in rows[:2]]
+        for key in set(window):
+            votes.setdefault(key, [0, 0])[0] += 1
+        votes[window[0]][1] += 1
+    line, (agree, _) = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
+    assert len(votes) > 20 * CANDIDATES  # many pages show lines of their own
+    assert _vote(walk, list(range(len(pages)))) == (line, agree)

@@ -94,7 +94,7 @@ class ReportFile:
         self.path = Path(path)
         self.made_folder = not self.path.parent.exists()  # removed again if left empty
         clean_stale_temps(self.path.parent, self.path.name)
-        self.names: list[str] = []
+        self.streamed = 0  # sections in `sections`, each after its dump's name
         self.sections = self._open("sections")
 
     def _open(self, what: str):
@@ -107,8 +107,8 @@ class ReportFile:
 
     def add(self, parse, text: str) -> None:
         """A streamed section (`section(parse)`), written now."""
-        self.names.append(parse.name)
-        self.sections.write(f"{len(text)}\n{text}")
+        self.streamed += 1
+        self.sections.write(f"{len(parse.name)} {len(text)}\n{parse.name}{text}")
 
     def finish(self, result: LoadResult, outcome) -> None:
         """Write the report: summary, the streamed sections with their slugs, the rest."""
@@ -117,10 +117,11 @@ class ReportFile:
             for k, line in enumerate(header(result, outcome)):
                 out.write(f"\n{line}" if k else line)
             self.sections.seek(0)
-            for name in self.names:
-                text = self.sections.read(int(self.sections.readline()))
+            for _ in range(self.streamed):
+                name_size, text_size = map(int, self.sections.readline().split())
+                name, text = self.sections.read(name_size), self.sections.read(text_size)
                 out.write("\n" + _with_slugs(text, name, result.slug_of))
-            for parse in result.parses[len(self.names) :]:  # not streamed: other readers'
+            for parse in result.parses[self.streamed :]:  # not streamed: other readers'
                 out.write("\n" + section(parse, result.slug_of))
             out.write("\n")
             out.flush()

@@ -101,10 +101,11 @@ def run(args) -> int:
         with Workers(IMPORT_JOBS, {"posts": result.posts}, threshold=POST_BATCH) as writers:
             outcome = write_posts(result, Path(args.posts), args.force, writers)
         report.finish(result, outcome)
-        summary = format_summary(  # here: the posts are read from the store
+        summary = format_summary(  # here: the posts and parses are read from the store
             result, outcome, len(result.parses), time.perf_counter() - started, args.report
         )
-    for w in warnings + result.warnings:
+        warnings += result.warnings
+    for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
         print(summary)

@@ -19,13 +19,13 @@ from .known_titles import KnownTitles
 from .merge import MergedPosts, lone, merge_posts, title_key
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
-from .stored import Joined, Span, stored_ints, stored_list
+from .stored import Joined, Span, StoredParses, stored_ints, stored_list
 
 
 @dataclass
 class LoadResult:
     posts: Sequence[Post]  # a MergedPosts: bodies are merged as they are read
-    parses: list[DumpParse]
+    parses: Sequence[DumpParse]  # with a store: each dump's read from it (StoredParses)
     slug_of: Mapping = field(default_factory=dict)  # (dump, raw index) -> slug: merge.SlugMap
     learned: list[str] = field(default_factory=list)  # what was learned from all the dumps
 
@@ -92,8 +92,9 @@ def load_dumps(
     workers.broadcast(P.set_state, {"controls": controls})
     firsts, titles, votes = _first_pass(dumps, chrome, workers, store)
     places = decide_places(votes)
-    parses, raws, keys, guesses = [], stored_list(store), stored_ints(store), stored_list(store)
+    raws, keys, guesses = stored_list(store), stored_ints(store), stored_list(store)
     lones = stored_list(store)
+    parses = [] if store is None else StoredParses(store, raws, guesses)
     workers.broadcast(P.set_state, {"titles": titles.index(store), "places": places})
     with_first = _with(firsts, titles)
     cuts = _in_turn(workers, P.cut_task, _batches(len(firsts), workers), with_first)
@@ -114,8 +115,9 @@ def load_dumps(
             parses.append(parse)
         advance(len(batch))
     titles.close()
-    parses.extend(extra)
-    getattr(guesses, "flush", lambda: None)()
+    for stored in (parses, guesses):
+        getattr(stored, "flush", lambda: None)()
+    parses = parses + list(extra) if store is None else Joined(parses, list(extra))
     extra_raws = [raw for p in extra for raw in p.posts]
     posts, slug_of = merge_posts(
         Joined(raws, extra_raws),

@@ -171,8 +171,9 @@ def post_structure(key: str) -> bool:
 def _consensus(pages: list, need: int, from_end: bool) -> dict[int, array]:
     """Walk every page in step from one end while most pages show the same line there.
 
-    Returns, per page number (of the pages with any), the positions (in its non-blank lines, from its start) found to be
-    shared chrome, each followed by how many pages agree on it."""
+    Returns, per page number (of the pages with any), the positions (in its non-blank
+    lines, from its start) found to be shared chrome, each followed by how many pages agree
+    on it."""
     walk = _Walk(pages, from_end)
     code = width(max(len(pages), *(p.count for p in pages), 0))
     found: dict[int, array] = {}  # 4 bytes a number if enough
@@ -184,13 +185,13 @@ def _consensus(pages: list, need: int, from_end: bool) -> dict[int, array]:
         line, agree = vote
         steps = _steps(walk, active, line)
         if len(steps) < need or any(
-            post_structure(walk.raw(n, p))
-            or (not from_end and post_structure(walk.raw(n, p + 1)))
+            post_structure(walk.raw(n, p)) or (not from_end and post_structure(walk.raw(n, p + 1)))
             for n, p in steps.items()
         ):
             break  # too few left in step, a post's own line, or a title over its date or byline
         for n, pos in steps.items():
-            found.setdefault(n, array(code)).extend((pages[n].count - 1 - pos if from_end else pos, agree))
+            real = pages[n].count - 1 - pos if from_end else pos
+            found.setdefault(n, array(code)).extend((real, agree))
             walk.at[n] = pos + 1
         active = walk.in_step()
     return found

@@ -7,6 +7,7 @@ unnamed temp file) and costs a few numbers in memory; it is read back when looke
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import sqlite3
 from array import array
@@ -47,24 +48,6 @@ class PackedTexts(Sequence):
 
     def __setstate__(self, state) -> None:
         self.blob, self.ends = state
-
-
-class StoredTexts(Sequence):
-    """Lines written to a BlockStore as one blob; each is read back (`store.read`) when asked."""
-
-    __slots__ = ("store", "ref", "ends")
-
-    def __init__(self, store, texts: Sequence[str]):
-        packed = texts if isinstance(texts, PackedTexts) else PackedTexts(texts)
-        self.store, self.ref = store, store.put([packed.blob])[0]
-        self.ends = packed.ends
-
-    def __len__(self) -> int:
-        return len(self.ends) - 1
-
-    def __getitem__(self, k: int) -> str:
-        start = self.ends[k]
-        return self.store.read(self.ref, start, self.ends[k + 1] - start).decode("utf-8")
 
 
 def private_db() -> sqlite3.Connection:
@@ -221,6 +204,38 @@ class Joined(Sequence):
         return len(self.first) + len(self.second)
 
     def __getitem__(self, k: int):
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
         k = range(len(self))[k]
         n = len(self.first)
         return self.first[k] if k < n else self.second[k - n]
+
+
+class StoredParses(Sequence):
+    """Each dump's parse (model.DumpParse, its notes already taken) waiting pickled in a
+    BlockStore, its posts and guesses kept as where they stand in the import's lists of them
+    (Spans of `posts` and `guesses`): nothing in memory per dump, however many the dumps.
+    Each parse is read back (a new object) when looked up."""
+
+    def __init__(self, store, posts: Sequence, guesses: Sequence):
+        self.parses, self.posts, self.guesses = StoredList(store), posts, guesses
+
+    def append(self, parse) -> None:
+        """Keep `parse`, whose posts and guesses are Spans of this list's `posts`, `guesses`."""
+        self.parses.append(
+            dataclasses.replace(parse, posts=parse.posts.where, guesses=parse.guesses.where)
+        )
+
+    def flush(self) -> None:
+        self.parses.flush()
+
+    def __len__(self) -> int:
+        return len(self.parses)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        parse = self.parses[k]
+        return dataclasses.replace(
+            parse, posts=Span(self.posts, parse.posts), guesses=Span(self.guesses, parse.guesses)
+        )
