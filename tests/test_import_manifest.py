@@ -3,8 +3,10 @@ on-disk table): its bytes are what json.dumps of the whole dict wrote, for every
 entry a manifest holds, and a re-import after a person's edits reads it back."""
 
 import json
+from pathlib import Path
 
-from blogarchive.post_writer import load_manifest, manifest_json, merged_entries, save_manifest
+from blogarchive.import_manifest import OldManifest
+from blogarchive.post_writer import MANIFEST, manifest_json, merged_entries, save_manifest
 
 
 def _as_json_dumps(files: dict) -> bytes:
@@ -39,9 +41,29 @@ def test_manifest_bytes_are_json_dumps_bytes():
 def test_saved_manifest_reads_back(tmp_path):
     files = MANIFESTS[2]
     save_manifest(tmp_path, files)
-    assert load_manifest(tmp_path) == {
-        k: frozenset([v]) if isinstance(v, str) else v for k, v in files.items()
-    }
+    want = {k: frozenset([v]) if isinstance(v, str) else v for k, v in files.items()}
+    with OldManifest.load(tmp_path / MANIFEST) as old:
+        assert dict(old) == want and list(old) == sorted(want)
+        assert list(merged_entries(old, [], None)) == sorted(want.items())
+    assert not Path(old.path).exists()  # the table's file goes with it
+
+
+def test_manifest_in_another_layout_or_broken_reads_as_json_did(tmp_path):
+    """A manifest laid out otherwise (edited by hand) is read whole; a broken one, or one
+    with entries of the wrong shape, gives what the old reader (json.loads) gave."""
+    path = tmp_path / MANIFEST
+    cases = [
+        ('{"files": {"a.md": "1", "b.md": ["2", "3"]}}', {"a.md": {"1"}, "b.md": {"2", "3"}}),
+        ('{"version": 1, "files": {"a.md": 5, "b.md": "2"}}', {"b.md": {"2"}}),
+        (manifest_json([("a.md", "1")]).getvalue().decode()[:-4], {}),  # cut short
+        ("[]", {}),
+    ]
+    for text, want in cases:
+        path.write_text(text, encoding="utf-8")
+        with OldManifest.load(path) as old:
+            assert dict(old) == want
+    with OldManifest.load(tmp_path / "missing.json") as old:
+        assert len(old) == 0
 
 
 def test_old_and_new_entries_merge_in_name_order():

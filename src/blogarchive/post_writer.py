@@ -12,13 +12,14 @@ import itertools
 import json
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
 from .fsutil import atomic_write, clean_stale_temps, commit_staged, discard_staged, stage_write
+from .import_manifest import OldManifest
 from .loader import AHEAD, LoadResult
 from .loader.stored import private_db
 from .post import to_markdown
@@ -39,20 +40,6 @@ class WriteOutcome:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def load_manifest(folder: Path) -> dict[str, frozenset[str]]:
-    """File name -> hashes of the versions the loader wrote (two while a write is under way)."""
-    try:
-        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
-        return {
-            k: frozenset([v] if isinstance(v, str) else v)
-            for k, v in files.items()
-            if isinstance(k, str)
-            and (isinstance(v, str) or isinstance(v, list) and all(isinstance(h, str) for h in v))
-        }
-    except (OSError, ValueError, AttributeError):
-        return {}
 
 
 def save_manifest(
@@ -144,21 +131,26 @@ class Ledger:
         self.close()
 
 
-def merged_entries(old: dict, new: Iterable[tuple[str, str]], both) -> Iterator[tuple[str, Any]]:
-    """The entries of manifest `old` and the (name, hash) pairs `new` (in name order), in
-    name order; a name in both gets both(its old hashes, its new hash)."""
-    names, i = sorted(old), 0
+def merged_entries(
+    old: Mapping[str, Any], new: Iterable[tuple[str, str]], both
+) -> Iterator[tuple[str, Any]]:
+    """The entries of manifest `old` (an OldManifest, or a dict) and the (name, hash) pairs
+    `new` (in name order), in name order; a name in both gets both(its old hashes, its new
+    hash).  An OldManifest is read as the entries are made."""
+    olds = old.sorted_items() if isinstance(old, OldManifest) else iter(sorted(old.items()))
+    waiting = next(olds, None)
     for name, sha in new:
-        while i < len(names) and names[i] < name:
-            yield names[i], old[names[i]]
-            i += 1
-        if i < len(names) and names[i] == name:
-            yield name, both(old[name], sha)
-            i += 1
+        while waiting is not None and waiting[0] < name:
+            yield waiting
+            waiting = next(olds, None)
+        if waiting is not None and waiting[0] == name:
+            yield name, both(waiting[1], sha)
+            waiting = next(olds, None)
         else:
             yield name, sha
-    for name in names[i:]:
-        yield name, old[name]
+    while waiting is not None:
+        yield waiting
+        waiting = next(olds, None)
 
 
 @dataclass(frozen=True)
@@ -263,10 +255,10 @@ def write_posts(result: LoadResult, folder: Path, force: bool, workers=None) -> 
     what is kept of each until the end waits in a Ledger."""
     _make_folder(folder)
     clean_stale_temps(folder)
-    manifest = load_manifest(folder)
-    state = {"posts": result.posts, "folder": folder, "manifest": manifest, "force": force}
+    state = {"posts": result.posts, "folder": folder, "force": force}
     outcome = WriteOutcome()
-    with Ledger() as ledger:
+    with OldManifest.load(folder / MANIFEST) as manifest, Ledger() as ledger:
+        state["manifest"] = manifest
         committed = 0  # the first `committed` staged files are in place
         try:
             for f in _post_files(result.posts, state, workers):
