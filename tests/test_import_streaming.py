@@ -25,8 +25,9 @@ from blogarchive.importer import BlockStore, read_dump_text, read_dumps
 from blogarchive.loader import LoadResult, _place_summary, grammar, load_dumps
 from blogarchive.loader.chrome import CANDIDATES, _Lines, _vote, _Walk, learn_chrome
 from blogarchive.loader.classify import decide_places, place_votes, resolve_meta
+from blogarchive.loader.duplicates import Groups, duplicate_groups, title_key
 from blogarchive.loader.known_titles import KnownElsewhere, KnownTitles, SortedDigests, digests
-from blogarchive.loader.merge import Groups, duplicate_groups, merge_posts, title_key
+from blogarchive.loader.merge import merge_posts
 from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
@@ -168,7 +169,7 @@ def test_posts_wait_in_the_store_between_passes():
 
 
 def test_slug_map_finds_each_copy_by_its_dump_and_index():
-    """merge.SlugMap keeps a copy's post by its place; a copy standing elsewhere than its
+    """slugs.SlugMap keeps a copy's post by its place; a copy standing elsewhere than its
     dump's run (here d1's third) is found all the same, and no key is made up."""
     raws = [
         RawPost("A leek", 1, 1, "d1", 0),

@@ -15,8 +15,9 @@ from ..post import Post
 from . import passes as P
 from .chrome import learn_chrome
 from .classify import SLASH, decide_places
+from .duplicates import title_key
 from .known_titles import KnownTitles
-from .merge import MergedPosts, lone, merge_posts, title_key
+from .merge import MergedPosts, lone, merge_posts
 from .model import DumpParse, Guess, Overrides, parse_overrides
 from .segment import parse_dump, split_lines
 from .stored import Joined, Span, StoredParses, stored_ints, stored_list
@@ -26,7 +27,7 @@ from .stored import Joined, Span, StoredParses, stored_ints, stored_list
 class LoadResult:
     posts: Sequence[Post]  # a MergedPosts: bodies are merged as they are read
     parses: Sequence[DumpParse]  # with a store: each dump's read from it (StoredParses)
-    slug_of: Mapping = field(default_factory=dict)  # (dump, raw index) -> slug: merge.SlugMap
+    slug_of: Mapping = field(default_factory=dict)  # (dump, raw index) -> slug: slugs.SlugMap
     learned: list[str] = field(default_factory=list)  # what was learned from all the dumps
 
     @property

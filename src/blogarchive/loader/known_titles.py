@@ -19,7 +19,7 @@ BATCH = 4096  # digests written at a time
 
 def title_digest(normalised: str) -> int:
     """A 64-bit digest of a normalised title (copies of it share it; two titles sharing one
-    are as unlikely as in merge.title_key)."""
+    are as unlikely as in duplicates.title_key)."""
     digest = hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 

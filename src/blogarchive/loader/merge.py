@@ -1,4 +1,5 @@
-"""Posts found in several dumps become one; every post gets a unique, stable slug.
+"""Posts found in several dumps become one (copies found by duplicates.py, slugs given by
+slugs.py).
 
 A copy's Markdown blocks are read through `blocks_of(raw)`, so they may wait on disk (the
 importer's BlockStore) until the post they belong to is written: `MergedPosts` builds each
@@ -8,171 +9,15 @@ post's body only when it is read.
 from __future__ import annotations
 
 import difflib
-import hashlib
-import re
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..post import Post, Source
-from ..text import normalise_title, safe_slug, unique_slug
+from .duplicates import Blocks, Groups, duplicate_groups, own_blocks, same_post_groups, title_key
 from .merge_table import CopyTable, PostNames, TakenSlugs
 from .model import RawPost, unite
+from .slugs import SlugClaims, SlugMap, base_slug, given_slugs
 from .stored import stored_ints, stored_list
-
-_WORD_RE = re.compile(r"\w+")
-SAME_POST_OVERLAP = 0.6
-
-
-Blocks = Callable[[RawPost], list[str]]
-
-
-def own_blocks(raw: RawPost) -> list[str]:
-    return raw.blocks
-
-
-def _words(post: RawPost, blocks_of: Blocks = own_blocks) -> list[str]:
-    return _WORD_RE.findall(" ".join(blocks_of(post)).casefold())
-
-
-def _shingles(words: list[str], n: int) -> set[tuple[str, ...]]:
-    """Every run of n words (all the words, when there are fewer)."""
-    if len(words) < n:
-        return {tuple(words)}
-    return set(zip(*(words[i:] for i in range(n))))
-
-
-class _Shingles:
-    """Each copy's blocks, words and word runs, read or computed once however often the copy
-    is compared."""
-
-    def __init__(self, blocks_of: Blocks):
-        self.read, self.blocks, self.words, self.runs = blocks_of, {}, {}, {}
-
-    def blocks_of(self, raw: RawPost) -> list[str]:
-        if id(raw) not in self.blocks:
-            self.blocks[id(raw)] = self.read(raw)
-        return self.blocks[id(raw)]
-
-    def words_of(self, raw: RawPost) -> list[str]:
-        if id(raw) not in self.words:
-            self.words[id(raw)] = _words(raw, self.blocks_of)
-        return self.words[id(raw)]
-
-    def has_words(self, raw: RawPost) -> bool:
-        """Whether the copy holds a word (found without listing them all: block by block, as
-        no word runs across the spaces `_words` joins them with)."""
-        if id(raw) in self.words:
-            return bool(self.words[id(raw)])
-        return any(_WORD_RE.search(block.casefold()) for block in self.blocks_of(raw))
-
-    def runs_of(self, raw: RawPost, n: int) -> set[tuple[str, ...]]:
-        if (id(raw), n) not in self.runs:
-            self.runs[(id(raw), n)] = _shingles(self.words_of(raw), n)
-        return self.runs[(id(raw), n)]
-
-
-def same_post(a: RawPost, b: RawPost, seen: _Shingles | None = None) -> bool:
-    """Same title, compatible dates and mostly the same words: one post seen twice.
-
-    Words are compared as runs of five, or of the shorter copy's length when it has fewer
-    (a teaser of three words is still a copy of the post it opens)."""
-    if normalise_title(a.title) != normalise_title(b.title):
-        return False
-    if a.date and b.date and a.date != b.date:
-        return False
-    seen = seen or _Shingles(own_blocks)
-    if _copy_of_start(seen.blocks_of(a), seen.blocks_of(b)) and seen.has_words(
-        a if len(seen.blocks_of(a)) <= len(seen.blocks_of(b)) else b
-    ):
-        return True  # one copy opens the other: every run of its words is in the other
-    n = max(1, min(5, len(seen.words_of(a)), len(seen.words_of(b))))
-    sa, sb = seen.runs_of(a, n), seen.runs_of(b, n)
-    return len(sa & sb) / max(1, min(len(sa), len(sb))) >= SAME_POST_OVERLAP
-
-
-def _copy_of_start(a: list[str], b: list[str]) -> bool:
-    """One list of blocks begins the other (a teaser, or the same post twice)."""
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return long[: len(short)] == short
-
-
-def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> list[list[RawPost]]:
-    """Groups of copies of one post, in first-seen order (see duplicate_groups)."""
-    return [[raws[k] for k in g] for g in duplicate_groups(raws, blocks_of)]
-
-
-def title_key(title: str) -> int:
-    """A 64-bit number that copies of one post share (a hash of its normalise_title): what
-    duplicate_groups sorts posts by, 8 bytes a post where the title itself took a hundred."""
-    digest = hashlib.blake2b(normalise_title(title).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
-
-
-def duplicate_groups(
-    raws: Sequence[RawPost], blocks_of: Blocks = own_blocks, title_keys: Sequence[int] | None = None
-) -> list[list[int]]:
-    """Groups of copies of one post, as indexes into `raws`, in first-seen order (only
-    same-titled posts are compared, one title at a time, so only that title's copies, and
-    their words, are held: `raws` may read each from disk when looked up).  `title_keys`,
-    if given, is each raw's title_key (then only posts sharing one are read; two titles
-    sharing a key are still told apart, as same_post compares the titles first)."""
-    if title_keys is None:
-        title_keys = [title_key(raw.title) for raw in raws]
-    order = sorted(range(len(title_keys)), key=title_keys.__getitem__)  # stable: k ascending
-    groups: list[list[int]] = []
-    start = 0
-    while start < len(order):
-        end = start + 1
-        while end < len(order) and title_keys[order[end]] == title_keys[order[start]]:
-            end += 1
-        groups += _same_posts(raws, order[start:end], blocks_of)
-        start = end
-    groups.sort(key=lambda g: g[0])
-    return groups
-
-
-def _same_posts(raws: Sequence[RawPost], members: list[int], blocks_of: Blocks) -> list[list[int]]:
-    """Posts `members` (one title key, in order) grouped into copies of one post."""
-    if len(members) == 1:
-        return [members]
-    copies = {k: raws[k] for k in members}  # each read once: _Shingles knows them by id
-    seen, bucket = _Shingles(blocks_of), []
-    for k in members:
-        for group in bucket:
-            if same_post(copies[group[0]], copies[k], seen):
-                group.append(k)
-                break
-        else:
-            bucket.append([k])
-    return bucket
-
-
-class Groups(Sequence):
-    """Groups of indexes (duplicate_groups') in two sequences of numbers, 8 bytes an index
-    and a group (arrays, or StoredInts waiting in a store), where a list of lists took about
-    a hundred."""
-
-    def __init__(self, groups: Iterable[list[int]] = (), members=None, starts=None):
-        self.members = array("q") if members is None else members
-        self.starts = array("q") if starts is None else starts
-        self.starts.append(0)
-        self.end = 0
-        for g in groups:
-            self.append(g)
-
-    def append(self, group: list[int]) -> None:
-        self.members.extend(group)
-        self.end += len(group)
-        self.starts.append(self.end)
-
-    def __len__(self) -> int:
-        return len(self.starts) - 1
-
-    def __getitem__(self, k: int) -> list[int]:
-        k = range(len(self))[k]
-        start, stop = self.starts[k], self.starts[k + 1]
-        return list(self.members[start:stop])
 
 
 def merge_blocks(copies: list[list[str]]) -> list[str]:
@@ -248,35 +93,9 @@ def _source(raw: RawPost) -> Source:
     return Source(raw.dump, element=raw.element)
 
 
-def base_slug(title: str) -> str:
-    """python-slugify of the title; never empty, never a reserved device name."""
-    return safe_slug(title, "post")
-
-
 def own_slug(group: list[RawPost]) -> str | None:
     """The blog's own slug, where a copy gives one (the WordPress export's first)."""
     return next((r.slug for r in by_origin(group) if r.slug), None)
-
-
-def assign_slugs(bases: Sequence[str], wanted: list[str | None] | None = None) -> list[str]:
-    """Unique slugs: the blog's own where a source gives one (these are claimed first, so old
-    addresses keep working), else the title's (`bases`: base_slug of each post's title); a
-    collision gets -2, -3… in dump order."""
-    names = _Names()
-    for base, own in zip(bases, wanted or [None] * len(bases)):
-        names.add(base, own)
-    for i, slug in given_slugs(names.claims, set()):
-        names.give(i, slug)
-    return names.slugs()
-
-
-def given_slugs(claims: Callable[[bool], Iterable[tuple[int, str]]], taken) -> Iterator:
-    """(post, its unique slug) for every post: first those with the blog's own slug, then
-    the others, each in post order (`claims(own)`: (post, the slug it asks for) of either);
-    `taken` is the set of slugs given (text.unique_slug), perhaps on disk."""
-    for own in (True, False):
-        for i, asked in claims(own):
-            yield i, unique_slug(asked, taken)
 
 
 class MergedPosts(Sequence):
@@ -298,58 +117,6 @@ class MergedPosts(Sequence):
     def mapped(self, change: Callable[[Post], Post]) -> MergedPosts:
         """These posts, each passed through `change` when read."""
         return MergedPosts(self.headers, lambda k: change(self.build(k)), self.undated)
-
-
-class SlugMap(Mapping):
-    """(dump, raw index) -> the slug of the post that copy became, in a few bytes a copy:
-    a dump's copies stand together in the merge's `raws`, in index order, so each one's post
-    is kept by its place (`place`; `number`, an array or StoredInts, a copy's place -> its
-    post's number); a copy standing elsewhere is kept by its key."""
-
-    def __init__(self, size: int, number=None):
-        self.number = array("q", [-1]) * size if number is None else number
-        self.first: dict[str, int] = {}  # dump -> the place its copy 0 would stand at
-        self.last: dict[str, int] = {}  # dump -> its last copy standing at its place
-        self.odd: dict[tuple[str, int], int] = {}  # copies not where `first` says
-        self.slugs: Sequence[str] = []  # post number -> slug (set once slugs are given)
-
-    def place(self, raw: RawPost, k: int, number: int) -> None:
-        """raws[k] (`raw`) became post `number`."""
-        self.place_at(raw.dump, raw.index, k, number)
-
-    def place_at(self, dump: str, index: int, k: int, number: int) -> None:
-        """raws[k], copy `index` of `dump`, became post `number`."""
-        if dump not in self.first:
-            self.first[dump] = k - index
-        if self.first[dump] == k - index:
-            self.number[k] = number
-            self.last[dump] = max(index, self.last.get(dump, index))
-        else:
-            self.odd[(dump, index)] = number
-
-    def _number(self, key) -> int:
-        if key in self.odd:
-            return self.odd[key]
-        dump, index = key
-        if not 0 <= index <= self.last.get(dump, -1):
-            raise KeyError(key)
-        number = self.number[self.first[dump] + index]
-        if number < 0:
-            raise KeyError(key)
-        return number
-
-    def __getitem__(self, key) -> str:
-        return self.slugs[self._number(key)]
-
-    def __iter__(self):
-        for dump, last in self.last.items():
-            for index in range(last + 1):
-                if (dump, index) not in self.odd and self.number[self.first[dump] + index] >= 0:
-                    yield (dump, index)
-        yield from self.odd
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 @dataclass(frozen=True)
@@ -421,7 +188,7 @@ class _Kept:
         self.raws, self.blocks_of, self.store = raws, blocks_of, store
         self.groups = Groups(members=stored_ints(store), starts=stored_ints(store))
         if store is None:
-            self.table, self.names, self.taken = None, _Names(), set()
+            self.table, self.names, self.taken = None, SlugClaims(), set()
             self.keys, self.where = title_keys, SlugMap(len(raws))
             return
         keys = title_keys if title_keys is not None else (title_key(r.title) for r in raws)
@@ -434,7 +201,7 @@ class _Kept:
             yield from duplicate_groups(self.raws, self.blocks_of, self.keys)
             return
         for members in self.table.shared_keys():
-            for group in _same_posts(self.raws, members, self.blocks_of):
+            for group in same_post_groups(self.raws, members, self.blocks_of):
                 if len(group) > 1:
                     self.table.join(group)
         yield from self.table.groups()
@@ -470,34 +237,6 @@ class _Placing:
 
     def __setitem__(self, k: int, post: int) -> None:
         self.table.place(k, post)
-
-
-class _Names:
-    """Each post's base and own slug, then its slug, in memory (merge_table.PostNames'
-    interface)."""
-
-    def __init__(self):
-        self.bases: list[str] = []
-        self.wanted: list[str | None] = []
-        self.given: list[str | None] = []
-
-    def add(self, base: str, own: str | None) -> None:
-        self.bases.append(base)
-        self.wanted.append(own)
-
-    def claims(self, own: bool) -> Iterator[tuple[int, str]]:
-        """(post, the slug it asks for) of the posts with an own slug, or of the others."""
-        for i, (base, wanted) in enumerate(zip(self.bases, self.wanted)):
-            if (wanted is not None) == own:
-                yield i, wanted or base
-
-    def give(self, post: int, slug: str) -> None:
-        if not self.given:
-            self.given = [None] * len(self.bases)
-        self.given[post] = slug
-
-    def slugs(self) -> list[str]:
-        return self.given
 
 
 class Headers(Sequence):

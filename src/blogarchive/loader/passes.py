@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .classify import Classified, place_votes, resolve_meta
+from .duplicates import title_key
 from .known_titles import KnownElsewhere, digests
-from .merge import lone, title_key
+from .merge import lone
 from .model import LineNote
 from .segment import cut_posts, first_pass, has_controls, known_titles_of, split_lines
 from .stored import PackedTexts, width
