@@ -161,17 +161,19 @@ class BlockStore:
 
 class DumpFiles(Sequence):
     """The dumps, (name, text, overrides) each, read from disk every time one is looked up:
-    the loader reads them once per pass, and only one needs to be in memory at a time."""
+    the loader reads them once per pass, and only one needs to be in memory at a time.  Their
+    paths are kept as strings (a Path each took three times as much)."""
 
     def __init__(self, paths: list[Path], overrides: list):
-        self.paths, self.overrides = paths, overrides
+        self.paths, self.overrides = [str(p) for p in paths], overrides
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, i: int):
-        text, _ = read_dump_text(self.paths[i])
-        return self.paths[i].name, text, self.overrides[i]
+        path = Path(self.paths[i])
+        text, _ = read_dump_text(path)
+        return path.name, text, self.overrides[i]
 
 
 def read_dumps(paths: list[str]) -> tuple[DumpFiles, list[str]]:
