@@ -3,6 +3,7 @@ on-disk table): its bytes are what json.dumps of the whole dict wrote, for every
 entry a manifest holds, and a re-import after a person's edits reads it back."""
 
 import json
+import pickle
 from pathlib import Path
 
 from blogarchive.import_manifest import OldManifest
@@ -45,6 +46,8 @@ def test_saved_manifest_reads_back(tmp_path):
     with OldManifest.load(tmp_path / MANIFEST) as old:
         assert dict(old) == want and list(old) == sorted(want)
         assert list(merged_entries(old, [], None)) == sorted(want.items())
+        sent = pickle.dumps(old)  # as the writers get it: the table's path, no entry
+        assert len(sent) < 200 and dict(pickle.loads(sent)) == want
     assert not Path(old.path).exists()  # the table's file goes with it
 
 
