@@ -90,11 +90,6 @@ def _copy_of_start(a: list[str], b: list[str]) -> bool:
     return long[: len(short)] == short
 
 
-def group_duplicates(raws: list[RawPost], blocks_of: Blocks = own_blocks) -> list[list[RawPost]]:
-    """Groups of copies of one post, in first-seen order (see duplicate_groups)."""
-    return [[raws[k] for k in g] for g in duplicate_groups(raws, blocks_of)]
-
-
 def title_key(title: str) -> int:
     """A 64-bit number that copies of one post share (a hash of its normalise_title): what
     duplicate_groups sorts posts by, 8 bytes a post where the title itself took a hundred."""
