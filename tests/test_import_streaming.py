@@ -31,7 +31,7 @@ from blogarchive.loader.merge import merge_posts
 from blogarchive.loader.model import RawPost
 from blogarchive.loader.passes import HEAD, PageEnds, TooDeep
 from blogarchive.loader.segment import cut_posts, first_pass, known_titles_of, split_lines
-from blogarchive.loader.stored import INTS, Span, StoredInts, StoredList, StoredParses
+from blogarchive.loader.stored import CHUNK, INTS, Span, StoredInts, StoredList, StoredParses
 from blogarchive.post import to_markdown
 from blogarchive.post_writer import POST_BATCH, WriteOutcome
 from blogarchive.text import FORBIDDEN_RE, holds_forbidden
@@ -271,6 +271,29 @@ def test_merge_on_disk_keeps_nothing_per_post_in_memory():
             "post-5999",
         ]
         assert slug_of[("d", 5000)] == "post-5000" and len(slug_of) == 6000
+
+
+def test_stored_list_extend_writes_a_long_run_as_it_comes():
+    """extend() takes records from a generator and writes them a CHUNK at a time as they
+    come: the merge hands it every post's slug this way, and a list of all of them (pickled)
+    was the import's largest thing in memory."""
+    with BlockStore() as store:
+        slugs, seen = StoredList(store), []
+
+        def given():
+            for k in range(CHUNK * 5 + 7):
+                seen.append((len(slugs.starts), len(slugs.pending)))  # written, waiting
+                yield f"post-{k}"
+
+        where = slugs.extend(given())
+        assert where == range(CHUNK * 5 + 7)
+        assert seen[-1] == (CHUNK * 5, 6) and max(waiting for _, waiting in seen) < CHUNK
+        assert len(slugs.starts) == CHUNK * 5 and len(slugs.pending) == 7
+        assert [slugs[k] for k in (0, CHUNK, CHUNK * 5 + 6)] == [
+            "post-0",
+            f"post-{CHUNK}",
+            f"post-{CHUNK * 5 + 6}",
+        ]
 
 
 def test_known_titles_kept_as_digests_answer_as_the_title_sets_did():

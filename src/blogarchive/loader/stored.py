@@ -11,7 +11,7 @@ import dataclasses
 import pickle
 import sqlite3
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -142,11 +142,12 @@ class StoredList(Sequence):
     def append(self, record: Any) -> None:
         self.add_packed([pack(record)])
 
-    def extend(self, records) -> range:
-        """Records appended; where they now stand."""
-        return self.add_packed([pack(r) for r in records])
+    def extend(self, records: Iterable) -> range:
+        """Records appended, pickled one by one as they come (a generator of many is never
+        held whole); where they now stand."""
+        return self.add_packed(pack(r) for r in records)
 
-    def add_packed(self, blobs: list[bytes]) -> range:
+    def add_packed(self, blobs: Iterable[bytes]) -> range:
         """Records already pickled (`pack`); where they now stand."""
         first = len(self)
         for blob in blobs:

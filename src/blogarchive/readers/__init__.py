@@ -9,6 +9,7 @@ importer.py; everything else is pure.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -90,10 +91,10 @@ def gather(paths: list[str]) -> list[Input]:
                 errors.append(f"{file}: not a text dump, HTML page or WordPress export")
             else:
                 found.append(Input(file, kind))
-    names = [i.path.name for i in found]
+    names = Counter(i.path.name for i in found)
     errors += [
         f"{n}: two inputs share this file name; sources would be ambiguous"
-        for n in sorted({n for n in names if names.count(n) > 1})
+        for n in sorted(n for n, count in names.items() if count > 1)
     ]
     if errors:
         raise BlogArchiveError("cannot import:\n  " + "\n  ".join(errors))
