@@ -646,7 +646,9 @@ def test_a_one_off_build_keeps_nothing_of_the_cache_in_memory(work):
 def test_a_build_holds_only_the_cached_digests_it_can_use(work, monkeypatch):
     """An edit keeps the digests of every post file and the edited file's last one (its
     header is compared, its old terms give the related posts); after a new renderer, no
-    cached digest names a post file and none is held. Both sites are a cold build's."""
+    cached digest names a post file: neither they nor the related posts' workings are read,
+    related posts are computed afresh and the stale HTML leaves the cache. Both sites are a
+    cold build's."""
     from blogarchive.build import pipeline, steps
 
     tmp_path, posts = work
@@ -665,11 +667,20 @@ def test_a_build_holds_only_the_cached_digests_it_can_use(work, monkeypatch):
     assert tree(out) == cold(tmp_path, posts)
     renderer = pipeline.renderer_fingerprint()
     monkeypatch.setattr(pipeline, "renderer_fingerprint", lambda: renderer + " another")
-    computed = []  # the related posts are brought up to date from the old terms, not redone
+    computed, read = [], []
     compute = steps.RelatedIndex.compute
     monkeypatch.setattr(steps.RelatedIndex, "compute", lambda *a: computed.append(1) or compute(*a))
+    for name in ("digests", "related"):
+        found = getattr(BuildCache, name)
+        spy = lambda self, f=found, n=name: read.append(n) or f(self)  # noqa: E731
+        monkeypatch.setattr(BuildCache, name, spy)
     assert build(posts, out, CONFIG, options).converted == 160
-    assert held[-1] == {} and not computed and tree(out) == cold(tmp_path, posts)
+    assert held[-1] == {} and computed == [1] and read == []
+    assert tree(out) == cold(tmp_path, posts)
+    monkeypatch.undo()
+    digests = BuildCache(cache).digests()
+    assert len(digests) == 160 and not digests.keys() & now
+    assert BuildCache(cache).html_keys() == digests.keys()  # the old renderer's HTML is gone
 
 
 def test_a_build_told_which_posts_were_edited_checks_only_those(work):

@@ -75,6 +75,20 @@ class BuildCache:
         head, _, body = data.partition("\n")
         return body if head == f"{FORMAT} {key} {content_key(body)}" else None
 
+    def html_keys(self) -> frozenset[str]:
+        """The keys of every post HTML in the cache (read from the folder's names)."""
+        if self.folder is None or self.scratch:
+            return frozenset()
+        keys = []
+        try:
+            with os.scandir(self.folder / "html") as shelves:
+                for shelf in shelves:
+                    with os.scandir(shelf.path) as found:
+                        keys += [e.name[: -len(".html")] for e in found if e.name.endswith(".html")]
+        except OSError:
+            pass
+        return frozenset(keys)
+
     def put_html(self, key: str, body: str) -> None:
         if self.folder is None:
             return

@@ -427,9 +427,14 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
     slugs of the posts whose text alone changed, if that is all (see `text_changes`)."""
     files = run.scan.files
     with run.report.step("load cache"):
-        loaded = run.cache.digests()
+        if new_renderer(run):  # every cached digest is stale: none is read (see below)
+            loaded, previous = {}, run.cache.html_keys()
+        else:
+            loaded = run.cache.digests()
+            previous = loaded.keys()
         cached = run.cached = usable_digests(run, loaded)
-        previous = loaded.keys() if cached is loaded else frozenset(loaded)
+        if cached is not loaded:
+            previous = frozenset(previous)
         del loaded  # the digests no post file has: let go
         todo = [k for k in dict.fromkeys(f.key for f in files) if k not in cached]
     with run.report.step("digest"), run.progress.phase("convert", len(todo), "post") as advance:
@@ -453,6 +458,16 @@ def digest_step(run: Run, workers: Workers) -> tuple[list[Digest], frozenset[str
     run.cache.put_digests(digests, previous)
     run.report.converted = len(todo)
     return kept, changed
+
+
+def new_renderer(run: Run) -> bool:
+    """The last build of this site ran other code or libraries (keys.renderer_fingerprint):
+    every post's key changed, so no cached digest, nor the related posts' workings, can be
+    used. Neither is read then: at 50,000 posts they are 145 MiB and 94 MiB of objects whose
+    memory the build process would keep, only to be compared and let go. Related posts are
+    computed afresh (their terms may be another code's too)."""
+    last = run.manifest.renderer
+    return bool(last) and last != run.scan.renderer
 
 
 def usable_digests(run: Run, cached: dict[str, Digest]) -> dict[str, Digest]:
@@ -511,7 +526,7 @@ def related_links(
     kept in the cache and brought up to date (related_index.RelatedIndex), so an edit costs
     what it reaches; it is rewritten only when something changed."""
     items = [PostTerms(d.post.slug, d.terms, d.post.categories, d.key) for d in digests]
-    state, key = run.cache.related()
+    state, key = (None, "") if new_renderer(run) else run.cache.related()
     rekeyed = True
     if state is None:
         state, moved = RelatedIndex.compute(items), None
