@@ -69,14 +69,18 @@ class BuildCache:
         if self.folder is None:
             return None
         try:
-            data = (self.folder / "html" / key[:2] / f"{key}.html").read_text("utf-8")
+            data = self._html_path(key).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
         head, _, body = data.partition("\n")
         return body if head == f"{FORMAT} {key} {content_key(body)}" else None
 
+    def _html_path(self, key: str) -> Path:
+        """Where a post's HTML is kept: html/<first two characters of its key>/<key>.html."""
+        return self.folder / "html" / key[:2] / f"{key}.html"
+
     def html_keys(self) -> frozenset[str]:
-        """The keys of every post HTML in the cache (read from the folder's names)."""
+        """The keys of every post HTML in the cache, read from its names (see _html_path)."""
         if self.folder is None or self.scratch:
             return frozenset()
         keys = []
@@ -92,7 +96,7 @@ class BuildCache:
     def put_html(self, key: str, body: str) -> None:
         if self.folder is None:
             return
-        path = self.folder / "html" / key[:2] / f"{key}.html"
+        path = self._html_path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             text = f"{FORMAT} {key} {content_key(body)}\n{body}"
@@ -122,7 +126,7 @@ class BuildCache:
         self._write_with_changes("digests", digests)
         for key in previous - digests.keys():
             try:
-                (self.folder / "html" / key[:2] / f"{key}.html").unlink()
+                self._html_path(key).unlink()
             except OSError:
                 pass
 
